@@ -1,0 +1,13 @@
+#pragma once
+// Each part of the lab adds its subcommands to `brick-lab` here.
+
+#include <CLI/CLI.hpp>
+
+namespace brick::lab {
+
+// sim/: `brick-lab sim up|down|exec ...`
+void register_sim_commands(CLI::App& app);
+// hil/: `brick-lab hil image|boot|run ...`
+void register_hil_commands(CLI::App& app);
+
+}  // namespace brick::lab

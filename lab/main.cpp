@@ -1,0 +1,23 @@
+// brick-lab: the test lab front end: the simulator, hardware in the loop and
+// the scenario runner behind one command.
+
+#include <iostream>
+
+#include "brick/core/error.hpp"
+#include "commands.hpp"
+
+int main(int argc, char** argv) {
+    CLI::App app{"brick-lab: simulator, hardware-in-the-loop and scenario runner for brickworks"};
+    app.require_subcommand(1);
+    brick::lab::register_sim_commands(app);
+    brick::lab::register_hil_commands(app);
+    try {
+        app.parse(argc, argv);
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const brick::Error& e) {
+        std::cerr << "brick-lab: " << e.what() << '\n';
+        return brick::exit_code(e.category());
+    }
+    return 0;
+}
