@@ -1,0 +1,231 @@
+#include "commands.hpp"
+
+#include <fstream>
+#include <iostream>
+#include <iterator>
+#include <sstream>
+
+#include "brick/core/error.hpp"
+#include "brick/host/real_host.hpp"
+#include "brick/host/recording_host.hpp"
+#include "brick/initiator/connector_properties.hpp"
+#include "brick/properties/parse.hpp"
+
+namespace brick::cli {
+
+struct HostStack::Parts {
+    RealHost real;
+    std::ofstream trace_stream;
+    std::unique_ptr<TraceWriter> trace;
+    std::unique_ptr<RecordingHost> recording;
+    explicit Parts(RealHostOptions options) : real(std::move(options)) {}
+};
+
+HostStack::HostStack(const GlobalOptions& options) {
+    RealHostOptions host_options;
+    host_options.root = options.root;
+    host_options.tools_dir = options.tools_dir;
+    parts_ = std::make_unique<Parts>(host_options);
+    if (!options.trace_file.empty()) {
+        parts_->trace_stream.open(options.trace_file, std::ios::out | std::ios::app);
+        if (!parts_->trace_stream) {
+            throw Error(ErrorCategory::host_error,
+                        "cannot open the trace file " + options.trace_file, "--trace");
+        }
+        parts_->trace = std::make_unique<TraceWriter>(parts_->trace_stream);
+        parts_->recording = std::make_unique<RecordingHost>(parts_->real, *parts_->trace);
+    }
+}
+
+HostStack::~HostStack() = default;
+
+Host& HostStack::host() {
+    if (parts_->recording) {
+        return *parts_->recording;
+    }
+    return parts_->real;
+}
+
+nlohmann::json read_json_input(const std::string& option, const std::string& path) {
+    std::string text;
+    if (path == "-") {
+        text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+    } else {
+        std::ifstream in(path);
+        if (!in) {
+            throw Error(ErrorCategory::invalid_properties, option + ": cannot read " + path,
+                        option);
+        }
+        text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+    }
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw Error(ErrorCategory::invalid_properties,
+                    option + ": expected a JSON document (" + std::string(e.what()) + ")", option);
+    }
+}
+
+namespace {
+
+void print_json(const nlohmann::json& value) {
+    std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+}
+
+Protocol protocol_argument(const std::string& name) {
+    auto protocol = parse_protocol(name);
+    if (!protocol) {
+        throw Error(ErrorCategory::invalid_properties,
+                    "PROTOCOL: expected one of iscsi, iser, fibre_channel, nvmeof, rbd, nfs, "
+                    "local (got \"" +
+                        name + "\")",
+                    "PROTOCOL");
+    }
+    return *protocol;
+}
+
+ConnectorOptions connector_options(const GlobalOptions& global, const VolumeOptions& volume) {
+    ConnectorOptions options;
+    options.use_multipath = volume.multipath || volume.enforce_multipath;
+    options.enforce_multipath = volume.enforce_multipath;
+    if (volume.link == "by-path") {
+        options.link = LinkPreference::by_path;
+    } else if (volume.link == "by-id") {
+        options.link = LinkPreference::by_id;
+    }
+    if (global.timeout_seconds > 0) {
+        options.device_timeout =
+            Duration(static_cast<Duration::rep>(global.timeout_seconds * 1000));
+    }
+    return options;
+}
+
+// Reads the properties file and returns its data dict, checked against PROTOCOL.
+nlohmann::json volume_data(Protocol protocol, const VolumeOptions& volume) {
+    const auto document = read_json_input("--properties", volume.properties_file);
+    return unwrap_connection_info(document, protocol).data;
+}
+
+void add_volume_options(CLI::App* command, VolumeOptions& volume, bool multipath) {
+    command
+        ->add_option("PROTOCOL", volume.protocol,
+                     "iscsi, iser, fibre_channel, nvmeof, rbd, nfs or local")
+        ->required();
+    command
+        ->add_option("--properties", volume.properties_file,
+                     "connection properties JSON file, or - for stdin")
+        ->required();
+    if (multipath) {
+        command->add_flag("--multipath", volume.multipath, "use dm-multipath / all portals");
+        command->add_flag("--enforce-multipath", volume.enforce_multipath,
+                          "fail unless multipath can be used");
+    }
+}
+
+}  // namespace
+
+void add_commands(CLI::App& app, GlobalOptions& global) {
+    auto props = std::make_shared<PropertiesOptions>();
+    auto* properties = app.add_subcommand(
+        "properties", "Print this host's connector properties (initiator identity) as JSON");
+    properties->add_flag("--multipath", props->multipath, "report multipath if multipathd runs");
+    properties->add_flag("--enforce-multipath", props->enforce_multipath,
+                         "error unless multipathd runs");
+    properties->add_option("--ip", props->ip, "this host's address for the storage service");
+    properties->add_option("--host", props->host, "host name (default: the kernel's)");
+    properties->add_flag("--create-missing-ids", props->create_missing_ids,
+                         "create /etc/nvme/hostnqn and /etc/nvme/hostid when missing");
+    properties->callback([&global, props] {
+        global.action = [&global, props] {
+            HostStack stack(global);
+            ConnectorPropertiesRequest request;
+            request.ip = props->ip;
+            if (!props->host.empty()) {
+                request.host = props->host;
+            }
+            request.multipath = props->multipath;
+            request.enforce_multipath = props->enforce_multipath;
+            request.create_missing_ids = props->create_missing_ids;
+            print_json(get_connector_properties(stack.host(), request));
+        };
+    });
+
+    auto volume = std::make_shared<VolumeOptions>();
+
+    auto* connect = app.add_subcommand("connect", "Attach a volume; prints device info JSON");
+    add_volume_options(connect, *volume, true);
+    connect->add_option("--link", volume->link, "path to return: device, by-path or by-id")
+        ->check(CLI::IsMember({"device", "by-path", "by-id"}));
+    connect->callback([&global, volume] {
+        global.action = [&global, volume] {
+            const auto protocol = protocol_argument(volume->protocol);
+            const auto data = volume_data(protocol, *volume);
+            HostStack stack(global);
+            auto connector =
+                make_connector(protocol, stack.host(), connector_options(global, *volume));
+            print_json(connector->connect(data).to_json());
+        };
+    });
+
+    auto* disconnect = app.add_subcommand("disconnect", "Detach a volume");
+    add_volume_options(disconnect, *volume, true);
+    disconnect
+        ->add_option("--device-info", volume->device_info_file,
+                     "device info JSON printed by connect")
+        ->required();
+    disconnect->add_flag("--force", volume->force, "carry on past errors (may lose data)");
+    disconnect->add_flag("--ignore-errors", volume->ignore_errors, "exit 0 even on errors");
+    disconnect->callback([&global, volume] {
+        global.action = [&global, volume] {
+            const auto protocol = protocol_argument(volume->protocol);
+            const auto data = volume_data(protocol, *volume);
+            const auto device =
+                DeviceInfo::from_json(read_json_input("--device-info", volume->device_info_file));
+            HostStack stack(global);
+            auto connector =
+                make_connector(protocol, stack.host(), connector_options(global, *volume));
+            connector->disconnect(data, device, {volume->force, volume->ignore_errors});
+            print_json(nlohmann::json{{"disconnected", true}});
+        };
+    });
+
+    auto* extend = app.add_subcommand("extend", "Rescan a volume; prints its new size in bytes");
+    add_volume_options(extend, *volume, true);
+    extend->callback([&global, volume] {
+        global.action = [&global, volume] {
+            const auto protocol = protocol_argument(volume->protocol);
+            const auto data = volume_data(protocol, *volume);
+            HostStack stack(global);
+            auto connector =
+                make_connector(protocol, stack.host(), connector_options(global, *volume));
+            print_json(nlohmann::json{{"size", connector->extend(data)}});
+        };
+    });
+
+    auto* paths =
+        app.add_subcommand("paths", "List the device paths of a volume without attaching");
+    add_volume_options(paths, *volume, true);
+    paths->callback([&global, volume] {
+        global.action = [&global, volume] {
+            const auto protocol = protocol_argument(volume->protocol);
+            const auto data = volume_data(protocol, *volume);
+            HostStack stack(global);
+            auto connector =
+                make_connector(protocol, stack.host(), connector_options(global, *volume));
+            print_json(connector->paths(data));
+        };
+    });
+
+    auto* validate = app.add_subcommand(
+        "validate", "Check connection properties; prints them normalised (secrets masked)");
+    add_volume_options(validate, *volume, false);
+    validate->callback([&global, volume] {
+        global.action = [volume] {
+            const auto protocol = protocol_argument(volume->protocol);
+            const auto document = read_json_input("--properties", volume->properties_file);
+            print_json(validate_properties(protocol, document));
+        };
+    });
+}
+
+}  // namespace brick::cli

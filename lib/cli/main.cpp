@@ -1,1 +1,60 @@
-int main() { return 0; }
+// brick: attach and detach remote volumes from the command line. JSON in, JSON out.
+
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "brick/core/error.hpp"
+#include "brick/core/log.hpp"
+#include "commands.hpp"
+
+namespace {
+
+int report(const brick::Error& error, bool json) {
+    if (json) {
+        std::cerr << nlohmann::json{{"category", brick::category_name(error.category())},
+                                    {"field", error.field()},
+                                    {"message", error.message()}}
+                         .dump(-1, ' ', false, nlohmann::json::error_handler_t::replace)
+                  << '\n';
+    } else {
+        std::cerr << "brick: " << error.what() << '\n';
+    }
+    return brick::exit_code(error.category());
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    CLI::App app{"brick: attach and detach remote volumes (iSCSI, NVMe-oF, FC, ...)"};
+    app.require_subcommand(1);
+    brick::cli::GlobalOptions global;
+    app.add_option("--root", global.root, "relocate /sys, /dev, /etc, /proc, /run under DIR")
+        ->check(CLI::ExistingDirectory);
+    app.add_option("--tools", global.tools_dir, "run iscsiadm, nvme, ... from DIR first")
+        ->check(CLI::ExistingDirectory);
+    app.add_option("--log-level", global.log_level, "debug, info, warning, error or off")
+        ->check(CLI::IsMember({"debug", "info", "warning", "error", "off"}));
+    app.add_option("--log-format", global.log_format, "human or json")
+        ->check(CLI::IsMember({"human", "json"}));
+    app.add_option("--timeout", global.timeout_seconds, "deadline in seconds for the device")
+        ->check(CLI::PositiveNumber);
+    app.add_option("--trace", global.trace_file, "append a JSON-lines trace of host interactions");
+    brick::cli::add_commands(app, global);
+    try {
+        app.parse(argc, argv);
+        brick::log::configure(
+            *brick::log::parse_level(global.log_level),
+            global.log_format == "json" ? brick::log::Format::json : brick::log::Format::human);
+        if (global.action) {
+            global.action();
+        }
+    } catch (const CLI::ParseError& e) {
+        return app.exit(e);
+    } catch (const brick::Error& e) {
+        return report(e, global.log_format == "json");
+    } catch (const std::exception& e) {
+        return report(brick::Error(brick::ErrorCategory::internal, e.what()),
+                      global.log_format == "json");
+    }
+    return 0;
+}

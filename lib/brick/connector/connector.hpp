@@ -1,0 +1,72 @@
+#pragma once
+// The connector interface, one implementation per protocol (iscsi/, nvmeof/,
+// fc/, ...). Inputs are the connection properties' data dict as the storage
+// service sent it (never modified); outputs follow os-brick's shapes.
+
+#include <cstdint>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "brick/host/host.hpp"
+#include "brick/properties/common.hpp"
+
+namespace brick {
+
+// What connect returns: os-brick's device_info dict.
+struct DeviceInfo {
+    std::string type = "block";
+    std::string path;  // as the host names it ("/dev/sdb", "/dev/dm-0", a by-path link)
+    std::optional<std::string> scsi_wwn;
+    std::optional<std::string> multipath_id;
+
+    nlohmann::json to_json() const;
+    // Accepts os-brick's dict; unknown keys are ignored. Throws invalid_properties.
+    static DeviceInfo from_json(const nlohmann::json& value);
+};
+
+// Which name of the device connect returns.
+enum class LinkPreference { device, by_path, by_id };
+
+struct ConnectorOptions {
+    bool use_multipath = false;
+    bool enforce_multipath = false;
+    LinkPreference link = LinkPreference::device;
+    // Overall deadline for the volume's device to appear (os-brick: up to 165 s).
+    Duration device_timeout{20000};
+    // Deadline for one program run (iscsiadm login, nvme connect, ...).
+    Duration command_timeout{30000};
+    // Deadline for a dm-multipath map to form before falling back (os-brick: 10 s).
+    Duration multipath_timeout{10000};
+};
+
+struct DisconnectOptions {
+    bool force = false;          // carry on past errors, report them all at the end
+    bool ignore_errors = false;  // do not raise
+};
+
+class Connector {
+public:
+    Connector() = default;
+    Connector(const Connector&) = delete;
+    Connector& operator=(const Connector&) = delete;
+    Connector(Connector&&) = delete;
+    Connector& operator=(Connector&&) = delete;
+    virtual ~Connector() = default;
+
+    virtual DeviceInfo connect(const nlohmann::json& data) = 0;
+    virtual void disconnect(const nlohmann::json& data, const DeviceInfo& device,
+                            const DisconnectOptions& options) = 0;
+    // Rescans the volume's paths and returns the new size in bytes.
+    virtual std::uint64_t extend(const nlohmann::json& data) = 0;
+    // The device paths this volume has or would have, without logging in.
+    virtual std::vector<std::string> paths(const nlohmann::json& data) = 0;
+};
+
+// The connector for a protocol; throws not_supported for protocols not built yet.
+std::unique_ptr<Connector> make_connector(Protocol protocol, Host& host,
+                                          const ConnectorOptions& options);
+
+}  // namespace brick

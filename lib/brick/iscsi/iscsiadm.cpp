@@ -1,0 +1,186 @@
+#include "brick/iscsi/iscsiadm.hpp"
+
+#include "brick/core/error.hpp"
+#include "brick/core/log.hpp"
+
+namespace brick::iscsi {
+namespace {
+
+std::string describe(const CommandResult& result) {
+    if (result.timed_out) {
+        return "timed out";
+    }
+    if (result.not_found) {
+        return "iscsiadm not found";
+    }
+    auto text = result.err.empty() ? result.out : result.err;
+    while (!text.empty() && text.back() == '\n') {
+        text.pop_back();
+    }
+    return "exit " + std::to_string(result.exit_status) + (text.empty() ? "" : ": " + text);
+}
+
+}  // namespace
+
+CommandResult Iscsiadm::run(std::vector<std::string> argv) {
+    argv.insert(argv.begin(), "iscsiadm");
+    auto result = host_.run(Command{std::move(argv), {}, deadline_});
+    if (result.not_found) {
+        throw Error(ErrorCategory::not_supported,
+                    "iscsiadm is not installed (Debian package open-iscsi)");
+    }
+    return result;
+}
+
+std::vector<std::string> Iscsiadm::node_args(const Target& target) const {
+    return {"-m", "node", "-T", target.iqn, "-p", target.portal.to_string()};
+}
+
+void Iscsiadm::create_node(const Target& target, const std::string& iface,
+                           const std::optional<ChapCredentials>& chap,
+                           const std::string& startup) {
+    auto create = node_args(target);
+    create.insert(create.end(), {"--interface", iface, "--op", "new"});
+    const auto created = run(create);
+    if (!created.ok()) {
+        throw Error(created.exit_status == exit_code::iscsid_not_connected
+                        ? ErrorCategory::command_failed
+                        : ErrorCategory::login_failed,
+                    "creating the node record for " + target.iqn + " at " +
+                        target.portal.to_string() + " failed (" + describe(created) + ")");
+    }
+    auto update = node_args(target);
+    update.insert(update.end(), {"--op", "update", "-n", "node.session.scan", "-v", "manual", "-n",
+                                 "node.startup", "-v", startup});
+    if (chap) {
+        update.insert(update.end(), {"-n", "node.session.auth.authmethod", "-v", chap->method,
+                                     "-n", "node.session.auth.username", "-v", chap->username,
+                                     "-n", "node.session.auth.password", "-v", chap->password});
+        if (chap->mutual()) {
+            update.insert(update.end(),
+                          {"-n", "node.session.auth.username_in", "-v", chap->username_in, "-n",
+                           "node.session.auth.password_in", "-v", chap->password_in});
+        }
+    }
+    const auto updated = run(update);
+    if (!updated.ok()) {
+        throw Error(ErrorCategory::command_failed, "configuring the node record for " +
+                                                       target.iqn + " failed (" +
+                                                       describe(updated) + ")");
+    }
+}
+
+void Iscsiadm::login(const Target& target) {
+    auto args = node_args(target);
+    args.emplace_back("--login");
+    const auto result = run(args);
+    if (result.ok() || result.exit_status == exit_code::session_exists) {
+        return;
+    }
+    const auto where = target.iqn + " at " + target.portal.to_string();
+    if (result.exit_status == exit_code::authentication) {
+        throw Error(ErrorCategory::authentication_failed,
+                    "CHAP authentication to " + where +
+                        " was rejected: check auth_username/auth_password (" + describe(result) +
+                        ")");
+    }
+    if (result.timed_out || result.exit_status == exit_code::transport_timeout) {
+        throw Error(ErrorCategory::target_unreachable,
+                    "portal " + target.portal.to_string() + " did not answer (" +
+                        describe(result) + ")");
+    }
+    throw Error(ErrorCategory::login_failed, "login to " + where + " failed (" + describe(result) +
+                                                 "): check the target's ACL for this initiator");
+}
+
+std::vector<std::string> Iscsiadm::logout_and_forget(const Target& target) {
+    std::vector<std::string> problems;
+    auto manual = node_args(target);
+    manual.insert(manual.end(), {"--op", "update", "-n", "node.startup", "-v", "manual"});
+    run(manual);  // a missing record is fine here
+    auto logout = node_args(target);
+    logout.emplace_back("--logout");
+    const auto out = run(logout);
+    if (!out.ok() && out.exit_status != exit_code::no_records &&
+        out.exit_status != exit_code::session_not_found) {
+        problems.push_back("logout from " + target.iqn + " at " + target.portal.to_string() +
+                           " failed (" + describe(out) + ")");
+        return problems;  // keep the record: the session still exists
+    }
+    auto remove = node_args(target);
+    remove.insert(remove.end(), {"--op", "delete"});
+    const auto removed = run(remove);
+    if (!removed.ok() && removed.exit_status != exit_code::no_records) {
+        problems.push_back("deleting the node record of " + target.iqn + " failed (" +
+                           describe(removed) + ")");
+    }
+    return problems;
+}
+
+void Iscsiadm::delete_node(const Target& target) {
+    auto remove = node_args(target);
+    remove.insert(remove.end(), {"--op", "delete"});
+    run(remove);
+}
+
+std::vector<std::pair<Portal, std::string>> parse_discovery_output(const std::string& text) {
+    std::vector<std::pair<Portal, std::string>> found;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string::npos) {
+            end = text.size();
+        }
+        const auto line = text.substr(start, end - start);
+        start = end + 1;
+        const auto space = line.find(' ');
+        const auto comma = line.rfind(',', space);
+        if (space == std::string::npos || comma == std::string::npos) {
+            continue;
+        }
+        try {
+            auto portal = parse_portal("discovery", line.substr(0, comma), 3260);
+            auto iqn = parse_iscsi_name("discovery", line.substr(space + 1));
+            found.emplace_back(std::move(portal), std::move(iqn));
+        } catch (const Error& e) {
+            log::warning("ignoring a discovery line: " + std::string(e.what()));
+        }
+    }
+    return found;
+}
+
+std::vector<std::pair<Portal, std::string>> Iscsiadm::discover(
+    const Portal& portal, const std::string& iface,
+    const std::optional<ChapCredentials>& discovery_chap) {
+    const auto where = portal.to_string();
+    CommandResult result;
+    if (discovery_chap) {
+        const std::vector<std::string> base = {"-m", "discoverydb", "-t", "sendtargets", "-I",
+                                               iface, "-p", where};
+        auto create = base;
+        create.insert(create.end(), {"--op", "new"});
+        run(create);  // exists already: fine
+        auto update = base;
+        update.insert(update.end(),
+                      {"--op", "update", "-n", "discovery.sendtargets.auth.authmethod", "-v",
+                       discovery_chap->method, "-n", "discovery.sendtargets.auth.username", "-v",
+                       discovery_chap->username, "-n", "discovery.sendtargets.auth.password",
+                       "-v", discovery_chap->password});
+        run(update);
+        auto discover_args = base;
+        discover_args.emplace_back("--discover");
+        result = run(discover_args);
+    } else {
+        result = run({"-m", "discovery", "-t", "sendtargets", "-I", iface, "-p", where});
+    }
+    if (!result.ok()) {
+        const auto category = result.exit_status == exit_code::authentication
+                                  ? ErrorCategory::authentication_failed
+                                  : ErrorCategory::target_unreachable;
+        throw Error(category, "SendTargets discovery on " + where + " failed (" +
+                                  describe(result) + ")");
+    }
+    return parse_discovery_output(result.out);
+}
+
+}  // namespace brick::iscsi

@@ -1,0 +1,95 @@
+#include "brick/multipath/map.hpp"
+
+#include "brick/core/error.hpp"
+
+namespace brick::multipath {
+namespace {
+
+constexpr std::string_view uuid_prefix = "mpath-";
+
+CommandResult run_tool(Host& host, std::vector<std::string> argv, Duration deadline) {
+    return host.run(Command{std::move(argv), {}, deadline});
+}
+
+}  // namespace
+
+std::optional<Map> read_map(Host& host, const std::string& device) {
+    const auto base = "/sys/block/" + device;
+    const auto uuid = host.read_attribute(base + "/dm/uuid");
+    if (!uuid || uuid->rfind(uuid_prefix, 0) != 0) {
+        return std::nullopt;
+    }
+    Map map;
+    map.device = device;
+    map.wwid = uuid->substr(uuid_prefix.size());
+    map.name = host.read_attribute(base + "/dm/name").value_or(map.wwid);
+    host.list_dir(base + "/slaves", map.paths);
+    return map;
+}
+
+std::optional<Map> map_holding(Host& host, const std::string& disk) {
+    std::vector<std::string> holders;
+    if (!host.list_dir("/sys/block/" + disk + "/holders", holders).ok()) {
+        return std::nullopt;
+    }
+    for (const auto& holder : holders) {
+        if (auto map = read_map(host, holder)) {
+            return map;
+        }
+    }
+    return std::nullopt;
+}
+
+std::optional<Map> map_for_wwid(Host& host, const std::string& wwid) {
+    std::vector<std::string> devices;
+    if (!host.list_dir("/sys/block", devices).ok()) {
+        return std::nullopt;
+    }
+    for (const auto& device : devices) {
+        if (device.rfind("dm-", 0) != 0) {
+            continue;
+        }
+        if (auto map = read_map(host, device); map && map->wwid == wwid) {
+            return map;
+        }
+    }
+    return std::nullopt;
+}
+
+bool daemon_running(Host& host, Duration deadline) {
+    const auto result = run_tool(host, {"multipathd", "show", "status"}, deadline);
+    return result.ok() && result.out.rfind("error receiving packet", 0) != 0;
+}
+
+void add_paths(Host& host, const std::string& wwid, const std::vector<std::string>& disks,
+               Duration deadline) {
+    // The wwids file must know the WWID, or multipathd (find_multipaths strict
+    // or yes with a single path) ignores the path.
+    run_tool(host, {"multipath", "-a", wwid}, deadline);
+    for (const auto& disk : disks) {
+        run_tool(host, {"multipathd", "add", "path", disk}, deadline);
+    }
+}
+
+bool remove_path(Host& host, const std::string& disk, Duration deadline) {
+    return run_tool(host, {"multipathd", "del", "path", disk}, deadline).ok();
+}
+
+bool disable_queueing(Host& host, const std::string& name, Duration deadline) {
+    return run_tool(host, {"multipathd", "disablequeueing", "map", name}, deadline).ok();
+}
+
+void flush_map(Host& host, const std::string& name, Duration deadline) {
+    const auto result = run_tool(host, {"multipath", "-f", name}, deadline);
+    if (!result.ok()) {
+        throw Error(result.timed_out ? ErrorCategory::timeout : ErrorCategory::command_failed,
+                    "removing multipath map " + name + " failed (multipath -f exit " +
+                        std::to_string(result.exit_status) + "): " + result.out + result.err);
+    }
+}
+
+bool resize_map(Host& host, const std::string& name, Duration deadline) {
+    return run_tool(host, {"multipathd", "resize", "map", name}, deadline).ok();
+}
+
+}  // namespace brick::multipath

@@ -1,0 +1,196 @@
+// RealHost against a temporary directory used as the root prefix, and real
+// programs for run(): the seam's contracts on a real Linux host.
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <thread>
+
+#include "brick/host/real_host.hpp"
+#include "brick/host/wait.hpp"
+#include "temp_dir.hpp"
+
+using brick::Command;
+using brick::Duration;
+using brick::RealHost;
+using brick::RealHostOptions;
+using brick::testing::TempDir;
+
+namespace {
+
+RealHost host_at(const TempDir& dir) {
+    RealHostOptions options;
+    options.root = dir.path();
+    options.lock_dir = "/run/locks";
+    return RealHost(options);
+}
+
+}  // namespace
+
+TEST_CASE("root prefix relocates every path the library uses", "[host]") {
+    TempDir dir;
+    dir.write("sys/block/sdb/device/wwid", "naa.6001405abcdef\n");
+    std::filesystem::create_directories(dir.path() / "dev/disk/by-id");
+    std::filesystem::create_symlink("../../sdb", dir.path() / "dev/disk/by-id/wwn-0x6001405abcdef");
+    auto host = host_at(dir);
+
+    CHECK(host.read_attribute("/sys/block/sdb/device/wwid") == "naa.6001405abcdef");
+    std::string target;
+    REQUIRE(host.read_link("/dev/disk/by-id/wwn-0x6001405abcdef", target).ok());
+    CHECK(target == "../../sdb");
+    std::vector<std::string> names;
+    REQUIRE(host.list_dir("/sys/block", names).ok());
+    CHECK(names == std::vector<std::string>{"sdb"});
+    CHECK(host.glob("/sys/block/sd*/device/wwid") ==
+          std::vector<std::string>{"/sys/block/sdb/device/wwid"});
+    CHECK(host.glob("/sys/block/nvme*") .empty());
+
+    REQUIRE(host.make_dirs("/etc/nvme").ok());
+    REQUIRE(host.write_file("/etc/nvme/hostid", "abc\n", Duration(1000), true).ok());
+    CHECK(std::filesystem::exists(dir.path() / "etc/nvme/hostid"));
+    struct ::stat st {};
+    REQUIRE(::stat((dir.path() / "etc/nvme/hostid").c_str(), &st) == 0);
+    CHECK((st.st_mode & 0777) == 0600);
+    REQUIRE(host.remove("/etc/nvme/hostid").ok());
+    CHECK_FALSE(host.exists("/etc/nvme/hostid"));
+
+    std::string content;
+    CHECK(host.read_file("/does/not/exist", content).error == ENOENT);
+}
+
+TEST_CASE("a write that blocks in the kernel is bounded by its deadline", "[host]") {
+    TempDir dir;
+    REQUIRE(::mkfifo((dir.path() / "scan").c_str(), 0600) == 0);  // blocks until a reader comes
+    auto host = host_at(dir);
+    const auto start = std::chrono::steady_clock::now();
+    const auto status = host.write_file("/scan", "0 0 1", Duration(200), false);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(status.error == ETIMEDOUT);
+    CHECK(elapsed < std::chrono::seconds(2));
+    // Unblock the detached writer so it can finish.
+    const int fd = ::open((dir.path() / "scan").c_str(), O_RDONLY | O_NONBLOCK);
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    ::close(fd);
+}
+
+TEST_CASE("programs run from an argument vector with stdin, output and exit status", "[host]") {
+    RealHost host;
+    auto result = host.run(Command{{"cat"}, "hello; $(rm -rf /)\n", Duration(5000)});
+    CHECK(result.ok());
+    CHECK(result.out == "hello; $(rm -rf /)\n");
+
+    result = host.run(Command{{"ls", "/does-not-exist-anywhere"}, {}, Duration(5000)});
+    CHECK(result.exit_status == 2);
+    CHECK_FALSE(result.err.empty());
+
+    result = host.run(Command{{"no-such-program-brick"}, {}, Duration(5000)});
+    CHECK(result.not_found);
+    CHECK_FALSE(result.ok());
+}
+
+TEST_CASE("a program that runs past its deadline is killed", "[host]") {
+    RealHost host;
+    const auto start = std::chrono::steady_clock::now();
+    const auto result = host.run(Command{{"sleep", "30"}, {}, Duration(300)});
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    CHECK(result.timed_out);
+    CHECK_FALSE(result.ok());
+    CHECK(elapsed < std::chrono::seconds(5));
+}
+
+TEST_CASE("the tools directory overrides PATH and absolute tool paths", "[host]") {
+    TempDir dir;
+    const auto tool = dir.path() / "scsi_id";
+    std::filesystem::copy_file("/bin/echo", tool);
+    RealHostOptions options;
+    options.tools_dir = dir.path();
+    RealHost host(options);
+    CHECK(host.resolve_program("/lib/udev/scsi_id") == tool.string());
+    CHECK(host.resolve_program("scsi_id") == tool.string());
+    CHECK(host.resolve_program("./scsi_id").empty());
+    const auto result = host.run(Command{{"/lib/udev/scsi_id", "-g"}, {}, Duration(5000)});
+    CHECK(result.out == "-g\n");
+}
+
+TEST_CASE("waiting wakes up when a watched directory changes", "[host][wait]") {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() / "dev");
+    auto host = host_at(dir);
+    auto task = host.start_task("udev", [&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(100));
+        dir.write("dev/sdc", "");
+    });
+    brick::WaitHints hints;
+    hints.watch_paths = {"/dev"};
+    hints.poll_interval = Duration(5000);  // the inotify event, not the poll, must wake us
+    const auto start = std::chrono::steady_clock::now();
+    const auto path = brick::wait_for<std::string>(
+        host, "/dev/sdc", Duration(3000),
+        [&]() -> std::optional<std::string> {
+            return host.exists("/dev/sdc") ? std::optional<std::string>("/dev/sdc") : std::nullopt;
+        },
+        hints);
+    const auto elapsed = std::chrono::steady_clock::now() - start;
+    task->join();
+    CHECK(path == "/dev/sdc");
+    CHECK(elapsed < std::chrono::milliseconds(2000));
+}
+
+TEST_CASE("a wait that never succeeds ends at its deadline with a typed error", "[host][wait]") {
+    RealHost host;
+    const auto start = std::chrono::steady_clock::now();
+    try {
+        brick::wait_for<int>(host, "the device", Duration(150),
+                             []() -> std::optional<int> { return std::nullopt; }, {},
+                             brick::ErrorCategory::device_not_found);
+        FAIL("wait_for returned");
+    } catch (const brick::Error& e) {
+        CHECK(e.category() == brick::ErrorCategory::device_not_found);
+        CHECK(std::string(e.what()).find("the device") != std::string::npos);
+    }
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(2));
+}
+
+TEST_CASE("retry stops at the first success and sleeps between attempts", "[host][wait]") {
+    RealHost host;
+    int calls = 0;
+    CHECK(brick::retry(host, {5, Duration(1), 2.0}, [&](int attempt) {
+        ++calls;
+        return attempt == 3;
+    }));
+    CHECK(calls == 3);
+    calls = 0;
+    CHECK_FALSE(brick::retry(host, {2, Duration(1), 2.0}, [&](int) {
+        ++calls;
+        return false;
+    }));
+    CHECK(calls == 2);
+}
+
+TEST_CASE("named locks serialise holders of the same name only", "[host][lock]") {
+    TempDir dir;
+    auto host = host_at(dir);
+    std::atomic<int> inside{0};
+    std::atomic<int> worst{0};
+    auto body = [&] {
+        for (int i = 0; i < 20; ++i) {
+            auto guard = host.lock("iscsi-node:iqn.2004-01.test:a,127.0.0.1:3260");
+            const int now_inside = ++inside;
+            worst = std::max(worst.load(), now_inside);
+            std::this_thread::sleep_for(std::chrono::microseconds(200));
+            --inside;
+        }
+    };
+    auto a = host.start_task("a", body);
+    auto b = host.start_task("b", body);
+    a->join();
+    b->join();
+    CHECK(worst == 1);
+    // Different names do not block each other.
+    auto first = host.lock("map:1");
+    auto second = host.lock("map:2");
+    CHECK(std::filesystem::exists(dir.path() / "run/locks"));
+}
