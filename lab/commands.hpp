@@ -9,5 +9,13 @@ namespace brick::lab {
 void register_sim_commands(CLI::App& app);
 // hil/: `brick-lab hil image|boot|run ...`
 void register_hil_commands(CLI::App& app);
+// lab/: `brick-lab run ...` and `brick-lab replay FILE`
+void register_run_commands(CLI::App& app);
+
+// Thrown by a subcommand to end brick-lab with an exit code after it printed
+// its own results.
+struct RunExit {
+    int code;
+};
 
 }  // namespace brick::lab

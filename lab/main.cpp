@@ -11,10 +11,13 @@ int main(int argc, char** argv) {
     app.require_subcommand(1);
     brick::lab::register_sim_commands(app);
     brick::lab::register_hil_commands(app);
+    brick::lab::register_run_commands(app);
     try {
         app.parse(argc, argv);
     } catch (const CLI::ParseError& e) {
         return app.exit(e);
+    } catch (const brick::lab::RunExit& exit) {
+        return exit.code;
     } catch (const brick::Error& e) {
         std::cerr << "brick-lab: " << e.what() << '\n';
         return brick::exit_code(e.category());

@@ -49,7 +49,8 @@ int main(int argc, char** argv) {
             global.action();
         }
     } catch (const CLI::ParseError& e) {
-        return app.exit(e);
+        // Help and version exit 0; every usage error exits 2.
+        return app.exit(e) == 0 ? 0 : 2;
     } catch (const brick::Error& e) {
         return report(e, global.log_format == "json");
     } catch (const std::exception& e) {

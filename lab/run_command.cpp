@@ -1,0 +1,144 @@
+// `brick-lab run` and `brick-lab replay`: the scenario runner's front end.
+
+#include <filesystem>
+#include <iostream>
+#include <random>
+
+#include "brick/core/error.hpp"
+#include "commands.hpp"
+#include "runner/backends.hpp"
+#include "runner/report.hpp"
+#include "runner/replay.hpp"
+
+namespace brick::lab {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct RunOptions {
+    std::vector<std::string> paths;
+    std::string backend = "sim";
+    std::string target = "lio";
+    std::uint64_t seed = 1;
+    int repeat = 1;
+    std::string shard;
+    std::string junit;
+    std::string report = "reports/latest";
+    int jobs = 1;
+};
+
+// "I/N": run the scenarios whose index modulo N is I - 1.
+std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
+    const auto slash = text.find('/');
+    try {
+        const auto index = std::stoul(text.substr(0, slash));
+        const auto count = std::stoul(text.substr(slash + 1));
+        if (slash == std::string::npos || index < 1 || index > count) {
+            throw std::invalid_argument(text);
+        }
+        return {index, count};
+    } catch (const std::exception&) {
+        throw Error(ErrorCategory::invalid_properties, "--shard: expected I/N with 1 <= I <= N",
+                    "--shard");
+    }
+}
+
+// The seeds of a run: the given seed, then seeds drawn from it for --repeat.
+std::vector<std::uint64_t> seeds_for(std::uint64_t seed, int repeat) {
+    std::vector<std::uint64_t> seeds{seed};
+    std::mt19937_64 draw(seed);
+    for (int i = 1; i < repeat; ++i) {
+        seeds.push_back(draw() % 1000000000ULL);
+    }
+    return seeds;
+}
+
+int run(const RunOptions& options) {
+    auto paths = options.paths;
+    if (paths.empty()) {
+        paths.push_back((scenario_root()).string());
+    }
+    auto files = find_scenarios(paths);
+    if (!options.shard.empty()) {
+        const auto [index, count] = parse_shard(options.shard);
+        std::vector<fs::path> mine;
+        for (std::size_t i = 0; i < files.size(); ++i) {
+            if (i % count == index - 1) {
+                mine.push_back(files[i]);
+            }
+        }
+        files = mine;
+    }
+    std::vector<Scenario> scenarios;
+    for (const auto& file : files) {
+        scenarios.push_back(load_scenario(file));
+    }
+    const fs::path report_dir = options.report;
+    fs::create_directories(report_dir / "traces");
+    const auto seeds = seeds_for(options.seed, options.repeat);
+    std::vector<ScenarioResult> results;
+    if (options.backend == "hil") {
+        results = run_in_guest(files, options.target, seeds, report_dir);
+        for (std::size_t i = 0; i < results.size(); ++i) {
+            std::cout << progress_line(i + 1, results.size(), results[i]) << "\n";
+        }
+    } else {
+        auto backend = make_backend(options.backend, options.target, report_dir / "work");
+        const auto total = scenarios.size() * seeds.size();
+        for (const auto& scenario : scenarios) {
+            for (const auto seed : seeds) {
+                const auto trace = report_dir / "traces" /
+                                   (scenario.name + "-seed" + std::to_string(seed) + ".jsonl");
+                results.push_back(run_scenario(*backend, scenario, seed, trace.string()));
+                std::cout << progress_line(results.size(), total, results.back()) << std::endl;
+            }
+        }
+    }
+    for (const auto& result : results) {
+        if (result.status == Status::failed && !result.trace_file.empty() &&
+            fs::exists(result.trace_file)) {
+            const auto file = write_reproducer(report_dir / "reproducers", result);
+            std::cout << "  reproduce: brick-lab replay " << file.string() << "\n";
+        }
+    }
+    print_summary(std::cout, results);
+    write_report(report_dir, results);
+    if (!options.junit.empty()) {
+        write_junit(options.junit, results);
+    }
+    std::cout << "report: " << (report_dir / "summary.html").string() << "\n";
+    return std::any_of(results.begin(), results.end(),
+                       [](const ScenarioResult& r) { return r.status == Status::failed; })
+               ? 1
+               : 0;
+}
+
+}  // namespace
+
+void register_run_commands(CLI::App& app) {
+    auto options = std::make_shared<RunOptions>();
+    auto* run_command = app.add_subcommand(
+        "run", "Run scenarios (default: the whole library on the simulator)");
+    run_command->add_option("PATHS", options->paths, "scenario files or folders");
+    run_command->add_option("--backend", options->backend, "sim, hil (QEMU guest) or real (this host)")
+        ->check(CLI::IsMember({"sim", "hil", "real"}));
+    run_command->add_option("--target", options->target, "real target kind: lio, tgt or nvmet")
+        ->check(CLI::IsMember({"lio", "tgt", "nvmet"}));
+    run_command->add_option("--seed", options->seed, "seed of the first run");
+    run_command->add_option("--repeat", options->repeat, "runs per scenario, seeds drawn from --seed")
+        ->check(CLI::PositiveNumber);
+    run_command->add_option("--shard", options->shard, "I/N: run every N-th scenario from the I-th");
+    run_command->add_option("--junit", options->junit, "write JUnit XML here");
+    run_command->add_option("--report", options->report, "report folder");
+    run_command->add_option("--jobs", options->jobs, "scenarios run at once")
+        ->check(CLI::PositiveNumber);
+    run_command->callback([options] { throw RunExit(run(*options)); });
+
+    auto replay_file = std::make_shared<std::string>();
+    auto* replay_command =
+        app.add_subcommand("replay", "Rerun a failure's reproducer on the simulator and compare traces");
+    replay_command->add_option("FILE", *replay_file, "reproducer JSON")->required();
+    replay_command->callback([replay_file] { throw RunExit(replay(*replay_file)); });
+}
+
+}  // namespace brick::lab

@@ -1,0 +1,23 @@
+#include "backends.hpp"
+
+#include "brick/core/error.hpp"
+#include "real_backend.hpp"
+
+namespace brick::lab {
+
+std::unique_ptr<Backend> make_backend(const std::string& name, const std::string& target,
+                                      const std::filesystem::path& work_dir) {
+    if (name == "real") {
+        return std::make_unique<RealBackend>(target, work_dir);
+    }
+    throw Error(ErrorCategory::not_supported, "backend " + name + " is not available yet");
+}
+
+std::vector<ScenarioResult> run_in_guest(const std::vector<std::filesystem::path>& /*files*/,
+                                         const std::string& target,
+                                         const std::vector<std::uint64_t>& /*seeds*/,
+                                         const std::filesystem::path& /*report_dir*/) {
+    throw Error(ErrorCategory::not_supported, "guests for " + target + " are not available yet");
+}
+
+}  // namespace brick::lab

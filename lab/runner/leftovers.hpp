@@ -1,0 +1,18 @@
+#pragma once
+// What a scenario's volumes left on the host: sessions, node records, SCSI
+// disks, multipath maps and udev links that belong to the fabric's targets.
+// Read through the host seam, so the same check runs on the simulator and on
+// a real kernel.
+
+#include <string>
+#include <vector>
+
+#include "brick/host/host.hpp"
+#include "scenario.hpp"
+
+namespace brick::lab {
+
+// One line per thing left behind; empty when the host is clean.
+std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario);
+
+}  // namespace brick::lab

@@ -1,0 +1,190 @@
+#include "real_backend.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "brick/core/error.hpp"
+#include "brick/core/log.hpp"
+#include "brick/iscsi/session.hpp"
+
+namespace brick::lab {
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string> real_faults = {"lun_removed", "portal_unreachable"};
+
+void for_each_step(const std::vector<Step>& steps, const std::function<void(const Step&)>& visit) {
+    for (const auto& step : steps) {
+        visit(step);
+        for_each_step(step.concurrent, visit);
+    }
+}
+
+class Fd {
+public:
+    Fd(const std::string& path, int flags) : fd_(::open(path.c_str(), flags | O_CLOEXEC)) {
+        if (fd_ < 0) {
+            throw Error(ErrorCategory::host_error, "cannot open " + path);
+        }
+    }
+    ~Fd() { ::close(fd_); }
+    Fd(const Fd&) = delete;
+    Fd& operator=(const Fd&) = delete;
+    Fd(Fd&&) = delete;
+    Fd& operator=(Fd&&) = delete;
+    int get() const { return fd_; }
+
+private:
+    int fd_;
+};
+
+}  // namespace
+
+RealBackend::RealBackend(std::string target, fs::path work_dir)
+    : target_(std::move(target)), work_dir_(std::move(work_dir)) {}
+
+std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) const {
+    if (!scenario.backends.empty() &&
+        std::find(scenario.backends.begin(), scenario.backends.end(), "real") ==
+            scenario.backends.end()) {
+        return "the scenario runs on the simulator only";
+    }
+    if (!scenario.targets.empty() &&
+        std::find(scenario.targets.begin(), scenario.targets.end(), target_) ==
+            scenario.targets.end()) {
+        return "the scenario does not run on " + target_;
+    }
+    if (scenario.protocol != "iscsi" || target_ != "lio") {
+        return "protocol " + scenario.protocol + " on " + target_ + " is not available";
+    }
+    if (::geteuid() != 0) {
+        return "needs root";
+    }
+    if (!fs::exists("/sys/kernel/config/target")) {
+        return "no LIO in this kernel (/sys/kernel/config/target missing)";
+    }
+    for (const auto& fault : scenario.faults) {
+        if (std::find(real_faults.begin(), real_faults.end(), fault) == real_faults.end()) {
+            return "fault " + fault + " is simulator-only";
+        }
+    }
+    std::optional<std::string> reason;
+    for_each_step(scenario.steps, [&](const Step& step) {
+        if (step.op == "fault" &&
+            std::find(real_faults.begin(), real_faults.end(), step.subject) == real_faults.end()) {
+            reason = "fault " + step.subject + " is simulator-only";
+        }
+        if (step.op == "extend" && step.size_mib > 0) {
+            reason = "growing a LUN is not available on " + target_;
+        }
+    });
+    return reason;
+}
+
+void RealBackend::start(const Scenario& scenario, std::uint64_t /*seed*/,
+                        const std::string& trace_file) {
+    scenario_ = &scenario;
+    removed_portals_.clear();
+    fs::create_directories(work_dir_);
+    recording_.reset();
+    trace_.reset();
+    trace_stream_ = std::ofstream(trace_file, std::ios::out | std::ios::trunc);
+    trace_ = std::make_unique<TraceWriter>(trace_stream_);
+    recording_ = std::make_unique<RecordingHost>(real_, *trace_);
+    lio_ = std::make_unique<LioTarget>(real_, work_dir_);
+    clean_initiator_side();
+    lio_->configure(scenario.fabric);
+}
+
+Host& RealBackend::host() { return recording_ ? static_cast<Host&>(*recording_) : real_; }
+
+void RealBackend::inject_fault(const std::string& fault, const nlohmann::json& params) {
+    trace_->write({{"kind", "fault"}, {"name", fault}, {"params", params}});
+    const auto& target = scenario_->fabric.iscsi_targets.at(0);
+    const auto iqn = params.value("target", target.iqn);
+    if (fault == "lun_removed") {
+        lio_->unmap_lun(iqn, params.value("lun", target.luns.at(0).lun));
+    } else if (fault == "portal_unreachable") {
+        const auto portal =
+            parse_portal("params.portal", params.value("portal", target.portals.at(0).to_string()), 3260);
+        lio_->remove_portal(iqn, portal);
+        removed_portals_.push_back(portal);
+    } else {
+        throw Error(ErrorCategory::not_supported, "fault " + fault + " on " + name());
+    }
+}
+
+void RealBackend::heal_fault(const std::string& fault) {
+    trace_->write({{"kind", "heal"}, {"name", fault}});
+    if (fault == "portal_unreachable") {
+        for (const auto& portal : removed_portals_) {
+            lio_->add_portal(scenario_->fabric.iscsi_targets.at(0).iqn, portal);
+        }
+        removed_portals_.clear();
+    }
+}
+
+void RealBackend::write_pattern(const std::string& device, std::uint64_t pattern,
+                                std::uint64_t bytes) {
+    const Fd fd(device, O_WRONLY);
+    std::vector<char> block(1U << 20U);
+    for (std::uint64_t offset = 0; offset < bytes; offset += block.size()) {
+        const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(block.size(), bytes - offset));
+        fill_pattern(pattern, offset, block.data(), size);
+        if (::pwrite(fd.get(), block.data(), size, static_cast<off_t>(offset)) !=
+            static_cast<ssize_t>(size)) {
+            throw Error(ErrorCategory::host_error, "writing to " + device + " failed");
+        }
+    }
+}
+
+bool RealBackend::verify_pattern(const std::string& device, std::uint64_t pattern,
+                                 std::uint64_t bytes) {
+    const Fd fd(device, O_RDONLY);
+    std::vector<char> expected(1U << 20U);
+    std::vector<char> actual(1U << 20U);
+    for (std::uint64_t offset = 0; offset < bytes; offset += expected.size()) {
+        const auto size =
+            static_cast<std::size_t>(std::min<std::uint64_t>(expected.size(), bytes - offset));
+        fill_pattern(pattern, offset, expected.data(), size);
+        if (::pread(fd.get(), actual.data(), size, static_cast<off_t>(offset)) !=
+                static_cast<ssize_t>(size) ||
+            !std::equal(expected.begin(), expected.begin() + static_cast<std::ptrdiff_t>(size),
+                        actual.begin())) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void RealBackend::resize_lun(const std::string& /*iqn*/, std::uint64_t /*lun*/,
+                             std::uint64_t /*size_mib*/) {
+    throw Error(ErrorCategory::not_supported, "growing a LUN on " + name());
+}
+
+void RealBackend::clean_initiator_side() {
+    if (scenario_ == nullptr) {
+        return;
+    }
+    for (const auto& target : scenario_->fabric.iscsi_targets) {
+        real_.run(Command{{"iscsiadm", "-m", "node", "-T", target.iqn, "--logout"}, {}, Duration(30000)});
+        real_.run(Command{{"iscsiadm", "-m", "node", "-T", target.iqn, "-o", "delete"}, {}, Duration(30000)});
+    }
+    real_.run(Command{{"multipath", "-F"}, {}, Duration(30000)});
+}
+
+void RealBackend::stop() {
+    clean_initiator_side();
+    if (lio_) {
+        lio_->clear();
+    }
+    recording_.reset();
+    trace_.reset();
+    trace_stream_.close();
+}
+
+}  // namespace brick::lab

@@ -1,0 +1,50 @@
+#pragma once
+// The real backend: libbrick on this Linux host (in practice a QEMU guest
+// booted by hil/) against a real target on the same machine.
+
+#include <filesystem>
+#include <fstream>
+#include <memory>
+
+#include "backend.hpp"
+#include "brick/host/real_host.hpp"
+#include "brick/host/recording_host.hpp"
+#include "targets/lio.hpp"
+
+namespace brick::lab {
+
+class RealBackend final : public Backend {
+public:
+    // target: "lio" (tgt and nvmet join later).
+    RealBackend(std::string target, std::filesystem::path work_dir);
+
+    std::string name() const override { return "real:" + target_; }
+    std::optional<std::string> skip_reason(const Scenario& scenario) const override;
+    void start(const Scenario& scenario, std::uint64_t seed, const std::string& trace_file) override;
+    Host& host() override;
+    void inject_fault(const std::string& fault, const nlohmann::json& params) override;
+    void heal_fault(const std::string& fault) override;
+    void write_pattern(const std::string& device, std::uint64_t pattern,
+                       std::uint64_t bytes) override;
+    bool verify_pattern(const std::string& device, std::uint64_t pattern,
+                        std::uint64_t bytes) override;
+    void resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) override;
+    void stop() override;
+
+private:
+    // Logs out of and forgets every session and node record of the fabric's
+    // targets, so a failed scenario does not spoil the next one.
+    void clean_initiator_side();
+
+    std::string target_;
+    std::filesystem::path work_dir_;
+    RealHost real_;
+    std::ofstream trace_stream_;
+    std::unique_ptr<TraceWriter> trace_;
+    std::unique_ptr<RecordingHost> recording_;
+    std::unique_ptr<LioTarget> lio_;
+    const Scenario* scenario_ = nullptr;
+    std::vector<Portal> removed_portals_;
+};
+
+}  // namespace brick::lab

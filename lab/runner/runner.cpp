@@ -1,0 +1,260 @@
+#include "runner.hpp"
+
+#include <chrono>
+#include <map>
+#include <mutex>
+
+#include "brick/connector/connector.hpp"
+#include "brick/core/error.hpp"
+#include "brick/core/log.hpp"
+#include "leftovers.hpp"
+
+namespace brick::lab {
+namespace {
+
+std::int64_t elapsed_ms(Host& host, Clock::time_point since) {
+    return std::chrono::duration_cast<Duration>(host.now() - since).count();
+}
+
+class ScenarioRun {
+public:
+    ScenarioRun(Backend& backend, const Scenario& scenario)
+        : backend_(backend), scenario_(scenario) {}
+
+    void run_steps(const std::vector<Step>& steps, std::vector<StepResult>& results) {
+        for (const auto& step : steps) {
+            results.push_back(run_step(step));
+            if (!results.back().passed) {
+                return;
+            }
+        }
+    }
+
+private:
+    StepResult run_step(const Step& step) {
+        StepResult result;
+        result.description = step.op + (step.subject.empty() ? "" : " " + step.subject);
+        if (step.op == "wait_ms") {
+            result.description += " " + std::to_string(step.wait_ms);
+        }
+        result.expected = step.expect;
+        Host& host = backend_.host();
+        const auto start = host.now();
+        try {
+            result.message = execute(step);
+            result.actual = "ok";
+        } catch (const Error& e) {
+            result.actual = std::string(category_name(e.category()));
+            result.message = e.message();
+        } catch (const std::exception& e) {
+            result.actual = "internal";
+            result.message = e.what();
+        }
+        result.duration_ms = elapsed_ms(host, start);
+        result.passed = result.actual == result.expected;
+        if (result.passed && step.within_ms && result.duration_ms > *step.within_ms) {
+            result.passed = false;
+            result.message = "took " + std::to_string(result.duration_ms) + " ms, limit " +
+                             std::to_string(*step.within_ms) + " ms";
+        }
+        return result;
+    }
+
+    ConnectorOptions options_for(const VolumeSpec& volume, const Step& step) const {
+        ConnectorOptions options;
+        options.use_multipath = volume.multipath;
+        options.enforce_multipath = volume.enforce_multipath;
+        if (step.link == "by-path") {
+            options.link = LinkPreference::by_path;
+        } else if (step.link == "by-id") {
+            options.link = LinkPreference::by_id;
+        }
+        if (step.params.contains("device_timeout_ms")) {
+            options.device_timeout = Duration(step.params["device_timeout_ms"].get<std::int64_t>());
+        }
+        return options;
+    }
+
+    DeviceInfo attached(const std::string& volume) {
+        const std::lock_guard lock(mutex_);
+        const auto it = devices_.find(volume);
+        if (it == devices_.end()) {
+            throw Error(ErrorCategory::internal, "volume " + volume + " is not attached");
+        }
+        return it->second;
+    }
+
+    // Runs a step; returns a note for the report, throws brick::Error on failure.
+    std::string execute(const Step& step) {
+        Host& host = backend_.host();
+        if (step.op == "connect" || step.op == "disconnect" || step.op == "extend") {
+            const auto& volume = scenario_.volumes.at(step.subject);
+            const auto info = scenario_.connection_info(step.subject);
+            const auto protocol = *parse_protocol(scenario_.protocol);
+            auto connector = make_connector(protocol, host, options_for(volume, step));
+            const auto data = unwrap_connection_info(info, protocol).data;
+            if (step.op == "connect") {
+                auto device = connector->connect(data);
+                const auto expected = scenario_.fabric.find_iscsi_target(volume.target);
+                for (const auto& lun : expected->luns) {
+                    if (lun.lun == volume.lun && device.scsi_wwn != lun.scsi_id()) {
+                        throw Error(ErrorCategory::wrong_device,
+                                    "connect returned " + device.path + " with WWID " +
+                                        device.scsi_wwn.value_or("(none)") + ", the volume is " +
+                                        lun.scsi_id());
+                    }
+                }
+                const std::lock_guard lock(mutex_);
+                devices_[step.subject] = device;
+                return device.to_json().dump();
+            }
+            if (step.op == "disconnect") {
+                DeviceInfo device;
+                {
+                    const std::lock_guard lock(mutex_);
+                    if (auto it = devices_.find(step.subject); it != devices_.end()) {
+                        device = it->second;
+                    }
+                }
+                connector->disconnect(data, device, {step.force, step.ignore_errors});
+                const std::lock_guard lock(mutex_);
+                devices_.erase(step.subject);
+                return {};
+            }
+            if (step.size_mib > 0) {
+                backend_.resize_lun(volume.target, volume.lun, step.size_mib);
+            }
+            const auto size = connector->extend(data);
+            if (step.size_mib > 0 && size != step.size_mib * 1024 * 1024) {
+                throw Error(ErrorCategory::device_not_found,
+                            "extend returned " + std::to_string(size) + " bytes, expected " +
+                                std::to_string(step.size_mib * 1024 * 1024));
+            }
+            return std::to_string(size);
+        }
+        if (step.op == "write") {
+            backend_.write_pattern(attached(step.subject).path, step.pattern, step.mib << 20U);
+            return {};
+        }
+        if (step.op == "verify") {
+            if (!backend_.verify_pattern(attached(step.subject).path, step.pattern,
+                                         step.mib << 20U)) {
+                throw Error(ErrorCategory::wrong_device,
+                            "the data read back from " + step.subject + " differs from pattern " +
+                                std::to_string(step.pattern));
+            }
+            return {};
+        }
+        if (step.op == "fault") {
+            backend_.inject_fault(step.subject, step.params);
+            return {};
+        }
+        if (step.op == "heal") {
+            backend_.heal_fault(step.subject);
+            return {};
+        }
+        if (step.op == "wait_ms") {
+            host.sleep_for(Duration(step.wait_ms));
+            return {};
+        }
+        if (step.op == "check") {
+            if (step.subject == "no_leftovers") {
+                const auto leftovers = find_leftovers(host, scenario_);
+                if (!leftovers.empty()) {
+                    std::string text;
+                    for (const auto& l : leftovers) {
+                        text += (text.empty() ? "" : "; ") + l;
+                    }
+                    throw Error(ErrorCategory::host_error, "left behind: " + text);
+                }
+                return "nothing left";
+            }
+            return {};
+        }
+        if (step.op == "concurrent") {
+            std::vector<std::vector<StepResult>> results(step.concurrent.size());
+            std::vector<std::unique_ptr<Task>> tasks;
+            for (std::size_t i = 0; i < step.concurrent.size(); ++i) {
+                tasks.push_back(host.start_task("step-" + std::to_string(i), [&, i] {
+                    results[i].push_back(run_step(step.concurrent[i]));
+                }));
+            }
+            for (auto& task : tasks) {
+                task->join();
+            }
+            for (const auto& list : results) {
+                for (const auto& r : list) {
+                    if (!r.passed) {
+                        throw Error(ErrorCategory::internal,
+                                    r.description + ": expected " + r.expected + ", got " +
+                                        r.actual + " (" + r.message + ")");
+                    }
+                }
+            }
+            return std::to_string(step.concurrent.size()) + " steps passed";
+        }
+        throw Error(ErrorCategory::internal, "unknown step " + step.op);
+    }
+
+    Backend& backend_;
+    const Scenario& scenario_;
+    std::mutex mutex_;
+    std::map<std::string, DeviceInfo> devices_;
+};
+
+}  // namespace
+
+std::string_view status_name(Status status) {
+    switch (status) {
+        case Status::passed: return "passed";
+        case Status::failed: return "failed";
+        case Status::skipped: return "skipped";
+    }
+    return "failed";
+}
+
+ScenarioResult run_scenario(Backend& backend, const Scenario& scenario, std::uint64_t seed,
+                            const std::string& trace_file) {
+    ScenarioResult result;
+    result.scenario = scenario.name;
+    result.file = scenario.file.string();
+    result.backend = backend.name();
+    result.seed = seed;
+    result.trace_file = trace_file;
+    const auto wall_start = std::chrono::steady_clock::now();
+    if (auto reason = backend.skip_reason(scenario)) {
+        result.status = Status::skipped;
+        result.reason = *reason;
+        return result;
+    }
+    try {
+        backend.start(scenario, seed, trace_file);
+        const auto start = backend.host().now();
+        ScenarioRun run(backend, scenario);
+        run.run_steps(scenario.steps, result.steps);
+        result.duration_ms = elapsed_ms(backend.host(), start);
+    } catch (const std::exception& e) {
+        result.status = Status::failed;
+        result.reason = std::string("setup: ") + e.what();
+    }
+    try {
+        backend.stop();
+    } catch (const std::exception& e) {
+        if (result.status != Status::failed) {
+            result.status = Status::failed;
+            result.reason = std::string("teardown: ") + e.what();
+        }
+    }
+    for (const auto& step : result.steps) {
+        if (!step.passed && result.status != Status::failed) {
+            result.status = Status::failed;
+            result.reason = step.description + ": expected " + step.expected + ", got " +
+                            step.actual + (step.message.empty() ? "" : " (" + step.message + ")");
+        }
+    }
+    result.wall_seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
+    return result;
+}
+
+}  // namespace brick::lab

@@ -1,0 +1,298 @@
+#include "scenario.hpp"
+
+#include <algorithm>
+#include <cstdlib>
+#include <fstream>
+#include <iterator>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
+
+#include "brick/core/error.hpp"
+#include "brick/core/secrets.hpp"
+
+namespace brick::lab {
+namespace fs = std::filesystem;
+
+namespace {
+
+nlohmann::json read_json_file(const fs::path& file) {
+    std::ifstream in(file);
+    if (!in) {
+        throw Error(ErrorCategory::invalid_properties, file.string() + ": cannot be read",
+                    file.string());
+    }
+    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    try {
+        return nlohmann::json::parse(text);
+    } catch (const nlohmann::json::parse_error& e) {
+        throw Error(ErrorCategory::invalid_properties,
+                    file.string() + ": not valid JSON (" + e.what() + ")", file.string());
+    }
+}
+
+// Valijson's context is a list of path components ("<root>", "[steps]", "[3]").
+std::string json_path(const std::vector<std::string>& context) {
+    std::string path;
+    for (const auto& part : context) {
+        if (part == "<root>") {
+            continue;
+        }
+        path += part;
+    }
+    return path.empty() ? "(document)" : path;
+}
+
+void validate_against_schema(const fs::path& file, const nlohmann::json& document) {
+    static const auto schema_json = read_json_file(scenario_root() / "schema/scenario.schema.json");
+    valijson::Schema schema;
+    valijson::SchemaParser parser;
+    const valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
+    parser.populateSchema(schema_adapter, schema);
+    valijson::Validator validator;
+    valijson::ValidationResults results;
+    const valijson::adapters::NlohmannJsonAdapter target(document);
+    if (validator.validate(schema, target, &results)) {
+        return;
+    }
+    // The deepest error is the most specific one.
+    valijson::ValidationResults::Error best;
+    valijson::ValidationResults::Error error;
+    while (results.popError(error)) {
+        if (error.context.size() > best.context.size()) {
+            best = error;
+        }
+    }
+    const auto where = json_path(best.context);
+    throw Error(ErrorCategory::invalid_properties,
+                file.string() + ": " + where + ": " + best.description, where);
+}
+
+Portal portal_of(const std::string& field, const nlohmann::json& value) {
+    return parse_portal(field, value.get<std::string>(), 3260);
+}
+
+std::optional<ChapSpec> chap_of(const nlohmann::json& object, const char* key) {
+    if (!object.contains(key)) {
+        return std::nullopt;
+    }
+    const auto& c = object.at(key);
+    ChapSpec chap{c.at("username"), c.at("password"), c.value("username_in", ""),
+                  c.value("password_in", "")};
+    register_secret(chap.password);
+    register_secret(chap.password_in);
+    return chap;
+}
+
+Step step_of(const nlohmann::json& value) {
+    Step step;
+    for (const char* op : {"connect", "disconnect", "write", "verify", "extend", "fault", "heal",
+                           "check"}) {
+        if (value.contains(op)) {
+            step.op = op;
+            step.subject = value.at(op).get<std::string>();
+        }
+    }
+    if (value.contains("concurrent")) {
+        step.op = "concurrent";
+        for (const auto& inner : value.at("concurrent")) {
+            step.concurrent.push_back(step_of(inner));
+        }
+    }
+    if (value.contains("wait_ms")) {
+        step.op = "wait_ms";
+        step.wait_ms = value.at("wait_ms").get<std::int64_t>();
+    }
+    step.params = value.value("params", nlohmann::json::object());
+    step.expect = value.value("expect", "ok");
+    step.force = value.value("force", false);
+    step.ignore_errors = value.value("ignore_errors", false);
+    step.pattern = value.value("pattern", std::uint64_t{0});
+    step.mib = value.value("mib", std::uint64_t{1});
+    step.size_mib = value.value("size_mib", std::uint64_t{0});
+    step.link = value.value("link", "device");
+    if (value.contains("within_ms")) {
+        step.within_ms = value.at("within_ms").get<std::int64_t>();
+    }
+    return step;
+}
+
+void check_references(const Scenario& scenario) {
+    for (const auto& [name, volume] : scenario.volumes) {
+        const auto* target = scenario.fabric.find_iscsi_target(volume.target);
+        const auto field = "/volumes/" + name;
+        if (target == nullptr) {
+            throw Error(ErrorCategory::invalid_properties,
+                        scenario.file.string() + ": " + field + "/target: no target " +
+                            volume.target + " in the fabric",
+                        field + "/target");
+        }
+        if (std::none_of(target->luns.begin(), target->luns.end(),
+                         [&](const LunSpec& l) { return l.lun == volume.lun; })) {
+            throw Error(ErrorCategory::invalid_properties,
+                        scenario.file.string() + ": " + field + "/lun: the target has no LUN " +
+                            std::to_string(volume.lun),
+                        field + "/lun");
+        }
+    }
+    std::function<void(const std::vector<Step>&)> walk = [&](const std::vector<Step>& steps) {
+        for (const auto& step : steps) {
+            const bool names_volume = step.op == "connect" || step.op == "disconnect" ||
+                                      step.op == "write" || step.op == "verify" ||
+                                      step.op == "extend";
+            if (names_volume && scenario.volumes.count(step.subject) == 0) {
+                throw Error(ErrorCategory::invalid_properties,
+                            scenario.file.string() + ": step " + step.op + ": no volume " +
+                                step.subject,
+                            "/steps");
+            }
+            walk(step.concurrent);
+        }
+    };
+    walk(scenario.steps);
+}
+
+}  // namespace
+
+std::string LunSpec::scsi_id() const { return "36001405" + serial.substr(0, 25); }
+
+const IscsiTargetSpec* Fabric::find_iscsi_target(const std::string& iqn) const {
+    for (const auto& target : iscsi_targets) {
+        if (target.iqn == iqn) {
+            return &target;
+        }
+    }
+    return nullptr;
+}
+
+nlohmann::json Scenario::connection_info(const std::string& volume_name) const {
+    const auto& volume = volumes.at(volume_name);
+    const auto& target = *fabric.find_iscsi_target(volume.target);
+    auto portals = volume.portals;
+    if (portals.empty()) {
+        portals = volume.multipath ? target.portals : std::vector<Portal>{target.portals.front()};
+    }
+    nlohmann::json data = nlohmann::json::object();
+    data["target_portal"] = portals.front().to_string();
+    data["target_iqn"] = target.iqn;
+    data["target_lun"] = volume.lun;
+    data["target_discovered"] = false;
+    if (portals.size() > 1) {
+        data["target_portals"] = nlohmann::json::array();
+        data["target_iqns"] = nlohmann::json::array();
+        data["target_luns"] = nlohmann::json::array();
+        for (const auto& portal : portals) {
+            data["target_portals"].push_back(portal.to_string());
+            data["target_iqns"].push_back(target.iqn);
+            data["target_luns"].push_back(volume.lun);
+        }
+    }
+    if (target.chap) {
+        data["auth_method"] = "CHAP";
+        data["auth_username"] = target.chap->username;
+        data["auth_password"] = target.chap->password;
+        if (!target.chap->username_in.empty()) {
+            data["auth_username_in"] = target.chap->username_in;
+            data["auth_password_in"] = target.chap->password_in;
+        }
+    }
+    if (target.discovery_chap) {
+        data["discovery_auth_method"] = "CHAP";
+        data["discovery_auth_username"] = target.discovery_chap->username;
+        data["discovery_auth_password"] = target.discovery_chap->password;
+    }
+    data["volume_id"] = volume_name;
+    data["access_mode"] = "rw";
+    data["encrypted"] = false;
+    data.update(volume.extra_properties);
+    return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
+}
+
+Scenario load_scenario(const fs::path& file) {
+    const auto document = read_json_file(file);
+    validate_against_schema(file, document);
+    Scenario scenario;
+    scenario.file = file;
+    try {
+        scenario.name = document.at("name");
+        scenario.description = document.value("description", "");
+        const auto& requires_ = document.at("requires");
+        scenario.protocol = requires_.at("protocol");
+        scenario.needs_multipathd = requires_.value("multipathd", requires_.value("multipath", false));
+        scenario.faults = requires_.value("faults", std::vector<std::string>{});
+        scenario.backends = requires_.value("backends", std::vector<std::string>{});
+        scenario.targets = requires_.value("targets", std::vector<std::string>{});
+        const auto& fabric = document.at("fabric");
+        for (const auto& t : fabric.value("iscsi_targets", nlohmann::json::array())) {
+            IscsiTargetSpec target;
+            target.iqn = t.at("iqn");
+            for (const auto& p : t.at("portals")) {
+                target.portals.push_back(portal_of("/fabric/iscsi_targets/portals", p));
+            }
+            target.chap = chap_of(t, "chap");
+            target.discovery_chap = chap_of(t, "discovery_chap");
+            for (const auto& l : t.at("luns")) {
+                target.luns.push_back({l.at("lun"), l.at("size_mib"), l.at("serial")});
+            }
+            scenario.fabric.iscsi_targets.push_back(std::move(target));
+        }
+        for (const auto& [name, v] : document.at("volumes").items()) {
+            VolumeSpec volume;
+            volume.name = name;
+            volume.target = v.at("target");
+            volume.lun = v.at("lun");
+            volume.multipath = v.value("multipath", false);
+            volume.enforce_multipath = v.value("enforce_multipath", false);
+            for (const auto& p : v.value("portals", nlohmann::json::array())) {
+                volume.portals.push_back(portal_of("/volumes/" + name + "/portals", p));
+            }
+            volume.extra_properties = v.value("properties", nlohmann::json::object());
+            scenario.volumes.emplace(name, std::move(volume));
+        }
+        for (const auto& s : document.at("steps")) {
+            scenario.steps.push_back(step_of(s));
+        }
+        if (document.contains("limits")) {
+            scenario.virtual_ms_limit =
+                document["limits"].value("virtual_ms", scenario.virtual_ms_limit);
+            scenario.wall_seconds_limit =
+                document["limits"].value("wall_seconds", scenario.wall_seconds_limit);
+        }
+    } catch (const nlohmann::json::exception& e) {
+        throw Error(ErrorCategory::invalid_properties, file.string() + ": " + e.what(),
+                    file.string());
+    }
+    check_references(scenario);
+    return scenario;
+}
+
+std::vector<fs::path> find_scenarios(const std::vector<std::string>& paths) {
+    std::vector<fs::path> files;
+    for (const auto& path : paths) {
+        if (fs::is_directory(path)) {
+            for (const auto& entry : fs::recursive_directory_iterator(path)) {
+                if (entry.is_regular_file() && entry.path().extension() == ".json" &&
+                    entry.path().parent_path().filename() != "schema") {
+                    files.push_back(entry.path());
+                }
+            }
+        } else {
+            files.emplace_back(path);
+        }
+    }
+    std::sort(files.begin(), files.end());
+    return files;
+}
+
+fs::path scenario_root() {
+    if (const char* env = std::getenv("BRICK_SCENARIOS"); env != nullptr && *env != '\0') {
+        return env;
+    }
+    if (fs::exists(fs::path(BRICK_SCENARIO_DIR) / "schema")) {
+        return BRICK_SCENARIO_DIR;
+    }
+    return BRICK_INSTALLED_SCENARIO_DIR;
+}
+
+}  // namespace brick::lab

@@ -1,0 +1,102 @@
+#pragma once
+// A scenario file (scenarios/*.json), loaded and checked against
+// scenarios/schema/scenario.schema.json, as typed values.
+
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "brick/properties/common.hpp"
+
+namespace brick::lab {
+
+struct LunSpec {
+    std::uint64_t lun = 0;
+    std::uint64_t size_mib = 0;
+    std::string serial;  // 32 hex digits; the LU's identity derives from it
+    // scsi_id's identifier of this LU: NAA 6 with LIO's OUI and the serial
+    // ("36001405" + first 25 hex digits), as LIO reports it.
+    std::string scsi_id() const;
+};
+
+struct ChapSpec {
+    std::string username;
+    std::string password;
+    std::string username_in;
+    std::string password_in;
+};
+
+struct IscsiTargetSpec {
+    std::string iqn;
+    std::vector<Portal> portals;
+    std::optional<ChapSpec> chap;
+    std::optional<ChapSpec> discovery_chap;
+    std::vector<LunSpec> luns;
+};
+
+struct Fabric {
+    std::vector<IscsiTargetSpec> iscsi_targets;
+    const IscsiTargetSpec* find_iscsi_target(const std::string& iqn) const;
+};
+
+struct VolumeSpec {
+    std::string name;
+    std::string target;
+    std::uint64_t lun = 0;
+    bool multipath = false;
+    bool enforce_multipath = false;
+    std::vector<Portal> portals;  // empty: the target's first (or all, with multipath)
+    nlohmann::json extra_properties = nlohmann::json::object();
+};
+
+struct Step {
+    std::string op;      // connect, disconnect, write, verify, extend, fault, heal, concurrent, check, wait_ms
+    std::string subject; // volume name, fault name or check name
+    nlohmann::json params = nlohmann::json::object();
+    std::string expect = "ok";
+    bool force = false;
+    bool ignore_errors = false;
+    std::uint64_t pattern = 0;
+    std::uint64_t mib = 1;
+    std::uint64_t size_mib = 0;
+    std::string link = "device";
+    std::optional<std::int64_t> within_ms;
+    std::int64_t wait_ms = 0;
+    std::vector<Step> concurrent;
+};
+
+struct Scenario {
+    std::filesystem::path file;
+    std::string name;
+    std::string description;
+    std::string protocol;
+    bool needs_multipathd = false;
+    std::vector<std::string> faults;
+    std::vector<std::string> backends;  // empty: all
+    std::vector<std::string> targets;   // empty: any
+    Fabric fabric;
+    std::map<std::string, VolumeSpec> volumes;
+    std::vector<Step> steps;
+    std::int64_t virtual_ms_limit = 600000;
+    std::int64_t wall_seconds_limit = 300;
+
+    // The connection properties a storage service would return for a volume
+    // ({"driver_volume_type": ..., "data": {...}}).
+    nlohmann::json connection_info(const std::string& volume) const;
+};
+
+// Loads and validates a scenario file. Errors (brick::Error, invalid_properties)
+// name the file, the JSON path and what was expected.
+Scenario load_scenario(const std::filesystem::path& file);
+
+// Every *.json below the given paths (files or directories), sorted.
+std::vector<std::filesystem::path> find_scenarios(const std::vector<std::string>& paths);
+
+// The directory holding the scenario library and its schema.
+std::filesystem::path scenario_root();
+
+}  // namespace brick::lab

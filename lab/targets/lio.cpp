@@ -1,0 +1,134 @@
+#include "lio.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+
+#include "brick/core/error.hpp"
+
+namespace brick::lab {
+namespace fs = std::filesystem;
+
+namespace {
+
+constexpr Duration targetcli_timeout{120000};
+
+std::string backstore_name(const LunSpec& lun) { return "bw" + lun.serial.substr(0, 12); }
+
+nlohmann::json chap_keys(const ChapSpec& chap) {
+    nlohmann::json out{{"chap_userid", chap.username}, {"chap_password", chap.password}};
+    if (!chap.username_in.empty()) {
+        out["chap_mutual_userid"] = chap.username_in;
+        out["chap_mutual_password"] = chap.password_in;
+    }
+    return out;
+}
+
+}  // namespace
+
+nlohmann::json lio_save_file(const Fabric& fabric, const fs::path& backing_dir) {
+    nlohmann::json storage = nlohmann::json::array();
+    nlohmann::json targets = nlohmann::json::array();
+    for (const auto& target : fabric.iscsi_targets) {
+        nlohmann::json luns = nlohmann::json::array();
+        for (const auto& lun : target.luns) {
+            storage.push_back({{"plugin", "fileio"},
+                               {"name", backstore_name(lun)},
+                               {"dev", (backing_dir / (lun.serial + ".img")).string()},
+                               {"size", lun.size_mib * 1024 * 1024},
+                               {"write_back", false},
+                               {"wwn", lun.serial},
+                               {"attributes", {{"emulate_tpu", 1}}}});
+            luns.push_back({{"index", lun.lun},
+                            {"storage_object", "/backstores/fileio/" + backstore_name(lun)}});
+        }
+        nlohmann::json portals = nlohmann::json::array();
+        for (const auto& portal : target.portals) {
+            portals.push_back({{"ip_address", portal.host}, {"port", portal.port}});
+        }
+        // Demo mode: any initiator may log in, with CHAP at the TPG when configured.
+        nlohmann::json tpg{{"tag", 1},
+                           {"enable", true},
+                           {"attributes",
+                            {{"authentication", target.chap ? 1 : 0},
+                             {"generate_node_acls", 1},
+                             {"cache_dynamic_acls", 1},
+                             {"demo_mode_write_protect", 0}}},
+                           {"parameters", {{"AuthMethod", target.chap ? "CHAP" : "CHAP,None"}}},
+                           {"luns", luns},
+                           {"portals", portals},
+                           {"node_acls", nlohmann::json::array()}};
+        if (target.chap) {
+            tpg.update(chap_keys(*target.chap));
+        }
+        nlohmann::json entry{{"fabric", "iscsi"}, {"wwn", target.iqn}, {"tpgs", {tpg}}};
+        targets.push_back(entry);
+    }
+    nlohmann::json modules = nlohmann::json::array();
+    for (const auto& target : fabric.iscsi_targets) {
+        if (target.discovery_chap) {
+            modules.push_back({{"name", "iscsi"},
+                               {"discovery_enable_auth", true},
+                               {"discovery_userid", target.discovery_chap->username},
+                               {"discovery_password", target.discovery_chap->password}});
+            break;
+        }
+    }
+    return {{"fabric_modules", modules}, {"storage_objects", storage}, {"targets", targets}};
+}
+
+LioTarget::LioTarget(Host& host, fs::path work_dir) : host_(host), work_dir_(std::move(work_dir)) {}
+
+void LioTarget::targetcli(std::vector<std::string> args) {
+    args.insert(args.begin(), "targetcli");
+    const auto result = host_.run(Command{args, {}, targetcli_timeout});
+    if (!result.ok()) {
+        std::string line;
+        for (const auto& a : args) {
+            line += (line.empty() ? "" : " ") + a;
+        }
+        throw Error(ErrorCategory::command_failed, line + " failed (exit " +
+                                                       std::to_string(result.exit_status) +
+                                                       "): " + result.out + result.err);
+    }
+}
+
+void LioTarget::configure(const Fabric& fabric) {
+    const auto backing = work_dir_ / "luns";
+    fs::create_directories(backing);
+    for (const auto& target : fabric.iscsi_targets) {
+        for (const auto& lun : target.luns) {
+            const auto file = backing / (lun.serial + ".img");
+            std::ofstream(file, std::ios::binary | std::ios::trunc).close();
+            fs::resize_file(file, lun.size_mib * 1024 * 1024);
+        }
+    }
+    const auto save_file = work_dir_ / "lio.json";
+    std::ofstream(save_file) << lio_save_file(fabric, backing).dump(2);
+    fs::permissions(save_file, fs::perms::owner_read | fs::perms::owner_write);
+    targetcli({"restoreconfig", "savefile=" + save_file.string(), "clear_existing=true"});
+    fs::remove(save_file);  // it holds CHAP secrets
+}
+
+void LioTarget::clear() {
+    targetcli({"clearconfig", "confirm=True"});
+    std::error_code ec;
+    fs::remove_all(work_dir_ / "luns", ec);
+}
+
+void LioTarget::unmap_lun(const std::string& iqn, std::uint64_t lun) {
+    targetcli({"/iscsi/" + iqn + "/tpg1/luns", "delete", "lun=" + std::to_string(lun)});
+}
+
+void LioTarget::remove_portal(const std::string& iqn, const Portal& portal) {
+    targetcli({"/iscsi/" + iqn + "/tpg1/portals", "delete", "ip_address=" + portal.host,
+               "ip_port=" + std::to_string(portal.port)});
+}
+
+void LioTarget::add_portal(const std::string& iqn, const Portal& portal) {
+    targetcli({"/iscsi/" + iqn + "/tpg1/portals", "create", "ip_address=" + portal.host,
+               "ip_port=" + std::to_string(portal.port)});
+}
+
+}  // namespace brick::lab

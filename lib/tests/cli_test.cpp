@@ -1,0 +1,92 @@
+// The `brick` tool as a user runs it: JSON in, JSON out, typed exit codes.
+
+#include <catch2/catch.hpp>
+#include <nlohmann/json.hpp>
+
+#include "brick/host/real_host.hpp"
+#include "temp_dir.hpp"
+
+namespace {
+
+brick::CommandResult brick_tool(std::vector<std::string> args, std::string input = {}) {
+    args.insert(args.begin(), BRICK_CLI);
+    brick::RealHost host;
+    return host.run(brick::Command{std::move(args), std::move(input), brick::Duration(20000)});
+}
+
+const std::string chap_properties = R"({
+  "driver_volume_type": "iscsi",
+  "data": {
+    "target_portal": "192.0.2.10:3260",
+    "target_iqn": "iqn.2010-10.org.openstack:volume-1",
+    "target_lun": 1,
+    "auth_method": "CHAP",
+    "auth_username": "user1",
+    "auth_password": "Pa55-secret-chap",
+    "vendor_specific_key": {"anything": [1, 2]}
+  }
+})";
+
+}  // namespace
+
+TEST_CASE("brick validate prints normalised properties with secrets masked", "[cli]") {
+    const auto result = brick_tool({"validate", "ISCSI", "--properties", "-"}, chap_properties);
+    REQUIRE(result.exit_status == 0);
+    CHECK(result.out.find("Pa55-secret-chap") == std::string::npos);
+    const auto json = nlohmann::json::parse(result.out);
+    CHECK(json.dump().find("192.0.2.10") != std::string::npos);
+    CHECK(json.dump().find("iqn.2010-10.org.openstack:volume-1") != std::string::npos);
+}
+
+TEST_CASE("malformed properties give a typed JSON error and exit code 10", "[cli]") {
+    auto bad = nlohmann::json::parse(chap_properties);
+    bad["data"]["target_portal"] = "192.0.2.10:3260; reboot";
+    const auto result = brick_tool(
+        {"--log-format", "json", "validate", "iscsi", "--properties", "-"}, bad.dump());
+    CHECK(result.exit_status == 10);
+    CHECK(result.out.empty());
+    const auto error = nlohmann::json::parse(result.err);
+    CHECK(error["category"] == "invalid_properties");
+    CHECK(error["field"].get<std::string>().find("target_portal") != std::string::npos);
+    CHECK(result.err.find("Pa55-secret-chap") == std::string::npos);
+}
+
+TEST_CASE("a properties file of another protocol is refused", "[cli]") {
+    const auto result =
+        brick_tool({"--log-format", "json", "validate", "nvmeof", "--properties", "-"},
+                   chap_properties);
+    CHECK(result.exit_status == 10);
+    CHECK(nlohmann::json::parse(result.err)["field"] == "driver_volume_type");
+}
+
+TEST_CASE("unknown protocols and unimplemented connectors are typed errors", "[cli]") {
+    auto result = brick_tool({"validate", "floppy", "--properties", "-"}, "{}");
+    CHECK(result.exit_status == 10);
+    result = brick_tool({"--log-format", "json", "connect", "rbd", "--properties", "-"},
+                        R"({"name": "pool/image", "hosts": ["192.0.2.1"], "ports": ["6789"],
+                            "cluster_name": "ceph", "auth_username": "cinder"})");
+    CHECK(result.exit_status == 17);
+    CHECK(nlohmann::json::parse(result.err)["category"] == "not_supported");
+}
+
+TEST_CASE("brick properties reads a host tree under --root", "[cli]") {
+    const auto result = brick_tool({"--root", BRICK_SOURCE_DIR "/lib/tests/fixtures/host-tree",
+                                    "properties", "--ip", "192.0.2.7", "--host", "compute-1"});
+    REQUIRE(result.exit_status == 0);
+    const auto json = nlohmann::json::parse(result.out);
+    CHECK(json["initiator"] == "iqn.1993-08.org.debian:01:8d6b0c1f9e2a");
+    CHECK(json["ip"] == "192.0.2.7");
+    CHECK(json["host"] == "compute-1");
+    CHECK(json.contains("system uuid"));
+}
+
+TEST_CASE("usage errors exit 2 and every subcommand has --help", "[cli]") {
+    CHECK(brick_tool({}).exit_status != 0);
+    for (const char* command :
+         {"properties", "connect", "disconnect", "extend", "paths", "validate"}) {
+        const auto result = brick_tool({command, "--help"});
+        CHECK(result.exit_status == 0);
+        CHECK(result.out.find("--") != std::string::npos);
+    }
+    CHECK(brick_tool({"connect", "iscsi"}).exit_status == 2);  // --properties missing
+}
