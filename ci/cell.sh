@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# One cell of the CI matrix: a protocol's scenarios on one backend.
+#
+#   ci/cell.sh PROTOCOL BACKEND [SHARD]
+#
+# PROTOCOL: iscsi | nvmeof. BACKEND: sim | lio | tgt | nvmet (the last three
+# boot a QEMU guest with that target). SHARD: I/N (default 1/1).
+# Writes JUnit XML to reports/junit-PROTOCOL-BACKEND.xml and a report folder.
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+protocol=${1:?protocol}
+backend=${2:?backend}
+shard=${3:-1/1}
+case "$protocol/$backend" in
+    iscsi/sim | iscsi/lio | iscsi/tgt | nvmeof/sim | nvmeof/nvmet) ;;
+    *) echo "ci/cell.sh: no such matrix cell: $protocol x $backend" >&2; exit 2 ;;
+esac
+args=(run "$BRICK_TOP/scenarios/$protocol" --shard "$shard"
+      --junit "$BRICK_TOP/reports/junit-$protocol-$backend.xml"
+      --report "$BRICK_TOP/reports/$protocol-$backend")
+if [[ $backend == sim ]]; then
+    args+=(--backend sim)
+else
+    args+=(--backend hil --target "$backend")
+fi
+stage "cell $protocol x $backend ($shard)" "$BRICK_BUILD/lab/brick-lab" "${args[@]}"
+exit "$BRICK_STATUS"
