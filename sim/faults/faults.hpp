@@ -1,0 +1,83 @@
+#pragma once
+// Named faults. A fault is a kind plus parameters, armed from a step (the
+// count of host interactions served so far) with a seeded probability per
+// opportunity. Two families:
+//   - site faults are consulted where the model does something (a login, a
+//     sysfs write, a tool run) and change its outcome while they are armed;
+//   - action faults change the world once when they fire (a LUN is removed,
+//     a path goes offline, a daemon stops).
+// Every fired fault is written to the trace ({"kind":"fault",...}).
+//
+// Parameters that select where a fault applies (all optional; absent = any):
+//   "portal" ("10.0.0.1:3260"), "iqn", "lun", "tool" (basename), "path" (glob),
+//   "device" ("sdb"), "volume".
+// Parameters of the effect, per kind:
+//   portal_unreachable, login_timeout, auth_failure: none
+//   device_late: "delay_ms" (extra delay of the sd disk)
+//   device_never, empty_wwid: none (applies to devices scanned while armed)
+//   udev_link_missing: "link": "by-path" | "by-id" | "all" (default all)
+//   tool_hangs: none (the run lasts until its deadline)
+//   sysfs_write_fails: "errno": "EIO" | "EBUSY" | ... (default EIO)
+//   sysfs_write_blocks: "ms" (how long the write blocks; default 60000)
+//   device_held_open: none (flush and delete of the device fail with EBUSY)
+//   map_queue_if_no_path: none (maps formed while armed queue I/O with no path)
+//   lun_removed: "iqn", "lun"
+//   lun_remapped: "iqn", "lun", "to": a volume description as in the fabric
+//   path_offline: "device" or "portal"
+//   session_drop: "portal" or "iqn"; "recover_ms" (0 = never)
+//   multipathd_down, iscsid_down: "restore_ms" (0 = stays down)
+
+#include <cstdint>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace brick::sim {
+
+enum class FaultKind {
+    portal_unreachable,
+    login_timeout,
+    auth_failure,
+    lun_removed,
+    lun_remapped,
+    device_late,
+    device_never,
+    udev_link_missing,
+    empty_wwid,
+    path_offline,
+    session_drop,
+    multipathd_down,
+    iscsid_down,
+    tool_hangs,
+    sysfs_write_fails,
+    sysfs_write_blocks,
+    device_held_open,
+    map_queue_if_no_path,
+};
+
+std::string_view fault_name(FaultKind kind);
+std::optional<FaultKind> fault_from_name(std::string_view name);
+std::vector<FaultKind> all_fault_kinds();
+// Action faults change the world once; the others are consulted at sites.
+bool is_action_fault(FaultKind kind);
+
+struct FaultSpec {
+    FaultKind kind = FaultKind::portal_unreachable;
+    nlohmann::json params = nlohmann::json::object();
+    std::uint64_t from_step = 0;               // armed when step >= from_step
+    std::optional<std::uint64_t> until_step;  // disarmed when step > until_step
+    double probability = 1.0;                 // per opportunity
+    std::optional<unsigned> max_fires;        // default: unlimited (actions: once)
+};
+
+// Parses {"fault": "lun_removed", "at_step": 3, "probability": 0.5, "max_fires": 1,
+// "until_step": 9, ...params}. Throws std::invalid_argument naming the problem.
+FaultSpec parse_fault(const nlohmann::json& spec);
+
+// True when every selector of params present in context matches it (strings as
+// globs, numbers equal). Effect parameters are ignored.
+bool fault_matches(const nlohmann::json& params, const nlohmann::json& context);
+
+}  // namespace brick::sim

@@ -1,0 +1,188 @@
+// Block contents: volumes on the target, dirty blocks in the host's cache.
+#include <cerrno>
+
+#include "sim/model/model.hpp"
+
+namespace brick::sim {
+namespace {
+
+constexpr std::uint64_t block_size = 512;
+
+std::string block_of(const std::map<std::uint64_t, std::string>& blocks, std::uint64_t index) {
+    const auto it = blocks.find(index);
+    return it == blocks.end() ? std::string(block_size, '\0') : it->second;
+}
+
+}  // namespace
+
+void Model::drop_dirty(const std::string& volume_id, std::map<std::uint64_t, std::string>& dirty) {
+    state_.lost_blocks[volume_id] += dirty.size();
+    note({{"what", "unflushed writes lost"}, {"volume", volume_id}, {"blocks", dirty.size()}});
+    dirty.clear();
+}
+
+void Model::write_blocks(const std::string& volume_id, std::map<std::uint64_t, std::string>& dirty) {
+    auto& volume = fabric_.volumes.at(volume_id);
+    for (auto& [index, data] : dirty) {
+        volume.blocks[index] = std::move(data);
+    }
+    dirty.clear();
+    touch();
+}
+
+std::string Model::volume_bytes(const std::string& volume_id, std::uint64_t offset,
+                                std::size_t length) const {
+    const auto it = fabric_.volumes.find(volume_id);
+    if (it == fabric_.volumes.end()) {
+        return {};
+    }
+    std::string out;
+    out.reserve(length);
+    for (std::uint64_t pos = offset; pos < offset + length;) {
+        const auto block = block_of(it->second.blocks, pos / block_size);
+        const auto within = pos % block_size;
+        const auto take = std::min<std::uint64_t>(block_size - within, offset + length - pos);
+        out += block.substr(within, take);
+        pos += take;
+    }
+    return out;
+}
+
+std::string Model::lun_bytes(const std::string& iqn, std::uint64_t lun, std::uint64_t offset,
+                             std::size_t length) const {
+    const auto* target = fabric_.find_target(iqn);
+    if (target == nullptr) {
+        return {};
+    }
+    for (const auto& l : target->luns) {
+        if (l.number == lun) {
+            return volume_bytes(l.volume_id, offset, length);
+        }
+    }
+    return {};
+}
+
+std::uint64_t Model::lost_blocks(const std::string& volume_id) const {
+    const auto it = state_.lost_blocks.find(volume_id);
+    return it == state_.lost_blocks.end() ? 0 : it->second;
+}
+
+int Model::write_device(const std::string& name, std::uint64_t offset, const std::string& bytes) {
+    std::map<std::uint64_t, std::string>* dirty = nullptr;
+    if (auto* device = device_by_disk(name)) {
+        if (device->state == "offline") {
+            return EIO;
+        }
+        dirty = &device->dirty;
+    } else if (auto* map = find_map(name)) {
+        dirty = &map->dirty;
+    } else {
+        return ENODEV;
+    }
+    std::string current;
+    const auto first = offset / block_size;
+    const auto last = (offset + bytes.size() + block_size - 1) / block_size;
+    if (const int error = read_device(name, first * block_size, (last - first) * block_size, current);
+        error != 0) {
+        return error;
+    }
+    current.replace(offset - first * block_size, bytes.size(), bytes);
+    for (auto index = first; index < last; ++index) {
+        (*dirty)[index] = current.substr((index - first) * block_size, block_size);
+    }
+    touch();
+    return 0;
+}
+
+int Model::read_device(const std::string& name, std::uint64_t offset, std::size_t length,
+                       std::string& out) {
+    const std::map<std::uint64_t, std::string>* dirty = nullptr;
+    std::optional<std::string> volume;
+    if (const auto* device = device_by_disk(name)) {
+        if (device->state == "offline") {
+            return EIO;
+        }
+        dirty = &device->dirty;
+        volume = live_volume_of(*device);
+    } else if (const auto* map = find_map(name)) {
+        dirty = &map->dirty;
+        for (const auto& disk : map->paths) {
+            const auto* path = device_by_disk(disk);
+            if (path != nullptr && path->state == "running") {
+                volume = live_volume_of(*path);
+                break;
+            }
+        }
+    } else {
+        return ENODEV;
+    }
+    if (!volume) {
+        return EIO;
+    }
+    out.clear();
+    for (std::uint64_t pos = offset; pos < offset + length;) {
+        const auto index = pos / block_size;
+        const auto it = dirty->find(index);
+        const auto block = it != dirty->end() ? it->second : volume_bytes(*volume, index * block_size, block_size);
+        const auto within = pos % block_size;
+        const auto take = std::min<std::uint64_t>(block_size - within, offset + length - pos);
+        out += block.substr(within, take);
+        pos += take;
+    }
+    return 0;
+}
+
+int Model::flush_device(const std::string& name) {
+    if (auto* device = device_by_disk(name)) {
+        if (device->held_open ||
+            consult(FaultKind::device_held_open, {{"device", name}, {"lun", device->address.lun}}) !=
+                nullptr) {
+            return EBUSY;
+        }
+        if (device->state == "offline") {
+            return EIO;
+        }
+        const auto volume = live_volume_of(*device);
+        if (!volume) {
+            return device->dirty.empty() ? 0 : EIO;
+        }
+        write_blocks(*volume, device->dirty);
+        return 0;
+    }
+    if (auto* map = find_map(name)) {
+        if (consult(FaultKind::device_held_open, {{"device", map->device()}}) != nullptr) {
+            return EBUSY;
+        }
+        std::optional<std::string> volume;
+        for (const auto& disk : map->paths) {
+            const auto* path = device_by_disk(disk);
+            if (path != nullptr && path->state == "running") {
+                volume = live_volume_of(*path);
+                break;
+            }
+        }
+        if (!volume) {
+            if (map->queue_if_no_path) {
+                return ETIMEDOUT;  // I/O queues until a path returns: the flush blocks
+            }
+            return map->dirty.empty() ? 0 : EIO;
+        }
+        write_blocks(*volume, map->dirty);
+        return 0;
+    }
+    return ENODEV;
+}
+
+std::uint64_t Model::dirty_blocks(const std::string& name) const {
+    if (const auto* device = device_by_disk(name)) {
+        return device->dirty.size();
+    }
+    for (const auto& [wwid, map] : state_.maps) {
+        if (map.device() == name || map.name == name) {
+            return map.dirty.size();
+        }
+    }
+    return 0;
+}
+
+}  // namespace brick::sim

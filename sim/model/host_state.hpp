@@ -1,0 +1,145 @@
+#pragma once
+// The host side of the model: what the kernel, udev, iscsid and multipathd
+// know. Plain typed values; Model (model.hpp) is the only writer. Both front
+// ends (SimHost in process, a file-system front end later) render from it.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/model/fabric.hpp"
+#include "sim/model/portal.hpp"
+
+namespace brick::sim {
+
+// Host:channel:target:lun.
+struct ScsiAddress {
+    unsigned host = 0;
+    unsigned channel = 0;
+    unsigned target = 0;
+    std::uint64_t lun = 0;
+    std::string to_string() const;  // "2:0:0:1"
+    std::string target_name() const;  // "target2:0:0"
+    bool operator==(const ScsiAddress&) const = default;
+    auto operator<=>(const ScsiAddress&) const = default;
+};
+
+// One record of the iSCSI node database (/etc/iscsi/nodes/<iqn>/<portal>,<tpgt>/<iface>).
+struct NodeRecord {
+    std::string iqn;
+    Portal portal;
+    int tpgt = -1;  // -1 for records made with --op new
+    std::string iface = "default";
+    std::string discovery_type = "static";
+    // Settings changed from their defaults ("node.session.scan" -> "manual").
+    std::map<std::string, std::string> settings;
+
+    std::string value(const std::string& key) const;  // the setting or its default
+};
+
+// The node settings keys the fake iscsiadm knows, in `-o show` order.
+std::vector<std::string> node_setting_keys();
+
+// A discovery record (/etc/iscsi/send_targets/<portal>).
+struct DiscoveryRecord {
+    Portal portal;
+    std::string iface = "default";
+    std::map<std::string, std::string> settings;
+};
+
+struct IscsiSession {
+    unsigned sid = 0;
+    std::string iqn;
+    Portal portal;
+    int tpgt = 1;
+    std::string iface = "default";
+    unsigned scsi_host = 0;
+    unsigned target_id = 0;
+    std::string state = "LOGGED_IN";  // iscsi_session/state: LOGGED_IN, FAILED, FREE
+    std::string connection_state = "up";
+    std::string username;  // CHAP used at login (empty: none)
+    std::string password;
+    std::string username_in;
+    std::string password_in;
+    bool target_created = false;  // a scsi_target exists once a LUN was scanned
+};
+
+struct ScsiHost {
+    unsigned number = 0;
+    std::optional<unsigned> sid;  // the iSCSI session it carries (iscsi_tcp: one each)
+    std::string proc_name = "iscsi_tcp";
+};
+
+// A SCSI device and, once sd bound to it, its disk.
+struct ScsiDevice {
+    ScsiAddress address;
+    std::optional<unsigned> sid;
+    // Identity as read at scan (or rescan) time: it stays stale when the target
+    // re-maps the LUN until a rescan.
+    std::string volume_id;
+    std::string vendor;
+    std::string model;
+    std::string revision;
+    std::string serial;
+    std::vector<Designator> designators;
+    std::uint64_t size_bytes = 0;
+    std::string state = "running";  // running, offline, blocked, transport-offline
+    // The sd disk: name index (sda = 0), visible once the async probe finished.
+    std::optional<unsigned> disk_index;
+    bool disk_visible = false;
+    bool links_by_path = false;
+    bool links_by_id = false;
+    bool held_open = false;
+    bool identity_hidden = false;  // empty_wwid: the LUN reports no designator
+    // Written blocks (512 bytes) not yet flushed to the target.
+    std::map<std::uint64_t, std::string> dirty;
+
+    std::string disk_name() const;  // "sdb"; empty before sd bound
+};
+
+struct MultipathMap {
+    unsigned dm_index = 0;
+    std::string name;  // user_friendly_names no: the WWID
+    std::string wwid;
+    std::vector<std::string> paths;  // disk names, in the order added
+    std::uint64_t size_bytes = 0;
+    bool queue_if_no_path = false;
+    bool links = false;
+    std::map<std::uint64_t, std::string> dirty;
+
+    std::string device() const { return "dm-" + std::to_string(dm_index); }
+};
+
+struct HostState {
+    std::string initiator_name;
+    std::map<std::string, std::string> files;  // writable store: path -> contents
+    std::vector<NodeRecord> nodes;
+    std::vector<DiscoveryRecord> discovery;
+    std::map<unsigned, IscsiSession> sessions;  // by sid
+    std::map<unsigned, ScsiHost> scsi_hosts;    // by number
+    std::map<ScsiAddress, ScsiDevice> devices;
+    std::map<std::string, MultipathMap> maps;   // by WWID
+    std::vector<std::string> wwids;             // /etc/multipath/wwids
+    bool multipathd_running = true;
+    bool iscsid_running = true;
+    unsigned next_sid = 1;
+    unsigned next_scsi_host = 0;
+    unsigned next_dm = 0;
+    // Dirty blocks lost because a device went away unflushed, per volume.
+    std::map<std::string, std::uint64_t> lost_blocks;
+    // Wildcard LUN scans seen ("- - -" or a "-" LUN): libbrick must never do one.
+    unsigned wildcard_scans = 0;
+};
+
+// sd naming as the kernel does it: 0 -> sda, 25 -> sdz, 26 -> sdaa, 701 -> sdzz, 702 -> sdaaa.
+std::string sd_name(unsigned index);
+// Index of an sd name; nullopt when not one.
+std::optional<unsigned> sd_index(const std::string& name);
+// Block device number of sd disk index (major 8, 65-71, 128-135; 16 minors each).
+std::pair<unsigned, unsigned> sd_device_number(unsigned index);
+// dm block major on Debian 12.
+inline constexpr unsigned dm_major = 254;
+
+}  // namespace brick::sim

@@ -1,0 +1,214 @@
+// The iSCSI part of the model: node database, login/logout, discovery.
+#include "sim/model/model.hpp"
+
+namespace brick::sim {
+namespace {
+
+bool portal_served(const IscsiTarget& target, const Portal& portal) {
+    for (const auto& p : target.portals) {
+        if (p == portal) {
+            return true;
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
+std::vector<NodeRecord*> Model::find_nodes(const std::optional<std::string>& iqn,
+                                           const std::optional<Portal>& portal,
+                                           const std::optional<std::string>& iface) {
+    std::vector<NodeRecord*> found;
+    for (auto& node : state_.nodes) {
+        if ((!iqn || node.iqn == *iqn) && (!portal || node.portal == *portal) &&
+            (!iface || node.iface == *iface)) {
+            found.push_back(&node);
+        }
+    }
+    return found;
+}
+
+NodeRecord& Model::add_node(const std::string& iqn, const Portal& portal, int tpgt,
+                            const std::string& iface, const std::string& discovery_type) {
+    touch();
+    for (auto& node : state_.nodes) {
+        if (node.iqn == iqn && node.portal == portal && node.iface == iface) {
+            // open-iscsi overwrites an existing record with defaults.
+            node = NodeRecord{iqn, portal, tpgt, iface, discovery_type, {}};
+            return node;
+        }
+    }
+    state_.nodes.push_back(NodeRecord{iqn, portal, tpgt, iface, discovery_type, {}});
+    return state_.nodes.back();
+}
+
+void Model::delete_node(const NodeRecord& node) {
+    touch();
+    std::erase_if(state_.nodes, [&](const NodeRecord& n) {
+        return n.iqn == node.iqn && n.portal == node.portal && n.iface == node.iface;
+    });
+}
+
+std::optional<unsigned> Model::session_of(const NodeRecord& node) const {
+    for (const auto& [sid, session] : state_.sessions) {
+        if (session.iqn == node.iqn && session.portal == node.portal &&
+            session.iface == node.iface) {
+            return sid;
+        }
+    }
+    return std::nullopt;
+}
+
+LoginResult Model::login(const NodeRecord& node) {
+    const auto& timing = fabric_.timing;
+    LoginResult result;
+    result.duration_ms = jittered(timing.login_ms);
+    if (session_of(node)) {
+        result.status = LoginStatus::session_exists;
+        result.duration_ms = timing.tool_ms;
+        return result;
+    }
+    const nlohmann::json context{{"portal", node.portal.to_string()}, {"iqn", node.iqn}};
+    if (!state_.iscsid_running) {
+        result.status = LoginStatus::iscsid_down;
+        result.duration_ms = timing.tool_ms;
+        return result;
+    }
+    const IscsiTarget* served = nullptr;
+    bool portal_alive = false;
+    for (const auto& target : fabric_.iscsi_targets) {
+        if (portal_served(target, node.portal)) {
+            portal_alive = true;
+            if (target.iqn == node.iqn) {
+                served = &target;
+            }
+        }
+    }
+    if (!portal_alive || consult(FaultKind::portal_unreachable, context) != nullptr) {
+        result.status = LoginStatus::unreachable;
+        result.duration_ms = timing.unreachable_ms;
+        return result;
+    }
+    if (consult(FaultKind::login_timeout, context) != nullptr) {
+        result.status = LoginStatus::timeout;
+        result.duration_ms = timing.unreachable_ms;
+        return result;
+    }
+    if (served == nullptr) {
+        result.status = LoginStatus::target_not_found;
+        return result;
+    }
+    const auto method = node.value("node.session.auth.authmethod");
+    const bool offers_chap = method == "CHAP";
+    const auto username = node.value("node.session.auth.username");
+    const auto password = node.value("node.session.auth.password");
+    const auto username_in = node.value("node.session.auth.username_in");
+    const auto password_in = node.value("node.session.auth.password_in");
+    bool auth_ok = true;
+    if (served->chap) {
+        auth_ok = offers_chap && username == served->chap->username &&
+                  password == served->chap->password;
+    }
+    if (auth_ok && offers_chap && !username_in.empty()) {
+        // Mutual CHAP: the target must prove itself with the expected credentials.
+        auth_ok = served->mutual_chap && served->mutual_chap->username == username_in &&
+                  served->mutual_chap->password == password_in;
+    }
+    if (!auth_ok || consult(FaultKind::auth_failure, context) != nullptr) {
+        result.status = LoginStatus::auth_failed;
+        return result;
+    }
+    IscsiSession session;
+    session.sid = state_.next_sid++;
+    session.iqn = node.iqn;
+    session.portal = node.portal;
+    session.tpgt = served->tpgt;
+    session.iface = node.iface;
+    session.scsi_host = state_.next_scsi_host++;
+    if (offers_chap) {
+        session.username = username;
+        session.password = password;
+        session.username_in = username_in;
+        session.password_in = password_in;
+    }
+    state_.scsi_hosts[session.scsi_host] = ScsiHost{session.scsi_host, session.sid, "iscsi_tcp"};
+    result.sid = session.sid;
+    note({{"what", "session logged in"},
+          {"sid", session.sid},
+          {"iqn", session.iqn},
+          {"portal", session.portal.to_string()},
+          {"scsi_host", session.scsi_host}});
+    state_.sessions.emplace(session.sid, session);
+    if (node.value("node.session.scan") != "manual") {
+        // Automatic scan: the kernel adds every LUN of the target.
+        scan(session.scsi_host, std::nullopt, std::nullopt, std::nullopt).apply();
+    }
+    return result;
+}
+
+void Model::logout(unsigned sid) {
+    const auto it = state_.sessions.find(sid);
+    if (it == state_.sessions.end()) {
+        return;
+    }
+    const auto host = it->second.scsi_host;
+    std::vector<ScsiAddress> gone;
+    for (const auto& [address, device] : state_.devices) {
+        if (device.sid == sid) {
+            gone.push_back(address);
+        }
+    }
+    for (const auto& address : gone) {
+        remove_device(address, "session logged out");
+    }
+    state_.scsi_hosts.erase(host);
+    note({{"what", "session logged out"}, {"sid", sid}});
+    state_.sessions.erase(it);
+}
+
+DiscoveryResult Model::discover(const Portal& portal, const std::optional<Chap>& chap) {
+    DiscoveryResult result;
+    result.duration_ms = jittered(fabric_.timing.discovery_ms);
+    if (!state_.iscsid_running) {
+        result.status = LoginStatus::iscsid_down;
+        return result;
+    }
+    const nlohmann::json context{{"portal", portal.to_string()}};
+    bool alive = false;
+    for (const auto& target : fabric_.iscsi_targets) {
+        alive = alive || portal_served(target, portal);
+    }
+    if (!alive || consult(FaultKind::portal_unreachable, context) != nullptr) {
+        result.status = LoginStatus::unreachable;
+        result.duration_ms = fabric_.timing.unreachable_ms;
+        return result;
+    }
+    if (fabric_.discovery_chap && (!chap || !(*chap == *fabric_.discovery_chap))) {
+        result.status = LoginStatus::auth_failed;
+        return result;
+    }
+    // SendTargets answers with every portal of every target reachable from this portal.
+    for (const auto& target : fabric_.iscsi_targets) {
+        if (!portal_served(target, portal)) {
+            continue;
+        }
+        for (const auto& p : target.portals) {
+            result.found.emplace_back(p, target.iqn);
+            result.tpgts.push_back(target.tpgt);
+        }
+    }
+    return result;
+}
+
+DiscoveryRecord& Model::add_discovery(const Portal& portal, const std::string& iface) {
+    touch();
+    for (auto& record : state_.discovery) {
+        if (record.portal == portal && record.iface == iface) {
+            return record;
+        }
+    }
+    state_.discovery.push_back(DiscoveryRecord{portal, iface, {}});
+    return state_.discovery.back();
+}
+
+}  // namespace brick::sim

@@ -1,0 +1,224 @@
+#pragma once
+// The model of one simulated Linux storage host and the targets it sees.
+//
+// Model owns the fabric (remote side), the host state (host_state.hpp), a
+// virtual clock with a queue of timed events (the asynchronous work of the
+// kernel, udev and multipathd), the seeded random source, the armed faults
+// and the trace sink. It knows nothing of how it is served: the in-process
+// SimHost drives it (time, steps) and renders it; a file-system front end can
+// serve the same model later.
+//
+// Not thread-safe: the front end calls it from one thread at a time.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "sim/faults/faults.hpp"
+#include "sim/model/fabric.hpp"
+#include "sim/model/host_state.hpp"
+#include "sim/model/random.hpp"
+
+namespace brick::sim {
+
+enum class LoginStatus { ok, session_exists, unreachable, timeout, auth_failed, target_not_found, iscsid_down };
+
+struct LoginResult {
+    LoginStatus status = LoginStatus::ok;
+    unsigned duration_ms = 0;
+    unsigned sid = 0;
+};
+
+struct DiscoveryResult {
+    LoginStatus status = LoginStatus::ok;  // ok, unreachable, timeout, auth_failed, iscsid_down
+    unsigned duration_ms = 0;
+    std::vector<std::pair<Portal, std::string>> found;  // portal (with tpgt below), iqn
+    std::vector<int> tpgts;
+};
+
+// What one sysfs write does: an errno, how long the writer blocks, and the
+// kernel's action, which happens when the write completes (also after the
+// writer gave up on its deadline).
+struct WriteEffect {
+    int error = 0;
+    unsigned duration_ms = 0;
+    std::function<void()> apply;  // may be empty
+};
+
+// One udev link under /dev/disk (or /dev/mapper): link path -> device name.
+struct UdevLink {
+    std::string path;    // "/dev/disk/by-path/ip-...-lun-1"
+    std::string device;  // "sdb", "dm-0"
+};
+
+// Everything on the host that belongs to one volume.
+struct VolumeFootprint {
+    std::vector<unsigned> sessions;
+    std::vector<ScsiAddress> devices;
+    std::vector<std::string> disks;
+    std::vector<std::string> maps;
+    std::vector<std::string> links;
+    bool empty() const { return devices.empty() && maps.empty() && links.empty(); }
+};
+
+class Model {
+public:
+    Model(Fabric fabric, std::uint64_t seed);
+
+    // --- time, events, trace ----------------------------------------------
+    std::int64_t now_ms() const { return now_ms_; }
+    // Time of the earliest pending event, if any.
+    std::optional<std::int64_t> next_event_ms() const;
+    // Fires every event due at or before t, in (time, order of scheduling),
+    // and sets the clock to t.
+    void advance_to(std::int64_t t);
+    // Runs fn after delay_ms of virtual time (0: at the next advance).
+    void schedule(std::int64_t delay_ms, std::string what, std::function<void()> fn);
+    // A delay with the fabric's seeded jitter applied.
+    unsigned jittered(unsigned base_ms);
+    // Bumped on every change a reader could observe.
+    std::uint64_t generation() const { return generation_; }
+    void touch() { ++generation_; }
+    void set_trace_sink(std::function<void(nlohmann::json)> sink) { sink_ = std::move(sink); }
+    // Writes one record to the trace (kind "event" unless given).
+    void note(nlohmann::json record);
+
+    // --- faults -------------------------------------------------------------
+    int inject(FaultSpec fault);
+    void clear_faults();
+    // Called by the front end before each served interaction: counts the step
+    // and fires the action faults that became due.
+    void begin_step();
+    std::uint64_t step() const { return step_; }
+    // The armed site fault of this kind matching context that fires now
+    // (probability drawn), or nullptr. Fired faults go to the trace.
+    const FaultSpec* consult(FaultKind kind, const nlohmann::json& context);
+    std::uint64_t faults_fired() const { return faults_fired_; }
+
+    // --- target side ----------------------------------------------------------
+    Fabric& fabric() { return fabric_; }
+    const Fabric& fabric() const { return fabric_; }
+    // Removes a LUN from a target (the kernel's devices stay, stale).
+    bool remove_lun(const std::string& iqn, std::uint64_t lun);
+    // Maps another volume at a LUN number (CVE-2023-2088 shape).
+    bool remap_lun(const std::string& iqn, std::uint64_t lun, Volume volume);
+
+    // --- host side: iSCSI -----------------------------------------------------
+    const HostState& state() const { return state_; }
+    HostState& mutable_state() { return state_; }
+    std::vector<NodeRecord*> find_nodes(const std::optional<std::string>& iqn,
+                                        const std::optional<Portal>& portal,
+                                        const std::optional<std::string>& iface);
+    NodeRecord& add_node(const std::string& iqn, const Portal& portal, int tpgt,
+                         const std::string& iface, const std::string& discovery_type);
+    void delete_node(const NodeRecord& node);
+    // Whether a session uses this node record.
+    std::optional<unsigned> session_of(const NodeRecord& node) const;
+    LoginResult login(const NodeRecord& node);
+    // Ends a session and removes its SCSI host and devices.
+    void logout(unsigned sid);
+    DiscoveryResult discover(const Portal& portal, const std::optional<Chap>& chap);
+    DiscoveryRecord& add_discovery(const Portal& portal, const std::string& iface);
+
+    // --- host side: SCSI ------------------------------------------------------
+    // A "C T L" write to scan; nullopt components are "-" wildcards.
+    WriteEffect scan(unsigned scsi_host, std::optional<unsigned> channel,
+                     std::optional<unsigned> target, std::optional<std::uint64_t> lun);
+    WriteEffect delete_device(const ScsiAddress& address);
+    WriteEffect rescan_device(const ScsiAddress& address);
+    WriteEffect set_device_state(const ScsiAddress& address, const std::string& state);
+    ScsiDevice* device_by_disk(const std::string& name);
+    const ScsiDevice* device_by_disk(const std::string& name) const;
+    std::string scsi_id_of(const ScsiDevice& device) const;
+    std::string sysfs_wwid_of(const ScsiDevice& device) const;
+
+    // --- host side: dm-multipath ---------------------------------------------
+    bool add_wwid(const std::string& wwid);  // false when already known
+    // multipathd add path; false when multipathd would refuse it.
+    bool add_path(const std::string& disk);
+    bool del_path(const std::string& disk);
+    MultipathMap* find_map(const std::string& name_or_wwid_or_device);
+    // multipath -f: 0 ok, EBUSY when open, ENOENT when unknown.
+    int flush_map(const std::string& name);
+    bool resize_map(const std::string& name);
+    bool disable_queueing(const std::string& name);
+    void set_multipathd_running(bool running);
+    void set_iscsid_running(bool running);
+
+    // --- data -------------------------------------------------------------------
+    // Writes through a host device (sdX or dm-N): dirty in the host cache until
+    // flushed. Returns an errno (ENODEV when there is no such device).
+    int write_device(const std::string& device, std::uint64_t offset, const std::string& bytes);
+    int read_device(const std::string& device, std::uint64_t offset, std::size_t length,
+                    std::string& out);
+    // blockdev --flushbufs: 0, EBUSY (held open), EIO (no path), or ETIMEDOUT
+    // meaning "blocks" (a queueing map with no path).
+    int flush_device(const std::string& device);
+    std::uint64_t dirty_blocks(const std::string& device) const;
+    // Bytes of a volume on the target side.
+    std::string volume_bytes(const std::string& volume_id, std::uint64_t offset,
+                             std::size_t length) const;
+    std::string lun_bytes(const std::string& iqn, std::uint64_t lun, std::uint64_t offset,
+                          std::size_t length) const;
+    std::uint64_t lost_blocks(const std::string& volume_id) const;
+
+    // --- inspection ---------------------------------------------------------------
+    std::vector<UdevLink> udev_links() const;
+    VolumeFootprint footprint(const std::string& volume_id) const;
+    // Host state left beyond the initial one: sessions, node records, iSCSI
+    // devices, maps, dangling links. Empty after a clean detach.
+    std::vector<std::string> leftovers() const;
+    // The volume a device reads from now (the LUN's current volume), if any.
+    std::optional<std::string> live_volume_of(const ScsiDevice& device) const;
+
+private:
+    struct Event {
+        std::int64_t at = 0;
+        std::uint64_t order = 0;
+        std::string what;
+        std::function<void()> fn;
+    };
+    struct ArmedFault {
+        int id = 0;
+        FaultSpec spec;
+        unsigned fired = 0;
+    };
+
+    void record_fault(const ArmedFault& fault, const nlohmann::json& context);
+    void fire_action(ArmedFault& fault);
+    void add_local_disks();
+    void probe_disk(ScsiAddress address, unsigned generation_token);
+    void run_udev(ScsiAddress address, unsigned generation_token);
+    void consider_multipath(const std::string& disk);
+    void join_map(const std::string& wwid, const std::string& disk);
+    void remove_device(const ScsiAddress& address, const std::string& why);
+    void drop_dirty(const std::string& volume_id, std::map<std::uint64_t, std::string>& dirty);
+    void write_blocks(const std::string& volume_id, std::map<std::uint64_t, std::string>& dirty);
+    unsigned lowest_free_disk_index() const;
+    ScsiDevice make_device(const ScsiAddress& address, std::optional<unsigned> sid,
+                           const Volume& volume) const;
+    const IscsiSession* session_on_host(unsigned scsi_host) const;
+
+    Fabric fabric_;
+    HostState state_;
+    Random random_;
+    std::int64_t now_ms_ = 0;
+    std::uint64_t generation_ = 0;
+    std::uint64_t event_order_ = 0;
+    std::multimap<std::pair<std::int64_t, std::uint64_t>, Event> events_;
+    std::function<void(nlohmann::json)> sink_;
+    std::vector<ArmedFault> faults_;
+    int next_fault_id_ = 1;
+    std::uint64_t step_ = 0;
+    std::uint64_t faults_fired_ = 0;
+    // Devices are recreated at the same address: probes carry a token so a
+    // stale probe of a deleted device does nothing.
+    std::map<ScsiAddress, unsigned> device_tokens_;
+    unsigned next_token_ = 1;
+};
+
+}  // namespace brick::sim

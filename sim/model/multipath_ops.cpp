@@ -1,0 +1,153 @@
+// The dm-multipath part of the model: the wwids file, multipathd adding and
+// removing paths, maps forming asynchronously, flush, resize, queueing.
+#include <algorithm>
+#include <cerrno>
+
+#include "sim/model/model.hpp"
+
+namespace brick::sim {
+
+bool Model::add_wwid(const std::string& wwid) {
+    if (wwid.empty() || std::find(state_.wwids.begin(), state_.wwids.end(), wwid) != state_.wwids.end()) {
+        return false;
+    }
+    state_.wwids.push_back(wwid);
+    note({{"what", "wwid added"}, {"wwid", wwid}});
+    return true;
+}
+
+void Model::consider_multipath(const std::string& disk) {
+    const auto* device = device_by_disk(disk);
+    if (!state_.multipathd_running || device == nullptr || !device->sid) {
+        return;
+    }
+    const auto wwid = scsi_id_of(*device);
+    if (wwid.empty() || std::find(state_.wwids.begin(), state_.wwids.end(), wwid) == state_.wwids.end()) {
+        return;
+    }
+    schedule(jittered(fabric_.timing.map_ms), "multipath map",
+             [this, wwid, disk] { join_map(wwid, disk); });
+}
+
+void Model::join_map(const std::string& wwid, const std::string& disk) {
+    const auto* device = device_by_disk(disk);
+    if (!state_.multipathd_running || device == nullptr || scsi_id_of(*device) != wwid) {
+        return;
+    }
+    auto it = state_.maps.find(wwid);
+    if (it == state_.maps.end()) {
+        MultipathMap map;
+        map.dm_index = state_.next_dm++;
+        map.name = wwid;
+        map.wwid = wwid;
+        map.size_bytes = device->size_bytes;
+        map.links = true;
+        map.queue_if_no_path =
+            consult(FaultKind::map_queue_if_no_path, {{"device", map.device()}, {"volume", device->volume_id}}) !=
+            nullptr;
+        note({{"what", "multipath map created"}, {"map", map.device()}, {"wwid", wwid}});
+        it = state_.maps.emplace(wwid, std::move(map)).first;
+    }
+    auto& paths = it->second.paths;
+    if (std::find(paths.begin(), paths.end(), disk) == paths.end()) {
+        paths.push_back(disk);
+        note({{"what", "multipath path added"}, {"map", it->second.device()}, {"disk", disk}});
+    }
+}
+
+bool Model::add_path(const std::string& disk) {
+    if (!state_.multipathd_running) {
+        return false;
+    }
+    const auto* device = device_by_disk(disk);
+    if (device == nullptr) {
+        return false;
+    }
+    const auto wwid = scsi_id_of(*device);
+    if (wwid.empty() || std::find(state_.wwids.begin(), state_.wwids.end(), wwid) == state_.wwids.end()) {
+        return false;  // find_multipaths: a WWID multipath does not know stays a single path
+    }
+    schedule(jittered(fabric_.timing.map_ms), "multipath map",
+             [this, wwid, disk] { join_map(wwid, disk); });
+    return true;
+}
+
+bool Model::del_path(const std::string& disk) {
+    if (!state_.multipathd_running) {
+        return false;
+    }
+    bool found = false;
+    for (auto& [wwid, map] : state_.maps) {
+        const auto before = map.paths.size();
+        std::erase(map.paths, disk);
+        found = found || map.paths.size() != before;
+    }
+    if (found) {
+        note({{"what", "multipath path removed"}, {"disk", disk}});
+    }
+    return found;
+}
+
+MultipathMap* Model::find_map(const std::string& key) {
+    std::string name = key;
+    for (const std::string_view prefix : {"/dev/mapper/", "/dev/"}) {
+        if (name.rfind(prefix, 0) == 0) {
+            name = name.substr(prefix.size());
+            break;
+        }
+    }
+    for (auto& [wwid, map] : state_.maps) {
+        if (map.name == name || map.wwid == name || map.device() == name) {
+            return &map;
+        }
+    }
+    return nullptr;
+}
+
+int Model::flush_map(const std::string& name) {
+    auto* map = find_map(name);
+    if (map == nullptr) {
+        return ENOENT;
+    }
+    if (consult(FaultKind::device_held_open, {{"device", map->device()}}) != nullptr) {
+        return EBUSY;
+    }
+    if (!map->dirty.empty()) {
+        std::string volume;
+        for (const auto& [id, v] : fabric_.volumes) {
+            if (scsi_id(v.designators) == map->wwid) {
+                volume = id;
+            }
+        }
+        drop_dirty(volume, map->dirty);
+    }
+    note({{"what", "multipath map removed"}, {"map", map->device()}});
+    state_.maps.erase(map->wwid);
+    return 0;
+}
+
+bool Model::resize_map(const std::string& name) {
+    auto* map = find_map(name);
+    if (map == nullptr || !state_.multipathd_running) {
+        return false;
+    }
+    for (const auto& disk : map->paths) {
+        if (const auto* device = device_by_disk(disk)) {
+            map->size_bytes = device->size_bytes;
+        }
+    }
+    touch();
+    return true;
+}
+
+bool Model::disable_queueing(const std::string& name) {
+    auto* map = find_map(name);
+    if (map == nullptr || !state_.multipathd_running) {
+        return false;
+    }
+    map->queue_if_no_path = false;
+    touch();
+    return true;
+}
+
+}  // namespace brick::sim
