@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -114,7 +115,10 @@ struct MultipathMap {
 
 struct HostState {
     std::string initiator_name;
-    std::map<std::string, std::string> files;  // writable store: path -> contents
+    // The writable store for paths the model does not own (/etc/nvme/hostnqn, /tmp/...).
+    std::map<std::string, std::string> files;  // path -> contents
+    std::map<std::string, bool> private_files;  // path -> created mode 0600
+    std::vector<std::string> dirs;              // directories made with make_dirs
     std::vector<NodeRecord> nodes;
     std::vector<DiscoveryRecord> discovery;
     std::map<unsigned, IscsiSession> sessions;  // by sid

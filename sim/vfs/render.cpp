@@ -1,0 +1,225 @@
+#include "sim/vfs/render.hpp"
+
+#include "sim/model/identity.hpp"
+#include "sim/model/records.hpp"
+
+namespace brick::sim {
+namespace {
+
+std::string padded(std::string text, std::size_t width) {
+    if (text.size() < width) {
+        text.append(width - text.size(), ' ');
+    }
+    return text.substr(0, width);
+}
+
+std::string host_dir(unsigned number) {
+    if (number == 0) {
+        return "/sys/devices/pci0000:00/0000:00:1f.2/ata1/host0";
+    }
+    return "/sys/devices/platform/host" + std::to_string(number);
+}
+
+std::string session_dir(const IscsiSession& session) {
+    return host_dir(session.scsi_host) + "/session" + std::to_string(session.sid);
+}
+
+std::string device_dir(const HostState& state, const ScsiDevice& device) {
+    const auto& a = device.address;
+    const auto base = device.sid ? session_dir(state.sessions.at(*device.sid)) : host_dir(a.host);
+    return base + "/" + a.target_name() + "/" + a.to_string();
+}
+
+void render_scsi_host(Tree& tree, const HostState& state, const ScsiHost& host) {
+    const auto dir = host_dir(host.number);
+    const auto name = "host" + std::to_string(host.number);
+    tree.dir(dir);
+    const auto sh = dir + "/scsi_host/" + name;
+    tree.attribute(sh + "/scan", "", WriteKind::scan, false, host.number);
+    tree.file(sh + "/proc_name", host.proc_name + "\n");
+    tree.file(sh + "/state", "running\n");
+    tree.file(sh + "/unique_id", "0\n");
+    tree.link(sh + "/device", dir);
+    tree.link("/sys/class/scsi_host/" + name, sh);
+    if (!host.sid) {
+        return;
+    }
+    const auto ih = dir + "/iscsi_host/" + name;
+    tree.file(ih + "/initiatorname", state.initiator_name + "\n");
+    tree.file(ih + "/ipaddress", "(null)\n");
+    tree.file(ih + "/hwaddress", "(null)\n");
+    tree.file(ih + "/netdev", "(null)\n");
+    tree.link(ih + "/device", dir);
+    tree.link("/sys/class/iscsi_host/" + name, ih);
+}
+
+void render_session(Tree& tree, const IscsiSession& s) {
+    const auto dir = session_dir(s);
+    const auto name = "session" + std::to_string(s.sid);
+    const auto is = dir + "/iscsi_session/" + name;
+    auto text = [](const std::string& v) { return (v.empty() ? std::string("(null)") : v) + "\n"; };
+    tree.file(is + "/targetname", s.iqn + "\n");
+    tree.file(is + "/state", s.state + "\n");
+    tree.file(is + "/tpgt", std::to_string(s.tpgt) + "\n");
+    tree.file(is + "/ifacename", s.iface + "\n");
+    tree.file(is + "/username", text(s.username));
+    tree.file(is + "/password", text(s.password));
+    tree.file(is + "/username_in", text(s.username_in));
+    tree.file(is + "/password_in", text(s.password_in));
+    tree.file(is + "/recovery_tmo", "120\n");
+    tree.file(is + "/abort_tmo", "15\n");
+    tree.file(is + "/lu_reset_tmo", "30\n");
+    tree.file(is + "/tgt_reset_tmo", "30\n");
+    tree.file(is + "/target_id", std::to_string(s.target_id) + "\n");
+    tree.file(is + "/creator", "-1\n");
+    tree.link(is + "/device", dir);
+    tree.link("/sys/class/iscsi_session/" + name, is);
+    const auto cname = "connection" + std::to_string(s.sid) + ":0";
+    const auto cdir = dir + "/" + cname;
+    const auto ic = cdir + "/iscsi_connection/" + cname;
+    tree.file(ic + "/address", s.portal.address + "\n");
+    tree.file(ic + "/port", std::to_string(s.portal.port) + "\n");
+    tree.file(ic + "/persistent_address", s.portal.address + "\n");
+    tree.file(ic + "/persistent_port", std::to_string(s.portal.port) + "\n");
+    tree.file(ic + "/state", s.connection_state + "\n");
+    tree.link(ic + "/device", cdir);
+    tree.link("/sys/class/iscsi_connection/" + cname, ic);
+    if (s.target_created) {
+        tree.dir(dir + "/target" + std::to_string(s.scsi_host) + ":0:" + std::to_string(s.target_id));
+    }
+}
+
+void render_device(Tree& tree, const Model& model, const ScsiDevice& device) {
+    const auto& state = model.state();
+    const auto dir = device_dir(state, device);
+    const auto& a = device.address;
+    const bool hidden = device.identity_hidden;
+    tree.file(dir + "/vendor", padded(device.vendor, 8) + "\n");
+    tree.file(dir + "/model", padded(device.model, 16) + "\n");
+    tree.file(dir + "/rev", padded(device.revision, 4) + "\n");
+    tree.attribute(dir + "/state", device.state + "\n", WriteKind::device_state, true, a.host, a);
+    tree.attribute(dir + "/delete", "", WriteKind::device_delete, false, a.host, a);
+    tree.attribute(dir + "/rescan", "", WriteKind::device_rescan, false, a.host, a);
+    tree.file(dir + "/type", "0\n");
+    tree.file(dir + "/scsi_level", "7\n");
+    tree.file(dir + "/queue_depth", "128\n");
+    tree.file(dir + "/timeout", "30\n");
+    tree.file(dir + "/device_blocked", "0\n");
+    tree.file(dir + "/wwid", model.sysfs_wwid_of(device) + "\n");
+    tree.file(dir + "/vpd_pg83", vpd83_page(hidden ? std::vector<Designator>{} : device.designators));
+    tree.file(dir + "/vpd_pg80", vpd80_page(device.serial));
+    const auto sd = dir + "/scsi_device/" + a.to_string();
+    tree.link(sd + "/device", dir);
+    tree.link("/sys/class/scsi_device/" + a.to_string(), sd);
+    if (!device.disk_visible) {
+        return;
+    }
+    const auto name = device.disk_name();
+    const auto [major, minor] = sd_device_number(*device.disk_index);
+    const auto block = dir + "/block/" + name;
+    tree.file(block + "/dev", std::to_string(major) + ":" + std::to_string(minor) + "\n");
+    tree.file(block + "/size", std::to_string(device.size_bytes / 512) + "\n");
+    tree.file(block + "/ro", "0\n");
+    tree.file(block + "/removable", "0\n");
+    tree.file(block + "/queue/logical_block_size", "512\n");
+    tree.dir(block + "/holders");
+    tree.dir(block + "/slaves");
+    tree.link(block + "/device", dir);
+    tree.link("/sys/block/" + name, block);
+    tree.link("/sys/class/block/" + name, block);
+    tree.device("/dev/" + name, FileType::block_device, major, minor);
+}
+
+std::string disk_block_dir(const Model& model, const std::string& disk) {
+    const auto* device = model.device_by_disk(disk);
+    return device == nullptr ? std::string() : device_dir(model.state(), *device) + "/block/" + disk;
+}
+
+void render_map(Tree& tree, const Model& model, const MultipathMap& map) {
+    const auto name = map.device();
+    const auto dir = "/sys/devices/virtual/block/" + name;
+    tree.file(dir + "/dev", std::to_string(dm_major) + ":" + std::to_string(map.dm_index) + "\n");
+    tree.file(dir + "/size", std::to_string(map.size_bytes / 512) + "\n");
+    tree.file(dir + "/ro", "0\n");
+    tree.file(dir + "/dm/name", map.name + "\n");
+    tree.file(dir + "/dm/uuid", "mpath-" + map.wwid + "\n");
+    tree.file(dir + "/dm/suspended", "0\n");
+    tree.dir(dir + "/slaves");
+    tree.dir(dir + "/holders");
+    for (const auto& path : map.paths) {
+        const auto block = disk_block_dir(model, path);
+        if (block.empty()) {
+            continue;
+        }
+        tree.link(dir + "/slaves/" + path, block);
+        tree.link(block + "/holders/" + name, dir);
+    }
+    tree.link("/sys/block/" + name, dir);
+    tree.link("/sys/class/block/" + name, dir);
+    tree.device("/dev/" + name, FileType::block_device, dm_major, map.dm_index);
+}
+
+void render_etc(Tree& tree, const HostState& state) {
+    tree.attribute("/etc/iscsi/initiatorname.iscsi", initiator_name_file(state.initiator_name),
+                   WriteKind::initiator_name);
+    tree.file("/etc/iscsi/iscsid.conf", "node.startup = manual\nnode.session.scan = auto\n");
+    tree.dir("/etc/iscsi/nodes");
+    tree.dir("/etc/iscsi/send_targets");
+    for (const auto& node : state.nodes) {
+        tree.file("/etc/iscsi/nodes/" + node.iqn + "/" + node.portal.address + "," +
+                      std::to_string(node.portal.port) + "," + std::to_string(node.tpgt) + "/" +
+                      node.iface,
+                  node_record_text(node, true));
+    }
+    for (const auto& record : state.discovery) {
+        tree.file("/etc/iscsi/send_targets/" + record.portal.address + "," +
+                      std::to_string(record.portal.port) + "/st_config",
+                  "discovery.startup = manual\ndiscovery.type = sendtargets\n");
+    }
+    tree.file("/etc/multipath/wwids", wwids_file(state));
+    tree.file("/etc/multipath.conf", "defaults {\n    user_friendly_names no\n    find_multipaths strict\n}\n");
+}
+
+}  // namespace
+
+Tree render(const Model& model) {
+    Tree tree;
+    const auto& state = model.state();
+    for (const auto* dir : {"/sys/class/iscsi_host", "/sys/class/iscsi_session",
+                            "/sys/class/iscsi_connection", "/sys/class/scsi_host",
+                            "/sys/class/scsi_device", "/sys/class/block", "/sys/block",
+                            "/dev/disk/by-id", "/dev/disk/by-path", "/dev/mapper", "/tmp", "/run"}) {
+        tree.dir(dir);
+    }
+    tree.file("/sys/class/dmi/id/product_uuid", model.fabric().host.product_uuid + "\n");
+    tree.file("/sys/module/nvme_core/parameters/multipath",
+              model.fabric().host.nvme_core_multipath + "\n");
+    tree.device("/dev/mapper/control", FileType::char_device, 10, 236);
+    for (const auto& [number, host] : state.scsi_hosts) {
+        render_scsi_host(tree, state, host);
+    }
+    for (const auto& [sid, session] : state.sessions) {
+        render_session(tree, session);
+    }
+    for (const auto& [address, device] : state.devices) {
+        render_device(tree, model, device);
+    }
+    for (const auto& [wwid, map] : state.maps) {
+        render_map(tree, model, map);
+    }
+    for (const auto& link : model.udev_links()) {
+        tree.link(link.path, "/dev/" + link.device);
+    }
+    render_etc(tree, state);
+    for (const auto& dir : state.dirs) {
+        tree.dir(dir);
+    }
+    for (const auto& [path, content] : state.files) {
+        if (tree.find(path) == nullptr) {
+            tree.attribute(path, content, WriteKind::store);
+        }
+    }
+    return tree;
+}
+
+}  // namespace brick::sim

@@ -1,0 +1,63 @@
+#pragma once
+// A rendered file tree: what the simulated host's /sys, /dev and /etc look
+// like at one model generation. Paths are absolute and normalised; symbolic
+// links are stored as the kernel stores them (relative for sysfs and udev).
+
+#include <map>
+#include <optional>
+#include <set>
+#include <string>
+#include <vector>
+
+#include "brick/host/host.hpp"
+#include "sim/model/host_state.hpp"
+
+namespace brick::sim {
+
+// What a write to a file does in the kernel (or the daemons' files).
+enum class WriteKind { none, scan, device_delete, device_rescan, device_state, initiator_name, store };
+
+struct VNode {
+    FileType type = FileType::directory;
+    std::string content;  // regular files
+    std::string link;     // symlinks, as stored
+    unsigned major = 0;   // block and char devices
+    unsigned minor = 0;
+    bool readable = true;  // write-only sysfs attributes read as EACCES
+    WriteKind write = WriteKind::none;
+    unsigned scsi_host = 0;  // for scan
+    ScsiAddress address;     // for device_* writes
+};
+
+class Tree {
+public:
+    Tree();
+    void dir(const std::string& path);
+    void file(const std::string& path, std::string content);
+    // A kernel attribute the writer acts on.
+    void attribute(const std::string& path, std::string content, WriteKind write,
+                   bool readable = true, unsigned scsi_host = 0, ScsiAddress address = {});
+    // A symlink at path pointing at target (absolute), stored relative.
+    void link(const std::string& path, const std::string& target);
+    void device(const std::string& path, FileType type, unsigned major, unsigned minor);
+
+    // The node at a path, no link resolution.
+    const VNode* find(const std::string& path) const;
+    // Resolves every symlink on the way (and the last one when follow_last).
+    // nullopt: a component is missing (ENOENT), or ELOOP / ENOTDIR in error.
+    std::optional<std::string> resolve(const std::string& path, bool follow_last, int& error) const;
+    // Sorted entry names of a directory (real path).
+    std::vector<std::string> children(const std::string& dir_path) const;
+
+private:
+    VNode& put(const std::string& path, VNode node);
+    std::map<std::string, VNode> nodes_;
+    std::map<std::string, std::set<std::string>> children_;
+};
+
+// "/a/b/../c/./d/" -> "/a/c/d".
+std::string normalise_path(const std::string& path);
+// The relative link from the directory of link_path to target.
+std::string relative_link(const std::string& link_path, const std::string& target);
+
+}  // namespace brick::sim
