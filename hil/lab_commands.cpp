@@ -1,9 +1,204 @@
+// `brick-lab hil image|run|golden`: the hardware-in-the-loop commands.
+
+#include <filesystem>
+#include <iostream>
+#include <memory>
+
+#include "brick/core/error.hpp"
+#include "brick/hil/guest.hpp"
+#include "brick/hil/image.hpp"
 #include "commands.hpp"
 
 namespace brick::lab {
+namespace fs = std::filesystem;
+
+namespace {
+
+struct HilSettings {
+    std::string source_dir = BRICK_HIL_SOURCE_DIR;
+    std::string build_dir = BRICK_HIL_BUILD_DIR;
+    std::string cache_dir;
+    std::string image_dir;  // use this built image instead of building
+};
+
+hil::Image image_for(const HilSettings& settings, bool verbose) {
+    if (!settings.image_dir.empty()) {
+        return hil::load_image(settings.image_dir);
+    }
+    hil::ImageOptions options;
+    options.source_dir = settings.source_dir;
+    options.cache_dir = settings.cache_dir;
+    auto image = hil::ensure_image(options);
+    if (verbose) {
+        std::cerr << image.build_log;
+    }
+    return image;
+}
+
+void print_result(const std::string& name, const hil::GuestResult& result) {
+    std::cout << "hil " << name << ": " << hil::status_name(result.status)
+              << " (job exit " << result.job_exit << ", " << result.wall_seconds
+              << " s wall, guest " << result.guest_uptime_seconds << " s)\n";
+    for (const auto& line : result.kernel_problems) {
+        std::cout << "  kernel: " << line << '\n';
+    }
+    if (!result.qemu_error.empty()) {
+        std::cout << "  qemu: " << result.qemu_error << '\n';
+    }
+    std::cout << "  results in " << result.run_dir.string() << '\n';
+}
+
+hil::Accel parse_accel(const std::string& name) {
+    if (name == "kvm") {
+        return hil::Accel::kvm;
+    }
+    if (name == "auto") {
+        return hil::Accel::auto_detect;
+    }
+    return hil::Accel::tcg;
+}
+
+struct RunSettings {
+    std::string job;
+    std::string out;
+    std::string accel = "tcg";
+    int timeout_seconds = 300;
+    int smp = 2;
+    int memory_mb = 1024;
+};
+
+void add_guest_options(CLI::App* command, RunSettings& run) {
+    command->add_option("--accel", run.accel, "Accelerator (KVM hangs on PVM hosts)")
+        ->check(CLI::IsMember({"tcg", "kvm", "auto"}))
+        ->capture_default_str();
+    command->add_option("--timeout", run.timeout_seconds, "Hard deadline per guest, seconds")
+        ->check(CLI::Range(10, 7200))
+        ->capture_default_str();
+    command->add_option("--smp", run.smp, "Guest CPUs")->check(CLI::Range(1, 64))->capture_default_str();
+    command->add_option("--mem", run.memory_mb, "Guest memory, MiB")
+        ->check(CLI::Range(256, 65536))
+        ->capture_default_str();
+}
+
+hil::GuestOptions guest_options(const HilSettings& settings, const RunSettings& run,
+                                const fs::path& job, const fs::path& run_dir) {
+    hil::GuestOptions options;
+    options.job = job;
+    options.run_dir = run_dir;
+    options.source_dir = settings.source_dir;
+    options.build_dir = settings.build_dir;
+    options.accel = parse_accel(run.accel);
+    options.timeout = std::chrono::seconds(run.timeout_seconds);
+    options.smp = run.smp;
+    options.memory_mb = run.memory_mb;
+    return options;
+}
+
+fs::path default_run_dir(const HilSettings& settings, const fs::path& job) {
+    auto name = job.filename().string();
+    if (name == "job.sh" || name.empty()) {
+        name = fs::absolute(job).lexically_normal().parent_path().filename().string();
+    }
+    if (name.size() > 3 && name.ends_with(".sh")) {
+        name.resize(name.size() - 3);
+    }
+    return fs::path(settings.build_dir) / "hil-runs" / name;
+}
+
+// Copies the golden outputs a run captured (run/golden/<tool>/<state>.*) into dest.
+int copy_golden(const fs::path& run_dir, const fs::path& dest) {
+    int copied = 0;
+    const auto captured = run_dir / "golden";
+    if (!fs::exists(captured)) {
+        return 0;
+    }
+    for (const auto& entry : fs::recursive_directory_iterator(captured)) {
+        if (!entry.is_regular_file()) {
+            continue;
+        }
+        const auto target = dest / fs::relative(entry.path(), captured);
+        fs::create_directories(target.parent_path());
+        fs::copy_file(entry.path(), target, fs::copy_options::overwrite_existing);
+        ++copied;
+    }
+    return copied;
+}
+
+}  // namespace
 
 void register_hil_commands(CLI::App& app) {
-    app.add_subcommand("hil", "Run real kernels in QEMU guests");
+    auto settings = std::make_shared<HilSettings>();
+    auto* hil = app.add_subcommand("hil", "Run real kernels in QEMU guests");
+    hil->require_subcommand(1);
+    hil->add_option("--source-dir", settings->source_dir, "Project source tree (shared at /brick/src)")
+        ->capture_default_str();
+    hil->add_option("--build-dir", settings->build_dir, "Project build tree (shared at /brick/build)")
+        ->capture_default_str();
+    hil->add_option("--cache", settings->cache_dir,
+                    "Image cache (default $BRICK_HIL_CACHE or /var/cache/brickworks/hil)");
+    hil->add_option("--image", settings->image_dir, "Use this built image folder");
+
+    auto* image = hil->add_subcommand("image", "Build the guest image if needed and show it");
+    image->callback([settings] {
+        const auto built = image_for(*settings, true);
+        std::cout << "image:   " << built.dir.string() << '\n'
+                  << "kernel:  " << built.kernel_release << " (" << built.kernel_package << " "
+                  << built.kernel_package_version << ")\n"
+                  << "key:     " << built.key << '\n';
+    });
+
+    auto run_settings = std::make_shared<RunSettings>();
+    auto* run = hil->add_subcommand("run", "Boot a guest and run one job in it");
+    run->add_option("--job", run_settings->job, "Job folder (with job.sh) or job script")
+        ->required()
+        ->check(CLI::ExistingPath);
+    run->add_option("--out", run_settings->out,
+                    "Run folder (default <build>/hil-runs/<job name>)");
+    add_guest_options(run, *run_settings);
+    run->callback([settings, run_settings] {
+        const auto built = image_for(*settings, false);
+        const fs::path job = run_settings->job;
+        const fs::path run_dir =
+            run_settings->out.empty() ? default_run_dir(*settings, job) : fs::path(run_settings->out);
+        const auto result = hil::run_guest(built, guest_options(*settings, *run_settings, job, run_dir));
+        print_result(job.string(), result);
+        if (!result.passed()) {
+            throw CLI::RuntimeError(1);
+        }
+    });
+
+    auto golden_settings = std::make_shared<RunSettings>();
+    auto golden_dest = std::make_shared<std::string>();
+    auto golden_jobs = std::make_shared<std::vector<std::string>>(
+        std::vector<std::string>{"lio", "tgt", "nvmet"});
+    auto* golden = hil->add_subcommand(
+        "golden", "Re-capture the real tools' golden outputs (hil/golden) from the HIL jobs");
+    golden->add_option("--out", *golden_dest, "Destination (default <source>/hil/golden)");
+    golden->add_option("--jobs", *golden_jobs, "Jobs under hil/jobs to run")->capture_default_str();
+    add_guest_options(golden, *golden_settings);
+    golden->callback([settings, golden_settings, golden_dest, golden_jobs] {
+        const auto built = image_for(*settings, false);
+        const fs::path dest = golden_dest->empty()
+                                  ? fs::path(settings->source_dir) / "hil" / "golden"
+                                  : fs::path(*golden_dest);
+        bool all_passed = true;
+        for (const auto& name : *golden_jobs) {
+            const auto job = fs::path(settings->source_dir) / "hil" / "jobs" / name;
+            const auto run_dir = fs::path(settings->build_dir) / "hil-runs" / ("golden-" + name);
+            const auto result =
+                hil::run_guest(built, guest_options(*settings, *golden_settings, job, run_dir));
+            print_result(name, result);
+            if (!result.passed()) {
+                all_passed = false;
+                continue;
+            }
+            std::cout << "  " << copy_golden(run_dir, dest) << " golden files -> " << dest.string()
+                      << '\n';
+        }
+        if (!all_passed) {
+            throw CLI::RuntimeError(1);
+        }
+    });
 }
 
 }  // namespace brick::lab

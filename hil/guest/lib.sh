@@ -1,0 +1,197 @@
+# Shared helpers for HIL jobs (bash, inside the guest, as root). A job sources
+# this file, calls `check NAME FUNCTION` for each check and ends with `finish`.
+#
+# Records, all in the job folder (/job):
+#   checks.tsv                  one line per check: name, status, seconds
+#   golden/<tool>/<state>.txt   a real tool's stdout, exactly as printed
+#   golden/<tool>/<state>.json  its command line, exit code and stderr
+set -u
+export LC_ALL=C
+JOB=${JOB:-/job}
+HIL_FAILED=0
+: >"$JOB/checks.tsv"
+
+now() { cut -d' ' -f1 /proc/uptime; }
+elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+log() { echo "[$(now)] $*"; }
+fail() { log "FAIL: $*"; return 1; }
+
+# check NAME FUNCTION [ARGS...]: runs one check (in a subshell, with errexit on)
+# and records its status and duration. A failed check fails the job.
+check() {
+    local name=$1 started status
+    shift
+    started=$(now)
+    log "check $name: start"
+    if (set -eE; trap 'echo "  failed at line $LINENO: $BASH_COMMAND"' ERR; "$@"); then
+        status=pass
+    else
+        status=fail
+        HIL_FAILED=1
+    fi
+    log "check $name: $status ($(elapsed "$started") s)"
+    printf '%s\t%s\t%s\n' "$name" "$status" "$(elapsed "$started")" >>"$JOB/checks.tsv"
+    [ "$status" = pass ]
+}
+
+finish() {
+    log "checks:"
+    column -t -s $'\t' "$JOB/checks.tsv" 2>/dev/null || cat "$JOB/checks.tsv"
+    exit "$HIL_FAILED"
+}
+
+# json_string: stdin as one JSON string (awk: a python start costs seconds under TCG).
+json_string() {
+    awk 'BEGIN { ORS = ""; print "\"" }
+        { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, "\\r")
+          if (NR > 1) print "\\n"; print }
+        END { print "\"" }'
+}
+
+# golden TOOL STATE CMD...: runs CMD, keeps its stdout as the golden output of
+# TOOL in STATE, and its command line, exit code and stderr beside it. Returns 0.
+GOLDEN_EXIT=0
+golden() {
+    local tool=$1 state=$2 dir err
+    shift 2
+    dir="$JOB/golden/$tool"
+    mkdir -p "$dir"
+    err=$(mktemp)
+    GOLDEN_EXIT=0
+    "$@" >"$dir/$state.txt" 2>"$err" || GOLDEN_EXIT=$?
+    {
+        printf '{\n  "command": %s,\n' "$(printf '%s' "$*" | json_string)"
+        printf '  "exit_code": %d,\n' "$GOLDEN_EXIT"
+        printf '  "stderr": %s,\n' "$(json_string <"$err")"
+        printf '  "kernel": "%s"\n}\n' "$(uname -r)"
+    } >"$dir/$state.json"
+    rm -f "$err"
+    return 0
+}
+
+# wait_until SECONDS CMD...: polls CMD every 0.05 s until it succeeds.
+wait_until() {
+    local limit=$1 started
+    shift
+    started=$(now)
+    until "$@" >/dev/null 2>&1; do
+        if awk -v a="$started" -v b="$(now)" -v l="$limit" 'BEGIN { exit !(b - a > l) }'; then
+            fail "timed out after ${limit} s waiting for: $*"
+            return 1
+        fi
+        sleep 0.05
+    done
+}
+
+# --- data ------------------------------------------------------------------
+PATTERN=/tmp/hil-pattern
+PATTERN_MB=4
+make_pattern() {
+    [ -f "$PATTERN" ] || head -c $((PATTERN_MB * 1024 * 1024)) /dev/urandom >"$PATTERN"
+    PATTERN_SUM=$(sha256sum <"$PATTERN" | cut -d' ' -f1)
+}
+# write_pattern DEV: writes the pattern with O_DIRECT, then flushes the device.
+write_pattern() {
+    make_pattern
+    dd if="$PATTERN" of="$1" bs=1M oflag=direct conv=fsync status=none
+    blockdev --flushbufs "$1"
+}
+# verify_pattern DEV: reads the pattern back past the page cache and compares checksums.
+verify_pattern() {
+    local sum
+    make_pattern
+    sum=$(dd if="$1" bs=1M count="$PATTERN_MB" iflag=direct status=none | sha256sum | cut -d' ' -f1)
+    [ "$sum" = "$PATTERN_SUM" ] || fail "data on $1 differs: $sum, expected $PATTERN_SUM"
+}
+
+# --- daemons -----------------------------------------------------------------
+# Daemons run in their own session so stopping them never touches the job.
+start_iscsid() {
+    pgrep -x iscsid >/dev/null && return 0
+    mkdir -p /run/lock/iscsi /etc/iscsi/nodes /etc/iscsi/send_targets
+    setsid iscsid -f </dev/null >>"$JOB/iscsid.log" 2>&1 &
+    wait_until 10 grep -q ISCSIADM_ABSTRACT_NAMESPACE /proc/net/unix
+}
+start_udevd() {
+    pgrep -x systemd-udevd >/dev/null && return 0
+    setsid /lib/systemd/systemd-udevd --daemon >>"$JOB/udevd.log" 2>&1
+    udevadm trigger --action=add --subsystem-match=block --subsystem-match=scsi >/dev/null 2>&1 || true
+    udevadm settle -t 20
+}
+start_multipathd() {
+    pgrep -x multipathd >/dev/null && return 0
+    setsid multipathd -d -s </dev/null >>"$JOB/multipathd.log" 2>&1 &
+    wait_until 10 multipathd show daemon
+}
+load_modules() {
+    local m
+    for m in "$@"; do
+        modprobe "$m" || fail "modprobe $m"
+    done
+}
+
+# --- SCSI / iSCSI ------------------------------------------------------------
+# scsi_disk_for IQN LUN [PORTAL_PORT]: prints the sdX of that target's LUN, from sysfs.
+scsi_disk_for() {
+    local iqn=$1 lun=$2 port=${3:-} session dev conn
+    for session in /sys/class/iscsi_session/session*; do
+        [ -e "$session" ] || continue
+        [ "$(cat "$session/targetname")" = "$iqn" ] || continue
+        if [ -n "$port" ]; then
+            conn=$(ls -d "$session"/device/connection*/iscsi_connection/connection* 2>/dev/null | head -1)
+            [ "$(cat "$conn/persistent_port" 2>/dev/null)" = "$port" ] || continue
+        fi
+        for dev in "$session"/device/target*/*:*:*:"$lun"/block/*; do
+            [ -e "$dev" ] && basename "$dev" && return 0
+        done
+    done
+    return 1
+}
+# session_host IQN [PORT]: the SCSI host number of that session.
+session_host() {
+    local iqn=$1 port=${2:-} session conn host
+    for session in /sys/class/iscsi_session/session*; do
+        [ -e "$session" ] || continue
+        [ "$(cat "$session/targetname")" = "$iqn" ] || continue
+        if [ -n "$port" ]; then
+            conn=$(ls -d "$session"/device/connection*/iscsi_connection/connection* 2>/dev/null | head -1)
+            [ "$(cat "$conn/persistent_port" 2>/dev/null)" = "$port" ] || continue
+        fi
+        host=$(readlink -f "$session/device/..")
+        basename "$host" | sed 's/^host//'
+        return 0
+    done
+    return 1
+}
+# scan_lun IQN LUN [PORT]: a targeted scan of one LUN through the session's host.
+scan_lun() {
+    local host
+    host=$(session_host "$1" "${3:-}")
+    echo "- - $2" >"/sys/class/scsi_host/host$host/scan"
+}
+# remove_disk sdX: flush, then delete the SCSI device.
+remove_disk() {
+    blockdev --flushbufs "/dev/$1" 2>/dev/null || true
+    echo 1 >"/sys/block/$1/device/delete"
+}
+# assert_no_iscsi_leftovers IQN: no session, node record, SCSI device or udev link.
+assert_no_iscsi_leftovers() {
+    local iqn=$1 session
+    for session in /sys/class/iscsi_session/session*; do
+        [ -e "$session" ] || continue
+        [ "$(cat "$session/targetname")" != "$iqn" ] || fail "session left: $session"
+    done
+    ! iscsiadm -m node 2>/dev/null | grep -q " $iqn\$" || fail "node record left for $iqn"
+    ! ls /etc/iscsi/nodes/"$iqn" >/dev/null 2>&1 || fail "node folder left for $iqn"
+    ! ls /dev/disk/by-path/ 2>/dev/null | grep -q -- "$iqn" || fail "by-path link left for $iqn"
+    [ -z "$(ls /sys/class/scsi_device/ 2>/dev/null | grep -v "^$(scsi_debug_hosts)")" ] ||
+        fail "SCSI devices left: $(ls /sys/class/scsi_device/)"
+}
+scsi_debug_hosts() { echo "NONE:"; }
+
+# The system bus: targetcli asks it for tcmu-runner handlers and fails without one.
+start_dbus() {
+    [ -S /run/dbus/system_bus_socket ] && return 0
+    mkdir -p /run/dbus
+    dbus-daemon --system --fork --nopidfile >>"$JOB/dbus.log" 2>&1
+}

@@ -1,0 +1,185 @@
+# HIL job: LIO (configured with targetcli) and open-iscsi + dm-multipath in one guest.
+# Checks: single path attach/detach with data, re-attach reads it back, CHAP
+# (a wrong password fails with exit 24, mutual CHAP logs in), two-portal
+# multipath surviving a TPG disable, no leftovers after each detach.
+source /brick/src/hil/guest/lib.sh
+source /brick/src/hil/guest/iscsi.sh
+
+BASE=iqn.2026-01.org.brickworks
+SINGLE=$BASE:lio-single
+CHAP=$BASE:lio-chap
+MPATH=$BASE:lio-mpath
+INITIATOR=$BASE:hil-guest
+P1=127.0.0.1:3260
+P2=127.0.0.1:3261
+CONFIGFS=/sys/kernel/config/target/iscsi
+
+setup() {
+    load_modules configfs target_core_mod target_core_file iscsi_target_mod \
+        scsi_transport_iscsi iscsi_tcp sd_mod dm_multipath dm_round_robin \
+        dm_service_time scsi_dh_alua
+    mkdir -p /tmp/lio
+    start_dbus
+    start_udevd
+    start_iscsid
+}
+
+# One targetcli session configures every target (each python start costs seconds).
+configure_lio() {
+    targetcli >"$JOB/targetcli.log" 2>&1 <<TCL
+set global auto_add_default_portal=false
+set global auto_save_on_exit=false
+/backstores/fileio create name=single file_or_dev=/tmp/lio/single.img size=64M write_back=false wwn=6b72696b-0000-4000-8000-000000000001
+/backstores/fileio create name=chap file_or_dev=/tmp/lio/chap.img size=64M write_back=false wwn=6b72696b-0000-4000-8000-000000000002
+/backstores/fileio create name=mpath file_or_dev=/tmp/lio/mpath.img size=64M write_back=false wwn=6b72696b-0000-4000-8000-000000000003
+/iscsi create $SINGLE
+/iscsi/$SINGLE/tpg1/portals create 127.0.0.1 3260
+/iscsi/$SINGLE/tpg1/luns create /backstores/fileio/single
+/iscsi/$SINGLE/tpg1 set attribute authentication=0 demo_mode_write_protect=0 generate_node_acls=1 cache_dynamic_acls=1
+/iscsi create $CHAP
+/iscsi/$CHAP/tpg1/portals create 127.0.0.1 3260
+/iscsi/$CHAP/tpg1/luns create /backstores/fileio/chap
+/iscsi/$CHAP/tpg1/acls create $INITIATOR
+/iscsi/$CHAP/tpg1/acls/$INITIATOR set auth userid=brick-user password=brick-secret-1 mutual_userid=brick-target mutual_password=brick-secret-2
+/iscsi/$CHAP/tpg1 set attribute authentication=1 generate_node_acls=0
+/iscsi create $MPATH
+/iscsi/$MPATH/tpg1/portals create 127.0.0.1 3260
+/iscsi/$MPATH/tpg1/luns create /backstores/fileio/mpath
+/iscsi/$MPATH/tpg1 set attribute authentication=0 demo_mode_write_protect=0 generate_node_acls=1 cache_dynamic_acls=1
+/iscsi/$MPATH create tag=2
+/iscsi/$MPATH/tpg2/portals create 127.0.0.1 3261
+/iscsi/$MPATH/tpg2/luns create /backstores/fileio/mpath
+/iscsi/$MPATH/tpg2 set attribute authentication=0 demo_mode_write_protect=0 generate_node_acls=1 cache_dynamic_acls=1
+ls
+exit
+TCL
+    [ "$(cat $CONFIGFS/$SINGLE/tpgt_1/enable)" = 1 ]
+    [ "$(cat $CONFIGFS/$MPATH/tpgt_2/enable)" = 1 ]
+    grep -q 6b72696b-0000-4000-8000-000000000001 /sys/kernel/config/target/core/fileio_*/single/wwn/vpd_unit_serial
+    golden targetcli ls targetcli ls
+}
+
+discovery() {
+    golden iscsiadm discovery-st iscsiadm -m discovery -t st -p $P1
+    grep -q "$P1,1 $SINGLE" "$JOB/golden/iscsiadm/discovery-st.txt"
+    golden iscsiadm node-after-discovery iscsiadm -m node
+    iscsiadm -m discoverydb -t st -p $P1 -o delete
+    golden iscsiadm node-none iscsiadm -m node
+    [ "$GOLDEN_EXIT" = 21 ]
+    golden iscsiadm session-none iscsiadm -m session
+    [ "$GOLDEN_EXIT" = 21 ]
+}
+
+single_path() {
+    node_new $SINGLE $P1
+    attach $SINGLE $P1 0
+    write_pattern /dev/$DISK
+    wait_until 10 udev_links_for $DISK
+    golden iscsiadm session-one iscsiadm -m session
+    golden iscsiadm session-one-P3 iscsiadm -m session -P 3
+    golden iscsiadm node-one iscsiadm -m node
+    golden iscsiadm node-one-record iscsiadm -m node -T $SINGLE -p $P1
+    golden lsscsi one-lun lsscsi
+    golden lsscsi one-lun-transport lsscsi -t
+    golden scsi_id lio-page83 /lib/udev/scsi_id --page 0x83 --whitelisted --device=/dev/$DISK
+    golden scsi_id lio-page80 /lib/udev/scsi_id --page 0x80 --whitelisted --device=/dev/$DISK
+    golden disk-links by-path-lio-one sh -c 'ls -l /dev/disk/by-path/ | sed 1d'
+    golden disk-links by-id-lio-one sh -c 'ls -l /dev/disk/by-id/ | sed 1d'
+    detach $SINGLE $P1
+    udevadm settle -t 10
+    assert_no_iscsi_leftovers $SINGLE
+    golden lsscsi none lsscsi
+}
+
+reattach_reads_back() {
+    node_new $SINGLE $P1
+    attach $SINGLE $P1 0
+    verify_pattern /dev/$DISK
+    detach $SINGLE $P1
+    udevadm settle -t 10
+    assert_no_iscsi_leftovers $SINGLE
+}
+
+chap() {
+    node_new $CHAP $P1 node.session.auth.authmethod=CHAP \
+        node.session.auth.username=brick-user node.session.auth.password=wrong-secret-9
+    golden iscsiadm login-auth-failure iscsiadm -m node -T $CHAP -p $P1 --login
+    [ "$GOLDEN_EXIT" = 24 ] || fail "wrong CHAP password: exit $GOLDEN_EXIT, expected 24"
+    iscsiadm -m node -T $CHAP -p $P1 -o update -n node.session.auth.password -v brick-secret-1
+    iscsiadm -m node -T $CHAP -p $P1 -o update -n node.session.auth.username_in -v brick-target
+    iscsiadm -m node -T $CHAP -p $P1 -o update -n node.session.auth.password_in -v brick-secret-2
+    attach $CHAP $P1 0
+    write_pattern /dev/$DISK
+    verify_pattern /dev/$DISK
+    golden iscsiadm session-chap-P2 iscsiadm -m session -P 2
+    detach $CHAP $P1
+    udevadm settle -t 10
+    assert_no_iscsi_leftovers $CHAP
+}
+
+mpath_paths() { multipathd show paths raw format "%d %t %T" 2>/dev/null | grep -c "active ready"; }
+mpath_ready() { [ "$(mpath_paths)" = "$1" ]; }
+
+multipath_two_portals() {
+    cat >/etc/multipath.conf <<'CONF'
+defaults {
+    user_friendly_names yes
+    find_multipaths no
+    polling_interval 1
+}
+blacklist {
+    devnode "^(ram|loop|fd|md|sr|scd|st|nbd|zram|nvme)"
+}
+CONF
+    start_multipathd
+    node_new $MPATH $P1 node.session.timeo.replacement_timeout=5
+    node_new $MPATH $P2 node.session.timeo.replacement_timeout=5
+    attach $MPATH $P1 0
+    local disk1=$DISK
+    attach $MPATH $P2 0
+    local disk2=$DISK
+    wait_until 20 test -b /dev/mapper/mpatha
+    wait_until 20 mpath_ready 2
+    write_pattern /dev/mapper/mpatha
+    udevadm settle -t 10
+    golden multipath ll-two-active multipath -ll
+    golden multipathd show-maps-two-active multipathd show maps
+    golden multipathd show-paths-two-active multipathd show paths
+    golden iscsiadm session-two-portals iscsiadm -m session
+    golden lsscsi two-paths lsscsi
+    golden disk-links by-id-mpath sh -c 'ls -l /dev/disk/by-id/ | sed 1d'
+
+    # Fault: the second portal's TPG goes away; I/O continues on the first.
+    echo 0 >$CONFIGFS/$MPATH/tpgt_2/enable
+    log "tpgt_2 disabled"
+    verify_pattern /dev/mapper/mpatha
+    wait_until 30 mpath_ready 1
+    golden multipath ll-one-failed multipath -ll
+    golden multipathd show-paths-one-failed multipathd show paths
+    golden iscsiadm session-one-failed-P1 iscsiadm -m session -P 1
+    verify_pattern /dev/mapper/mpatha
+    echo 1 >$CONFIGFS/$MPATH/tpgt_2/enable
+    wait_until 30 mpath_ready 2
+    log "path back after tpgt_2 enable"
+
+    multipath -f mpatha
+    [ ! -e /dev/mapper/mpatha ]
+    remove_disk $disk1
+    remove_disk $disk2
+    iscsiadm -m node -T $MPATH -p $P1 --logout >/dev/null
+    iscsiadm -m node -T $MPATH -p $P2 --logout >/dev/null
+    iscsiadm -m node -T $MPATH -o delete
+    udevadm settle -t 10
+    assert_no_iscsi_leftovers $MPATH
+    [ -z "$(dmsetup ls --target multipath | grep -v 'No devices')" ] || fail "dm map left"
+    golden multipathd show-maps-none multipathd show maps
+}
+
+check setup setup || finish
+check lio-targetcli configure_lio || finish
+check iscsi-discovery discovery
+check iscsi-single-path single_path
+check iscsi-reattach-reads-back reattach_reads_back
+check iscsi-chap chap
+check iscsi-multipath-tpg-fault multipath_two_portals
+finish

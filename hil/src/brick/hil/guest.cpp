@@ -1,0 +1,233 @@
+#include "brick/hil/guest.hpp"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "brick/core/error.hpp"
+#include "brick/host/process_runner.hpp"
+
+namespace brick::hil {
+namespace fs = std::filesystem;
+
+namespace {
+
+std::string read_text(const fs::path& path) {
+    std::ifstream in(path, std::ios::binary);
+    std::ostringstream content;
+    content << in.rdbuf();
+    return content.str();
+}
+
+// QEMU splits option values at commas; a literal comma is written twice.
+std::string qemu_escape(const std::string& value) {
+    std::string escaped;
+    for (char c : value) {
+        escaped += c;
+        if (c == ',') {
+            escaped += ',';
+        }
+    }
+    return escaped;
+}
+
+std::string share(const fs::path& path, const std::string& tag, bool read_only) {
+    std::string option = "local,path=" + qemu_escape(path.string()) + ",mount_tag=" + tag +
+                         ",security_model=none,multidevs=remap";
+    if (read_only) {
+        option += ",readonly=on";
+    }
+    return option;
+}
+
+bool kvm_usable() {
+    const int fd = ::open("/dev/kvm", O_RDWR | O_CLOEXEC);
+    if (fd < 0) {
+        return false;
+    }
+    ::close(fd);
+    return true;
+}
+
+// A folder a previous run left (or an empty one) may be replaced; anything else is refused.
+void prepare_run_dir(const fs::path& run_dir) {
+    std::error_code error;
+    if (fs::exists(run_dir, error)) {
+        const bool previous_run =
+            fs::exists(run_dir / "console.log") || fs::exists(run_dir / "result.json");
+        if (!previous_run && !fs::is_empty(run_dir, error)) {
+            throw Error(ErrorCategory::invalid_properties,
+                        "run folder " + run_dir.string() +
+                            " exists and is not a HIL run folder; refusing to replace it");
+        }
+        fs::remove_all(run_dir);
+    }
+    fs::create_directories(run_dir);
+}
+
+void copy_job(const fs::path& job, const fs::path& run_dir) {
+    if (fs::is_directory(job)) {
+        if (!fs::exists(job / "job.sh")) {
+            throw Error(ErrorCategory::invalid_properties,
+                        "job folder " + job.string() + " has no job.sh");
+        }
+        fs::copy(job, run_dir, fs::copy_options::recursive);
+    } else if (fs::is_regular_file(job)) {
+        fs::copy_file(job, run_dir / "job.sh");
+    } else {
+        throw Error(ErrorCategory::invalid_properties, "no job at " + job.string());
+    }
+}
+
+void write_summary(const GuestResult& result, const Image& image, const GuestOptions& options) {
+    nlohmann::json summary = {
+        {"status", status_name(result.status)},
+        {"job", options.job.string()},
+        {"job_exit", result.job_exit},
+        {"wall_seconds", result.wall_seconds},
+        {"guest_uptime_seconds", result.guest_uptime_seconds},
+        {"kernel_problems", result.kernel_problems},
+        {"kernel_release", image.kernel_release},
+        {"kernel_package", image.kernel_package + "=" + image.kernel_package_version},
+        {"image", image.dir.string()},
+        {"qemu_error", result.qemu_error},
+    };
+    std::ofstream(result.run_dir / "result.json") << summary.dump(2) << '\n';
+}
+
+}  // namespace
+
+std::string_view status_name(GuestStatus status) {
+    switch (status) {
+        case GuestStatus::passed:
+            return "passed";
+        case GuestStatus::failed:
+            return "failed";
+        case GuestStatus::kernel_problem:
+            return "kernel_problem";
+        case GuestStatus::timed_out:
+            return "timed_out";
+        case GuestStatus::no_result:
+            return "no_result";
+    }
+    return "unknown";
+}
+
+std::vector<std::string> find_kernel_problems(const std::string& kernel_log) {
+    static const char* const markers[] = {
+        "WARNING:", "Oops", "BUG:", "Kernel panic", "general protection fault",
+        "UBSAN:",   "KASAN:", "blocked for more than", "RIP: ", "Call Trace:",
+    };
+    std::vector<std::string> problems;
+    std::istringstream lines(kernel_log);
+    std::string line;
+    while (std::getline(lines, line)) {
+        for (const char* marker : markers) {
+            if (line.find(marker) != std::string::npos) {
+                problems.push_back(line);
+                break;
+            }
+        }
+    }
+    return problems;
+}
+
+std::vector<std::string> qemu_command(const Image& image, const GuestOptions& options,
+                                      Accel accel) {
+    if (accel == Accel::auto_detect) {
+        accel = kvm_usable() ? Accel::kvm : Accel::tcg;
+    }
+    // The guest's own deadline leaves time to save dmesg before the host's hits.
+    const auto total = std::chrono::duration_cast<std::chrono::seconds>(options.timeout).count();
+    const long long guest_deadline = total > 40 ? total - 20 : total / 2 + 1;
+    std::string append =
+        "console=ttyS0 panic=-1 quiet brick.timeout=" + std::to_string(guest_deadline);
+    for (const auto& arg : options.extra_kernel_args) {
+        append += " " + arg;
+    }
+    std::vector<std::string> argv = {
+        // The parent-death signal takes QEMU down with the runner, however it ends.
+        "/usr/bin/setpriv", "--pdeathsig", "KILL", "qemu-system-x86_64",
+        "-name", "brick-hil", "-no-user-config", "-nodefaults", "-display", "none",
+        "-monitor", "none", "-no-reboot", "-nic", "none",
+        "-m", std::to_string(options.memory_mb), "-smp", std::to_string(options.smp),
+        "-serial", "file:" + (options.run_dir / "console.log").string(),
+        "-kernel", image.kernel().string(), "-initrd", image.initrd().string(),
+        "-append", append,
+        "-virtfs", share("/usr", "usr", true),
+        "-virtfs", share("/etc", "etc", true),
+        "-virtfs", share(image.modules(), "modules", true),
+        "-virtfs", share(options.run_dir, "job", false),
+    };
+    if (accel == Accel::kvm) {
+        argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
+    } else {
+        argv.insert(argv.end(), {"-accel", "tcg"});
+    }
+    if (fs::exists("/usr/share/qemu/qboot.rom")) {
+        argv.insert(argv.end(), {"-bios", "/usr/share/qemu/qboot.rom"});  // boots ~0.5 s faster
+    }
+    if (!options.source_dir.empty()) {
+        argv.insert(argv.end(), {"-virtfs", share(options.source_dir, "brick_src", true)});
+    }
+    if (!options.build_dir.empty()) {
+        argv.insert(argv.end(), {"-virtfs", share(options.build_dir, "brick_build", true)});
+    }
+    return argv;
+}
+
+GuestResult run_guest(const Image& image, const GuestOptions& options) {
+    GuestResult result;
+    result.run_dir = fs::absolute(options.run_dir);
+    GuestOptions effective = options;
+    effective.run_dir = result.run_dir;
+    prepare_run_dir(result.run_dir);
+    copy_job(options.job, result.run_dir);
+
+    Command command;
+    command.argv = qemu_command(image, effective, options.accel);
+    command.deadline = options.timeout;
+    std::ofstream(result.run_dir / "qemu.argv") << nlohmann::json(command.argv).dump(1) << '\n';
+
+    const auto started = Clock::now();
+    const auto qemu = run_process(command.argv.front(), command);
+    result.wall_seconds =
+        std::chrono::duration<double>(Clock::now() - started).count();
+    if (!qemu.err.empty()) {
+        std::ofstream(result.run_dir / "qemu.stderr") << qemu.err;
+    }
+    if (qemu.not_found || (!qemu.ok() && !qemu.timed_out)) {
+        result.qemu_error = qemu.err;
+    }
+
+    const auto exit_file = result.run_dir / "result" / "exit_status";
+    if (fs::exists(exit_file)) {
+        try {
+            result.job_exit = std::stoi(read_text(exit_file));
+        } catch (const std::exception&) {
+            result.job_exit = -1;
+        }
+        try {
+            result.guest_uptime_seconds = std::stod(read_text(result.run_dir / "result" / "uptime"));
+        } catch (const std::exception&) {
+            result.guest_uptime_seconds = 0;
+        }
+        result.status = result.job_exit == 0 ? GuestStatus::passed : GuestStatus::failed;
+    } else {
+        result.status = qemu.timed_out ? GuestStatus::timed_out : GuestStatus::no_result;
+    }
+    // The guest's dmesg when it saved one, else whatever reached the console.
+    const auto dmesg = result.run_dir / "dmesg.txt";
+    result.kernel_problems =
+        find_kernel_problems(read_text(fs::exists(dmesg) ? dmesg : result.run_dir / "console.log"));
+    if (result.status == GuestStatus::passed && !result.kernel_problems.empty()) {
+        result.status = GuestStatus::kernel_problem;
+    }
+    write_summary(result, image, effective);
+    return result;
+}
+
+}  // namespace brick::hil
