@@ -1,0 +1,138 @@
+# HIL job: nvmet (configfs, NVMe/TCP on 127.0.0.1:4420) and nvme-cli in one guest.
+# Checks: connect, namespace found by its uuid in sysfs, data written and
+# read back, disconnect with no controller left, re-connect reads the data
+# back, and real faults: the port removed under a live controller (it goes
+# connecting, then live again) and the ANA group made inaccessible.
+source /brick/src/hil/guest/lib.sh
+
+NQN=nqn.2026-01.org.brickworks:nvmet-single
+NS_UUID=6b72696b-0000-4000-8000-0000000000a1
+NS_NGUID=6b72696b-0000-4000-8000-0000000000a1
+NVMET=/sys/kernel/config/nvmet
+SUBSYS=$NVMET/subsystems/$NQN
+PORT=$NVMET/ports/1
+CONNECT=(-t tcp -a 127.0.0.1 -s 4420 -n $NQN)
+
+setup() {
+    load_modules nvmet nvmet_tcp nvme_tcp nvme_fabrics
+    mkdir -p /tmp/nvmet
+    start_udevd
+}
+
+configure_nvmet() {
+    truncate -s 64M /tmp/nvmet/ns1.img
+    mkdir $SUBSYS
+    echo 1 >$SUBSYS/attr_allow_any_host
+    echo brick0000000001 >$SUBSYS/attr_serial
+    mkdir $SUBSYS/namespaces/1
+    echo /tmp/nvmet/ns1.img >$SUBSYS/namespaces/1/device_path
+    echo $NS_UUID >$SUBSYS/namespaces/1/device_uuid
+    echo $NS_NGUID >$SUBSYS/namespaces/1/device_nguid
+    echo 1 >$SUBSYS/namespaces/1/buffered_io  # a tmpfs file fails with -22 otherwise
+    echo 1 >$SUBSYS/namespaces/1/enable
+    mkdir $PORT
+    echo tcp >$PORT/addr_trtype
+    echo ipv4 >$PORT/addr_adrfam
+    echo 127.0.0.1 >$PORT/addr_traddr
+    echo 4420 >$PORT/addr_trsvcid
+    ln -s $SUBSYS $PORT/subsystems/$NQN
+    golden nvme discover nvme discover -t tcp -a 127.0.0.1 -s 4420
+    grep -q "subnqn: *$NQN" "$JOB/golden/nvme/discover.txt"
+    golden nvme discover-json nvme discover -t tcp -a 127.0.0.1 -s 4420 -o json
+}
+
+# namespace_by_uuid UUID: the block device (nvmeXnY, never a hidden nvmeXcYnZ path).
+namespace_by_uuid() {
+    local dev
+    for dev in /sys/block/nvme*; do
+        [[ $(basename "$dev") =~ ^nvme[0-9]+n[0-9]+$ ]] || continue
+        [ "$(cat "$dev/uuid" 2>/dev/null)" = "$1" ] && basename "$dev" && return 0
+    done
+    return 1
+}
+controller_state() {
+    local ctrl
+    for ctrl in /sys/class/nvme/nvme*; do
+        [ "$(cat "$ctrl/subsysnqn" 2>/dev/null)" = "$NQN" ] && cat "$ctrl/state" && return 0
+    done
+    return 1
+}
+is_state() { [ "$(controller_state)" = "$1" ]; }
+
+connect() {
+    nvme connect "${CONNECT[@]}" "$@" >/dev/null
+    wait_until 10 namespace_by_uuid $NS_UUID
+    NS=$(namespace_by_uuid $NS_UUID)
+    wait_until 5 test -b /dev/$NS
+    log "connected: /dev/$NS"
+}
+disconnect() {
+    nvme disconnect -n $NQN >/dev/null
+    wait_until 10 sh -c '! ls /sys/class/nvme/ | grep -q nvme'
+}
+assert_no_nvme_leftovers() {
+    [ -z "$(ls /sys/class/nvme/ 2>/dev/null)" ] || fail "controllers left: $(ls /sys/class/nvme/)"
+    [ -z "$(ls /sys/class/nvme-subsystem/ 2>/dev/null)" ] || fail "subsystems left"
+    ! ls /dev/disk/by-id/ 2>/dev/null | grep -q nvme || fail "udev links left"
+}
+
+connect_io_disconnect() {
+    golden nvme list-none-json nvme list -o json
+    connect
+    write_pattern /dev/$NS
+    udevadm settle -t 10
+    golden nvme list nvme list
+    golden nvme list-json nvme list -o json
+    golden nvme list-subsys-json nvme list-subsys -o json
+    golden nvme list-subsys nvme list-subsys
+    golden nvme list-subsys-ns-json nvme list-subsys /dev/$NS -o json
+    golden disk-links by-id-nvme sh -c 'ls -l /dev/disk/by-id/ | sed 1d'
+    disconnect
+    udevadm settle -t 10
+    assert_no_nvme_leftovers
+    golden nvme list-subsys-none-json nvme list-subsys -o json
+}
+
+reconnect_reads_back() {
+    connect
+    verify_pattern /dev/$NS
+    disconnect
+    udevadm settle -t 10
+    assert_no_nvme_leftovers
+}
+
+port_removed() {
+    connect --reconnect-delay=1 --ctrl-loss-tmo=60
+    # Fault: the port stops exporting the subsystem; the controller reconnects in vain.
+    rm $PORT/subsystems/$NQN
+    wait_until 20 is_state connecting
+    golden nvme list-subsys-connecting-json nvme list-subsys -o json
+    ln -s $SUBSYS $PORT/subsystems/$NQN
+    wait_until 20 is_state live
+    log "controller live again"
+    verify_pattern /dev/$NS
+    disconnect
+    assert_no_nvme_leftovers
+}
+
+ana_inaccessible() {
+    connect
+    # Fault: the port's ANA group turns inaccessible; then optimized again.
+    echo inaccessible >$PORT/ana_groups/1/ana_state
+    wait_until 20 grep -q inaccessible /sys/class/nvme/nvme*/nvme*c*n1/ana_state
+    golden nvme list-subsys-ana-inaccessible-json nvme list-subsys -o json
+    golden nvme list-subsys-ana-inaccessible nvme list-subsys
+    echo optimized >$PORT/ana_groups/1/ana_state
+    wait_until 20 grep -q optimized /sys/class/nvme/nvme*/nvme*c*n1/ana_state
+    verify_pattern /dev/$NS
+    disconnect
+    assert_no_nvme_leftovers
+}
+
+check setup setup || finish
+check nvmet-configure configure_nvmet || finish
+check nvme-tcp-connect-io-disconnect connect_io_disconnect
+check nvme-tcp-reconnect-reads-back reconnect_reads_back
+check nvme-tcp-port-removed port_removed
+check nvme-tcp-ana-inaccessible ana_inaccessible
+finish
