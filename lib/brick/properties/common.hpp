@@ -35,6 +35,7 @@ struct Portal {
 };
 
 enum class AccessMode { read_write, read_only };
+std::string_view access_mode_name(AccessMode mode);  // "rw" or "ro"
 
 struct ChapCredentials {
     std::string method = "CHAP";  // auth_method as given (CHAP)
@@ -52,11 +53,20 @@ struct ChapCredentials {
 // "host:port", "[v6]:port" or a bare host with default_port (0: port required).
 Portal parse_portal(const std::string& field, std::string_view text, std::uint16_t default_port);
 std::uint16_t parse_port(const std::string& field, const nlohmann::json& value);
+// A host without a port: IPv4, IPv6 (bare or in brackets, returned bare, an
+// optional %zone kept) or a DNS name.
+std::string parse_host(const std::string& field, std::string_view text);
 // iqn.YYYY-MM.reversed.domain[:anything], eui.<16 hex>, naa.<16 or 32 hex>.
 std::string parse_iscsi_name(const std::string& field, std::string_view text);
 // nqn.YYYY-MM.reversed.domain:anything, at most 223 bytes.
 std::string parse_nqn(const std::string& field, std::string_view text);
-// 8-4-4-4-12 hex, returned lower-case.
+// A subsystem or host NQN as storage services really send them: a name that
+// starts "nqn.<digit>" must be a well-formed NQN (parse_nqn); other names
+// (Cinder's LVM target sends "nqn.nvme-subsystem-1-<uuid>") only need the safe
+// characters letters, digits, '.', '-', '_', ':' and at most 223 bytes.
+std::string parse_subsystem_nqn(const std::string& field, std::string_view text);
+// 8-4-4-4-12 hex (or the same 32 hex digits without dashes, as os-brick
+// accepts), returned lower-case in the 8-4-4-4-12 form.
 std::string parse_uuid(const std::string& field, std::string_view text);
 // 16 hex digits, optional 0x prefix or colons; returned lower-case plain hex.
 std::string parse_wwn(const std::string& field, std::string_view text);
@@ -64,6 +74,8 @@ std::string parse_wwn(const std::string& field, std::string_view text);
 std::string parse_nguid(const std::string& field, std::string_view text);
 // A SCSI LUN 0..2^64-1 as a JSON number or decimal string.
 std::uint64_t parse_lun(const std::string& field, const nlohmann::json& value);
+// An NVMe namespace ID 1..0xfffffffe as a JSON number or decimal string.
+std::uint32_t parse_namespace_id(const std::string& field, const nlohmann::json& value);
 AccessMode parse_access_mode(const std::string& field, const nlohmann::json& value);
 // A JSON value that must be a string (non-empty unless allow_empty).
 std::string require_string(const std::string& field, const nlohmann::json& value,
