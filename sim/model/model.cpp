@@ -60,6 +60,16 @@ void Model::schedule(std::int64_t delay_ms, std::string what, std::function<void
     events_.emplace(key, std::move(event));
 }
 
+std::optional<std::int64_t> Model::last_pending(const std::string& prefix) const {
+    std::optional<std::int64_t> last;
+    for (const auto& [key, event] : events_) {
+        if (event.what.rfind(prefix, 0) == 0) {
+            last = event.at;
+        }
+    }
+    return last;
+}
+
 unsigned Model::jittered(unsigned base_ms) {
     const auto spread = static_cast<std::uint64_t>(base_ms) * fabric_.timing.jitter_percent / 100;
     if (spread == 0) {

@@ -78,6 +78,8 @@ public:
     void advance_to(std::int64_t t);
     // Runs fn after delay_ms of virtual time (0: at the next advance).
     void schedule(std::int64_t delay_ms, std::string what, std::function<void()> fn);
+    // Time of the last pending event whose label starts with prefix, if any.
+    std::optional<std::int64_t> last_pending(const std::string& prefix) const;
     // A delay with the fabric's seeded jitter applied.
     unsigned jittered(unsigned base_ms);
     // Bumped on every change a reader could observe.

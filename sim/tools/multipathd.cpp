@@ -1,0 +1,118 @@
+// The fake multipathd client (multipath-tools 0.9.4): show status|maps|paths,
+// add|del path, resize map, disablequeueing map. When the daemon is down the
+// client exits 1 with nothing printed, as Debian's does.
+#include "sim/tools/tool.hpp"
+
+namespace brick::sim {
+
+std::string multipath_topology(const Model& model, const MultipathMap& map, bool long_form);
+
+namespace {
+
+std::string strip_dev(const std::string& path) {
+    return path.rfind("/dev/", 0) == 0 ? path.substr(5) : path;
+}
+
+}  // namespace
+
+ToolResult run_multipathd(ToolContext& context, const std::vector<std::string>& args) {
+    ToolResult r;
+    auto& model = context.model;
+    if (!model.state().multipathd_running) {
+        r.exit_status = 1;
+        return r;
+    }
+    std::vector<std::string> words = args;
+    if (!words.empty() && words[0] == "-k") {
+        words.erase(words.begin());
+    }
+    auto is = [&](std::initializer_list<const char*> expected) {
+        if (words.size() < expected.size()) {
+            return false;
+        }
+        std::size_t i = 0;
+        for (const auto* word : expected) {
+            if (words[i++] != word) {
+                return false;
+            }
+        }
+        return true;
+    };
+    const auto& state = model.state();
+    if (is({"show", "status"})) {
+        unsigned up = 0;
+        unsigned total = 0;
+        for (const auto& [wwid, map] : state.maps) {
+            for (const auto& disk : map.paths) {
+                ++total;
+                const auto* device = model.device_by_disk(disk);
+                up += device != nullptr && device->state == "running" ? 1U : 0U;
+            }
+        }
+        r.out = "path checker states:\n";
+        if (up > 0) {
+            r.out += "up                  " + std::to_string(up) + "\n";
+        }
+        if (total > up) {
+            r.out += "down                " + std::to_string(total - up) + "\n";
+        }
+        r.out += "\npaths: " + std::to_string(total) + "\nbusy: False\n";
+        return r;
+    }
+    if (is({"show", "maps", "topology"}) || is({"show", "topology"})) {
+        for (const auto& [wwid, map] : state.maps) {
+            r.out += multipath_topology(model, map, true);
+        }
+        return r;
+    }
+    if (is({"show", "maps"})) {
+        r.out = state.maps.empty() ? "" : "name                              sysfs uuid                             \n";
+        for (const auto& [wwid, map] : state.maps) {
+            r.out += pad(map.name, 34) + pad(map.device(), 6) + wwid + "\n";
+        }
+        return r;
+    }
+    if (is({"show", "paths"})) {
+        r.out = "hcil    dev dev_t pri dm_st  chk_st dev_st  next_check     \n";
+        for (const auto& [wwid, map] : state.maps) {
+            for (const auto& disk : map.paths) {
+                const auto* device = model.device_by_disk(disk);
+                if (device == nullptr) {
+                    continue;
+                }
+                const auto [major, minor] = sd_device_number(*device->disk_index);
+                const bool running = device->state == "running";
+                r.out += pad(device->address.to_string(), 8) + pad(disk, 4) +
+                         pad(std::to_string(major) + ":" + std::to_string(minor), 6) + "50  " +
+                         (running ? "active ready  " : "failed faulty ") + pad(device->state, 8) +
+                         "XX........ 1/20\n";
+            }
+        }
+        return r;
+    }
+    const std::string operand = words.size() >= 3 ? words[2] : std::string();
+    auto answer = [&](bool ok) {
+        r.out = ok ? "ok\n" : "fail\n";
+        return r;
+    };
+    if (is({"add", "path"})) {
+        return answer(model.add_path(strip_dev(operand)));
+    }
+    if (is({"del", "path"}) || is({"remove", "path"})) {
+        return answer(model.del_path(strip_dev(operand)));
+    }
+    if (is({"resize", "map"})) {
+        return answer(model.resize_map(operand));
+    }
+    if (is({"disablequeueing", "map"})) {
+        return answer(model.disable_queueing(operand));
+    }
+    if (is({"reconfigure"})) {
+        return answer(true);
+    }
+    r.exit_status = 1;
+    r.out = "multipathd: unknown command\n";
+    return r;
+}
+
+}  // namespace brick::sim

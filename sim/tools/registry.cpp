@@ -1,0 +1,90 @@
+#include "sim/tools/tool.hpp"
+
+#include <cerrno>
+#include <cstring>
+
+#include "sim/vfs/files.hpp"
+
+namespace brick::sim {
+
+std::vector<std::string> tool_names() {
+    return {"iscsiadm", "blockdev", "multipath", "multipathd", "udevadm", "scsi_id", "dmsetup", "lsscsi", "tee"};
+}
+
+ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv, const std::string& input) {
+    ToolResult result;
+    if (argv.empty()) {
+        result.not_found = true;
+        result.exit_status = 127;
+        return result;
+    }
+    const auto slash = argv[0].rfind('/');
+    const auto name = slash == std::string::npos ? argv[0] : argv[0].substr(slash + 1);
+    const std::vector<std::string> args(argv.begin() + 1, argv.end());
+    if (name == "iscsiadm") {
+        result = run_iscsiadm(context, args);
+    } else if (name == "blockdev") {
+        result = run_blockdev(context, args);
+    } else if (name == "multipath") {
+        result = run_multipath(context, args);
+    } else if (name == "multipathd") {
+        result = run_multipathd(context, args);
+    } else if (name == "udevadm") {
+        result = run_udevadm(context, args);
+    } else if (name == "scsi_id") {
+        result = run_scsi_id(context, args);
+    } else if (name == "dmsetup") {
+        result = run_dmsetup(context, args);
+    } else if (name == "lsscsi") {
+        result = run_lsscsi(context, args);
+    } else if (name == "tee") {
+        result = run_tee(context, args, input);
+    } else {
+        result.not_found = true;
+        result.exit_status = 127;
+        return result;
+    }
+    result.duration_ms += context.model.fabric().timing.tool_ms;
+    return result;
+}
+
+std::string device_name_of(ToolContext& context, const std::string& path) {
+    const auto& tree = context.tree();
+    int error = 0;
+    const auto real = tree.resolve(path, true, error);
+    if (!real || real->rfind("/dev/", 0) != 0) {
+        return {};
+    }
+    const auto* node = tree.find(*real);
+    if (node == nullptr || node->type != FileType::block_device) {
+        return {};
+    }
+    return real->substr(5);
+}
+
+std::string pad(std::string text, std::size_t width) {
+    if (text.size() < width) {
+        text.append(width - text.size(), ' ');
+    }
+    return text;
+}
+
+ToolResult run_tee(ToolContext& context, const std::vector<std::string>& args, const std::string& input) {
+    ToolResult result;
+    result.out = input;
+    for (const auto& arg : args) {
+        if (!arg.empty() && arg.front() == '-') {
+            continue;  // -a: appending and writing are the same for sysfs
+        }
+        unsigned duration = 0;
+        const int error = context.write(arg, input, duration);
+        result.duration_ms += duration;
+        if (error != 0) {
+            result.err += "tee: " + arg + ": " + std::string(std::strerror(error)) + "\n";
+            result.exit_status = 1;
+        }
+    }
+    return result;
+}
+
+}  // namespace brick::sim

@@ -1,0 +1,56 @@
+#pragma once
+// The fake host programs. Each one works on the model and answers as the
+// Debian 12 program does (output text and exit status), rendered from the
+// model's state. A tool run costs virtual time (duration_ms), which the front
+// end spends before returning the result.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "sim/model/model.hpp"
+#include "sim/vfs/tree.hpp"
+
+namespace brick::sim {
+
+struct ToolContext {
+    Model& model;
+    std::function<const Tree&()> tree;  // the current rendered tree
+    // Writes a file with its kernel effect applied now (tee); returns an errno
+    // and adds the write's blocking time to the tool's duration.
+    std::function<int(const std::string& path, std::string_view data, unsigned& duration_ms)> write;
+};
+
+struct ToolResult {
+    int exit_status = 0;
+    std::string out;
+    std::string err;
+    unsigned duration_ms = 0;
+    bool not_found = false;
+};
+
+// Runs argv (argv[0] a bare name or a path; dispatch is on the basename).
+// An unknown program gives not_found.
+ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv, const std::string& input);
+
+// The basenames of the programs the simulator provides.
+std::vector<std::string> tool_names();
+
+// One entry point per tool (args without argv[0]).
+ToolResult run_iscsiadm(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_blockdev(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_multipath(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_multipathd(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_udevadm(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_scsi_id(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_dmsetup(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_lsscsi(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_tee(ToolContext& context, const std::vector<std::string>& args, const std::string& input);
+
+// The device name ("sdb", "dm-0") a /dev path (or link to it) names; empty if none.
+std::string device_name_of(ToolContext& context, const std::string& path);
+// Left-aligned text padded with spaces to width.
+std::string pad(std::string text, std::size_t width);
+
+}  // namespace brick::sim
