@@ -1,8 +1,10 @@
 // `brick-lab hil image|run|golden`: the hardware-in-the-loop commands.
 
 #include <filesystem>
+#include <fstream>
 #include <iostream>
 #include <memory>
+#include <nlohmann/json.hpp>
 
 #include "brick/core/error.hpp"
 #include "brick/hil/guest.hpp"
@@ -36,9 +38,13 @@ hil::Image image_for(const HilSettings& settings, bool verbose) {
 }
 
 void print_result(const std::string& name, const hil::GuestResult& result) {
-    std::cout << "hil " << name << ": " << hil::status_name(result.status)
-              << " (job exit " << result.job_exit << ", " << result.wall_seconds
-              << " s wall, guest " << result.guest_uptime_seconds << " s)\n";
+    std::cout << "hil " << name << ": " << hil::status_name(result.status) << " (job exit "
+              << result.job_exit << ", " << result.wall_seconds << " s wall, guest "
+              << result.guest_uptime_seconds << " s)\n";
+    for (const auto& check : result.checks) {
+        std::cout << "  " << (check.passed ? "pass " : "FAIL ") << check.name << " ("
+                  << check.seconds << " s)\n";
+    }
     for (const auto& line : result.kernel_problems) {
         std::cout << "  kernel: " << line << '\n';
     }
@@ -74,7 +80,9 @@ void add_guest_options(CLI::App* command, RunSettings& run) {
     command->add_option("--timeout", run.timeout_seconds, "Hard deadline per guest, seconds")
         ->check(CLI::Range(10, 7200))
         ->capture_default_str();
-    command->add_option("--smp", run.smp, "Guest CPUs")->check(CLI::Range(1, 64))->capture_default_str();
+    command->add_option("--smp", run.smp, "Guest CPUs")
+        ->check(CLI::Range(1, 64))
+        ->capture_default_str();
     command->add_option("--mem", run.memory_mb, "Guest memory, MiB")
         ->check(CLI::Range(256, 65536))
         ->capture_default_str();
@@ -124,15 +132,23 @@ int copy_golden(const fs::path& run_dir, const fs::path& dest) {
     return copied;
 }
 
+std::string read_status(const fs::path& summary) {
+    std::ifstream in(summary);
+    const auto json = nlohmann::json::parse(in, nullptr, false);
+    return json.is_object() ? json.value("status", "") : "";
+}
+
 }  // namespace
 
 void register_hil_commands(CLI::App& app) {
     auto settings = std::make_shared<HilSettings>();
     auto* hil = app.add_subcommand("hil", "Run real kernels in QEMU guests");
     hil->require_subcommand(1);
-    hil->add_option("--source-dir", settings->source_dir, "Project source tree (shared at /brick/src)")
+    hil->add_option("--source-dir", settings->source_dir,
+                    "Project source tree (shared at /brick/src)")
         ->capture_default_str();
-    hil->add_option("--build-dir", settings->build_dir, "Project build tree (shared at /brick/build)")
+    hil->add_option("--build-dir", settings->build_dir,
+                    "Project build tree (shared at /brick/build)")
         ->capture_default_str();
     hil->add_option("--cache", settings->cache_dir,
                     "Image cache (default $BRICK_HIL_CACHE or /var/cache/brickworks/hil)");
@@ -152,15 +168,15 @@ void register_hil_commands(CLI::App& app) {
     run->add_option("--job", run_settings->job, "Job folder (with job.sh) or job script")
         ->required()
         ->check(CLI::ExistingPath);
-    run->add_option("--out", run_settings->out,
-                    "Run folder (default <build>/hil-runs/<job name>)");
+    run->add_option("--out", run_settings->out, "Run folder (default <build>/hil-runs/<job name>)");
     add_guest_options(run, *run_settings);
     run->callback([settings, run_settings] {
         const auto built = image_for(*settings, false);
         const fs::path job = run_settings->job;
-        const fs::path run_dir =
-            run_settings->out.empty() ? default_run_dir(*settings, job) : fs::path(run_settings->out);
-        const auto result = hil::run_guest(built, guest_options(*settings, *run_settings, job, run_dir));
+        const fs::path run_dir = run_settings->out.empty() ? default_run_dir(*settings, job)
+                                                           : fs::path(run_settings->out);
+        const auto result =
+            hil::run_guest(built, guest_options(*settings, *run_settings, job, run_dir));
         print_result(job.string(), result);
         if (!result.passed()) {
             throw CLI::RuntimeError(1);
@@ -169,20 +185,37 @@ void register_hil_commands(CLI::App& app) {
 
     auto golden_settings = std::make_shared<RunSettings>();
     auto golden_dest = std::make_shared<std::string>();
-    auto golden_jobs = std::make_shared<std::vector<std::string>>(
-        std::vector<std::string>{"lio", "tgt", "nvmet"});
+    auto golden_reuse = std::make_shared<bool>(false);
+    auto golden_jobs =
+        std::make_shared<std::vector<std::string>>(std::vector<std::string>{"lio", "tgt", "nvmet"});
     auto* golden = hil->add_subcommand(
         "golden", "Re-capture the real tools' golden outputs (hil/golden) from the HIL jobs");
     golden->add_option("--out", *golden_dest, "Destination (default <source>/hil/golden)");
+    golden->add_flag("--reuse", *golden_reuse,
+                     "Copy from the passed runs in <build>/hil-runs/<job> (as ctest leaves them) "
+                     "instead of booting guests");
     golden->add_option("--jobs", *golden_jobs, "Jobs under hil/jobs to run")->capture_default_str();
     add_guest_options(golden, *golden_settings);
-    golden->callback([settings, golden_settings, golden_dest, golden_jobs] {
-        const auto built = image_for(*settings, false);
+    golden->callback([settings, golden_settings, golden_dest, golden_jobs, golden_reuse] {
         const fs::path dest = golden_dest->empty()
                                   ? fs::path(settings->source_dir) / "hil" / "golden"
                                   : fs::path(*golden_dest);
         bool all_passed = true;
         for (const auto& name : *golden_jobs) {
+            if (*golden_reuse) {
+                const auto run_dir = fs::path(settings->build_dir) / "hil-runs" / name;
+                if (!fs::exists(run_dir / "result.json") ||
+                    read_status(run_dir / "result.json") != "passed") {
+                    std::cout << "hil " << name << ": no passed run in " << run_dir.string()
+                              << '\n';
+                    all_passed = false;
+                    continue;
+                }
+                std::cout << "hil " << name << ": " << copy_golden(run_dir, dest)
+                          << " golden files -> " << dest.string() << '\n';
+                continue;
+            }
+            const auto built = image_for(*settings, false);
             const auto job = fs::path(settings->source_dir) / "hil" / "jobs" / name;
             const auto run_dir = fs::path(settings->build_dir) / "hil-runs" / ("golden-" + name);
             const auto result =

@@ -121,7 +121,7 @@ ana_inaccessible() {
     echo inaccessible >$PORT/ana_groups/1/ana_state
     wait_until 20 grep -q inaccessible /sys/class/nvme/nvme*/nvme*c*n1/ana_state
     golden nvme list-subsys-ana-inaccessible-json nvme list-subsys -o json
-    golden nvme list-subsys-ana-inaccessible nvme list-subsys
+    golden nvme list-subsys-ana-inaccessible nvme list-subsys /dev/$NS
     echo optimized >$PORT/ana_groups/1/ana_state
     wait_until 20 grep -q optimized /sys/class/nvme/nvme*/nvme*c*n1/ana_state
     verify_pattern /dev/$NS

@@ -82,6 +82,30 @@ void copy_job(const fs::path& job, const fs::path& run_dir) {
     }
 }
 
+std::vector<CheckResult> read_checks(const fs::path& path) {
+    std::vector<CheckResult> checks;
+    std::istringstream lines(read_text(path));
+    std::string line;
+    while (std::getline(lines, line)) {
+        std::istringstream fields(line);
+        CheckResult check;
+        std::string status;
+        std::string seconds;
+        if (!std::getline(fields, check.name, '\t') || !std::getline(fields, status, '\t')) {
+            continue;
+        }
+        std::getline(fields, seconds, '\t');
+        check.passed = status == "pass";
+        try {
+            check.seconds = std::stod(seconds);
+        } catch (const std::exception&) {
+            check.seconds = 0;
+        }
+        checks.push_back(check);
+    }
+    return checks;
+}
+
 void write_summary(const GuestResult& result, const Image& image, const GuestOptions& options) {
     nlohmann::json summary = {
         {"status", status_name(result.status)},
@@ -95,6 +119,11 @@ void write_summary(const GuestResult& result, const Image& image, const GuestOpt
         {"image", image.dir.string()},
         {"qemu_error", result.qemu_error},
     };
+    auto& checks = summary["checks"] = nlohmann::json::array();
+    for (const auto& check : result.checks) {
+        checks.push_back(
+            {{"name", check.name}, {"passed", check.passed}, {"seconds", check.seconds}});
+    }
     std::ofstream(result.run_dir / "result.json") << summary.dump(2) << '\n';
 }
 
@@ -118,8 +147,16 @@ std::string_view status_name(GuestStatus status) {
 
 std::vector<std::string> find_kernel_problems(const std::string& kernel_log) {
     static const char* const markers[] = {
-        "WARNING:", "Oops", "BUG:", "Kernel panic", "general protection fault",
-        "UBSAN:",   "KASAN:", "blocked for more than", "RIP: ", "Call Trace:",
+        "WARNING:",
+        "Oops",
+        "BUG:",
+        "Kernel panic",
+        "general protection fault",
+        "UBSAN:",
+        "KASAN:",
+        "blocked for more than",
+        "RIP: ",
+        "Call Trace:",
     };
     std::vector<std::string> problems;
     std::istringstream lines(kernel_log);
@@ -150,17 +187,41 @@ std::vector<std::string> qemu_command(const Image& image, const GuestOptions& op
     }
     std::vector<std::string> argv = {
         // The parent-death signal takes QEMU down with the runner, however it ends.
-        "/usr/bin/setpriv", "--pdeathsig", "KILL", "qemu-system-x86_64",
-        "-name", "brick-hil", "-no-user-config", "-nodefaults", "-display", "none",
-        "-monitor", "none", "-no-reboot", "-nic", "none",
-        "-m", std::to_string(options.memory_mb), "-smp", std::to_string(options.smp),
-        "-serial", "file:" + (options.run_dir / "console.log").string(),
-        "-kernel", image.kernel().string(), "-initrd", image.initrd().string(),
-        "-append", append,
-        "-virtfs", share("/usr", "usr", true),
-        "-virtfs", share("/etc", "etc", true),
-        "-virtfs", share(image.modules(), "modules", true),
-        "-virtfs", share(options.run_dir, "job", false),
+        "/usr/bin/setpriv",
+        "--pdeathsig",
+        "KILL",
+        "qemu-system-x86_64",
+        "-name",
+        "brick-hil",
+        "-no-user-config",
+        "-nodefaults",
+        "-display",
+        "none",
+        "-monitor",
+        "none",
+        "-no-reboot",
+        "-nic",
+        "none",
+        "-m",
+        std::to_string(options.memory_mb),
+        "-smp",
+        std::to_string(options.smp),
+        "-serial",
+        "file:" + (options.run_dir / "console.log").string(),
+        "-kernel",
+        image.kernel().string(),
+        "-initrd",
+        image.initrd().string(),
+        "-append",
+        append,
+        "-virtfs",
+        share("/usr", "usr", true),
+        "-virtfs",
+        share("/etc", "etc", true),
+        "-virtfs",
+        share(image.modules(), "modules", true),
+        "-virtfs",
+        share(options.run_dir, "job", false),
     };
     if (accel == Accel::kvm) {
         argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
@@ -194,8 +255,7 @@ GuestResult run_guest(const Image& image, const GuestOptions& options) {
 
     const auto started = Clock::now();
     const auto qemu = run_process(command.argv.front(), command);
-    result.wall_seconds =
-        std::chrono::duration<double>(Clock::now() - started).count();
+    result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
     if (!qemu.err.empty()) {
         std::ofstream(result.run_dir / "qemu.stderr") << qemu.err;
     }
@@ -211,7 +271,8 @@ GuestResult run_guest(const Image& image, const GuestOptions& options) {
             result.job_exit = -1;
         }
         try {
-            result.guest_uptime_seconds = std::stod(read_text(result.run_dir / "result" / "uptime"));
+            result.guest_uptime_seconds =
+                std::stod(read_text(result.run_dir / "result" / "uptime"));
         } catch (const std::exception&) {
             result.guest_uptime_seconds = 0;
         }
@@ -219,6 +280,7 @@ GuestResult run_guest(const Image& image, const GuestOptions& options) {
     } else {
         result.status = qemu.timed_out ? GuestStatus::timed_out : GuestStatus::no_result;
     }
+    result.checks = read_checks(result.run_dir / "checks.tsv");
     // The guest's dmesg when it saved one, else whatever reached the console.
     const auto dmesg = result.run_dir / "dmesg.txt";
     result.kernel_problems =

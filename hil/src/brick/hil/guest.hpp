@@ -27,10 +27,10 @@ namespace brick::hil {
 enum class Accel { tcg, kvm, auto_detect };
 
 struct GuestOptions {
-    std::filesystem::path job;            // a job folder with job.sh, or a script file
-    std::filesystem::path run_dir;        // created afresh (an old one is removed)
-    std::filesystem::path source_dir;     // shared at /brick/src
-    std::filesystem::path build_dir;      // shared at /brick/build; empty: not shared
+    std::filesystem::path job;         // a job folder with job.sh, or a script file
+    std::filesystem::path run_dir;     // created afresh (an old one is removed)
+    std::filesystem::path source_dir;  // shared at /brick/src
+    std::filesystem::path build_dir;   // shared at /brick/build; empty: not shared
     Accel accel = Accel::tcg;
     Duration timeout{std::chrono::seconds(300)};  // whole run, boot included
     int smp = 2;
@@ -48,13 +48,21 @@ enum class GuestStatus {
 
 std::string_view status_name(GuestStatus status);
 
+// One check a job ran (a line of checks.tsv written by hil/guest/lib.sh).
+struct CheckResult {
+    std::string name;
+    bool passed = false;
+    double seconds = 0;
+};
+
 struct GuestResult {
     GuestStatus status = GuestStatus::no_result;
     int job_exit = -1;  // the job's exit status, -1 when unknown
     double wall_seconds = 0;
-    double guest_uptime_seconds = 0;       // guest clock when the job ended
+    double guest_uptime_seconds = 0;           // guest clock when the job ended
     std::vector<std::string> kernel_problems;  // offending dmesg lines
-    std::string qemu_error;                // QEMU's stderr when it failed to start or run
+    std::vector<CheckResult> checks;           // the job's checks, in order
+    std::string qemu_error;                    // QEMU's stderr when it failed to start or run
     std::filesystem::path run_dir;
     bool passed() const { return status == GuestStatus::passed; }
 };
@@ -63,8 +71,7 @@ struct GuestResult {
 std::vector<std::string> find_kernel_problems(const std::string& kernel_log);
 
 // The QEMU argument vector for a run (without running it).
-std::vector<std::string> qemu_command(const Image& image, const GuestOptions& options,
-                                      Accel accel);
+std::vector<std::string> qemu_command(const Image& image, const GuestOptions& options, Accel accel);
 
 // Boots the guest, waits for it (at most options.timeout) and collects the result.
 GuestResult run_guest(const Image& image, const GuestOptions& options);

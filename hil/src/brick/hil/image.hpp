@@ -11,7 +11,8 @@ namespace brick::hil {
 
 struct ImageOptions {
     std::filesystem::path source_dir;  // the project's source tree (holds hil/image/build.sh)
-    std::filesystem::path cache_dir;   // empty: the script's default (BRICK_HIL_CACHE or /var/cache/...)
+    std::filesystem::path
+        cache_dir;  // empty: the script's default (BRICK_HIL_CACHE or /var/cache/...)
     Duration deadline{std::chrono::minutes(10)};
 };
 
