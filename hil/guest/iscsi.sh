@@ -26,9 +26,8 @@ attach() {
 
 # detach IQN PORTAL: flush and delete the session's disks, logout, delete the node record.
 detach() {
-    local iqn=$1 portal=$2 disk lun
-    for lun in 0 1 2 3; do
-        disk=$(scsi_disk_for "$iqn" "$lun" "${portal##*:}") || continue
+    local iqn=$1 portal=$2 disk
+    for disk in $(session_disks "$iqn" "${portal##*:}"); do
         remove_disk "$disk"
     done
     iscsiadm -m node -T "$iqn" -p "$portal" --logout >/dev/null

@@ -11,8 +11,25 @@ JOB=${JOB:-/job}
 HIL_FAILED=0
 : >"$JOB/checks.tsv"
 
-now() { cut -d' ' -f1 /proc/uptime; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.2f", b - a }'; }
+# Guest time in centiseconds from /proc/uptime, with bash builtins only: every
+# fork and exec costs tens of milliseconds under TCG.
+centiseconds() {
+    local up rest
+    read -r up rest </proc/uptime
+    echo $((10#${up%.*} * 100 + 10#${up#*.}))
+}
+now() {
+    local up rest
+    read -r up rest </proc/uptime
+    echo "$up"
+}
+# elapsed START: seconds since START (a value of now), two decimals.
+elapsed() {
+    local start=$1 end
+    end=$(centiseconds)
+    start=$((10#${start%.*} * 100 + 10#${start#*.}))
+    printf '%d.%02d' $(((end - start) / 100)) $(((end - start) % 100))
+}
 log() { echo "[$(now)] $*"; }
 fail() { log "FAIL: $*"; return 1; }
 
@@ -40,43 +57,57 @@ finish() {
     exit "$HIL_FAILED"
 }
 
-# json_string: stdin as one JSON string (awk: a python start costs seconds under TCG).
-json_string() {
-    awk 'BEGIN { ORS = ""; print "\"" }
-        { gsub(/\\/, "\\\\"); gsub(/"/, "\\\""); gsub(/\t/, "\\t"); gsub(/\r/, "\\r")
-          if (NR > 1) print "\\n"; print }
-        END { print "\"" }'
-}
-
 # golden TOOL STATE CMD...: runs CMD, keeps its stdout as the golden output of
-# TOOL in STATE, and its command line, exit code and stderr beside it. Returns 0.
+# TOOL in STATE, and its command line, exit code and stderr beside it. Returns 0;
+# the exit code is in GOLDEN_EXIT.
 GOLDEN_EXIT=0
+export KERNEL_RELEASE
+KERNEL_RELEASE=$(uname -r)
 golden() {
-    local tool=$1 state=$2 dir err
+    local tool=$1 state=$2 dir
     shift 2
     dir="$JOB/golden/$tool"
     mkdir -p "$dir"
-    err=$(mktemp)
     GOLDEN_EXIT=0
-    "$@" >"$dir/$state.txt" 2>"$err" || GOLDEN_EXIT=$?
-    {
-        printf '{\n  "command": %s,\n' "$(printf '%s' "$*" | json_string)"
-        printf '  "exit_code": %d,\n' "$GOLDEN_EXIT"
-        printf '  "stderr": %s,\n' "$(json_string <"$err")"
-        printf '  "kernel": "%s"\n}\n' "$(uname -r)"
-    } >"$dir/$state.json"
-    rm -f "$err"
+    "$@" >"$dir/$state.txt" 2>/tmp/hil-golden.err || GOLDEN_EXIT=$?
+    local IFS=$'\037'
+    GOLDEN_ARGV="$*" GOLDEN_CODE=$GOLDEN_EXIT awk '
+        function quote(text,    out, i, c) {
+            out = ""
+            for (i = 1; i <= length(text); i++) {
+                c = substr(text, i, 1)
+                if (c == "\\") c = "\\\\"
+                else if (c == "\"") c = "\\\""
+                else if (c == "\t") c = "\\t"
+                else if (c == "\r") c = "\\r"
+                else if (c == "\n") c = "\\n"
+                out = out c
+            }
+            return "\"" out "\""
+        }
+        { err = err (NR > 1 ? "\n" : "") $0 }
+        END {
+            n = split(ENVIRON["GOLDEN_ARGV"], argv, "\037")
+            command = ""; list = ""
+            for (i = 1; i <= n; i++) {
+                command = command (i > 1 ? " " : "") argv[i]
+                list = list (i > 1 ? ", " : "") quote(argv[i])
+            }
+            printf "{\n  \"command\": %s,\n  \"argv\": [%s],\n", quote(command), list
+            printf "  \"exit_code\": %d,\n  \"stderr\": %s,\n", ENVIRON["GOLDEN_CODE"], quote(err)
+            printf "  \"kernel\": %s\n}\n", quote(ENVIRON["KERNEL_RELEASE"])
+        }' /tmp/hil-golden.err >"$dir/$state.json"
     return 0
 }
 
 # wait_until SECONDS CMD...: polls CMD every 0.05 s until it succeeds.
 wait_until() {
-    local limit=$1 started
+    local limit=$(($1 * 100)) started
     shift
-    started=$(now)
+    started=$(centiseconds)
     until "$@" >/dev/null 2>&1; do
-        if awk -v a="$started" -v b="$(now)" -v l="$limit" 'BEGIN { exit !(b - a > l) }'; then
-            fail "timed out after ${limit} s waiting for: $*"
+        if (($(centiseconds) - started > limit)); then
+            fail "timed out after $((limit / 100)) s waiting for: $*"
             return 1
         fi
         sleep 0.05
@@ -146,6 +177,22 @@ scsi_disk_for() {
         done
     done
     return 1
+}
+# session_disks IQN [PORT]: every sdX of that target's session(s), from sysfs.
+session_disks() {
+    local iqn=$1 port=${2:-} session dev conn
+    for session in /sys/class/iscsi_session/session*; do
+        [ -e "$session" ] || continue
+        [ "$(cat "$session/targetname")" = "$iqn" ] || continue
+        if [ -n "$port" ]; then
+            conn=$(ls -d "$session"/device/connection*/iscsi_connection/connection* 2>/dev/null | head -1)
+            [ "$(cat "$conn/persistent_port" 2>/dev/null)" = "$port" ] || continue
+        fi
+        for dev in "$session"/device/target*/*:*:*:*/block/*; do
+            [ -e "$dev" ] && basename "$dev"
+        done
+    done
+    return 0
 }
 # session_host IQN [PORT]: the SCSI host number of that session.
 session_host() {

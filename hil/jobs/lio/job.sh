@@ -1,5 +1,5 @@
 # HIL job: LIO (configured with targetcli) and open-iscsi + dm-multipath in one guest.
-# Checks: single path attach/detach with data, re-attach reads it back, CHAP
+# Checks: single path attach/detach with data, re-attach reads it back, LUN 256, CHAP
 # (a wrong password fails with exit 24, mutual CHAP logs in), two-portal
 # multipath surviving a TPG disable, no leftovers after each detach.
 source /brick/src/hil/guest/lib.sh
@@ -31,10 +31,12 @@ set global auto_add_default_portal=false
 set global auto_save_on_exit=false
 /backstores/fileio create name=single file_or_dev=/tmp/lio/single.img size=64M write_back=false wwn=6b72696b-0000-4000-8000-000000000001
 /backstores/fileio create name=chap file_or_dev=/tmp/lio/chap.img size=64M write_back=false wwn=6b72696b-0000-4000-8000-000000000002
+/backstores/fileio create name=high file_or_dev=/tmp/lio/high.img size=16M write_back=false wwn=6b72696b-0000-4000-8000-000000000004
 /backstores/fileio create name=mpath file_or_dev=/tmp/lio/mpath.img size=64M write_back=false wwn=6b72696b-0000-4000-8000-000000000003
 /iscsi create $SINGLE
 /iscsi/$SINGLE/tpg1/portals create 127.0.0.1 3260
 /iscsi/$SINGLE/tpg1/luns create /backstores/fileio/single
+/iscsi/$SINGLE/tpg1/luns create /backstores/fileio/high lun=256
 /iscsi/$SINGLE/tpg1 set attribute authentication=0 demo_mode_write_protect=0 generate_node_acls=1 cache_dynamic_acls=1
 /iscsi create $CHAP
 /iscsi/$CHAP/tpg1/portals create 127.0.0.1 3260
@@ -95,6 +97,23 @@ reattach_reads_back() {
     node_new $SINGLE $P1
     attach $SINGLE $P1 0
     verify_pattern /dev/$DISK
+    detach $SINGLE $P1
+    udevadm settle -t 10
+    assert_no_iscsi_leftovers $SINGLE
+}
+
+# A LUN number past the single-level range (flat space addressing on the wire).
+lun_256() {
+    node_new $SINGLE $P1
+    attach $SINGLE $P1 256
+    local high=$DISK
+    [ "$(cat /sys/block/$high/device/type)" = 0 ]
+    scan_lun $SINGLE 0 3260
+    wait_until 10 scsi_disk_for $SINGLE 0 3260
+    [ "$(session_disks $SINGLE 3260 | wc -l)" = 2 ]
+    write_pattern /dev/$high
+    verify_pattern /dev/$high
+    golden lsscsi lun-0-and-256 lsscsi
     detach $SINGLE $P1
     udevadm settle -t 10
     assert_no_iscsi_leftovers $SINGLE
@@ -180,6 +199,7 @@ check lio-targetcli configure_lio || finish
 check iscsi-discovery discovery
 check iscsi-single-path single_path
 check iscsi-reattach-reads-back reattach_reads_back
+check iscsi-lun-256 lun_256
 check iscsi-chap chap
 check iscsi-multipath-tpg-fault multipath_two_portals
 finish

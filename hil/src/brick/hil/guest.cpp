@@ -182,6 +182,15 @@ std::vector<std::string> qemu_command(const Image& image, const GuestOptions& op
     const long long guest_deadline = total > 40 ? total - 20 : total / 2 + 1;
     std::string append =
         "console=ttyS0 panic=-1 quiet brick.timeout=" + std::to_string(guest_deadline);
+    // The guest also mounts the project's trees at their host paths (see hil/image/init).
+    for (const auto& [name, path] :
+         {std::pair{"src", options.source_dir}, std::pair{"build", options.build_dir}}) {
+        const auto text =
+            path.empty() ? std::string() : fs::absolute(path).lexically_normal().string();
+        if (!text.empty() && text.find_first_of(" \t\n\"") == std::string::npos) {
+            append += std::string(" brick.") + name + "_path=" + text;
+        }
+    }
     for (const auto& arg : options.extra_kernel_args) {
         append += " " + arg;
     }

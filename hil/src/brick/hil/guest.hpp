@@ -10,7 +10,8 @@
 //
 // Inside the guest: the host's /usr and /etc (read-only, tmpfs overlays), the
 // kernel's modules at /usr/lib/modules, the project's source tree at
-// /brick/src and build tree at /brick/build (read-only), the run folder at /job.
+// /brick/src and build tree at /brick/build (read-only, and also at their host
+// paths so rpaths resolve), the run folder at /job.
 //
 // QEMU is the only process a run starts; it dies with the runner (parent-death
 // signal) and at the deadline (its process group is killed). The guest's mounts
