@@ -61,6 +61,17 @@ TCL
     golden targetcli ls targetcli ls
 }
 
+# The project's own build runs in the guest (rpath and all) and sees the guest's identity.
+project_build_runs() {
+    local brick=/brick/build/lib/brick
+    if [ ! -x $brick ]; then
+        log "not run: no $brick (build the brick_cli target)"
+        return 0
+    fi
+    $brick properties >"$JOB/brick-properties.json"
+    grep -q "$INITIATOR" "$JOB/brick-properties.json"
+}
+
 discovery() {
     golden iscsiadm discovery-st iscsiadm -m discovery -t st -p $P1
     grep -q "$P1,1 $SINGLE" "$JOB/golden/iscsiadm/discovery-st.txt"
@@ -196,6 +207,7 @@ CONF
 
 check setup setup || finish
 check lio-targetcli configure_lio || finish
+check project-build-runs project_build_runs
 check iscsi-discovery discovery
 check iscsi-single-path single_path
 check iscsi-reattach-reads-back reattach_reads_back
