@@ -68,8 +68,10 @@ bool is_action_fault(FaultKind kind) {
         case FaultKind::path_offline:
         case FaultKind::session_drop:
         case FaultKind::multipathd_down:
-        case FaultKind::iscsid_down: return true;
-        default: return false;
+        case FaultKind::iscsid_down:
+            return true;
+        default:
+            return false;
     }
 }
 

@@ -66,7 +66,7 @@ bool is_action_fault(FaultKind kind);
 struct FaultSpec {
     FaultKind kind = FaultKind::portal_unreachable;
     nlohmann::json params = nlohmann::json::object();
-    std::uint64_t from_step = 0;               // armed when step >= from_step
+    std::uint64_t from_step = 0;              // armed when step >= from_step
     std::optional<std::uint64_t> until_step;  // disarmed when step > until_step
     double probability = 1.0;                 // per opportunity
     std::optional<unsigned> max_fires;        // default: unlimited (actions: once)

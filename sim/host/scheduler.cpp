@@ -47,7 +47,9 @@ Scheduler::~Scheduler() {
     std::erase_if(memberships, [this](const auto& m) { return m.first == this; });
 }
 
-bool Scheduler::on_task_thread() const { return task_id_here(this) >= 0; }
+bool Scheduler::on_task_thread() const {
+    return task_id_here(this) >= 0;
+}
 
 Scheduler::TaskRecord& Scheduler::current() {
     if (!on_task_thread()) {
@@ -62,12 +64,17 @@ const std::string& Scheduler::current_name() const {
 
 bool Scheduler::can_run(const TaskRecord& task) const {
     switch (task.state) {
-        case State::runnable: return true;
-        case State::waiting: return model_.generation() != task.seen_generation;
-        case State::joining: return tasks_.at(static_cast<std::size_t>(task.join_target))->state == State::done;
-        case State::locking: return !lock_owner_.contains(task.lock_name);
+        case State::runnable:
+            return true;
+        case State::waiting:
+            return model_.generation() != task.seen_generation;
+        case State::joining:
+            return tasks_.at(static_cast<std::size_t>(task.join_target))->state == State::done;
+        case State::locking:
+            return !lock_owner_.contains(task.lock_name);
         case State::sleeping:
-        case State::done: return false;
+        case State::done:
+            return false;
     }
     return false;
 }

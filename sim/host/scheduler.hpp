@@ -30,12 +30,12 @@ namespace brick::sim {
 
 // Every task is blocked and no timer or event can wake one.
 class SimDeadlock : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
 class Scheduler {
-public:
+  public:
     Scheduler(Model& model, std::uint64_t seed);
     Scheduler(const Scheduler&) = delete;
     Scheduler& operator=(const Scheduler&) = delete;
@@ -53,7 +53,8 @@ public:
     void sleep_for(std::int64_t ms);
     // Re-evaluates ready() whenever the model changed, at least every poll_ms,
     // until it is true or deadline_ms passes.
-    bool wait_until(const std::function<bool()>& ready, std::int64_t deadline_ms, std::int64_t poll_ms);
+    bool wait_until(const std::function<bool()>& ready, std::int64_t deadline_ms,
+                    std::int64_t poll_ms);
     int spawn(std::string name, std::function<void()> body);
     // Blocks until the task ended; rethrows an exception that escaped its body.
     void join(int id);
@@ -61,7 +62,7 @@ public:
     void unlock(const std::string& name);
     std::uint64_t switches() const { return switches_; }
 
-private:
+  private:
     enum class State { runnable, sleeping, waiting, joining, locking, done };
     struct TaskRecord {
         int id = 0;

@@ -21,7 +21,8 @@ void Model::drop_dirty(const std::string& volume_id, std::map<std::uint64_t, std
     dirty.clear();
 }
 
-void Model::write_blocks(const std::string& volume_id, std::map<std::uint64_t, std::string>& dirty) {
+void Model::write_blocks(const std::string& volume_id,
+                         std::map<std::uint64_t, std::string>& dirty) {
     auto& volume = fabric_.volumes.at(volume_id);
     for (auto& [index, data] : dirty) {
         volume.blocks[index] = std::move(data);
@@ -82,7 +83,8 @@ int Model::write_device(const std::string& name, std::uint64_t offset, const std
     std::string current;
     const auto first = offset / block_size;
     const auto last = (offset + bytes.size() + block_size - 1) / block_size;
-    if (const int error = read_device(name, first * block_size, (last - first) * block_size, current);
+    if (const int error =
+            read_device(name, first * block_size, (last - first) * block_size, current);
         error != 0) {
         return error;
     }
@@ -123,7 +125,8 @@ int Model::read_device(const std::string& name, std::uint64_t offset, std::size_
     for (std::uint64_t pos = offset; pos < offset + length;) {
         const auto index = pos / block_size;
         const auto it = dirty->find(index);
-        const auto block = it != dirty->end() ? it->second : volume_bytes(*volume, index * block_size, block_size);
+        const auto block =
+            it != dirty->end() ? it->second : volume_bytes(*volume, index * block_size, block_size);
         const auto within = pos % block_size;
         const auto take = std::min<std::uint64_t>(block_size - within, offset + length - pos);
         out += block.substr(within, take);
@@ -135,8 +138,8 @@ int Model::read_device(const std::string& name, std::uint64_t offset, std::size_
 int Model::flush_device(const std::string& name) {
     if (auto* device = device_by_disk(name)) {
         if (device->held_open ||
-            consult(FaultKind::device_held_open, {{"device", name}, {"lun", device->address.lun}}) !=
-                nullptr) {
+            consult(FaultKind::device_held_open,
+                    {{"device", name}, {"lun", device->address.lun}}) != nullptr) {
             return EBUSY;
         }
         if (device->state == "offline") {

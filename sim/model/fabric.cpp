@@ -14,8 +14,9 @@ using nlohmann::json;
 // Reads typed members of one JSON object, naming the pointer on every error
 // and rejecting unknown keys (a typo in a fabric must not pass silently).
 class ObjectReader {
-public:
-    ObjectReader(const json& value, std::string pointer) : value_(value), pointer_(std::move(pointer)) {
+  public:
+    ObjectReader(const json& value, std::string pointer)
+        : value_(value), pointer_(std::move(pointer)) {
         if (!value_.is_object()) {
             throw FabricError(where(), "expected an object");
         }
@@ -100,7 +101,7 @@ public:
         }
     }
 
-private:
+  private:
     const json& value_;
     std::string pointer_;
     std::set<std::string> seen_;
@@ -307,8 +308,8 @@ Fabric parse_fabric(const json& document) {
                         throw FabricError(lun_pointer + "/lun", "duplicate LUN");
                     }
                 }
-                auto volume = parse_volume(spec, lun_pointer,
-                                           target.iqn + ":lun" + std::to_string(number));
+                auto volume =
+                    parse_volume(spec, lun_pointer, target.iqn + ":lun" + std::to_string(number));
                 if (fabric.volumes.contains(volume.id)) {
                     throw FabricError(lun_pointer + "/volume", "duplicate volume " + volume.id);
                 }
@@ -325,7 +326,8 @@ Fabric parse_fabric(const json& document) {
         const auto* subsystems = r.array("subsystems");
         for (std::size_t i = 0; subsystems != nullptr && i < subsystems->size(); ++i) {
             ObjectReader s((*subsystems)[i], "/nvme/subsystems/" + std::to_string(i));
-            fabric.nvme_subsystems.push_back(NvmeSubsystem{s.required_string("nqn"), (*subsystems)[i]});
+            fabric.nvme_subsystems.push_back(
+                NvmeSubsystem{s.required_string("nqn"), (*subsystems)[i]});
         }
         r.finish();
     }

@@ -29,12 +29,12 @@ namespace brick::sim {
 // A fabric document is malformed; path() is the JSON pointer of the culprit
 // ("/iscsi/targets/0/luns/1/size").
 class FabricError : public std::runtime_error {
-public:
+  public:
     FabricError(std::string path, const std::string& message)
         : std::runtime_error(path + ": " + message), path_(std::move(path)) {}
     const std::string& path() const { return path_; }
 
-private:
+  private:
     std::string path_;
 };
 
@@ -97,18 +97,18 @@ struct HostSettings {
 // Virtual-time costs and delays in milliseconds. Defaults follow the timings
 // measured on Debian's 6.1 kernel in a guest (docs: real-kernel-in-qemu).
 struct Timing {
-    unsigned tool_ms = 5;         // any fake tool run
-    unsigned login_ms = 150;      // iscsiadm --login until the session exists
-    unsigned logout_ms = 100;     // iscsiadm --logout
-    unsigned discovery_ms = 40;   // sendtargets
+    unsigned tool_ms = 5;             // any fake tool run
+    unsigned login_ms = 150;          // iscsiadm --login until the session exists
+    unsigned logout_ms = 100;         // iscsiadm --logout
+    unsigned discovery_ms = 40;       // sendtargets
     unsigned unreachable_ms = 15000;  // a login or discovery to a dead portal
-    unsigned scan_ms = 2;         // the scan write itself (scsi_device exists on return)
-    unsigned disk_ms = 40;        // sd disk and /dev node after the scan
-    unsigned udev_ms = 400;       // udev links after the disk
-    unsigned map_ms = 800;        // multipath map after the path was added
-    unsigned delete_ms = 50;      // a delete write (returns once the device is gone)
-    unsigned flush_ms = 20;       // blockdev --flushbufs
-    unsigned jitter_percent = 20; // seeded jitter applied to the async delays
+    unsigned scan_ms = 2;             // the scan write itself (scsi_device exists on return)
+    unsigned disk_ms = 40;            // sd disk and /dev node after the scan
+    unsigned udev_ms = 400;           // udev links after the disk
+    unsigned map_ms = 800;            // multipath map after the path was added
+    unsigned delete_ms = 50;          // a delete write (returns once the device is gone)
+    unsigned flush_ms = 20;           // blockdev --flushbufs
+    unsigned jitter_percent = 20;     // seeded jitter applied to the async delays
 };
 
 struct Fabric {

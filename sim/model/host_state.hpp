@@ -21,7 +21,7 @@ struct ScsiAddress {
     unsigned channel = 0;
     unsigned target = 0;
     std::uint64_t lun = 0;
-    std::string to_string() const;  // "2:0:0:1"
+    std::string to_string() const;    // "2:0:0:1"
     std::string target_name() const;  // "target2:0:0"
     bool operator==(const ScsiAddress&) const = default;
     auto operator<=>(const ScsiAddress&) const = default;
@@ -116,7 +116,7 @@ struct MultipathMap {
 struct HostState {
     std::string initiator_name;
     // The writable store for paths the model does not own (/etc/nvme/hostnqn, /tmp/...).
-    std::map<std::string, std::string> files;  // path -> contents
+    std::map<std::string, std::string> files;   // path -> contents
     std::map<std::string, bool> private_files;  // path -> created mode 0600
     std::vector<std::string> dirs;              // directories made with make_dirs
     std::vector<NodeRecord> nodes;
@@ -124,8 +124,8 @@ struct HostState {
     std::map<unsigned, IscsiSession> sessions;  // by sid
     std::map<unsigned, ScsiHost> scsi_hosts;    // by number
     std::map<ScsiAddress, ScsiDevice> devices;
-    std::map<std::string, MultipathMap> maps;   // by WWID
-    std::vector<std::string> wwids;             // /etc/multipath/wwids
+    std::map<std::string, MultipathMap> maps;  // by WWID
+    std::vector<std::string> wwids;            // /etc/multipath/wwids
     bool multipathd_running = true;
     bool iscsid_running = true;
     unsigned next_sid = 1;

@@ -28,8 +28,10 @@ int rank(const Designator& d) {
             const char first = d.value.empty() ? '0' : d.value.front();
             return first == '6' ? 60 : (first == '5' ? 50 : 40);
         }
-        case DesignatorType::eui64: return 30;
-        case DesignatorType::t10: return 20;
+        case DesignatorType::eui64:
+            return 30;
+        case DesignatorType::t10:
+            return 20;
     }
     return 0;
 }
@@ -118,9 +120,12 @@ std::string sysfs_wwid(const std::vector<Designator>& designators) {
         return {};
     }
     switch (best->type) {
-        case DesignatorType::naa: return "naa." + lower(best->value);
-        case DesignatorType::eui64: return "eui." + lower(best->value);
-        case DesignatorType::t10: return "t10." + best->value;
+        case DesignatorType::naa:
+            return "naa." + lower(best->value);
+        case DesignatorType::eui64:
+            return "eui." + lower(best->value);
+        case DesignatorType::t10:
+            return "t10." + best->value;
     }
     return {};
 }

@@ -30,7 +30,8 @@ std::vector<UdevLink> Model::udev_links() const {
         const auto disk = device.disk_name();
         if (!device.sid) {
             if (device.links_by_id) {
-                links.push_back({"/dev/disk/by-id/ata-" + udev_safe(device.model) + "_" + device.serial, disk});
+                links.push_back(
+                    {"/dev/disk/by-id/ata-" + udev_safe(device.model) + "_" + device.serial, disk});
             }
             continue;
         }
@@ -61,14 +62,15 @@ std::vector<UdevLink> Model::udev_links() const {
 VolumeFootprint Model::footprint(const std::string& volume_id) const {
     VolumeFootprint footprint;
     const auto volume = fabric_.volumes.find(volume_id);
-    const auto wwid = volume == fabric_.volumes.end() ? std::string() : scsi_id(volume->second.designators);
+    const auto wwid =
+        volume == fabric_.volumes.end() ? std::string() : scsi_id(volume->second.designators);
     for (const auto& [address, device] : state_.devices) {
         if (device.volume_id != volume_id && live_volume_of(device) != volume_id) {
             continue;
         }
         footprint.devices.push_back(address);
-        if (device.sid && std::find(footprint.sessions.begin(), footprint.sessions.end(), *device.sid) ==
-                              footprint.sessions.end()) {
+        if (device.sid && std::find(footprint.sessions.begin(), footprint.sessions.end(),
+                                    *device.sid) == footprint.sessions.end()) {
             footprint.sessions.push_back(*device.sid);
         }
         if (device.disk_visible) {
@@ -76,17 +78,20 @@ VolumeFootprint Model::footprint(const std::string& volume_id) const {
         }
     }
     for (const auto& [map_wwid, map] : state_.maps) {
-        const bool holds = std::any_of(map.paths.begin(), map.paths.end(), [&](const std::string& p) {
-            return std::find(footprint.disks.begin(), footprint.disks.end(), p) != footprint.disks.end();
-        });
+        const bool holds =
+            std::any_of(map.paths.begin(), map.paths.end(), [&](const std::string& p) {
+                return std::find(footprint.disks.begin(), footprint.disks.end(), p) !=
+                       footprint.disks.end();
+            });
         if (holds || (!wwid.empty() && map_wwid == wwid)) {
             footprint.maps.push_back(map.device());
         }
     }
     for (const auto& link : udev_links()) {
-        const bool mine =
-            std::find(footprint.disks.begin(), footprint.disks.end(), link.device) != footprint.disks.end() ||
-            std::find(footprint.maps.begin(), footprint.maps.end(), link.device) != footprint.maps.end();
+        const bool mine = std::find(footprint.disks.begin(), footprint.disks.end(), link.device) !=
+                              footprint.disks.end() ||
+                          std::find(footprint.maps.begin(), footprint.maps.end(), link.device) !=
+                              footprint.maps.end();
         if (mine) {
             footprint.links.push_back(link.path);
         }

@@ -106,8 +106,8 @@ LoginResult Model::login(const NodeRecord& node) {
     const auto password_in = node.value("node.session.auth.password_in");
     bool auth_ok = true;
     if (served->chap) {
-        auth_ok = offers_chap && username == served->chap->username &&
-                  password == served->chap->password;
+        auth_ok =
+            offers_chap && username == served->chap->username && password == served->chap->password;
     }
     if (auth_ok && offers_chap && !username_in.empty()) {
         // Mutual CHAP: the target must prove itself with the expected credentials.

@@ -27,7 +27,8 @@ void Model::add_local_disks() {
         device.model = "QEMU HARDDISK";
         device.revision = "2.5+";
         device.serial = "QM0000" + std::to_string(i + 1);
-        device.designators = {Designator{DesignatorType::t10, "ATA     QEMU HARDDISK " + device.serial}};
+        device.designators = {
+            Designator{DesignatorType::t10, "ATA     QEMU HARDDISK " + device.serial}};
         device.size_bytes = 20ULL << 30U;
         device.disk_index = i;
         device.disk_visible = true;
@@ -100,7 +101,9 @@ int Model::inject(FaultSpec fault) {
     return faults_.back().id;
 }
 
-void Model::clear_faults() { faults_.clear(); }
+void Model::clear_faults() {
+    faults_.clear();
+}
 
 void Model::record_fault(const ArmedFault& fault, const nlohmann::json& context) {
     ++faults_fired_;
@@ -156,11 +159,14 @@ void Model::fire_action(ArmedFault& fault) {
         return p.contains(key) && p[key].is_string() ? p[key].get<std::string>() : std::string();
     };
     const auto number = [&](const char* key, std::uint64_t fallback) {
-        return p.contains(key) && p[key].is_number_unsigned() ? p[key].get<std::uint64_t>()
-                                                               : fallback;
+        return p.contains(key) && p[key].is_number_integer() && p[key].get<std::int64_t>() >= 0
+                   ? p[key].get<std::uint64_t>()
+                   : fallback;
     };
     switch (fault.spec.kind) {
-        case FaultKind::lun_removed: remove_lun(text("iqn"), number("lun", 0)); break;
+        case FaultKind::lun_removed:
+            remove_lun(text("iqn"), number("lun", 0));
+            break;
         case FaultKind::lun_remapped: {
             const auto lun = number("lun", 0);
             auto volume = parse_volume(p.value("to", nlohmann::json::object()), "/to",
@@ -187,7 +193,8 @@ void Model::fire_action(ArmedFault& fault) {
         case FaultKind::session_drop: {
             const auto recover = number("recover_ms", 0);
             for (auto& [sid, session] : state_.sessions) {
-                nlohmann::json context{{"portal", session.portal.to_string()}, {"iqn", session.iqn}};
+                nlohmann::json context{{"portal", session.portal.to_string()},
+                                       {"iqn", session.iqn}};
                 if (!fault_matches(p, context)) {
                     continue;
                 }
@@ -229,7 +236,8 @@ void Model::fire_action(ArmedFault& fault) {
             }
             break;
         }
-        default: break;
+        default:
+            break;
     }
 }
 

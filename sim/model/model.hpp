@@ -25,7 +25,15 @@
 
 namespace brick::sim {
 
-enum class LoginStatus { ok, session_exists, unreachable, timeout, auth_failed, target_not_found, iscsid_down };
+enum class LoginStatus {
+    ok,
+    session_exists,
+    unreachable,
+    timeout,
+    auth_failed,
+    target_not_found,
+    iscsid_down
+};
 
 struct LoginResult {
     LoginStatus status = LoginStatus::ok;
@@ -66,7 +74,7 @@ struct VolumeFootprint {
 };
 
 class Model {
-public:
+  public:
     Model(Fabric fabric, std::uint64_t seed);
 
     // --- time, events, trace ----------------------------------------------
@@ -177,7 +185,7 @@ public:
     // The volume a device reads from now (the LUN's current volume), if any.
     std::optional<std::string> live_volume_of(const ScsiDevice& device) const;
 
-private:
+  private:
     struct Event {
         std::int64_t at = 0;
         std::uint64_t order = 0;

@@ -8,7 +8,8 @@
 namespace brick::sim {
 
 bool Model::add_wwid(const std::string& wwid) {
-    if (wwid.empty() || std::find(state_.wwids.begin(), state_.wwids.end(), wwid) != state_.wwids.end()) {
+    if (wwid.empty() ||
+        std::find(state_.wwids.begin(), state_.wwids.end(), wwid) != state_.wwids.end()) {
         return false;
     }
     state_.wwids.push_back(wwid);
@@ -22,7 +23,8 @@ void Model::consider_multipath(const std::string& disk) {
         return;
     }
     const auto wwid = scsi_id_of(*device);
-    if (wwid.empty() || std::find(state_.wwids.begin(), state_.wwids.end(), wwid) == state_.wwids.end()) {
+    if (wwid.empty() ||
+        std::find(state_.wwids.begin(), state_.wwids.end(), wwid) == state_.wwids.end()) {
         return;
     }
     schedule(jittered(fabric_.timing.map_ms), "multipath map",
@@ -43,8 +45,8 @@ void Model::join_map(const std::string& wwid, const std::string& disk) {
         map.size_bytes = device->size_bytes;
         map.links = true;
         map.queue_if_no_path =
-            consult(FaultKind::map_queue_if_no_path, {{"device", map.device()}, {"volume", device->volume_id}}) !=
-            nullptr;
+            consult(FaultKind::map_queue_if_no_path,
+                    {{"device", map.device()}, {"volume", device->volume_id}}) != nullptr;
         note({{"what", "multipath map created"}, {"map", map.device()}, {"wwid", wwid}});
         it = state_.maps.emplace(wwid, std::move(map)).first;
     }
@@ -64,7 +66,8 @@ bool Model::add_path(const std::string& disk) {
         return false;
     }
     const auto wwid = scsi_id_of(*device);
-    if (wwid.empty() || std::find(state_.wwids.begin(), state_.wwids.end(), wwid) == state_.wwids.end()) {
+    if (wwid.empty() ||
+        std::find(state_.wwids.begin(), state_.wwids.end(), wwid) == state_.wwids.end()) {
         return false;  // find_multipaths: a WWID multipath does not know stays a single path
     }
     schedule(jittered(fabric_.timing.map_ms), "multipath map",

@@ -9,9 +9,13 @@ std::string Portal::to_string() const {
     return is_ipv6() ? "[" + address + "]:" + port_text : address + ":" + port_text;
 }
 
-std::string Portal::comma_string() const { return address + "," + std::to_string(port); }
+std::string Portal::comma_string() const {
+    return address + "," + std::to_string(port);
+}
 
-std::string Portal::by_path_string() const { return address + ":" + std::to_string(port); }
+std::string Portal::by_path_string() const {
+    return address + ":" + std::to_string(port);
+}
 
 namespace {
 

@@ -10,7 +10,7 @@
 namespace brick::sim {
 
 class Random {
-public:
+  public:
     explicit Random(std::uint64_t seed) : engine_(seed) {}
 
     std::uint64_t next() { return engine_(); }
@@ -41,7 +41,7 @@ public:
         return static_cast<double>(engine_() >> 11U) * scale < p;
     }
 
-private:
+  private:
     std::mt19937_64 engine_;
 };
 

@@ -119,7 +119,9 @@ void Model::probe_disk(ScsiAddress address, unsigned generation_token) {
     auto& device = it->second;
     device.disk_index = lowest_free_disk_index();
     device.disk_visible = true;
-    note({{"what", "disk appeared"}, {"address", address.to_string()}, {"disk", device.disk_name()}});
+    note({{"what", "disk appeared"},
+          {"address", address.to_string()},
+          {"disk", device.disk_name()}});
     schedule(jittered(fabric_.timing.udev_ms), "udev links",
              [this, address, generation_token] { run_udev(address, generation_token); });
 }
@@ -187,7 +189,9 @@ void Model::remove_device(const ScsiAddress& address, const std::string& why) {
             std::erase(map.paths, disk);
         }
     }
-    note({{"what", "scsi device removed"}, {"address", address.to_string()}, {"disk", disk},
+    note({{"what", "scsi device removed"},
+          {"address", address.to_string()},
+          {"disk", disk},
           {"why", why}});
     device_tokens_.erase(address);
     state_.devices.erase(it);

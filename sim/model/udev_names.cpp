@@ -12,7 +12,8 @@ std::string by_path_lun(std::uint64_t lun) {
     }
     std::array<char, 32> text{};
     std::snprintf(text.data(), text.size(), "0x%04x%04x00000000",
-                  static_cast<unsigned>(lun & 0xFFFFU), static_cast<unsigned>((lun >> 16U) & 0xFFFFU));
+                  static_cast<unsigned>(lun & 0xFFFFU),
+                  static_cast<unsigned>((lun >> 16U) & 0xFFFFU));
     return text.data();
 }
 

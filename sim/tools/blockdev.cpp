@@ -32,7 +32,9 @@ ToolResult run_blockdev(ToolContext& context, const std::vector<std::string>& ar
             }
             if (error != 0) {
                 r.exit_status = 1;
-                r.err += "blockdev: ioctl error on BLKFLSBUF: " + std::string(std::strerror(error)) + "\n";
+                r.err +=
+                    "blockdev: ioctl error on BLKFLSBUF: " + std::string(std::strerror(error)) +
+                    "\n";
             }
         } else if (command == "--getsize64" || command == "--getsz") {
             std::uint64_t bytes = 0;

@@ -21,7 +21,8 @@ ToolResult run_dmsetup(ToolContext& context, const std::vector<std::string>& arg
             r.out = "No devices found\n";
         }
         for (const auto& [wwid, map] : maps) {
-            r.out += map.name + "\t(" + std::to_string(dm_major) + ":" + std::to_string(map.dm_index) + ")\n";
+            r.out += map.name + "\t(" + std::to_string(dm_major) + ":" +
+                     std::to_string(map.dm_index) + ")\n";
         }
         return r;
     }
@@ -36,9 +37,11 @@ ToolResult run_dmsetup(ToolContext& context, const std::vector<std::string>& arg
             found = true;
             const auto sectors = std::to_string(map.size_bytes / 512);
             if (command == "info") {
-                r.out += "Name:              " + map.name + "\nState:             ACTIVE\nRead Ahead:        256\n"
+                r.out += "Name:              " + map.name +
+                         "\nState:             ACTIVE\nRead Ahead:        256\n"
                          "Tables present:    LIVE\nOpen count:        0\nEvent number:      0\n"
-                         "Major, minor:      " + std::to_string(dm_major) + ", " + std::to_string(map.dm_index) +
+                         "Major, minor:      " +
+                         std::to_string(dm_major) + ", " + std::to_string(map.dm_index) +
                          "\nNumber of targets: 1\nUUID: mpath-" + wwid + "\n\n";
             } else {
                 r.out += (all ? map.name + ": " : std::string()) + "0 " + sectors + " multipath\n";
@@ -54,7 +57,8 @@ ToolResult run_dmsetup(ToolContext& context, const std::vector<std::string>& arg
         const int error = model.flush_map(operand);
         if (error == EBUSY) {
             r.exit_status = 1;
-            r.err = "device-mapper: remove ioctl on " + operand + "  failed: Device or resource busy\nCommand failed.\n";
+            r.err = "device-mapper: remove ioctl on " + operand +
+                    "  failed: Device or resource busy\nCommand failed.\n";
         } else if (error == ENOENT) {
             r.exit_status = 1;
             r.err = "Device " + operand + " not found\nCommand failed.\n";

@@ -26,16 +26,26 @@ constexpr int auth_failed = 24;
 
 std::string error_text(int status) {
     switch (status) {
-        case code::session_not_found: return "session not found";
-        case code::connection_failure: return "encountered connection failure";
-        case code::invalid: return "invalid parameter";
-        case code::transport_timeout: return "connection timed out";
-        case code::session_exists: return "session exists";
-        case code::fatal_login: return "encountered non-retryable iSCSI login failure";
-        case code::iscsid_not_connected: return "could not connect to iscsid";
-        case code::no_objects: return "no objects found";
-        case code::auth_failed: return "iSCSI login failed due to authorization failure";
-        default: return "unknown error";
+        case code::session_not_found:
+            return "session not found";
+        case code::connection_failure:
+            return "encountered connection failure";
+        case code::invalid:
+            return "invalid parameter";
+        case code::transport_timeout:
+            return "connection timed out";
+        case code::session_exists:
+            return "session exists";
+        case code::fatal_login:
+            return "encountered non-retryable iSCSI login failure";
+        case code::iscsid_not_connected:
+            return "could not connect to iscsid";
+        case code::no_objects:
+            return "no objects found";
+        case code::auth_failed:
+            return "iSCSI login failed due to authorization failure";
+        default:
+            return "unknown error";
     }
 }
 
@@ -112,14 +122,18 @@ Options parse(const std::vector<std::string>& args) {
     return o;
 }
 
-std::string bracket(const Portal& p) { return p.to_string(); }
+std::string bracket(const Portal& p) {
+    return p.to_string();
+}
 
 std::string node_label(const NodeRecord& node) {
-    return "[iface: " + node.iface + ", target: " + node.iqn + ", portal: " + node.portal.comma_string() + "]";
+    return "[iface: " + node.iface + ", target: " + node.iqn +
+           ", portal: " + node.portal.comma_string() + "]";
 }
 
 std::string session_label(const IscsiSession& s) {
-    return "[sid: " + std::to_string(s.sid) + ", target: " + s.iqn + ", portal: " + s.portal.comma_string() + "]";
+    return "[sid: " + std::to_string(s.sid) + ", target: " + s.iqn +
+           ", portal: " + s.portal.comma_string() + "]";
 }
 
 ToolResult fail(int status, std::string message) {
@@ -130,7 +144,7 @@ ToolResult fail(int status, std::string message) {
 }
 
 class Iscsiadm {
-public:
+  public:
     Iscsiadm(ToolContext& context, Options options) : ctx_(context), o_(std::move(options)) {}
 
     ToolResult run() {
@@ -158,10 +172,12 @@ public:
         return fail(code::invalid, "Invalid mode '" + o_.mode + "'");
     }
 
-private:
+  private:
     Model& model() { return ctx_.model; }
 
-    std::vector<NodeRecord*> matching_nodes() { return model().find_nodes(o_.target, portal_, o_.iface); }
+    std::vector<NodeRecord*> matching_nodes() {
+        return model().find_nodes(o_.target, portal_, o_.iface);
+    }
 
     ToolResult node_mode() {
         if (o_.op == "new") {
@@ -171,8 +187,9 @@ private:
             const auto iface = o_.iface.value_or("default");
             model().add_node(*o_.target, *portal_, -1, iface, "static");
             ToolResult r;
-            r.out = "New iSCSI node [tcp:[hw=,ip=,net_if=,iscsi_if=" + iface + "] " + portal_->address + "," +
-                    std::to_string(portal_->port) + ",-1 " + *o_.target + "] added\n";
+            r.out = "New iSCSI node [tcp:[hw=,ip=,net_if=,iscsi_if=" + iface + "] " +
+                    portal_->address + "," + std::to_string(portal_->port) + ",-1 " + *o_.target +
+                    "] added\n";
             return r;
         }
         auto nodes = matching_nodes();
@@ -191,10 +208,11 @@ private:
         if (o_.op == "delete") {
             for (const auto* node : nodes) {
                 if (model().session_of(*node)) {
-                    return fail(code::session_exists,
-                                "This command will remove the record " + node_label(*node) +
-                                    ", but a session is using it. Logout session then rerun command to "
-                                    "remove record.");
+                    return fail(
+                        code::session_exists,
+                        "This command will remove the record " + node_label(*node) +
+                            ", but a session is using it. Logout session then rerun command to "
+                            "remove record.");
                 }
             }
             std::vector<NodeRecord> copies;
@@ -212,7 +230,8 @@ private:
         ToolResult r;
         if (!o_.target && !portal_ && o_.op.empty()) {
             for (const auto* node : nodes) {
-                r.out += bracket(node->portal) + "," + std::to_string(node->tpgt) + " " + node->iqn + "\n";
+                r.out += bracket(node->portal) + "," + std::to_string(node->tpgt) + " " +
+                         node->iqn + "\n";
             }
             return r;
         }
@@ -261,7 +280,8 @@ private:
             const auto result = model().login(node);
             r.duration_ms += result.duration_ms;
             if (result.status == LoginStatus::session_exists) {
-                r.err += "iscsiadm: " + node.iface + ": 1 session requested, but 1 already present.\n";
+                r.err +=
+                    "iscsiadm: " + node.iface + ": 1 session requested, but 1 already present.\n";
                 status = code::session_exists;
                 continue;
             }
@@ -276,11 +296,20 @@ private:
                     r.out += "Login to " + label + " successful.\n";
                     break;
                 case LoginStatus::unreachable:
-                case LoginStatus::timeout: failure = code::transport_timeout; break;
-                case LoginStatus::auth_failed: failure = code::auth_failed; break;
-                case LoginStatus::target_not_found: failure = code::fatal_login; break;
-                case LoginStatus::iscsid_down: failure = code::iscsid_not_connected; break;
-                case LoginStatus::session_exists: break;
+                case LoginStatus::timeout:
+                    failure = code::transport_timeout;
+                    break;
+                case LoginStatus::auth_failed:
+                    failure = code::auth_failed;
+                    break;
+                case LoginStatus::target_not_found:
+                    failure = code::fatal_login;
+                    break;
+                case LoginStatus::iscsid_down:
+                    failure = code::iscsid_not_connected;
+                    break;
+                case LoginStatus::session_exists:
+                    break;
             }
             if (failure != code::ok) {
                 r.err += "iscsiadm: Could not login to " + label + ".\n";
@@ -346,7 +375,8 @@ private:
             return r;
         }
         if (o_.sid && !sessions.contains(*o_.sid)) {
-            return fail(code::session_not_found, "Could not get session info for sid " + std::to_string(*o_.sid));
+            return fail(code::session_not_found,
+                        "Could not get session info for sid " + std::to_string(*o_.sid));
         }
         if (sessions.empty()) {
             return fail(code::no_objects, "No active sessions.");
@@ -357,8 +387,8 @@ private:
                 if (o_.sid && sid != *o_.sid) {
                     continue;
                 }
-                r.out += "tcp: [" + std::to_string(sid) + "] " + bracket(s.portal) + "," + std::to_string(s.tpgt) +
-                         " " + s.iqn + " (non-flash)\n";
+                r.out += "tcp: [" + std::to_string(sid) + "] " + bracket(s.portal) + "," +
+                         std::to_string(s.tpgt) + " " + s.iqn + " (non-flash)\n";
             }
             return r;
         }
@@ -386,7 +416,8 @@ private:
         out += "\tCurrent Portal: " + portal + "\n\tPersistent Portal: " + portal + "\n";
         if (o_.print_level < 2) {
             out += "\t\tIface Name: " + s.iface + "\n\t\tSID: " + std::to_string(s.sid) + "\n";
-            out += "\t\tiSCSI Connection State: " + std::string(s.state == "LOGGED_IN" ? "LOGGED IN" : "TRANSPORT WAIT") + "\n";
+            out += "\t\tiSCSI Connection State: " +
+                   std::string(s.state == "LOGGED_IN" ? "LOGGED IN" : "TRANSPORT WAIT") + "\n";
             out += "\t\tiSCSI Session State: " + s.state + "\n";
             out += "\t\tInternal iscsid Session State: NO CHANGE\n";
             return;
@@ -398,32 +429,43 @@ private:
         out += "\t\tIface IPaddress: " + model().fabric().host.ip_address + "\n";
         out += "\t\tIface HWaddress: default\n\t\tIface Netdev: default\n";
         out += "\t\tSID: " + std::to_string(s.sid) + "\n";
-        out += "\t\tiSCSI Connection State: " + std::string(s.state == "LOGGED_IN" ? "LOGGED IN" : "TRANSPORT WAIT") + "\n";
+        out += "\t\tiSCSI Connection State: " +
+               std::string(s.state == "LOGGED_IN" ? "LOGGED IN" : "TRANSPORT WAIT") + "\n";
         out += "\t\tiSCSI Session State: " + s.state + "\n";
         out += "\t\tInternal iscsid Session State: NO CHANGE\n";
         out += "\t\t*********\n\t\tTimeouts:\n\t\t*********\n";
-        out += "\t\tRecovery Timeout: 120\n\t\tTarget Reset Timeout: 30\n\t\tLUN Reset Timeout: 30\n\t\tAbort Timeout: 15\n";
+        out +=
+            "\t\tRecovery Timeout: 120\n\t\tTarget Reset Timeout: 30\n\t\tLUN Reset Timeout: "
+            "30\n\t\tAbort Timeout: 15\n";
         out += "\t\t*****\n\t\tCHAP:\n\t\t*****\n";
         auto shown = [](const std::string& v) { return v.empty() ? std::string("<empty>") : v; };
         out += "\t\tusername: " + shown(s.username) + "\n\t\tpassword: ********\n";
         out += "\t\tusername_in: " + shown(s.username_in) + "\n\t\tpassword_in: ********\n";
-        out += "\t\t************************\n\t\tNegotiated iSCSI params:\n\t\t************************\n";
-        out += "\t\tHeaderDigest: None\n\t\tDataDigest: None\n\t\tMaxRecvDataSegmentLength: 262144\n";
-        out += "\t\tMaxXmitDataSegmentLength: 262144\n\t\tFirstBurstLength: 65536\n\t\tMaxBurstLength: 262144\n";
+        out +=
+            "\t\t************************\n\t\tNegotiated iSCSI "
+            "params:\n\t\t************************\n";
+        out +=
+            "\t\tHeaderDigest: None\n\t\tDataDigest: None\n\t\tMaxRecvDataSegmentLength: 262144\n";
+        out +=
+            "\t\tMaxXmitDataSegmentLength: 262144\n\t\tFirstBurstLength: "
+            "65536\n\t\tMaxBurstLength: 262144\n";
         out += "\t\tImmediateData: Yes\n\t\tInitialR2T: Yes\n\t\tMaxOutstandingR2T: 1\n";
         if (o_.print_level < 3) {
             return;
         }
-        out += "\t\t************************\n\t\tAttached SCSI devices:\n\t\t************************\n";
+        out +=
+            "\t\t************************\n\t\tAttached SCSI "
+            "devices:\n\t\t************************\n";
         out += "\t\tHost Number: " + std::to_string(s.scsi_host) + "\tState: running\n";
         for (const auto& [address, device] : model().state().devices) {
             if (device.sid != s.sid) {
                 continue;
             }
-            out += "\t\tscsi" + std::to_string(address.host) + " Channel 00 Id " + std::to_string(address.target) +
-                   " Lun: " + std::to_string(address.lun) + "\n";
+            out += "\t\tscsi" + std::to_string(address.host) + " Channel 00 Id " +
+                   std::to_string(address.target) + " Lun: " + std::to_string(address.lun) + "\n";
             if (device.disk_visible) {
-                out += "\t\t\tAttached scsi disk " + device.disk_name() + "\t\tState: " + device.state + "\n";
+                out += "\t\t\tAttached scsi disk " + device.disk_name() +
+                       "\t\tState: " + device.state + "\n";
             }
         }
     }
@@ -465,8 +507,9 @@ private:
             if (record == nullptr) {
                 return fail(code::no_objects, "No records found");
             }
-            std::erase_if(model().mutable_state().discovery,
-                          [&](const DiscoveryRecord& d) { return d.portal == *portal_ && d.iface == iface; });
+            std::erase_if(model().mutable_state().discovery, [&](const DiscoveryRecord& d) {
+                return d.portal == *portal_ && d.iface == iface;
+            });
             model().touch();
             return {};
         }
@@ -474,7 +517,8 @@ private:
             return fail(code::invalid, "Invalid operation '" + o_.op + "'");
         }
         std::optional<Chap> chap;
-        if (record != nullptr && record->settings["discovery.sendtargets.auth.authmethod"] == "CHAP") {
+        if (record != nullptr &&
+            record->settings["discovery.sendtargets.auth.authmethod"] == "CHAP") {
             chap = Chap{record->settings["discovery.sendtargets.auth.username"],
                         record->settings["discovery.sendtargets.auth.password"]};
         }
@@ -482,7 +526,8 @@ private:
         ToolResult r;
         r.duration_ms = result.duration_ms;
         switch (result.status) {
-            case LoginStatus::ok: break;
+            case LoginStatus::ok:
+                break;
             case LoginStatus::auth_failed:
                 r.exit_status = code::auth_failed;
                 r.err = "iscsiadm: discovery login to " + portal_->address +
@@ -492,15 +537,18 @@ private:
                 return r;
             case LoginStatus::iscsid_down:
                 r.exit_status = code::iscsid_not_connected;
-                r.err = "iscsiadm: can not connect to iSCSI daemon (111)!\n"
-                        "iscsiadm: Could not perform SendTargets discovery: could not connect to iscsid\n";
+                r.err =
+                    "iscsiadm: can not connect to iSCSI daemon (111)!\n"
+                    "iscsiadm: Could not perform SendTargets discovery: could not connect to "
+                    "iscsid\n";
                 return r;
             default:
                 r.exit_status = code::connection_failure;
                 r.err = "iscsiadm: cannot make connection to " + portal_->address +
                         ": No route to host\n"
                         "iscsiadm: connection login retries (reopen_max) 5 exceeded\n"
-                        "iscsiadm: Could not perform SendTargets discovery: encountered connection failure\n";
+                        "iscsiadm: Could not perform SendTargets discovery: encountered connection "
+                        "failure\n";
                 return r;
         }
         model().add_discovery(*portal_, iface);
@@ -522,10 +570,13 @@ private:
                 return fail(code::no_objects, "No records found");
             }
             for (const auto& d : state.discovery) {
-                r.out += "# BEGIN RECORD 2.1.8\ndiscovery.startup = manual\ndiscovery.type = sendtargets\n"
-                         "discovery.sendtargets.address = " +
-                         d.portal.address + "\ndiscovery.sendtargets.port = " + std::to_string(d.portal.port) +
-                         "\n# END RECORD\n";
+                r.out +=
+                    "# BEGIN RECORD 2.1.8\ndiscovery.startup = manual\ndiscovery.type = "
+                    "sendtargets\n"
+                    "discovery.sendtargets.address = " +
+                    d.portal.address +
+                    "\ndiscovery.sendtargets.port = " + std::to_string(d.portal.port) +
+                    "\n# END RECORD\n";
             }
             return r;
         }
@@ -533,7 +584,8 @@ private:
             std::string text;
             std::vector<std::string> iqns;
             for (const auto& n : state.nodes) {
-                if (n.discovery_type == type && std::find(iqns.begin(), iqns.end(), n.iqn) == iqns.end()) {
+                if (n.discovery_type == type &&
+                    std::find(iqns.begin(), iqns.end(), n.iqn) == iqns.end()) {
                     iqns.push_back(n.iqn);
                 }
             }
@@ -556,7 +608,8 @@ private:
             r.out += "DiscoveryAddress: " + d.portal.comma_string() + "\n";
             r.out += targets_of("send_targets");
         }
-        r.out += "iSNS:\nNo targets found.\nSTATIC:\n" + targets_of("static") + "FIRMWARE:\nNo targets found.\n";
+        r.out += "iSNS:\nNo targets found.\nSTATIC:\n" + targets_of("static") +
+                 "FIRMWARE:\nNo targets found.\n";
         return r;
     }
 

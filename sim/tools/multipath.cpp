@@ -34,16 +34,17 @@ std::string multipath_topology(const Model& model, const MultipathMap& map, bool
         vendor_model = device->vendor + "," + device->model;
         const auto [major, minor] = sd_device_number(*device->disk_index);
         const bool running = device->state == "running";
-        paths += std::string(i + 1 == map.paths.size() ? "  `- " : "  |- ") + device->address.to_string() + " " +
-                 map.paths[i] + " " + std::to_string(major) + ":" + std::to_string(minor) + " " +
-                 (running ? "active " : "failed ") + (long_form ? (running ? "ready " : "faulty ") : "undef ") +
-                 device->state + "\n";
+        paths += std::string(i + 1 == map.paths.size() ? "  `- " : "  |- ") +
+                 device->address.to_string() + " " + map.paths[i] + " " + std::to_string(major) +
+                 ":" + std::to_string(minor) + " " + (running ? "active " : "failed ") +
+                 (long_form ? (running ? "ready " : "faulty ") : "undef ") + device->state + "\n";
     }
     out += map.name + " " + map.device() + " " + vendor_model + "\n";
     out += "size=" + human_size(map.size_bytes) + " features='" +
            (map.queue_if_no_path ? "1 queue_if_no_path" : "0") + "' hwhandler='1 alua' wp=rw\n";
     if (!map.paths.empty()) {
-        out += std::string("`-+- policy='service-time 0' prio=") + (long_form ? "50" : "0") + " status=active\n";
+        out += std::string("`-+- policy='service-time 0' prio=") + (long_form ? "50" : "0") +
+               " status=active\n";
         out += paths;
     }
     return out;

@@ -66,7 +66,9 @@ ToolResult run_multipathd(ToolContext& context, const std::vector<std::string>& 
         return r;
     }
     if (is({"show", "maps"})) {
-        r.out = state.maps.empty() ? "" : "name                              sysfs uuid                             \n";
+        r.out = state.maps.empty()
+                    ? ""
+                    : "name                              sysfs uuid                             \n";
         for (const auto& [wwid, map] : state.maps) {
             r.out += pad(map.name, 34) + pad(map.device(), 6) + wwid + "\n";
         }

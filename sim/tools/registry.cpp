@@ -1,17 +1,18 @@
-#include "sim/tools/tool.hpp"
-
 #include <cerrno>
 #include <cstring>
 
+#include "sim/tools/tool.hpp"
 #include "sim/vfs/files.hpp"
 
 namespace brick::sim {
 
 std::vector<std::string> tool_names() {
-    return {"iscsiadm", "blockdev", "multipath", "multipathd", "udevadm", "scsi_id", "dmsetup", "lsscsi", "tee"};
+    return {"iscsiadm", "blockdev", "multipath", "multipathd", "udevadm",
+            "scsi_id",  "dmsetup",  "lsscsi",    "tee"};
 }
 
-ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv, const std::string& input) {
+ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv,
+                    const std::string& input) {
     ToolResult result;
     if (argv.empty()) {
         result.not_found = true;
@@ -69,7 +70,8 @@ std::string pad(std::string text, std::size_t width) {
     return text;
 }
 
-ToolResult run_tee(ToolContext& context, const std::vector<std::string>& args, const std::string& input) {
+ToolResult run_tee(ToolContext& context, const std::vector<std::string>& args,
+                   const std::string& input) {
     ToolResult result;
     result.out = input;
     for (const auto& arg : args) {

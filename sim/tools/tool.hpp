@@ -32,7 +32,8 @@ struct ToolResult {
 
 // Runs argv (argv[0] a bare name or a path; dispatch is on the basename).
 // An unknown program gives not_found.
-ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv, const std::string& input);
+ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv,
+                    const std::string& input);
 
 // The basenames of the programs the simulator provides.
 std::vector<std::string> tool_names();
@@ -46,7 +47,8 @@ ToolResult run_udevadm(ToolContext& context, const std::vector<std::string>& arg
 ToolResult run_scsi_id(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_dmsetup(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_lsscsi(ToolContext& context, const std::vector<std::string>& args);
-ToolResult run_tee(ToolContext& context, const std::vector<std::string>& args, const std::string& input);
+ToolResult run_tee(ToolContext& context, const std::vector<std::string>& args,
+                   const std::string& input);
 
 // The device name ("sdb", "dm-0") a /dev path (or link to it) names; empty if none.
 std::string device_name_of(ToolContext& context, const std::string& path);

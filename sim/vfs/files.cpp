@@ -10,10 +10,13 @@ namespace brick::sim {
 namespace {
 
 bool under(const std::string& path, std::string_view prefix) {
-    return path.rfind(prefix, 0) == 0 && (path.size() == prefix.size() || path[prefix.size()] == '/');
+    return path.rfind(prefix, 0) == 0 &&
+           (path.size() == prefix.size() || path[prefix.size()] == '/');
 }
 
-bool kernel_owned(const std::string& path) { return under(path, "/sys") || under(path, "/dev") || under(path, "/proc"); }
+bool kernel_owned(const std::string& path) {
+    return under(path, "/sys") || under(path, "/dev") || under(path, "/proc");
+}
 
 std::string trimmed(std::string_view data) {
     while (!data.empty() && (data.back() == '\n' || data.back() == ' ' || data.back() == '\0')) {
@@ -123,14 +126,15 @@ IoStatus tree_stat(const Tree& tree, const std::string& path, FileInfo& info, bo
     }
     const auto* node = tree.find(*real);
     info.type = node->type;
-    info.size = node->type == FileType::regular ? (kernel_owned(*real) ? 4096 : node->content.size()) : 0;
+    info.size =
+        node->type == FileType::regular ? (kernel_owned(*real) ? 4096 : node->content.size()) : 0;
     info.major = node->major;
     info.minor = node->minor;
     return {};
 }
 
-WriteEffect write_path(Model& model, const Tree& tree, const std::string& path, std::string_view data,
-                       bool create_private) {
+WriteEffect write_path(Model& model, const Tree& tree, const std::string& path,
+                       std::string_view data, bool create_private) {
     int error = 0;
     const auto real = tree.resolve(path, true, error);
     const auto* node = real ? tree.find(*real) : nullptr;
@@ -156,10 +160,18 @@ WriteEffect write_path(Model& model, const Tree& tree, const std::string& path, 
         WriteEffect effect;
         const auto text = trimmed(data);
         switch (node->write) {
-            case WriteKind::scan: effect = scan_write(model, node->scsi_host, text); break;
-            case WriteKind::device_delete: effect = model.delete_device(node->address); break;
-            case WriteKind::device_rescan: effect = model.rescan_device(node->address); break;
-            case WriteKind::device_state: effect = model.set_device_state(node->address, text); break;
+            case WriteKind::scan:
+                effect = scan_write(model, node->scsi_host, text);
+                break;
+            case WriteKind::device_delete:
+                effect = model.delete_device(node->address);
+                break;
+            case WriteKind::device_rescan:
+                effect = model.rescan_device(node->address);
+                break;
+            case WriteKind::device_state:
+                effect = model.set_device_state(node->address, text);
+                break;
             case WriteKind::initiator_name: {
                 const auto name = parse_initiator_name_file(std::string(data));
                 if (name.empty()) {
@@ -169,7 +181,8 @@ WriteEffect write_path(Model& model, const Tree& tree, const std::string& path, 
                 model.touch();
                 return WriteEffect{};
             }
-            default: break;
+            default:
+                break;
         }
         if (effect.error == 0) {
             if (const auto* blocks = model.consult(FaultKind::sysfs_write_blocks, context)) {

@@ -85,7 +85,8 @@ void render_session(Tree& tree, const IscsiSession& s) {
     tree.link(ic + "/device", cdir);
     tree.link("/sys/class/iscsi_connection/" + cname, ic);
     if (s.target_created) {
-        tree.dir(dir + "/target" + std::to_string(s.scsi_host) + ":0:" + std::to_string(s.target_id));
+        tree.dir(dir + "/target" + std::to_string(s.scsi_host) +
+                 ":0:" + std::to_string(s.target_id));
     }
 }
 
@@ -106,7 +107,8 @@ void render_device(Tree& tree, const Model& model, const ScsiDevice& device) {
     tree.file(dir + "/timeout", "30\n");
     tree.file(dir + "/device_blocked", "0\n");
     tree.file(dir + "/wwid", model.sysfs_wwid_of(device) + "\n");
-    tree.file(dir + "/vpd_pg83", vpd83_page(hidden ? std::vector<Designator>{} : device.designators));
+    tree.file(dir + "/vpd_pg83",
+              vpd83_page(hidden ? std::vector<Designator>{} : device.designators));
     tree.file(dir + "/vpd_pg80", vpd80_page(device.serial));
     const auto sd = dir + "/scsi_device/" + a.to_string();
     tree.link(sd + "/device", dir);
@@ -132,7 +134,8 @@ void render_device(Tree& tree, const Model& model, const ScsiDevice& device) {
 
 std::string disk_block_dir(const Model& model, const std::string& disk) {
     const auto* device = model.device_by_disk(disk);
-    return device == nullptr ? std::string() : device_dir(model.state(), *device) + "/block/" + disk;
+    return device == nullptr ? std::string()
+                             : device_dir(model.state(), *device) + "/block/" + disk;
 }
 
 void render_map(Tree& tree, const Model& model, const MultipathMap& map) {
@@ -177,7 +180,8 @@ void render_etc(Tree& tree, const HostState& state) {
                   "discovery.startup = manual\ndiscovery.type = sendtargets\n");
     }
     tree.file("/etc/multipath/wwids", wwids_file(state));
-    tree.file("/etc/multipath.conf", "defaults {\n    user_friendly_names no\n    find_multipaths strict\n}\n");
+    tree.file("/etc/multipath.conf",
+              "defaults {\n    user_friendly_names no\n    find_multipaths strict\n}\n");
 }
 
 }  // namespace
@@ -185,10 +189,10 @@ void render_etc(Tree& tree, const HostState& state) {
 Tree render(const Model& model) {
     Tree tree;
     const auto& state = model.state();
-    for (const auto* dir : {"/sys/class/iscsi_host", "/sys/class/iscsi_session",
-                            "/sys/class/iscsi_connection", "/sys/class/scsi_host",
-                            "/sys/class/scsi_device", "/sys/class/block", "/sys/block",
-                            "/dev/disk/by-id", "/dev/disk/by-path", "/dev/mapper", "/tmp", "/run"}) {
+    for (const auto* dir :
+         {"/sys/class/iscsi_host", "/sys/class/iscsi_session", "/sys/class/iscsi_connection",
+          "/sys/class/scsi_host", "/sys/class/scsi_device", "/sys/class/block", "/sys/block",
+          "/dev/disk/by-id", "/dev/disk/by-path", "/dev/mapper", "/tmp", "/run"}) {
         tree.dir(dir);
     }
     tree.file("/sys/class/dmi/id/product_uuid", model.fabric().host.product_uuid + "\n");

@@ -60,6 +60,10 @@ std::string relative_link(const std::string& link_path, const std::string& targe
     while (common < from.size() && common < to.size() && from[common] == to[common]) {
         ++common;
     }
+    // A link to an ancestor names it ("../../../2:0:0:1"), as sysfs does.
+    if (common == to.size() && common > 0) {
+        --common;
+    }
     std::string out;
     for (std::size_t i = common; i < from.size(); ++i) {
         out += "../";
@@ -70,7 +74,9 @@ std::string relative_link(const std::string& link_path, const std::string& targe
     return out;
 }
 
-Tree::Tree() { nodes_["/"] = VNode{}; }
+Tree::Tree() {
+    nodes_["/"] = VNode{};
+}
 
 VNode& Tree::put(const std::string& path, VNode node) {
     if (path != "/") {
@@ -89,7 +95,8 @@ VNode& Tree::put(const std::string& path, VNode node) {
 }
 
 void Tree::dir(const std::string& path) {
-    if (const auto* existing = find(path); existing != nullptr && existing->type == FileType::directory) {
+    if (const auto* existing = find(path);
+        existing != nullptr && existing->type == FileType::directory) {
         return;
     }
     put(path, VNode{});
@@ -134,7 +141,8 @@ const VNode* Tree::find(const std::string& path) const {
     return it == nodes_.end() ? nullptr : &it->second;
 }
 
-std::optional<std::string> Tree::resolve(const std::string& path, bool follow_last, int& error) const {
+std::optional<std::string> Tree::resolve(const std::string& path, bool follow_last,
+                                         int& error) const {
     error = 0;
     auto pending = components(normalise_path(path));
     std::vector<std::string> done;
@@ -156,7 +164,8 @@ std::optional<std::string> Tree::resolve(const std::string& path, bool follow_la
                 return std::nullopt;
             }
             done.pop_back();
-            const auto base = node->link.front() == '/' ? std::string("/") : join(done, done.size());
+            const auto base =
+                node->link.front() == '/' ? std::string("/") : join(done, done.size());
             auto target = components(normalise_path(base + "/" + node->link));
             target.insert(target.end(), pending.begin(), pending.end());
             pending = std::move(target);

@@ -15,7 +15,15 @@
 namespace brick::sim {
 
 // What a write to a file does in the kernel (or the daemons' files).
-enum class WriteKind { none, scan, device_delete, device_rescan, device_state, initiator_name, store };
+enum class WriteKind {
+    none,
+    scan,
+    device_delete,
+    device_rescan,
+    device_state,
+    initiator_name,
+    store
+};
 
 struct VNode {
     FileType type = FileType::directory;
@@ -30,7 +38,7 @@ struct VNode {
 };
 
 class Tree {
-public:
+  public:
     Tree();
     void dir(const std::string& path);
     void file(const std::string& path, std::string content);
@@ -49,7 +57,7 @@ public:
     // Sorted entry names of a directory (real path).
     std::vector<std::string> children(const std::string& dir_path) const;
 
-private:
+  private:
     VNode& put(const std::string& path, VNode node);
     std::map<std::string, VNode> nodes_;
     std::map<std::string, std::set<std::string>> children_;

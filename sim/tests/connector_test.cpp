@@ -1,0 +1,108 @@
+// libbrick's iSCSI connector, unmodified, against the simulated host.
+#include "brick/connector/connector.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "brick/core/error.hpp"
+#include "sim_fixture.hpp"
+
+using namespace brick;
+using namespace brick::sim;
+using namespace brick::sim::test;
+
+namespace {
+
+nlohmann::json chap_properties(std::uint64_t lun = 1) {
+    return {{"target_portal", "192.168.122.10:3260"},
+            {"target_iqn", chap_iqn},
+            {"target_lun", lun},
+            {"auth_method", "CHAP"},
+            {"auth_username", "chapuser"},
+            {"auth_password", "chapsecret-7f3a"},
+            {"volume_id", "vol-1"}};
+}
+
+nlohmann::json mp_properties() {
+    return {{"target_portals", {"192.168.122.10:3260", "[2001:db8::10]:3260"}},
+            {"target_iqns", {mp_iqn, mp_iqn}},
+            {"target_luns", {1, 1}}};
+}
+
+}  // namespace
+
+TEST_CASE("single path attach and detach leave nothing behind, data flushed", "[connector]") {
+    SimHost host(fabric("single_chap.json"), {.seed = 3});
+    auto connector = make_connector(Protocol::iscsi, host, {});
+    const auto device = connector->connect(chap_properties());
+    CHECK(device.path == "/dev/sdb");
+    CHECK(device.scsi_wwn == chap_wwid);
+    CHECK(host.model().footprint("vol-1").disks == std::vector<std::string>{"sdb"});
+    REQUIRE(host.write_through(device.path, 4096, "written through sdb") == 0);
+    CHECK(host.lun_bytes(chap_iqn, 1, 4096, 7) == std::string(7, '\0'));
+    connector->disconnect(chap_properties(), device, {});
+    CHECK(host.model().leftovers().empty());
+    CHECK(host.model().footprint("vol-1").empty());
+    CHECK(host.lun_bytes(chap_iqn, 1, 4096, 19) == "written through sdb");
+    CHECK(host.model().lost_blocks("vol-1") == 0);
+    CHECK(host.model().state().wildcard_scans == 0);
+    CHECK(host.trace_text().find("chapsecret-7f3a") == std::string::npos);
+}
+
+TEST_CASE("deleting a device without a flush loses the cached writes", "[connector][data]") {
+    SimHost host(fabric("single_chap.json"));
+    REQUIRE(login_chap(host).exit_status == 0);
+    REQUIRE(host.write_file("/sys/class/scsi_host/host2/scan", "0 0 1", Duration(1000)).ok());
+    host.advance(Duration(2000));
+    REQUIRE(host.write_through("/dev/sdb", 0, "lost") == 0);
+    std::string back;
+    REQUIRE(host.read_through("/dev/sdb", 0, 4, back) == 0);
+    CHECK(back == "lost");
+    REQUIRE(host.write_file("/sys/block/sdb/device/delete", "1", Duration(1000)).ok());
+    CHECK(host.lun_bytes(chap_iqn, 1, 0, 4) == std::string(4, '\0'));
+    CHECK(host.model().lost_blocks("vol-1") == 1);
+}
+
+TEST_CASE("multipath attach over two portals forms a map, detach removes it",
+          "[connector][multipath]") {
+    SimHost host(fabric("two_portals.json"), {.seed = 11});
+    ConnectorOptions options;
+    options.use_multipath = true;
+    auto connector = make_connector(Protocol::iscsi, host, options);
+    const auto device = connector->connect(mp_properties());
+    CHECK(device.path == "/dev/dm-0");
+    CHECK(device.multipath_id == "360014050aabbccdd0000000000000002");
+    CHECK(host.model().state().maps.begin()->second.paths.size() == 2);
+    CHECK(host.exists("/dev/disk/by-path/ip-2001:db8::10:3260-iscsi-" + std::string(mp_iqn) +
+                      "-lun-1"));
+    REQUIRE(host.write_through(device.path, 0, "through the map") == 0);
+    connector->disconnect(mp_properties(), device, {});
+    CHECK(host.model().leftovers().empty());
+    CHECK(host.lun_bytes(mp_iqn, 1, 0, 15) == "through the map");
+}
+
+TEST_CASE("CVE-2023-2088 shape: a stale device at a remapped LUN is refused",
+          "[connector][faults]") {
+    SimHost host(fabric("single_chap.json"));
+    auto connector = make_connector(Protocol::iscsi, host, {});
+    const auto first = connector->connect(chap_properties());
+    // The volume is unmapped and another volume mapped at the same LUN while
+    // the host still has the old device (a failed detach).
+    host.inject(
+        {{"fault", "lun_remapped"},
+         {"iqn", chap_iqn},
+         {"lun", 1},
+         {"to",
+          {{"volume", "vol-intruder"},
+           {"size", 4096},
+           {"designators", {{{"type", "naa"}, {"value", "600140511111111111111111111111ff"}}}}}}});
+    auto props = chap_properties();
+    props["scsi_wwn"] = chap_wwid;
+    try {
+        const auto second = connector->connect(props);
+        FAIL("connected to " << second.path << " with WWID " << second.scsi_wwn.value_or(""));
+    } catch (const Error& e) {
+        CHECK(e.category() == ErrorCategory::wrong_device);
+    }
+    CHECK(host.trace_text().find("\"fault\":\"lun_remapped\"") != std::string::npos);
+    (void)first;
+}

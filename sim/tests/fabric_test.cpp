@@ -1,0 +1,65 @@
+#include "sim/model/fabric.hpp"
+
+#include <catch2/catch.hpp>
+
+#include "sim_fixture.hpp"
+
+using brick::sim::FabricError;
+using brick::sim::parse_fabric;
+using nlohmann::json;
+
+namespace {
+
+std::string error_path(const json& document) {
+    try {
+        parse_fabric(document);
+    } catch (const FabricError& e) {
+        return e.path();
+    }
+    return "(no error)";
+}
+
+json one_target() {
+    return json::parse(
+        R"({"iscsi": {"targets": [{"iqn": "iqn.2000-01.x:t", "portals": ["10.0.0.1:3260"],
+        "luns": [{"lun": 0, "size": 4096}]}]}})");
+}
+
+}  // namespace
+
+TEST_CASE("example fabrics parse", "[fabric]") {
+    const auto fabric = brick::sim::test::fabric("single_chap.json");
+    REQUIRE(fabric.iscsi_targets.size() == 1);
+    const auto& target = fabric.iscsi_targets.front();
+    CHECK(target.chap->username == "chapuser");
+    CHECK(target.luns.size() == 2);
+    CHECK(fabric.volumes.at("vol-1").size_bytes == 1073741824);
+    const auto mp = brick::sim::test::fabric("two_portals.json");
+    CHECK(mp.iscsi_targets.front().portals.at(1).address == "2001:db8::10");
+}
+
+TEST_CASE("fabric errors name the JSON path", "[fabric]") {
+    auto doc = one_target();
+    CHECK(error_path(doc) == "(no error)");
+    doc["iscsi"]["targets"][0]["luns"][0]["size"] = 1000;
+    CHECK(error_path(doc) == "/iscsi/targets/0/luns/0/size");
+    doc = one_target();
+    doc["iscsi"]["targets"][0]["portals"][0] = "[::1";
+    CHECK(error_path(doc) == "/iscsi/targets/0/portals/0");
+    doc = one_target();
+    doc["iscsi"]["targets"][0]["colour"] = "blue";
+    CHECK(error_path(doc) == "/iscsi/targets/0/colour");
+    doc = one_target();
+    doc["iscsi"]["targets"][0]["luns"][0]["designators"] =
+        json::parse(R"([{"type": "naa", "value": "zz"}])");
+    CHECK(error_path(doc) == "/iscsi/targets/0/luns/0/designators/0/value");
+    doc = one_target();
+    doc["iscsi"]["targets"][0]["iqn"] = "target1";
+    CHECK(error_path(doc) == "/iscsi/targets/0/iqn");
+    doc = one_target();
+    doc["timing"] = json::parse(R"({"disk_ms": "fast"})");
+    CHECK(error_path(doc) == "/timing/disk_ms");
+    doc = one_target();
+    doc["nvme"] = json::parse(R"({"subsystems": [{"nqn": "nqn.2014-08.org.example:s1"}]})");
+    CHECK(error_path(doc) == "(no error)");
+}
