@@ -46,6 +46,21 @@ std::vector<UdevLink> Model::udev_links() const {
         if (!id.empty() && !map_of_wwid.contains(id)) {
             by_id.try_emplace("/dev/disk/by-id/scsi-" + id, disk);
         }
+        // udev also names the T10 vendor identifier and the unit serial
+        // (ID_SCSI_SERIAL); those links stay on the path even under a map.
+        for (const auto& d : device.designators) {
+            if (d.type == DesignatorType::t10) {
+                const auto t10 = scsi_id({d});
+                if (!t10.empty() && t10 != id) {
+                    by_id.try_emplace("/dev/disk/by-id/scsi-" + t10, disk);
+                }
+            }
+        }
+        if (!device.serial.empty()) {
+            by_id.try_emplace("/dev/disk/by-id/scsi-S" + udev_safe(device.vendor) + "_" +
+                                  udev_safe(device.model) + "_" + udev_safe(device.serial),
+                              disk);
+        }
         if (const auto wwn = wwn_link_name(device.designators)) {
             by_id.try_emplace("/dev/disk/by-id/" + *wwn,
                               map_of_wwid.contains(id) ? map_of_wwid[id] : disk);
