@@ -29,15 +29,25 @@ file "$busybox_bin" 2>/dev/null | grep -q 'statically linked' ||
     [ -z "$(ldd "$busybox_bin" 2>/dev/null | grep '=>' || true)" ] ||
     die "$busybox_bin is not static (install busybox-static)"
 
-kernel_package=${BRICK_HIL_KERNEL_PACKAGE:-}
-if [ -z "$kernel_package" ]; then
-    kernel_package=$(apt-cache depends linux-image-amd64 2>/dev/null |
-        awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+# Resolving through apt-cache costs seconds; remember it until apt's lists change.
+mkdir -p "$cache/images"
+apt_stamp="${BRICK_HIL_KERNEL_PACKAGE:-default} $( (stat -c %Y /var/lib/apt/lists /var/cache/apt/pkgcache.bin 2>/dev/null || true) | paste -sd-)"
+kernel_package= kernel_version=
+if [ -f "$cache/apt-resolution" ] && [ "$(sed -n 1p "$cache/apt-resolution")" = "$apt_stamp" ]; then
+    read -r kernel_package kernel_version < <(sed -n 2p "$cache/apt-resolution")
 fi
-[ -n "$kernel_package" ] || die "cannot resolve the kernel package (apt-cache depends linux-image-amd64)"
-kernel_version=$(apt-cache policy "$kernel_package" | awk '/Candidate:/ { print $2 }')
-[ -n "$kernel_version" ] && [ "$kernel_version" != "(none)" ] ||
-    die "no candidate version for $kernel_package (apt-get update?)"
+if [ -z "$kernel_package" ] || [ -z "$kernel_version" ]; then
+    kernel_package=${BRICK_HIL_KERNEL_PACKAGE:-}
+    if [ -z "$kernel_package" ]; then
+        kernel_package=$(apt-cache depends linux-image-amd64 2>/dev/null |
+            awk '/Depends: linux-image-[0-9]/ { print $2; exit }')
+    fi
+    [ -n "$kernel_package" ] || die "cannot resolve the kernel package (apt-cache depends linux-image-amd64)"
+    kernel_version=$(apt-cache policy "$kernel_package" | awk '/Candidate:/ { print $2 }')
+    [ -n "$kernel_version" ] && [ "$kernel_version" != "(none)" ] ||
+        die "no candidate version for $kernel_package (apt-get update?)"
+    printf '%s\n%s %s\n' "$apt_stamp" "$kernel_package" "$kernel_version" >"$cache/apt-resolution"
+fi
 busybox_version=$(dpkg-query -W -f '${Version}' busybox-static 2>/dev/null || busybox | head -1)
 
 key=$( {
@@ -53,7 +63,7 @@ if [ -f "$image/manifest.json" ]; then
     exit 0
 fi
 
-mkdir -p "$cache/debs" "$cache/images"
+mkdir -p "$cache/debs"
 work=$(mktemp -d "$cache/images/.build-$key.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 
@@ -128,5 +138,7 @@ cat >"$work/out/manifest.json" <<EOF
 EOF
 rm -rf "$root"
 mv "$work/out" "$image"
+# Keep the three newest images; older recipes are not coming back.
+ls -1dt "$cache"/images/*/ 2>/dev/null | tail -n +4 | while read -r old; do rm -rf "$old"; done
 say "built $image ($(du -sh "$image/initrd.gz" | cut -f1) initramfs, kernel $kver)"
 echo "IMAGE=$image"
