@@ -93,7 +93,7 @@ TEST_CASE("device faults: late, never, udev link missing, empty WWID", "[faults]
     }
 }
 
-TEST_CASE("target faults: LUN removed, LUN remapped, path offline; session drop", "[faults]") {
+TEST_CASE("target faults: LUN removed, LUN remapped, path offline, session drop", "[faults]") {
     {
         Attached a(armed({}));
         a.host.inject({{"fault", "lun_removed"}, {"iqn", chap_iqn}, {"lun", 1}});
