@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # The main job: installs what is missing, builds, and runs the default
-# scenario suite on the built-in simulator.
+# scenario suite on the built-in simulator. The report lands in reports/main.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 stage bootstrap "$BRICK_TOP/scripts/bootstrap"
 stage build build_project
-stage "connector properties (sample host)" "$BRICK_BUILD/lib/brick" --root "$BRICK_TOP/lib/tests/fixtures/host-tree" properties --ip 127.0.0.1 --multipath
+stage "scenario suite (simulator)" "$BRICK_BUILD/lab/brick-lab" run \
+    --report "$BRICK_TOP/reports/main" --junit "$BRICK_TOP/reports/main/junit.xml"
 exit "$BRICK_STATUS"

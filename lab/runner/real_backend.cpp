@@ -105,7 +105,7 @@ Host& RealBackend::host() { return recording_ ? static_cast<Host&>(*recording_) 
 void RealBackend::inject_fault(const std::string& fault, const nlohmann::json& params) {
     trace_->write({{"kind", "fault"}, {"name", fault}, {"params", params}});
     const auto& target = scenario_->fabric.iscsi_targets.at(0);
-    const auto iqn = params.value("target", target.iqn);
+    const auto iqn = params.value("iqn", target.iqn);
     if (fault == "lun_removed") {
         lio_->unmap_lun(iqn, params.value("lun", target.luns.at(0).lun));
     } else if (fault == "portal_unreachable") {

@@ -1,6 +1,7 @@
 // RealHost against a temporary directory used as the root prefix, and real
 // programs for run(): the seam's contracts on a real Linux host.
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 

@@ -40,6 +40,13 @@ struct ConnectorOptions {
     Duration command_timeout{30000};
     // Deadline for a dm-multipath map to form before falling back (os-brick: 10 s).
     Duration multipath_timeout{10000};
+    // NVMe-oF controller timeouts passed to the kernel at connect, in seconds:
+    // ctrl_loss_tmo -1 never gives up reconnecting (os-brick's choice, so a
+    // target failover never fails I/O); reconnect_delay between attempts;
+    // keep_alive_tmo, the keep-alive timeout.
+    int nvme_ctrl_loss_tmo = -1;
+    int nvme_reconnect_delay = 10;
+    int nvme_keep_alive_tmo = 5;
 };
 
 struct DisconnectOptions {

@@ -1,6 +1,7 @@
 #include "brick/connector/connector.hpp"
 #include "brick/core/error.hpp"
 #include "brick/iscsi/connector.hpp"
+#include "brick/nvmeof/connector.hpp"
 
 namespace brick {
 
@@ -9,6 +10,7 @@ std::unique_ptr<Connector> make_connector(Protocol protocol, Host& host,
     switch (protocol) {
         case Protocol::iscsi: return iscsi::make_connector(host, options, false);
         case Protocol::iser: return iscsi::make_connector(host, options, true);
+        case Protocol::nvmeof: return nvmeof::make_connector(host, options);
         default: break;
     }
     throw Error(ErrorCategory::not_supported,

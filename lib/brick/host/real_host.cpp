@@ -106,6 +106,9 @@ std::string RealHost::resolve_program(const std::string& argv0) const {
     if (argv0.empty()) {
         return {};
     }
+    if (argv0.front() != '/' && argv0.find('/') != std::string::npos) {
+        return {};  // relative paths are never run
+    }
     const fs::path name = fs::path(argv0).filename();
     if (!options_.tools_dir.empty()) {
         const auto candidate = options_.tools_dir / name;
@@ -115,9 +118,6 @@ std::string RealHost::resolve_program(const std::string& argv0) const {
     }
     if (argv0.front() == '/') {
         return ::access(argv0.c_str(), X_OK) == 0 ? argv0 : std::string{};
-    }
-    if (argv0.find('/') != std::string::npos) {
-        return {};  // relative paths are never run
     }
     const char* path_env = std::getenv("PATH");
     std::string search = path_env != nullptr ? path_env : "/usr/sbin:/usr/bin:/sbin:/bin";

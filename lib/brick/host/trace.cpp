@@ -40,9 +40,8 @@ void TraceWriter::write(nlohmann::json record) {
     if (!record.contains("task")) {
         line["task"] = current_task_name();
     }
-    for (auto& [key, value] : record.items()) {
-        line[key] = mask_json(value);
-    }
+    const nlohmann::json masked = mask_json(record);
+    line.update(masked);
     out_ << line.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
     out_.flush();
 }

@@ -1,0 +1,158 @@
+#include "sim_backend.hpp"
+
+#include <algorithm>
+
+#include "brick/core/error.hpp"
+
+namespace brick::lab {
+
+namespace {
+
+// Data I/O through the simulated device in chunks, as a workload would.
+constexpr std::uint64_t chunk = 64 * 1024;
+
+}  // namespace
+
+std::optional<std::string> SimBackend::skip_reason(const Scenario& scenario) const {
+    if (!scenario.backends.empty() &&
+        std::find(scenario.backends.begin(), scenario.backends.end(), "sim") ==
+            scenario.backends.end()) {
+        return "the scenario runs on real kernels only";
+    }
+    if (scenario.protocol != "iscsi" && scenario.protocol != "iser") {
+        return "the simulator models iSCSI only so far (" + scenario.protocol + " is planned)";
+    }
+    return std::nullopt;
+}
+
+sim::Fabric SimBackend::fabric_for(const Scenario& scenario) {
+    sim::Fabric fabric;
+    fabric.host.local_disks = 1;
+    for (const auto& spec : scenario.fabric.iscsi_targets) {
+        sim::IscsiTarget target;
+        target.iqn = spec.iqn;
+        for (const auto& portal : spec.portals) {
+            target.portals.push_back(sim::Portal{portal.host, portal.port});
+        }
+        if (spec.chap) {
+            target.chap = sim::Chap{spec.chap->username, spec.chap->password};
+            if (!spec.chap->username_in.empty()) {
+                target.mutual_chap = sim::Chap{spec.chap->username_in, spec.chap->password_in};
+            }
+        }
+        if (spec.discovery_chap) {
+            fabric.discovery_chap =
+                sim::Chap{spec.discovery_chap->username, spec.discovery_chap->password};
+        }
+        for (const auto& lun : spec.luns) {
+            // The identity LIO gives a LU with this unit serial: an NAA 6
+            // designator with LIO's OUI, and a T10 vendor designator.
+            sim::Volume volume;
+            volume.id = "lu-" + lun.serial;
+            volume.size_bytes = lun.size_mib * 1024 * 1024;
+            volume.serial = lun.serial;
+            volume.model = "bw" + lun.serial.substr(0, 12);
+            volume.designators = {
+                {sim::DesignatorType::naa, lun.scsi_id().substr(1)},
+                {sim::DesignatorType::t10, "LIO-ORG " + lun.serial},
+            };
+            fabric.volumes.emplace(volume.id, volume);
+            target.luns.push_back(sim::Lun{lun.lun, volume.id});
+        }
+        fabric.iscsi_targets.push_back(std::move(target));
+    }
+    return fabric;
+}
+
+void SimBackend::start(const Scenario& scenario, std::uint64_t seed,
+                       const std::string& trace_file) {
+    host_.reset();
+    armed_.clear();
+    trace_stream_ = std::ofstream(trace_file, std::ios::out | std::ios::trunc);
+    sim::SimOptions options;
+    options.seed = seed;
+    options.trace = &trace_stream_;
+    // Long waits (a device that never appears) would otherwise write a record
+    // per 20 ms poll; 100 ms keeps traces small without changing outcomes.
+    options.min_poll_ms = 100;
+    host_ = std::make_unique<sim::SimHost>(fabric_for(scenario), options);
+}
+
+Host& SimBackend::host() {
+    if (!host_) {
+        throw Error(ErrorCategory::internal, "the simulator is not started");
+    }
+    return *host_;
+}
+
+void SimBackend::inject_fault(const std::string& fault, const nlohmann::json& params) {
+    nlohmann::json spec = params;
+    spec["fault"] = fault;
+    spec["at_step"] = host_->steps();
+    try {
+        host_->inject(spec);
+    } catch (const std::invalid_argument& e) {
+        throw Error(ErrorCategory::invalid_properties, "fault " + fault + ": " + e.what(),
+                    "params");
+    }
+    armed_[fault].push_back(spec);
+}
+
+void SimBackend::heal_fault(const std::string& fault) {
+    armed_.erase(fault);
+    host_->model().clear_faults();
+    for (const auto& [name, specs] : armed_) {
+        for (const auto& spec : specs) {
+            host_->inject(spec);
+        }
+    }
+    if (fault == "multipathd_down") {
+        host_->model().set_multipathd_running(true);
+    } else if (fault == "iscsid_down") {
+        host_->model().set_iscsid_running(true);
+    }
+}
+
+void SimBackend::write_pattern(const std::string& device, std::uint64_t pattern,
+                               std::uint64_t bytes) {
+    std::string data;
+    for (std::uint64_t offset = 0; offset < bytes; offset += chunk) {
+        data.resize(static_cast<std::size_t>(std::min(chunk, bytes - offset)));
+        fill_pattern(pattern, offset, data.data(), data.size());
+        if (const int error = host_->write_through(device, offset, data); error != 0) {
+            throw Error(ErrorCategory::host_error,
+                        "writing to " + device + " failed: errno " + std::to_string(error));
+        }
+    }
+}
+
+bool SimBackend::verify_pattern(const std::string& device, std::uint64_t pattern,
+                                std::uint64_t bytes) {
+    std::string expected;
+    std::string actual;
+    for (std::uint64_t offset = 0; offset < bytes; offset += chunk) {
+        expected.resize(static_cast<std::size_t>(std::min(chunk, bytes - offset)));
+        fill_pattern(pattern, offset, expected.data(), expected.size());
+        if (host_->read_through(device, offset, expected.size(), actual) != 0 ||
+            actual != expected) {
+            return false;
+        }
+    }
+    return true;
+}
+
+void SimBackend::resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) {
+    auto* volume = host_->model().fabric().volume_at(iqn, lun);
+    if (volume == nullptr) {
+        throw Error(ErrorCategory::internal, "no LUN " + std::to_string(lun) + " on " + iqn);
+    }
+    volume->size_bytes = size_mib * 1024 * 1024;
+    host_->model().touch();
+}
+
+void SimBackend::stop() {
+    host_.reset();
+    trace_stream_.close();
+}
+
+}  // namespace brick::lab

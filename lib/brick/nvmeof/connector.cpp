@@ -1,0 +1,329 @@
+#include "brick/nvmeof/connector.hpp"
+
+#include <algorithm>
+#include <set>
+
+#include "brick/core/error.hpp"
+#include "brick/core/log.hpp"
+#include "brick/host/wait.hpp"
+#include "brick/initiator/connector_properties.hpp"
+#include "brick/nvmeof/controller.hpp"
+#include "brick/nvmeof/fabrics.hpp"
+#include "brick/nvmeof/raid.hpp"
+#include "brick/scsi/disk.hpp"
+
+namespace brick::nvmeof {
+namespace {
+
+Duration remaining(Host& host, Clock::time_point deadline) {
+    return std::max(Duration(0), std::chrono::duration_cast<Duration>(deadline - host.now()));
+}
+
+std::string describe(const Target& target) {
+    std::string id = !target.uuid.empty()    ? "UUID " + target.uuid
+                     : !target.nguid.empty() ? "NGUID " + target.nguid
+                                             : "NSID " + std::to_string(target.ns_id.value_or(0));
+    return "namespace " + id + " of " + target.nqn;
+}
+
+std::string portal_text(const TargetPortal& portal) {
+    return std::string(transport_name(portal.transport)) + ":" + portal.address + ":" +
+           std::to_string(portal.port);
+}
+
+class NvmeofConnector final : public Connector {
+public:
+    NvmeofConnector(Host& host, ConnectorOptions options)
+        : host_(host), options_(std::move(options)) {}
+
+    DeviceInfo connect(const nlohmann::json& data) override;
+    void disconnect(const nlohmann::json& data, const DeviceInfo& device,
+                    const DisconnectOptions& options) override;
+    std::uint64_t extend(const nlohmann::json& data) override;
+    std::vector<std::string> paths(const nlohmann::json& data) override;
+
+private:
+    HostIdentity identity_for(const Target& target);
+    std::vector<Controller> controllers_of(const Target& target, const std::string& host_nqn);
+    Namespace attach(const Target& target, Clock::time_point deadline);
+    std::optional<Namespace> find_namespace(const Target& target, const std::string& host_nqn);
+    void detach(const Target& target, bool flush, std::vector<std::string>& problems,
+                const DisconnectOptions& options);
+
+    Host& host_;
+    ConnectorOptions options_;
+};
+
+HostIdentity NvmeofConnector::identity_for(const Target& target) {
+    HostIdentity identity;
+    identity.nqn = !target.host_nqn.empty() ? target.host_nqn : read_host_nqn(host_).value_or("");
+    identity.id = read_host_id(host_).value_or("");
+    return identity;
+}
+
+std::vector<Controller> NvmeofConnector::controllers_of(const Target& target,
+                                                        const std::string& host_nqn) {
+    std::vector<Controller> mine;
+    for (auto& controller : read_controllers(host_)) {
+        if (std::any_of(target.portals.begin(), target.portals.end(), [&](const TargetPortal& p) {
+                return controller.matches(target.nqn, p, host_nqn);
+            })) {
+            mine.push_back(std::move(controller));
+        }
+    }
+    return mine;
+}
+
+std::optional<Namespace> NvmeofConnector::find_namespace(const Target& target,
+                                                         const std::string& host_nqn) {
+    for (const auto& controller : controllers_of(target, host_nqn)) {
+        if (controller.state != "live") {
+            continue;
+        }
+        for (const auto& ns : namespaces_of(host_, controller)) {
+            if (namespace_matches(ns, target) && ns.has_device_node && ns.size_bytes > 0) {
+                return ns;
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+Namespace NvmeofConnector::attach(const Target& target, Clock::time_point deadline) {
+    const auto identity = identity_for(target);
+    const auto lock = host_.lock("nvme-subsystem:" + target.nqn);
+    const bool all_portals = native_multipath(host_) && options_.use_multipath;
+    std::set<std::string> before;
+    for (const auto& c : read_controllers(host_)) {
+        before.insert(c.name);
+    }
+    // Portals that have a controller already (live, or connecting: a path in
+    // progress, not a failure) are not connected again.
+    std::vector<TargetPortal> missing;
+    const auto existing = controllers_of(target, identity.nqn);
+    for (const auto& portal : target.portals) {
+        if (std::none_of(existing.begin(), existing.end(), [&](const Controller& c) {
+                return c.matches(target.nqn, portal, identity.nqn);
+            })) {
+            missing.push_back(portal);
+        }
+    }
+    if (!all_portals && !existing.empty()) {
+        missing.clear();
+    }
+    std::vector<std::string> failures;
+    std::optional<ErrorCategory> category;
+    if (all_portals) {
+        std::vector<std::optional<Error>> errors(missing.size());
+        std::vector<std::unique_ptr<Task>> tasks;
+        for (std::size_t i = 0; i < missing.size(); ++i) {
+            tasks.push_back(host_.start_task("connect-" + portal_text(missing[i]), [&, i] {
+                try {
+                    connect_portal(host_, target.nqn, missing[i], identity, options_);
+                } catch (const Error& e) {
+                    errors[i] = e;
+                }
+            }));
+        }
+        for (auto& task : tasks) {
+            task->join();
+        }
+        for (const auto& error : errors) {
+            if (error) {
+                failures.push_back(error->message());
+                category = category ? category : error->category();
+            }
+        }
+    } else {
+        for (const auto& portal : missing) {
+            try {
+                connect_portal(host_, target.nqn, portal, identity, options_);
+                break;
+            } catch (const Error& e) {
+                failures.push_back(e.message());
+                category = category ? category : e.category();
+            }
+        }
+    }
+    for (const auto& failure : failures) {
+        log::warning("NVMe-oF path failed: " + failure);
+    }
+    try {
+        if (controllers_of(target, identity.nqn).empty()) {
+            throw Error(category.value_or(ErrorCategory::target_unreachable),
+                        "no portal of " + target.nqn + " could be connected: " +
+                            (failures.empty() ? std::string("no portal") : failures.front()));
+        }
+        WaitHints hints;
+        hints.watch_paths = {"/dev"};
+        return wait_for<Namespace>(
+            host_, describe(target) + " as a ready block device", remaining(host_, deadline),
+            [&] { return find_namespace(target, identity.nqn); }, hints,
+            ErrorCategory::device_not_found);
+    } catch (const Error&) {
+        // Remove the controllers this attach created, also those still connecting.
+        for (const auto& controller : controllers_of(target, identity.nqn)) {
+            if (before.count(controller.name) == 0) {
+                try {
+                    delete_controller(host_, controller, options_.command_timeout);
+                } catch (const Error& e) {
+                    log::warning("cleanup: " + std::string(e.what()));
+                }
+            }
+        }
+        throw;
+    }
+}
+
+DeviceInfo NvmeofConnector::connect(const nlohmann::json& data) {
+    const auto props = parse_properties(data);
+    const auto deadline = host_.now() + options_.device_timeout;
+    if (!native_multipath(host_) && options_.enforce_multipath && props.targets.front().portals.size() > 1) {
+        throw Error(ErrorCategory::not_supported,
+                    "multipath is enforced but native NVMe multipath is off "
+                    "(nvme_core.multipath=N); dm-multipath over NVMe is not supported");
+    }
+    DeviceInfo info;
+    if (!props.replicated()) {
+        info.path = attach(props.targets.front(), deadline).device_path();
+        return info;
+    }
+    std::vector<std::string> legs;
+    std::vector<std::string> failures;
+    for (const auto& target : props.targets) {
+        try {
+            legs.push_back(attach(target, deadline).device_path());
+        } catch (const Error& e) {
+            failures.push_back(e.message());
+        }
+    }
+    if (legs.empty()) {
+        throw Error(ErrorCategory::device_not_found,
+                    "no replica of the volume could be attached: " + failures.front());
+    }
+    if (!failures.empty()) {
+        log::warning("the RAID1 of " + props.alias + " is degraded: " +
+                     std::to_string(legs.size()) + " of " + std::to_string(props.replica_count) +
+                     " replicas attached (" + failures.front() + ")");
+    }
+    info.path = assemble_raid(host_, props.alias, legs, props.replica_count, remaining(host_, deadline),
+                              options_.command_timeout);
+    return info;
+}
+
+void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::string>& problems,
+                             const DisconnectOptions& options) {
+    const auto identity = identity_for(target);
+    const auto lock = host_.lock("nvme-subsystem:" + target.nqn);
+    const auto controllers = controllers_of(target, identity.nqn);
+    std::optional<Namespace> ours;
+    bool others = false;
+    for (const auto& controller : controllers) {
+        for (const auto& ns : namespaces_of(host_, controller)) {
+            if (namespace_matches(ns, target)) {
+                ours = ns;
+            } else {
+                others = true;
+            }
+        }
+    }
+    if (ours && flush && ours->has_device_node) {
+        try {
+            scsi::flush_buffers(host_, ours->device_path(), options_.command_timeout);
+        } catch (const Error& e) {
+            if (!options.force) {
+                throw Error(ErrorCategory::would_lose_data,
+                            "flushing " + ours->device_path() +
+                                " failed; not disconnecting (use force to drop it): " + e.message());
+            }
+            problems.push_back(e.message());
+        }
+    }
+    if (others) {
+        log::info("keeping the controllers of " + target.nqn + ": they carry other namespaces");
+        return;
+    }
+    for (const auto& controller : controllers) {
+        try {
+            delete_controller(host_, controller, options_.command_timeout);
+        } catch (const Error& e) {
+            if (!options.force) {
+                throw;
+            }
+            problems.push_back(e.message());
+        }
+    }
+}
+
+void NvmeofConnector::disconnect(const nlohmann::json& data, const DeviceInfo& /*device*/,
+                                 const DisconnectOptions& options) {
+    const auto props = parse_properties(data);
+    std::vector<std::string> problems;
+    bool flush_legs = true;
+    if (props.replicated()) {
+        try {
+            stop_raid(host_, props.alias, options_.command_timeout);
+            flush_legs = false;  // stopping the array flushed it
+        } catch (const Error& e) {
+            if (!options.force) {
+                throw;
+            }
+            problems.push_back(e.message());
+        }
+    }
+    for (const auto& target : props.targets) {
+        detach(target, flush_legs, problems, options);
+    }
+    if (!problems.empty() && !options.ignore_errors) {
+        std::string text;
+        for (const auto& p : problems) {
+            text += (text.empty() ? "" : "; ") + p;
+        }
+        throw Error(ErrorCategory::command_failed, "disconnect finished with errors: " + text);
+    }
+}
+
+std::uint64_t NvmeofConnector::extend(const nlohmann::json& data) {
+    const auto props = parse_properties(data);
+    std::uint64_t size = 0;
+    for (const auto& target : props.targets) {
+        const auto identity = identity_for(target);
+        for (const auto& controller : controllers_of(target, identity.nqn)) {
+            host_.write_file("/sys/class/nvme/" + controller.name + "/rescan_controller", "1",
+                             options_.command_timeout);
+        }
+        if (auto ns = find_namespace(target, identity.nqn)) {
+            size = std::max(size, ns->size_bytes);
+        }
+    }
+    if (size == 0) {
+        throw Error(ErrorCategory::device_not_found, "the volume is not attached on this host");
+    }
+    if (props.replicated()) {
+        return grow_raid(host_, props.alias, options_.command_timeout);
+    }
+    return size;
+}
+
+std::vector<std::string> NvmeofConnector::paths(const nlohmann::json& data) {
+    const auto props = parse_properties(data);
+    if (props.replicated()) {
+        return {"/dev/md/" + props.alias};
+    }
+    const auto& target = props.targets.front();
+    if (auto ns = find_namespace(target, identity_for(target).nqn)) {
+        return {ns->device_path()};
+    }
+    if (!target.uuid.empty()) {
+        return {"/dev/disk/by-id/nvme-uuid." + target.uuid};
+    }
+    return {};
+}
+
+}  // namespace
+
+std::unique_ptr<Connector> make_connector(Host& host, const ConnectorOptions& options) {
+    return std::make_unique<NvmeofConnector>(host, options);
+}
+
+}  // namespace brick::nvmeof

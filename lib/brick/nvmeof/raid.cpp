@@ -1,0 +1,83 @@
+#include "brick/nvmeof/raid.hpp"
+
+#include "brick/core/error.hpp"
+#include "brick/core/log.hpp"
+#include "brick/host/wait.hpp"
+
+namespace brick::nvmeof {
+namespace {
+
+std::string md_path(const std::string& alias) { return "/dev/md/" + alias; }
+
+CommandResult mdadm(Host& host, std::vector<std::string> args, Duration timeout) {
+    args.insert(args.begin(), "mdadm");
+    return host.run(Command{std::move(args), {}, timeout});
+}
+
+}  // namespace
+
+std::string assemble_raid(Host& host, const std::string& alias,
+                          const std::vector<std::string>& legs, unsigned replicas, Duration wait,
+                          Duration command_timeout) {
+    const auto path = md_path(alias);
+    bool has_metadata = false;
+    for (const auto& leg : legs) {
+        if (mdadm(host, {"--examine", leg}, command_timeout).ok()) {
+            has_metadata = true;
+        }
+    }
+    std::vector<std::string> args;
+    if (has_metadata) {
+        args = {"--assemble", "--run", path};
+    } else {
+        if (legs.size() < replicas) {
+            throw Error(ErrorCategory::device_not_found,
+                        "cannot create the RAID1 " + alias + " with " + std::to_string(legs.size()) +
+                            " of " + std::to_string(replicas) + " replicas");
+        }
+        args = {"--create", path, "--run", "--level=1",
+                "--raid-devices=" + std::to_string(legs.size()), "--bitmap=internal",
+                "--homehost=any", "--failfast", "--assume-clean"};
+    }
+    args.insert(args.end(), legs.begin(), legs.end());
+    const auto result = mdadm(host, args, command_timeout);
+    if (!result.ok()) {
+        throw Error(ErrorCategory::command_failed,
+                    "mdadm " + args.front() + " " + path + " failed (exit " +
+                        std::to_string(result.exit_status) + "): " + result.err);
+    }
+    WaitHints hints;
+    hints.watch_paths = {"/dev/md"};
+    return wait_for<std::string>(
+        host, "the RAID1 device " + path, wait,
+        [&]() -> std::optional<std::string> {
+            return host.exists(path) ? std::optional<std::string>(path) : std::nullopt;
+        },
+        hints, ErrorCategory::device_not_found);
+}
+
+void stop_raid(Host& host, const std::string& alias, Duration command_timeout) {
+    const auto path = md_path(alias);
+    if (!host.exists(path)) {
+        return;
+    }
+    const bool stopped = retry(host, {10, Duration(200), 1.5}, [&](int) {
+        return mdadm(host, {"--stop", path}, command_timeout).ok();
+    });
+    if (!stopped) {
+        throw Error(ErrorCategory::command_failed,
+                    "mdadm --stop " + path + " failed: the array is busy");
+    }
+}
+
+std::uint64_t grow_raid(Host& host, const std::string& alias, Duration command_timeout) {
+    const auto path = md_path(alias);
+    mdadm(host, {"--grow", path, "--size", "max"}, command_timeout);
+    const auto result = host.run(Command{{"blockdev", "--getsize64", path}, {}, command_timeout});
+    if (!result.ok()) {
+        throw Error(ErrorCategory::command_failed, "reading the size of " + path + " failed");
+    }
+    return std::stoull(result.out);
+}
+
+}  // namespace brick::nvmeof
