@@ -242,3 +242,8 @@ start_dbus() {
     mkdir -p /run/dbus
     dbus-daemon --system --fork --nopidfile >>"$JOB/dbus.log" 2>&1
 }
+
+# disk_links DIR: "name -> target" per udev link in DIR, sorted (no dates, unlike ls -l).
+disk_links() {
+    find "$1" -mindepth 1 -maxdepth 1 -printf '%f -> %l\n' | sort
+}

@@ -96,8 +96,8 @@ single_path() {
     golden lsscsi one-lun-transport lsscsi -t
     golden scsi_id lio-page83 /lib/udev/scsi_id --page 0x83 --whitelisted --device=/dev/$DISK
     golden scsi_id lio-page80 /lib/udev/scsi_id --page 0x80 --whitelisted --device=/dev/$DISK
-    golden disk-links by-path-lio-one sh -c 'ls -l /dev/disk/by-path/ | sed 1d'
-    golden disk-links by-id-lio-one sh -c 'ls -l /dev/disk/by-id/ | sed 1d'
+    golden disk-links by-path-lio-one disk_links /dev/disk/by-path
+    golden disk-links by-id-lio-one disk_links /dev/disk/by-id
     detach $SINGLE $P1
     udevadm settle -t 10
     assert_no_iscsi_leftovers $SINGLE
@@ -177,7 +177,7 @@ CONF
     golden multipathd show-paths-two-active multipathd show paths
     golden iscsiadm session-two-portals iscsiadm -m session
     golden lsscsi two-paths lsscsi
-    golden disk-links by-id-mpath sh -c 'ls -l /dev/disk/by-id/ | sed 1d'
+    golden disk-links by-id-mpath disk_links /dev/disk/by-id
 
     # Fault: the second portal's TPG goes away; I/O continues on the first.
     echo 0 >$CONFIGFS/$MPATH/tpgt_2/enable

@@ -86,7 +86,7 @@ connect_io_disconnect() {
     golden nvme list-subsys-json nvme list-subsys -o json
     golden nvme list-subsys nvme list-subsys
     golden nvme list-subsys-ns-json nvme list-subsys /dev/$NS -o json
-    golden disk-links by-id-nvme sh -c 'ls -l /dev/disk/by-id/ | sed 1d'
+    golden disk-links by-id-nvme disk_links /dev/disk/by-id
     disconnect
     udevadm settle -t 10
     assert_no_nvme_leftovers

@@ -40,7 +40,7 @@ single_path() {
     golden iscsiadm session-one-tgt-P3 iscsiadm -m session -P 3
     golden lsscsi one-lun-tgt lsscsi
     golden scsi_id tgt-page83 /lib/udev/scsi_id --page 0x83 --whitelisted --device=/dev/$DISK
-    golden disk-links by-path-tgt-one sh -c 'ls -l /dev/disk/by-path/ | sed 1d'
+    golden disk-links by-path-tgt-one disk_links /dev/disk/by-path
     golden tgtadm show-target-one-session tgtadm --lld iscsi --op show --mode target
     detach $TARGET $P1
     udevadm settle -t 10
