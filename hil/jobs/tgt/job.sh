@@ -1,6 +1,7 @@
 # HIL job: tgt (tgtd + tgtadm) and open-iscsi in one guest.
-# Checks: single path attach/detach with data, re-attach reads it back, and a
-# real fault: the target is removed under a logged-in session (I/O fails after
+# Checks: single path attach/detach with data, re-attach reads it back, iscsid
+# killed and restarted under a session, and a real target fault: the target is
+# removed under a logged-in session (I/O fails after
 # the replacement timeout, the initiator still cleans up without leftovers).
 source /brick/src/hil/guest/lib.sh
 source /brick/src/hil/guest/iscsi.sh
@@ -56,6 +57,26 @@ reattach_reads_back() {
     assert_no_iscsi_leftovers $TARGET
 }
 
+# Fault: iscsid dies under a logged-in session and comes back; the kernel session
+# keeps serving I/O meanwhile, and the restarted iscsid logs it out cleanly.
+iscsid_restart() {
+    local pid
+    node_new $TARGET $P1
+    attach $TARGET $P1 1
+    pid=$(pgrep -x iscsid | head -1)
+    kill "$pid"
+    wait_until 10 sh -c "! kill -0 $pid"
+    log "iscsid $pid stopped"
+    verify_pattern /dev/$DISK
+    golden iscsiadm session-without-iscsid iscsiadm -m session
+    start_iscsid
+    log "iscsid restarted"
+    verify_pattern /dev/$DISK
+    detach $TARGET $P1
+    udevadm settle -t 10
+    assert_no_iscsi_leftovers $TARGET
+}
+
 session_state() { cat /sys/class/iscsi_session/session*/state 2>/dev/null; }
 io_fails() { ! dd if="/dev/$1" of=/dev/null bs=4k count=1 iflag=direct status=none; }
 
@@ -84,6 +105,7 @@ check setup setup || finish
 check tgt-configure configure_tgt || finish
 check iscsi-single-path single_path
 check iscsi-reattach-reads-back reattach_reads_back
+check iscsid-restart iscsid_restart
 check iscsi-tgt-target-removed target_removed
 check tgt-stop stop_tgtd
 finish
