@@ -1,7 +1,8 @@
 # HIL job: LIO (configured with targetcli) and open-iscsi + dm-multipath in one guest.
 # Checks: single path attach/detach with data, re-attach reads it back, LUN 256, CHAP
 # (a wrong password fails with exit 24, mutual CHAP logs in), two-portal
-# multipath surviving a TPG disable, no leftovers after each detach.
+# multipath surviving a TPG disable, a LUN unmapped under a session, no
+# leftovers after each detach.
 source /brick/src/hil/guest/lib.sh
 source /brick/src/hil/guest/iscsi.sh
 
@@ -205,6 +206,23 @@ CONF
     golden multipathd show-maps-none multipathd show maps
 }
 
+# Fault: the LUN is unmapped on the target under a logged-in session; reads fail,
+# and the initiator still detaches with no leftovers.
+lun_unmapped() {
+    local lun=$CONFIGFS/$SINGLE/tpgt_1/lun/lun_0
+    node_new $SINGLE $P1
+    attach $SINGLE $P1 0
+    verify_pattern /dev/$DISK
+    rm "$(find $lun -maxdepth 1 -type l | head -1)"
+    rmdir $lun
+    log "lun_0 unmapped"
+    ! dd if=/dev/$DISK of=/dev/null bs=4k count=1 iflag=direct status=none
+    golden lsscsi lun-unmapped lsscsi
+    detach $SINGLE $P1
+    udevadm settle -t 10
+    assert_no_iscsi_leftovers $SINGLE
+}
+
 check setup setup || finish
 check lio-targetcli configure_lio || finish
 check project-build-runs project_build_runs
@@ -214,4 +232,5 @@ check iscsi-reattach-reads-back reattach_reads_back
 check iscsi-lun-256 lun_256
 check iscsi-chap chap
 check iscsi-multipath-tpg-fault multipath_two_portals
+check lio-lun-unmapped lun_unmapped
 finish
