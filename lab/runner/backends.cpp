@@ -17,11 +17,4 @@ std::unique_ptr<Backend> make_backend(const std::string& name, const std::string
     throw Error(ErrorCategory::not_supported, "backend " + name + " is not available yet");
 }
 
-std::vector<ScenarioResult> run_in_guest(const std::vector<std::filesystem::path>& /*files*/,
-                                         const std::string& target,
-                                         const std::vector<std::uint64_t>& /*seeds*/,
-                                         const std::filesystem::path& /*report_dir*/) {
-    throw Error(ErrorCategory::not_supported, "guests for " + target + " are not available yet");
-}
-
 }  // namespace brick::lab

@@ -1,6 +1,7 @@
 #include "scenario.hpp"
 
 #include <algorithm>
+#include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
@@ -118,8 +119,32 @@ Step step_of(const nlohmann::json& value) {
     return step;
 }
 
+void check_nvme_references(const Scenario& scenario, const std::string& name,
+                           const VolumeSpec& volume) {
+    const auto field = "/volumes/" + name;
+    for (const auto& ref : volume.nvme_namespaces()) {
+        const auto* subsystem = scenario.fabric.find_nvme_subsystem(ref.subsystem);
+        if (subsystem == nullptr) {
+            throw Error(ErrorCategory::invalid_properties,
+                        scenario.file.string() + ": " + field + ": no NVMe subsystem " +
+                            ref.subsystem + " in the fabric",
+                        field);
+        }
+        if (subsystem->find_namespace(ref.nsid) == nullptr) {
+            throw Error(ErrorCategory::invalid_properties,
+                        scenario.file.string() + ": " + field + ": " + ref.subsystem +
+                            " has no namespace " + std::to_string(ref.nsid),
+                        field);
+        }
+    }
+}
+
 void check_references(const Scenario& scenario) {
     for (const auto& [name, volume] : scenario.volumes) {
+        if (!volume.nvme_namespaces().empty()) {
+            check_nvme_references(scenario, name, volume);
+            continue;
+        }
         const auto* target = scenario.fabric.find_iscsi_target(volume.target);
         const auto field = "/volumes/" + name;
         if (target == nullptr) {
@@ -157,6 +182,114 @@ void check_references(const Scenario& scenario) {
 
 std::string LunSpec::scsi_id() const { return "36001405" + serial.substr(0, 25); }
 
+const NvmeNamespaceSpec* NvmeSubsystemSpec::find_namespace(std::uint32_t nsid) const {
+    for (const auto& ns : namespaces) {
+        if (ns.nsid == nsid) {
+            return &ns;
+        }
+    }
+    return nullptr;
+}
+
+const NvmeSubsystemSpec* Fabric::find_nvme_subsystem(const std::string& nqn) const {
+    for (const auto& subsystem : nvme_subsystems) {
+        if (subsystem.nqn == nqn) {
+            return &subsystem;
+        }
+    }
+    return nullptr;
+}
+
+std::vector<NvmeVolumeRef> VolumeSpec::nvme_namespaces() const {
+    if (!replicas.empty()) {
+        return replicas;
+    }
+    return nvme ? std::vector<NvmeVolumeRef>{*nvme} : std::vector<NvmeVolumeRef>{};
+}
+
+namespace {
+
+// [address, port, transport] as Cinder's new format has it; rdma is spelled
+// RoCEv2 as Cinder's nvmet target writes it.
+nlohmann::json nvme_portals(const NvmeSubsystemSpec& subsystem, const VolumeSpec& volume) {
+    nlohmann::json portals = nlohmann::json::array();
+    for (const auto& port : subsystem.ports) {
+        const bool named = volume.portals.empty() ||
+                           std::find(volume.portals.begin(), volume.portals.end(), port.portal) !=
+                               volume.portals.end();
+        if (!named) {
+            continue;
+        }
+        portals.push_back({port.portal.host, port.portal.port,
+                           port.transport == "rdma" ? "RoCEv2" : port.transport});
+        if (!volume.multipath && volume.portals.empty()) {
+            break;
+        }
+    }
+    return portals;
+}
+
+nlohmann::json nvme_target(const Fabric& fabric, const NvmeVolumeRef& ref,
+                           const VolumeSpec& volume) {
+    const auto& subsystem = *fabric.find_nvme_subsystem(ref.subsystem);
+    const auto& ns = *subsystem.find_namespace(ref.nsid);
+    nlohmann::json data{{"target_nqn", subsystem.nqn}, {"portals", nvme_portals(subsystem, volume)}};
+    if (!ns.uuid.empty()) {
+        data["vol_uuid"] = ns.uuid;
+    }
+    if (!ns.nguid.empty()) {
+        data["volume_nguid"] = ns.nguid;
+    }
+    data["ns_id"] = std::to_string(ns.nsid);
+    return data;
+}
+
+// A stable UUID for a volume name (the top-level vol_uuid of a replicated volume).
+std::string name_uuid(const std::string& name) {
+    std::uint64_t hash = 1469598103934665603ULL;
+    for (const char c : name) {
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    }
+    char text[40];
+    std::snprintf(text, sizeof text, "6b72696b-%04llx-4%03llx-8%03llx-%012llx",
+                  static_cast<unsigned long long>(hash >> 48U),
+                  static_cast<unsigned long long>((hash >> 36U) & 0xfffU),
+                  static_cast<unsigned long long>((hash >> 24U) & 0xfffU),
+                  static_cast<unsigned long long>(hash & 0xffffffffffffULL));
+    return text;
+}
+
+nlohmann::json nvme_connection_data(const Fabric& fabric, const std::string& name,
+                                    const VolumeSpec& volume) {
+    if (!volume.replicas.empty()) {
+        nlohmann::json replicas = nlohmann::json::array();
+        for (const auto& ref : volume.replicas) {
+            replicas.push_back(nvme_target(fabric, ref, volume));
+        }
+        return {{"vol_uuid", name_uuid(name)},
+                {"alias", name},
+                {"replica_count", volume.replicas.size()},
+                {"volume_replicas", replicas}};
+    }
+    auto data = nvme_target(fabric, *volume.nvme, volume);
+    if (volume.format == "old") {
+        // Cinder's nvmeof_conn_info_version 1: one portal, no vol_uuid.
+        const auto& portal = data["portals"].at(0);
+        nlohmann::json old{{"nqn", data["target_nqn"]},
+                           {"target_portal", portal[0]},
+                           {"target_port", portal[1]},
+                           {"transport_type", portal[2] == "RoCEv2" ? "rdma" : portal[2]},
+                           {"ns_id", data["ns_id"]}};
+        if (data.contains("volume_nguid")) {
+            old["volume_nguid"] = data["volume_nguid"];
+        }
+        return old;
+    }
+    return data;
+}
+
+}  // namespace
+
 const IscsiTargetSpec* Fabric::find_iscsi_target(const std::string& iqn) const {
     for (const auto& target : iscsi_targets) {
         if (target.iqn == iqn) {
@@ -168,6 +301,13 @@ const IscsiTargetSpec* Fabric::find_iscsi_target(const std::string& iqn) const {
 
 nlohmann::json Scenario::connection_info(const std::string& volume_name) const {
     const auto& volume = volumes.at(volume_name);
+    if (!volume.nvme_namespaces().empty()) {
+        auto data = nvme_connection_data(fabric, volume_name, volume);
+        data["access_mode"] = "rw";
+        data["encrypted"] = false;
+        data.update(volume.extra_properties);
+        return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
+    }
     const auto& target = *fabric.find_iscsi_target(volume.target);
     auto portals = volume.portals;
     if (portals.empty()) {
@@ -237,11 +377,36 @@ Scenario load_scenario(const fs::path& file) {
             }
             scenario.fabric.iscsi_targets.push_back(std::move(target));
         }
+        for (const auto& s : fabric.value("nvme_subsystems", nlohmann::json::array())) {
+            NvmeSubsystemSpec subsystem;
+            subsystem.nqn = s.at("nqn");
+            subsystem.serial = s.value("serial", "");
+            for (const auto& p : s.at("ports")) {
+                NvmePortSpec port;
+                port.portal = parse_portal("/fabric/nvme_subsystems/ports", p.at("portal").get<std::string>(), 4420);
+                port.transport = p.value("transport", "tcp");
+                subsystem.ports.push_back(port);
+            }
+            subsystem.allowed_hosts = s.value("allowed_hosts", std::vector<std::string>{});
+            subsystem.allow_any_host = !s.contains("allowed_hosts");
+            for (const auto& n : s.at("namespaces")) {
+                subsystem.namespaces.push_back({n.at("nsid"), n.at("size_mib"), n.value("uuid", ""),
+                                                n.value("nguid", ""), n.value("ana_group", 1U)});
+            }
+            scenario.fabric.nvme_subsystems.push_back(std::move(subsystem));
+        }
         for (const auto& [name, v] : document.at("volumes").items()) {
             VolumeSpec volume;
             volume.name = name;
-            volume.target = v.at("target");
-            volume.lun = v.at("lun");
+            volume.target = v.value("target", "");
+            volume.lun = v.value("lun", std::uint64_t{0});
+            if (v.contains("subsystem")) {
+                volume.nvme = NvmeVolumeRef{v.at("subsystem"), v.value("nsid", 1U)};
+            }
+            volume.format = v.value("format", "new");
+            for (const auto& r : v.value("replicas", nlohmann::json::array())) {
+                volume.replicas.push_back(NvmeVolumeRef{r.at("subsystem"), r.value("nsid", 1U)});
+            }
             volume.multipath = v.value("multipath", false);
             volume.enforce_multipath = v.value("enforce_multipath", false);
             for (const auto& p : v.value("portals", nlohmann::json::array())) {

@@ -38,9 +38,40 @@ struct IscsiTargetSpec {
     std::vector<LunSpec> luns;
 };
 
+struct NvmeNamespaceSpec {
+    std::uint32_t nsid = 1;
+    std::uint64_t size_mib = 0;
+    std::string uuid;   // lower-case, or empty
+    std::string nguid;  // 32 lower-case hex digits, or empty
+    unsigned ana_group = 1;
+};
+
+struct NvmePortSpec {
+    Portal portal;                 // 127.0.0.1:4420
+    std::string transport = "tcp";  // tcp, rdma
+};
+
+struct NvmeSubsystemSpec {
+    std::string nqn;
+    std::string serial;  // empty: derived from the NQN
+    std::vector<NvmePortSpec> ports;
+    bool allow_any_host = true;
+    std::vector<std::string> allowed_hosts;
+    std::vector<NvmeNamespaceSpec> namespaces;
+    const NvmeNamespaceSpec* find_namespace(std::uint32_t nsid) const;
+};
+
 struct Fabric {
     std::vector<IscsiTargetSpec> iscsi_targets;
+    std::vector<NvmeSubsystemSpec> nvme_subsystems;
     const IscsiTargetSpec* find_iscsi_target(const std::string& iqn) const;
+    const NvmeSubsystemSpec* find_nvme_subsystem(const std::string& nqn) const;
+};
+
+// One namespace of an NVMe-oF volume (the volume's own, or one replica).
+struct NvmeVolumeRef {
+    std::string subsystem;
+    std::uint32_t nsid = 1;
 };
 
 struct VolumeSpec {
@@ -51,6 +82,13 @@ struct VolumeSpec {
     bool enforce_multipath = false;
     std::vector<Portal> portals;  // empty: the target's first (or all, with multipath)
     nlohmann::json extra_properties = nlohmann::json::object();
+    // NVMe-oF: the namespace, the property format ("new" or "old", os-brick's
+    // two) and, for an md RAID1 volume, its replicas.
+    std::optional<NvmeVolumeRef> nvme;
+    std::string format = "new";
+    std::vector<NvmeVolumeRef> replicas;
+    // The namespaces behind the volume (itself, or its replicas).
+    std::vector<NvmeVolumeRef> nvme_namespaces() const;
 };
 
 struct Step {

@@ -1,0 +1,161 @@
+// The scenario runner on the simulator: loading and schema errors, outcomes,
+// determinism, reproducers and replay.
+
+#include <catch2/catch.hpp>
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+
+#include "brick/core/error.hpp"
+#include "runner/backends.hpp"
+#include "runner/replay.hpp"
+#include "runner/report.hpp"
+#include "runner/runner.hpp"
+#include "runner/scenario.hpp"
+
+namespace fs = std::filesystem;
+using brick::lab::Status;
+
+namespace {
+
+const fs::path library = fs::path(BRICK_SOURCE_DIR) / "scenarios";
+
+class TempDir {
+public:
+    TempDir() {
+        std::string pattern = (fs::temp_directory_path() / "brick-lab-test-XXXXXX").string();
+        path_ = ::mkdtemp(pattern.data());
+    }
+    ~TempDir() {
+        std::error_code ec;
+        fs::remove_all(path_, ec);
+    }
+    TempDir(const TempDir&) = delete;
+    TempDir& operator=(const TempDir&) = delete;
+    TempDir(TempDir&&) = delete;
+    TempDir& operator=(TempDir&&) = delete;
+    const fs::path& path() const { return path_; }
+
+private:
+    fs::path path_;
+};
+
+std::string slurp(const fs::path& file) {
+    std::ifstream in(file);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+brick::lab::ScenarioResult run_on_sim(const fs::path& file, std::uint64_t seed,
+                                      const fs::path& trace) {
+    const auto scenario = brick::lab::load_scenario(file);
+    auto backend = brick::lab::make_backend("sim", "lio", trace.parent_path());
+    return brick::lab::run_scenario(*backend, scenario, seed, trace.string());
+}
+
+}  // namespace
+
+TEST_CASE("every scenario of the library loads against the schema", "[runner]") {
+    const auto files = brick::lab::find_scenarios({library.string()});
+    REQUIRE(files.size() >= 5);
+    for (const auto& file : files) {
+        INFO(file.string());
+        CHECK_NOTHROW(brick::lab::load_scenario(file));
+    }
+}
+
+TEST_CASE("a malformed scenario names the file, the place and what was expected", "[runner]") {
+    TempDir dir;
+    auto document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
+    document["steps"][0]["conect"] = "vol1";  // a typo is an error, not ignored
+    const auto file = dir.path() / "typo.json";
+    std::ofstream(file) << document.dump();
+    try {
+        brick::lab::load_scenario(file);
+        FAIL("loaded");
+    } catch (const brick::Error& e) {
+        CHECK(e.category() == brick::ErrorCategory::invalid_properties);
+        CHECK(std::string(e.what()).find("typo.json") != std::string::npos);
+        CHECK(e.field().find("steps") != std::string::npos);
+    }
+    document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
+    document["volumes"]["vol1"]["lun"] = 7;  // the fabric has no LUN 7
+    std::ofstream(file) << document.dump();
+    CHECK_THROWS_AS(brick::lab::load_scenario(file), brick::Error);
+    document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
+    document["fabric"]["iscsi_targets"][0]["portals"][0] = "10.0.0.1:3260";  // never off-host
+    std::ofstream(file) << document.dump();
+    CHECK_THROWS_AS(brick::lab::load_scenario(file), brick::Error);
+}
+
+TEST_CASE("the iSCSI scenarios pass on the simulator", "[runner]") {
+    TempDir dir;
+    for (const auto& file : brick::lab::find_scenarios({(library / "iscsi").string()})) {
+        const auto result = run_on_sim(file, 1, dir.path() / (file.stem().string() + ".jsonl"));
+        INFO(file.string() << ": " << result.reason);
+        CHECK(result.status == Status::passed);
+        CHECK_FALSE(result.steps.empty());
+    }
+}
+
+TEST_CASE("a run is a pure function of scenario and seed", "[runner][determinism]") {
+    TempDir dir;
+    const auto file = library / "iscsi/multipath-2-portals.json";
+    run_on_sim(file, 42, dir.path() / "a.jsonl");
+    run_on_sim(file, 42, dir.path() / "b.jsonl");
+    run_on_sim(file, 43, dir.path() / "c.jsonl");
+    const auto a = slurp(dir.path() / "a.jsonl");
+    CHECK(a.size() > 1000);
+    CHECK(a == slurp(dir.path() / "b.jsonl"));
+    CHECK(a != slurp(dir.path() / "c.jsonl"));
+}
+
+TEST_CASE("a broken scenario fails, writes a reproducer, and replay reproduces it", "[runner][replay]") {
+    TempDir dir;
+    auto document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
+    // Verifying a pattern that was never written must fail.
+    document["steps"][5]["pattern"] = 12;
+    const auto file = dir.path() / "broken.json";
+    std::ofstream(file) << document.dump(2);
+    const auto result = run_on_sim(file, 5, dir.path() / "broken.jsonl");
+    REQUIRE(result.status == Status::failed);
+    CHECK(result.reason.find("verify vol1") != std::string::npos);
+    const auto reproducer = brick::lab::write_reproducer(dir.path() / "reproducers", result);
+    REQUIRE(fs::exists(reproducer));
+    // 0: the failure and its trace reproduce exactly.
+    CHECK(brick::lab::replay(reproducer.string()) == 0);
+}
+
+TEST_CASE("trace comparison finds the first differing record", "[replay]") {
+    std::vector<nlohmann::json> a{{{"seq", 1}, {"t_ms", 0}}, {{"seq", 2}, {"t_ms", 5}}};
+    auto b = a;
+    CHECK_FALSE(brick::lab::first_difference(a, b, true).has_value());
+    b[1]["t_ms"] = 9;
+    CHECK(brick::lab::first_difference(a, b, true)->index == 1);
+    CHECK_FALSE(brick::lab::first_difference(a, b, false).has_value());
+    b.push_back({{"seq", 3}});
+    CHECK(brick::lab::first_difference(a, b, false)->index == 2);
+}
+
+TEST_CASE("JUnit and the report folder describe every result", "[report]") {
+    TempDir dir;
+    brick::lab::ScenarioResult passed;
+    passed.scenario = "a";
+    passed.backend = "sim";
+    brick::lab::ScenarioResult failed = passed;
+    failed.scenario = "b<&>";
+    failed.status = Status::failed;
+    failed.reason = "connect: expected ok, got timeout";
+    brick::lab::ScenarioResult skipped = passed;
+    skipped.scenario = "c";
+    skipped.status = Status::skipped;
+    skipped.reason = "needs root";
+    brick::lab::write_junit(dir.path() / "junit.xml", {passed, failed, skipped});
+    const auto xml = slurp(dir.path() / "junit.xml");
+    CHECK(xml.find(R"(tests="3" failures="1" skipped="1")") != std::string::npos);
+    CHECK(xml.find("b&lt;&amp;&gt;") != std::string::npos);
+    CHECK(xml.find("<skipped message=\"needs root\"/>") != std::string::npos);
+    brick::lab::write_report(dir.path() / "report", {passed, failed, skipped});
+    CHECK(slurp(dir.path() / "report/summary.md").find("1 passed, 1 failed, 1 skipped") !=
+          std::string::npos);
+    CHECK(nlohmann::json::parse(slurp(dir.path() / "report/results.json")).size() == 3);
+}
