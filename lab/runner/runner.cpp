@@ -1,8 +1,10 @@
 #include "runner.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <map>
 #include <mutex>
+#include <set>
 
 #include "brick/connector/connector.hpp"
 #include "brick/core/error.hpp"
@@ -84,6 +86,52 @@ private:
         return it->second;
     }
 
+    // The UUID (else NGUID) the kernel reports for a block device, through the host.
+    std::string namespace_identity(const std::string& name) {
+        Host& host = backend_.host();
+        auto id = host.read_attribute("/sys/block/" + name + "/uuid").value_or("");
+        if (id.empty() || id == "00000000-0000-0000-0000-000000000000") {
+            id = host.read_attribute("/sys/block/" + name + "/nguid").value_or("");
+            id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
+        }
+        return id;
+    }
+
+    // The device connect returned is the volume's namespace (or an md array
+    // over the volume's replicas and nothing else).
+    void check_nvme_identity(const VolumeSpec& volume, const DeviceInfo& device) {
+        Host& host = backend_.host();
+        std::set<std::string> expected;
+        for (const auto& ref : volume.nvme_namespaces()) {
+            const auto& ns =
+                *scenario_.fabric.find_nvme_subsystem(ref.subsystem)->find_namespace(ref.nsid);
+            expected.insert(!ns.uuid.empty() ? ns.uuid : ns.nguid);
+        }
+        std::string target;
+        auto name = device.path.substr(device.path.rfind('/') + 1);
+        if (host.read_link(device.path, target).ok()) {
+            name = target.substr(target.rfind('/') + 1);
+        }
+        std::vector<std::string> legs{name};
+        if (!volume.replicas.empty()) {
+            legs.clear();
+            host.list_dir("/sys/block/" + name + "/slaves", legs);
+            if (legs.empty()) {
+                throw Error(ErrorCategory::wrong_device,
+                            "connect returned " + device.path + ", which has no RAID1 legs");
+            }
+        }
+        for (const auto& leg : legs) {
+            const auto id = namespace_identity(leg);
+            if (expected.count(id) == 0) {
+                throw Error(ErrorCategory::wrong_device,
+                            "connect returned " + device.path + " (" + leg + ") with identity " +
+                                (id.empty() ? std::string("(none)") : id) +
+                                ", not a namespace of the volume");
+            }
+        }
+    }
+
     // Runs a step; returns a note for the report, throws brick::Error on failure.
     std::string execute(const Step& step) {
         Host& host = backend_.host();
@@ -95,6 +143,12 @@ private:
             const auto data = unwrap_connection_info(info, protocol).data;
             if (step.op == "connect") {
                 auto device = connector->connect(data);
+                if (!volume.nvme_namespaces().empty()) {
+                    check_nvme_identity(volume, device);
+                    const std::lock_guard lock(mutex_);
+                    devices_[step.subject] = device;
+                    return device.to_json().dump();
+                }
                 const auto expected = scenario_.fabric.find_iscsi_target(volume.target);
                 for (const auto& lun : expected->luns) {
                     if (lun.lun == volume.lun && device.scsi_wwn != lun.scsi_id()) {
@@ -169,7 +223,15 @@ private:
                 }
                 return "nothing left";
             }
-            return {};
+            // "attached": every volume attached so far still has its device.
+            const std::lock_guard lock(mutex_);
+            for (const auto& [volume, device] : devices_) {
+                if (!host.exists(device.path)) {
+                    throw Error(ErrorCategory::device_not_found,
+                                volume + "'s device " + device.path + " is gone");
+                }
+            }
+            return std::to_string(devices_.size()) + " attached";
         }
         if (step.op == "concurrent") {
             std::vector<std::vector<StepResult>> results(step.concurrent.size());

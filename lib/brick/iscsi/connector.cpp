@@ -199,6 +199,17 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         result.error = e;
         log::warning("path failed: " + std::string(e.what()));
         if (result.new_session) {
+            // This attach created the session: remove what it scanned there
+            // (a refused device included), then the session itself.
+            if (const auto session = find_session(host_, target.iqn, target.portal)) {
+                for (const auto& name : lun_disks(host_, *session, target.lun)) {
+                    try {
+                        scsi::delete_disk(host_, name, delete_timeout);
+                    } catch (const Error& cleanup) {
+                        log::warning("cleanup: " + std::string(cleanup.what()));
+                    }
+                }
+            }
             std::vector<std::string> ignored;
             forget_unused_session(target, ignored);
         }
@@ -420,6 +431,19 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
             return false;
         }
     };
+    // A flush that fails stops the disconnect before anything is removed,
+    // unless forced: removing the device would drop the unflushed data.
+    auto flush = [&](const std::string& path) {
+        return attempt([&] {
+            try {
+                scsi::flush_buffers(host_, path, options_.command_timeout);
+            } catch (const Error& e) {
+                throw Error(ErrorCategory::would_lose_data,
+                            e.message() + "; nothing was removed (disconnect with force to drop "
+                                          "unflushed data)");
+            }
+        });
+    };
 
     // The paths of this volume: for each target, the disk at its LUN in its
     // session, kept only when its identity is the volume's.
@@ -472,7 +496,7 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
     }
     if (map) {
         const auto map_guard = host_.lock("multipath-map:" + map->wwid);
-        if (!attempt([&] { scsi::flush_buffers(host_, map->device_path(), options_.command_timeout); })) {
+        if (!flush(map->device_path())) {
             log::warning("flush of " + map->device_path() + " failed; continuing (force)");
         }
         if (options.force) {
@@ -488,9 +512,7 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
     }
     for (const auto& [target, name] : disks) {
         if (!map) {
-            const bool flushed = attempt(
-                [&] { scsi::flush_buffers(host_, "/dev/" + name, options_.command_timeout); });
-            if (!flushed) {
+            if (!flush("/dev/" + name)) {
                 log::warning("flush of /dev/" + name + " failed; deleting anyway (force)");
             }
         }
