@@ -28,10 +28,10 @@ public:
 
     IoStatus read_file(const std::string& path, std::string& content) override;
     IoStatus write_file(const std::string& path, std::string_view data, Duration deadline,
-                        bool create_private) override;
+                        bool create_private = false) override;
     IoStatus list_dir(const std::string& path, std::vector<std::string>& names) override;
     IoStatus read_link(const std::string& path, std::string& target) override;
-    IoStatus stat(const std::string& path, FileInfo& info, bool no_follow) override;
+    IoStatus stat(const std::string& path, FileInfo& info, bool no_follow = false) override;
     IoStatus make_dirs(const std::string& path) override;
     IoStatus remove(const std::string& path) override;
 
