@@ -9,7 +9,7 @@
 namespace brick::sim {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 18> names = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 21> names = {{
     {FaultKind::portal_unreachable, "portal_unreachable"},
     {FaultKind::login_timeout, "login_timeout"},
     {FaultKind::auth_failure, "auth_failure"},
@@ -28,10 +28,13 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 18> names = {{
     {FaultKind::sysfs_write_blocks, "sysfs_write_blocks"},
     {FaultKind::device_held_open, "device_held_open"},
     {FaultKind::map_queue_if_no_path, "map_queue_if_no_path"},
+    {FaultKind::controller_connecting, "controller_connecting"},
+    {FaultKind::ana_inaccessible, "ana_inaccessible"},
+    {FaultKind::namespace_removed, "namespace_removed"},
 }};
 
-constexpr std::array<std::string_view, 7> selectors = {"portal", "iqn",    "lun",   "tool",
-                                                       "path",   "device", "volume"};
+constexpr std::array<std::string_view, 9> selectors = {"portal", "iqn",    "lun", "tool", "path",
+                                                       "device", "volume", "nqn", "nsid"};
 
 }  // namespace
 
@@ -69,6 +72,9 @@ bool is_action_fault(FaultKind kind) {
         case FaultKind::session_drop:
         case FaultKind::multipathd_down:
         case FaultKind::iscsid_down:
+        case FaultKind::controller_connecting:
+        case FaultKind::ana_inaccessible:
+        case FaultKind::namespace_removed:
             return true;
         default:
             return false;

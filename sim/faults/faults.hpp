@@ -26,6 +26,15 @@
 //   path_offline: "device" or "portal"
 //   session_drop: "portal" or "iqn"; "recover_ms" (0 = never)
 //   multipathd_down, iscsid_down: "restore_ms" (0 = stays down)
+// NVMe-oF (selectors "nqn", "nsid" and "portal" as "127.0.0.1:4420"):
+//   portal_unreachable: a connect to the port is refused (ECONNREFUSED)
+//   device_late, device_never: the namespace's path appears late / never
+//   controller_connecting: "nqn", "portal"; "recover_ms" (0 = until healed):
+//     the subsystem is unlinked from the port, its controllers go
+//     `connecting` and reconnect every reconnect_delay in vain
+//   ana_inaccessible: "nqn", "portal", "ana_group"; "recover_ms": the port's
+//     ANA group turns inaccessible
+//   namespace_removed: "nqn", "nsid": the target drops the namespace
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -55,6 +64,9 @@ enum class FaultKind {
     sysfs_write_blocks,
     device_held_open,
     map_queue_if_no_path,
+    controller_connecting,
+    ana_inaccessible,
+    namespace_removed,
 };
 
 std::string_view fault_name(FaultKind kind);

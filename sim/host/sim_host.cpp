@@ -136,6 +136,13 @@ IoStatus SimHost::write_file(const std::string& path, std::string_view data, Dur
     } else if (error == 0 && effect.apply) {
         effect.apply();
         model_.touch();
+    } else if (error != 0 && effect.duration_ms > 0) {
+        // A write the kernel fails after working on it (a rejected connect).
+        const auto budget = std::max<std::int64_t>(0, deadline.count());
+        scheduler_.sleep_for(std::min<std::int64_t>(effect.duration_ms, budget));
+        if (static_cast<std::int64_t>(effect.duration_ms) > budget) {
+            error = ETIMEDOUT;
+        }
     }
     record({{"kind", "write"},
             {"path", path},

@@ -69,6 +69,9 @@ std::uint64_t Model::lost_blocks(const std::string& volume_id) const {
 }
 
 int Model::write_device(const std::string& name, std::uint64_t offset, const std::string& bytes) {
+    if (const auto handled = extra_write(name, offset, bytes)) {
+        return *handled;
+    }
     std::map<std::uint64_t, std::string>* dirty = nullptr;
     if (auto* device = device_by_disk(name)) {
         if (device->state == "offline") {
@@ -98,6 +101,9 @@ int Model::write_device(const std::string& name, std::uint64_t offset, const std
 
 int Model::read_device(const std::string& name, std::uint64_t offset, std::size_t length,
                        std::string& out) {
+    if (const auto handled = extra_read(name, offset, length, out)) {
+        return *handled;
+    }
     const std::map<std::uint64_t, std::string>* dirty = nullptr;
     std::optional<std::string> volume;
     if (const auto* device = device_by_disk(name)) {
@@ -136,6 +142,9 @@ int Model::read_device(const std::string& name, std::uint64_t offset, std::size_
 }
 
 int Model::flush_device(const std::string& name) {
+    if (const auto handled = extra_flush(name)) {
+        return *handled;
+    }
     if (auto* device = device_by_disk(name)) {
         if (device->held_open ||
             consult(FaultKind::device_held_open,
@@ -177,6 +186,9 @@ int Model::flush_device(const std::string& name) {
 }
 
 std::uint64_t Model::dirty_blocks(const std::string& name) const {
+    if (const auto it = state_.nvme.dirty.find(name); it != state_.nvme.dirty.end()) {
+        return it->second.size();
+    }
     if (const auto* device = device_by_disk(name)) {
         return device->dirty.size();
     }

@@ -160,6 +160,11 @@ Timing parse_timing(const json& value, const std::string& pointer) {
     t.map_ms = r.small_number("map_ms", t.map_ms);
     t.delete_ms = r.small_number("delete_ms", t.delete_ms);
     t.flush_ms = r.small_number("flush_ms", t.flush_ms);
+    t.nvme_connect_ms = r.small_number("nvme_connect_ms", t.nvme_connect_ms);
+    t.nvme_ns_ms = r.small_number("nvme_ns_ms", t.nvme_ns_ms);
+    t.nvme_delete_ms = r.small_number("nvme_delete_ms", t.nvme_delete_ms);
+    t.nvme_refused_ms = r.small_number("nvme_refused_ms", t.nvme_refused_ms);
+    t.md_ms = r.small_number("md_ms", t.md_ms);
     t.jitter_percent = r.small_number("jitter_percent", t.jitter_percent);
     if (t.jitter_percent > 100) {
         throw FabricError(r.where("jitter_percent"), "at most 100");
@@ -322,14 +327,7 @@ Fabric parse_fabric(const json& document) {
         r.finish();
     }
     if (const auto* nvme = root.get("nvme")) {
-        ObjectReader r(*nvme, "/nvme");
-        const auto* subsystems = r.array("subsystems");
-        for (std::size_t i = 0; subsystems != nullptr && i < subsystems->size(); ++i) {
-            ObjectReader s((*subsystems)[i], "/nvme/subsystems/" + std::to_string(i));
-            fabric.nvme_subsystems.push_back(
-                NvmeSubsystem{s.required_string("nqn"), (*subsystems)[i]});
-        }
-        r.finish();
+        parse_nvme_section(*nvme, fabric);
     }
     if (const auto* fc = root.get("fc")) {
         ObjectReader r(*fc, "/fc");

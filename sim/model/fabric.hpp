@@ -11,7 +11,14 @@
 //                            "luns": [{"lun": 1, "size": 1073741824, "volume": "vol-1",
 //                                      "designators": [{"type": "naa", "value": "6001405..."}],
 //                                      "serial": "...", "vendor": "LIO-ORG", "model": "..."}]}]},
-//    "nvme": {...}, "fc": {...}}   (reserved: parsed later, accepted now)
+//    "nvme":   {"host_nqn": "...", "host_id": "...", "cli_version": "2.3",
+//               "subsystems": [{"nqn": "...", "serial": "...", "allow_any_host": true,
+//                               "allowed_hosts": ["nqn..."],
+//                               "ports": [{"id": 1, "transport": "tcp", "address": "127.0.0.1",
+//                                          "service_id": 4420, "ana": {"1": "optimized"}}],
+//                               "namespaces": [{"nsid": 1, "size": 67108864, "volume": "...",
+//                                               "uuid": "...", "nguid": "...", "ana_group": 1}]}]},
+//    "fc": {...}}   (reserved: parsed later, accepted now)
 
 #include <cstdint>
 #include <map>
@@ -55,6 +62,10 @@ struct Volume {
     std::string revision = "4.0";
     // Contents on the target: 512-byte blocks that were ever written (others read as zeros).
     std::map<std::uint64_t, std::string> blocks;
+    // An md superblock written by mdadm --create (RAID1 legs): array UUID and name.
+    std::string md_uuid;
+    std::string md_name;
+    unsigned md_raid_devices = 0;
 };
 
 struct Lun {
@@ -71,11 +82,52 @@ struct IscsiTarget {
     std::vector<Lun> luns;
 };
 
-// Reserved for the NVMe-oF and FC models (not simulated yet).
+// One NVMe-oF port of a target (nvmet's ports/<id>): transport, address and
+// service id, and the ANA state of each ANA group seen through it.
+struct NvmePort {
+    unsigned id = 1;
+    std::string transport = "tcp";        // tcp, rdma
+    std::string address;                  // traddr
+    unsigned service_id = 4420;           // trsvcid
+    std::map<unsigned, std::string> ana;  // group -> optimized, non-optimized, inaccessible, ...
+    // The subsystem is linked to the port (controller_connecting unlinks it).
+    bool exported = true;
+    std::string portal() const { return address + ":" + std::to_string(service_id); }
+    std::string ana_state(unsigned group) const;
+};
+
+struct NvmeNamespace {
+    std::uint32_t nsid = 1;
+    std::string volume_id;
+    std::string uuid;   // 8-4-4-4-12 lower-case, or empty
+    std::string nguid;  // 32 lower-case hex digits, or empty
+    unsigned ana_group = 1;
+    unsigned block_size = 4096;  // nvmet's file backend on tmpfs
+};
+
 struct NvmeSubsystem {
     std::string nqn;
-    nlohmann::json spec;
+    std::string serial;
+    std::string model = "Linux";
+    std::string firmware = "6.1.0-56";
+    bool allow_any_host = true;
+    std::vector<std::string> allowed_hosts;  // host NQNs, when not any
+    std::vector<NvmePort> ports;
+    std::vector<NvmeNamespace> namespaces;
+    const NvmeNamespace* find_namespace(std::uint32_t nsid) const;
+    bool allows(const std::string& host_nqn) const;
 };
+
+// The host's NVMe identity files and tool version.
+struct NvmeHostSettings {
+    // /etc/nvme/hostnqn and /etc/nvme/hostid; empty: the file is missing.
+    std::string host_nqn = "nqn.2014-08.org.nvmexpress:uuid:7313a354-aca1-44e9-957f-3b11b8719809";
+    std::string host_id = "d5e08d25-5483-4793-b3b4-36ef365308f3";
+    // The JSON shape of the fake nvme tool: "2.3" (Debian 12) or "1.16".
+    std::string cli_version = "2.3";
+};
+
+// Reserved for the FC model (not simulated yet).
 struct FcTargetPort {
     std::string wwpn;
     nlohmann::json spec;
@@ -108,6 +160,11 @@ struct Timing {
     unsigned map_ms = 800;            // multipath map after the path was added
     unsigned delete_ms = 50;          // a delete write (returns once the device is gone)
     unsigned flush_ms = 20;           // blockdev --flushbufs
+    unsigned nvme_connect_ms = 70;    // a /dev/nvme-fabrics write until the controller is live
+    unsigned nvme_ns_ms = 60;         // namespace devices after the controller is live
+    unsigned nvme_delete_ms = 80;     // delete_controller (returns once the controller is gone)
+    unsigned nvme_refused_ms = 3;     // a connect to a port nobody listens on (loopback)
+    unsigned md_ms = 30;              // an md array appears after mdadm --create / --assemble
     unsigned jitter_percent = 20;     // seeded jitter applied to the async delays
 };
 
@@ -118,7 +175,11 @@ struct Fabric {
     std::vector<IscsiTarget> iscsi_targets;
     std::optional<Chap> discovery_chap;
     std::vector<NvmeSubsystem> nvme_subsystems;
+    NvmeHostSettings nvme_host;
     std::vector<FcTargetPort> fc_target_ports;
+
+    NvmeSubsystem* find_subsystem(const std::string& nqn);
+    const NvmeSubsystem* find_subsystem(const std::string& nqn) const;
 
     IscsiTarget* find_target(const std::string& iqn);
     const IscsiTarget* find_target(const std::string& iqn) const;
@@ -130,6 +191,8 @@ struct Fabric {
 Fabric parse_fabric(const nlohmann::json& document);
 // Reads and parses a fabric file; FabricError("/", ...) when unreadable or not JSON.
 Fabric load_fabric(const std::string& path);
+// Parses the "nvme" section into fabric (nvme_fabric.cpp); throws FabricError.
+void parse_nvme_section(const nlohmann::json& section, Fabric& fabric);
 // Parses one volume description (used by the fabric and by lun_remapped).
 Volume parse_volume(const nlohmann::json& spec, const std::string& pointer,
                     const std::string& default_id);

@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "sim/model/fabric.hpp"
+#include "sim/model/nvme_state.hpp"
 #include "sim/model/portal.hpp"
 
 namespace brick::sim {
@@ -135,6 +136,8 @@ struct HostState {
     std::map<std::string, std::uint64_t> lost_blocks;
     // Wildcard LUN scans seen ("- - -" or a "-" LUN): libbrick must never do one.
     unsigned wildcard_scans = 0;
+    // NVMe-oF controllers, subsystems, namespaces and md arrays.
+    NvmeHostState nvme;
 };
 
 // sd naming as the kernel does it: 0 -> sda, 25 -> sdz, 26 -> sdaa, 701 -> sdzz, 702 -> sdaaa.

@@ -69,6 +69,7 @@ std::vector<UdevLink> Model::udev_links() const {
     for (const auto& [path, device] : by_id) {
         links.push_back({path, device});
     }
+    append_nvme_links(links);
     std::sort(links.begin(), links.end(),
               [](const UdevLink& a, const UdevLink& b) { return a.path < b.path; });
     return links;
@@ -132,6 +133,14 @@ std::vector<std::string> Model::leftovers() const {
     }
     for (const auto& [wwid, map] : state_.maps) {
         left.push_back("multipath map " + map.device() + " (" + wwid + ")");
+    }
+    for (const auto& [instance, c] : state_.nvme.controllers) {
+        left.push_back("NVMe controller " + c.name() + " to " + c.subsystem_nqn + " at " +
+                       c.transport + ":" + c.traddr + ":" + std::to_string(c.trsvcid) + " (" +
+                       c.state + ")");
+    }
+    for (const auto& [number, array] : state_.nvme.md_arrays) {
+        left.push_back("md array " + array.device() + " (" + array.name + ")");
     }
     for (const auto& [path, content] : state_.files) {
         if (path.rfind("/dev/disk/", 0) == 0) {

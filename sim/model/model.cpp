@@ -10,6 +10,13 @@ Model::Model(Fabric fabric, std::uint64_t seed) : fabric_(std::move(fabric)), ra
     state_.iscsid_running = fabric_.host.iscsid_running;
     state_.next_scsi_host = fabric_.host.first_scsi_host;
     add_local_disks();
+    // nvme-cli's identity files, as Debian's package creates them.
+    if (!fabric_.nvme_host.host_nqn.empty()) {
+        state_.files["/etc/nvme/hostnqn"] = fabric_.nvme_host.host_nqn + "\n";
+    }
+    if (!fabric_.nvme_host.host_id.empty()) {
+        state_.files["/etc/nvme/hostid"] = fabric_.nvme_host.host_id + "\n";
+    }
 }
 
 // Local disks on SCSI host 0 (an AHCI controller): they take sda.. before any
@@ -236,6 +243,11 @@ void Model::fire_action(ArmedFault& fault) {
             }
             break;
         }
+        case FaultKind::controller_connecting:
+        case FaultKind::ana_inaccessible:
+        case FaultKind::namespace_removed:
+            fire_nvme_action(fault.spec.kind, p);
+            break;
         default:
             break;
     }

@@ -159,6 +159,43 @@ class Model {
     void set_multipathd_running(bool running);
     void set_iscsid_running(bool running);
 
+    // --- host side: NVMe-oF (nvme_ops.cpp) ------------------------------------
+    // A write of a connect option string to /dev/nvme-fabrics.
+    WriteEffect nvme_connect(const std::string& options);
+    // A write to a controller's delete_controller (returns once it is gone).
+    WriteEffect nvme_delete_controller(unsigned instance);
+    WriteEffect nvme_rescan_controller(unsigned instance);
+    bool nvme_native_multipath() const { return fabric_.host.nvme_core_multipath == "Y"; }
+    // The host NQN and ID the kernel uses when a connect names none.
+    std::string nvme_default_host_nqn() const;
+    std::string nvme_default_host_id() const;
+    // NVMe block devices with a /dev node: heads (native multipath) or
+    // per-controller disks, sorted by name.
+    std::vector<NvmeDisk> nvme_disks() const;
+    std::optional<NvmeDisk> nvme_disk(const std::string& name) const;
+    // The fabric port a controller reached, or nullptr.
+    const NvmePort* nvme_port_of(const NvmeController& controller) const;
+    // The ANA state of a controller's path to a namespace ("optimized", ...).
+    std::string nvme_ana_state(const NvmeController& controller, std::uint32_t nsid) const;
+    // Ends the NVMe faults of a kind (heal): ports relinked, ANA optimized.
+    void nvme_heal(FaultKind kind, const nlohmann::json& params);
+
+    // --- host side: md RAID1 (md_ops.cpp) ------------------------------------
+    // mdadm --create: writes superblocks on the legs ("missing" allowed) and
+    // starts the array. Returns an errno (EEXIST, ENODEV, EBUSY).
+    int md_create(const std::string& name, unsigned raid_devices,
+                  const std::vector<std::string>& legs);
+    // mdadm --assemble: the legs must carry superblocks of one array.
+    int md_assemble(const std::string& name, const std::vector<std::string>& legs, bool run);
+    // mdadm --stop: flushes and stops (EBUSY when open, ENOENT when unknown).
+    int md_stop(const std::string& name_or_device);
+    const MdArray* md_array(const std::string& name_or_device) const;
+    // The md superblock on a block device's volume, or nullptr.
+    const Volume* md_superblock_of(const std::string& device) const;
+
+    // Size of an NVMe or md block device, if it is one.
+    std::optional<std::uint64_t> block_device_size(const std::string& device) const;
+
     // --- data -------------------------------------------------------------------
     // Writes through a host device (sdX or dm-N): dirty in the host cache until
     // flushed. Returns an errno (ENODEV when there is no such device).
@@ -212,6 +249,24 @@ class Model {
     ScsiDevice make_device(const ScsiAddress& address, std::optional<unsigned> sid,
                            const Volume& volume) const;
     const IscsiSession* session_on_host(unsigned scsi_host) const;
+    // NVMe internals (nvme_ops.cpp).
+    void fire_nvme_action(FaultKind kind, const nlohmann::json& params);
+    void append_nvme_links(std::vector<UdevLink>& links) const;
+    void nvme_scan(unsigned instance);
+    void nvme_add_path(unsigned instance, std::uint32_t nsid);
+    void nvme_refresh();
+    void nvme_remove_controller(unsigned instance, const std::string& why);
+    void nvme_lose_connection(unsigned instance);
+    void nvme_reconnect(unsigned instance);
+    unsigned nvme_free_instance() const;
+    bool nvme_path_usable(const NvmeController& controller, std::uint32_t nsid) const;
+    // Block I/O on NVMe and md devices: nullopt when name is neither.
+    std::optional<int> extra_write(const std::string& name, std::uint64_t offset,
+                                   const std::string& bytes);
+    std::optional<int> extra_read(const std::string& name, std::uint64_t offset, std::size_t length,
+                                  std::string& out);
+    std::optional<int> extra_flush(const std::string& name);
+    std::optional<std::string> readable_volume(const std::string& name) const;
 
     Fabric fabric_;
     HostState state_;

@@ -61,5 +61,8 @@ TEST_CASE("fabric errors name the JSON path", "[fabric]") {
     CHECK(error_path(doc) == "/timing/disk_ms");
     doc = one_target();
     doc["nvme"] = json::parse(R"({"subsystems": [{"nqn": "nqn.2014-08.org.example:s1"}]})");
+    CHECK(error_path(doc) == "/nvme/subsystems/0/ports");
+    doc["nvme"] = json::parse(R"({"subsystems": [{"nqn": "nqn.2014-08.org.example:s1",
+        "ports": [{"address": "127.0.0.1"}], "namespaces": [{"nsid": 1, "size": 4096}]}]})");
     CHECK(error_path(doc) == "(no error)");
 }

@@ -42,6 +42,8 @@ ToolResult run_blockdev(ToolContext& context, const std::vector<std::string>& ar
                 bytes = device->size_bytes;
             } else if (const auto* map = model.find_map(name)) {
                 bytes = map->size_bytes;
+            } else if (const auto size = model.block_device_size(name)) {
+                bytes = *size;
             }
             r.out += std::to_string(command == "--getsz" ? bytes / 512 : bytes) + "\n";
         } else if (command == "--rereadpt") {

@@ -7,8 +7,8 @@
 namespace brick::sim {
 
 std::vector<std::string> tool_names() {
-    return {"iscsiadm", "blockdev", "multipath", "multipathd", "udevadm",
-            "scsi_id",  "dmsetup",  "lsscsi",    "tee"};
+    return {"iscsiadm", "blockdev", "multipath", "multipathd", "udevadm", "scsi_id",
+            "dmsetup",  "lsscsi",   "tee",       "nvme",       "mdadm"};
 }
 
 ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv,
@@ -38,6 +38,10 @@ ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv,
         result = run_dmsetup(context, args);
     } else if (name == "lsscsi") {
         result = run_lsscsi(context, args);
+    } else if (name == "nvme") {
+        result = run_nvme(context, args);
+    } else if (name == "mdadm") {
+        result = run_mdadm(context, args);
     } else if (name == "tee") {
         result = run_tee(context, args, input);
     } else {

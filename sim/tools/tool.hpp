@@ -47,6 +47,8 @@ ToolResult run_udevadm(ToolContext& context, const std::vector<std::string>& arg
 ToolResult run_scsi_id(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_dmsetup(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_lsscsi(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_nvme(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_mdadm(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_tee(ToolContext& context, const std::vector<std::string>& args,
                    const std::string& input);
 

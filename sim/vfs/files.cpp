@@ -172,6 +172,15 @@ WriteEffect write_path(Model& model, const Tree& tree, const std::string& path,
             case WriteKind::device_state:
                 effect = model.set_device_state(node->address, text);
                 break;
+            case WriteKind::nvme_fabrics:
+                effect = model.nvme_connect(std::string(data));
+                break;
+            case WriteKind::nvme_delete:
+                effect = model.nvme_delete_controller(node->scsi_host);
+                break;
+            case WriteKind::nvme_rescan:
+                effect = model.nvme_rescan_controller(node->scsi_host);
+                break;
             case WriteKind::initiator_name: {
                 const auto name = parse_initiator_name_file(std::string(data));
                 if (name.empty()) {

@@ -215,6 +215,7 @@ Tree render(const Model& model) {
         tree.link(link.path, "/dev/" + link.device);
     }
     render_etc(tree, state);
+    render_nvme(tree, model);
     for (const auto& dir : state.dirs) {
         tree.dir(dir);
     }

@@ -9,5 +9,9 @@
 namespace brick::sim {
 
 Tree render(const Model& model);
+// The NVMe-oF and md part (render_nvme.cpp): /sys/class/nvme, nvme-fabrics,
+// nvme-subsystem, namespace disks and hidden path devices, /dev/nvme-fabrics,
+// md arrays, /etc/nvme.
+void render_nvme(Tree& tree, const Model& model);
 
 }  // namespace brick::sim

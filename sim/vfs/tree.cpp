@@ -128,9 +128,11 @@ void Tree::link(const std::string& path, const std::string& target) {
     put(path, std::move(node));
 }
 
-void Tree::device(const std::string& path, FileType type, unsigned major, unsigned minor) {
+void Tree::device(const std::string& path, FileType type, unsigned major, unsigned minor,
+                  WriteKind write) {
     VNode node;
     node.type = type;
+    node.write = write;
     node.major = major;
     node.minor = minor;
     put(path, std::move(node));

@@ -22,7 +22,10 @@ enum class WriteKind {
     device_rescan,
     device_state,
     initiator_name,
-    store
+    store,
+    nvme_fabrics,  // /dev/nvme-fabrics: a connect option string
+    nvme_delete,   // a controller's delete_controller
+    nvme_rescan    // a controller's rescan_controller
 };
 
 struct VNode {
@@ -33,7 +36,7 @@ struct VNode {
     unsigned minor = 0;
     bool readable = true;  // write-only sysfs attributes read as EACCES
     WriteKind write = WriteKind::none;
-    unsigned scsi_host = 0;  // for scan
+    unsigned scsi_host = 0;  // for scan; the controller instance for nvme_* writes
     ScsiAddress address;     // for device_* writes
 };
 
@@ -47,7 +50,8 @@ class Tree {
                    bool readable = true, unsigned scsi_host = 0, ScsiAddress address = {});
     // A symlink at path pointing at target (absolute), stored relative.
     void link(const std::string& path, const std::string& target);
-    void device(const std::string& path, FileType type, unsigned major, unsigned minor);
+    void device(const std::string& path, FileType type, unsigned major, unsigned minor,
+                WriteKind write = WriteKind::none);
 
     // The node at a path, no link resolution.
     const VNode* find(const std::string& path) const;

@@ -31,8 +31,35 @@ std::string portal_text(const TargetPortal& portal) {
            std::to_string(portal.port);
 }
 
+// Namespaces in use on this host, one empty file each:
+// /run/brick/nvmeof/<subsystem NQN>/<NSID>, written after an attach and
+// removed by its detach. A controller is deleted only when no other
+// namespace of its subsystem is in use (recorded, or held by md or dm):
+// the other namespaces of a subsystem stay exported, so their mere presence
+// says nothing. /run is a tmpfs: the records go with a reboot, as the
+// controllers do.
+const std::string in_use_root = "/run/brick/nvmeof";
+
+std::string in_use_record(const std::string& nqn, std::uint32_t nsid) {
+    return in_use_root + "/" + nqn + "/" + std::to_string(nsid);
+}
+
+void record_in_use(Host& host, const std::string& nqn, const Namespace& ns) {
+    const auto dir = in_use_root + "/" + nqn;
+    if (!host.make_dirs(dir).ok() ||
+        !host.write_file(in_use_record(nqn, ns.nsid), "", Duration(5000)).ok()) {
+        log::warning("cannot record " + ns.device_path() + " as in use under " + dir +
+                     ": the controllers of " + nqn + " may be deleted by another detach");
+    }
+}
+
+bool held(Host& host, const Namespace& ns) {
+    std::vector<std::string> holders;
+    return host.list_dir("/sys/block/" + ns.name + "/holders", holders).ok() && !holders.empty();
+}
+
 class NvmeofConnector final : public Connector {
-public:
+  public:
     NvmeofConnector(Host& host, ConnectorOptions options)
         : host_(host), options_(std::move(options)) {}
 
@@ -42,7 +69,7 @@ public:
     std::uint64_t extend(const nlohmann::json& data) override;
     std::vector<std::string> paths(const nlohmann::json& data) override;
 
-private:
+  private:
     HostIdentity identity_for(const Target& target);
     std::vector<Controller> controllers_of(const Target& target, const std::string& host_nqn);
     Namespace attach(const Target& target, Clock::time_point deadline);
@@ -178,21 +205,27 @@ Namespace NvmeofConnector::attach(const Target& target, Clock::time_point deadli
 DeviceInfo NvmeofConnector::connect(const nlohmann::json& data) {
     const auto props = parse_properties(data);
     const auto deadline = host_.now() + options_.device_timeout;
-    if (!native_multipath(host_) && options_.enforce_multipath && props.targets.front().portals.size() > 1) {
+    if (!native_multipath(host_) && options_.enforce_multipath &&
+        props.targets.front().portals.size() > 1) {
         throw Error(ErrorCategory::not_supported,
                     "multipath is enforced but native NVMe multipath is off "
                     "(nvme_core.multipath=N); dm-multipath over NVMe is not supported");
     }
     DeviceInfo info;
     if (!props.replicated()) {
-        info.path = attach(props.targets.front(), deadline).device_path();
+        const auto& target = props.targets.front();
+        const auto ns = attach(target, deadline);
+        record_in_use(host_, target.nqn, ns);
+        info.path = ns.device_path();
         return info;
     }
     std::vector<std::string> legs;
     std::vector<std::string> failures;
     for (const auto& target : props.targets) {
         try {
-            legs.push_back(attach(target, deadline).device_path());
+            const auto ns = attach(target, deadline);
+            record_in_use(host_, target.nqn, ns);
+            legs.push_back(ns.device_path());
         } catch (const Error& e) {
             failures.push_back(e.message());
         }
@@ -206,8 +239,8 @@ DeviceInfo NvmeofConnector::connect(const nlohmann::json& data) {
                      std::to_string(legs.size()) + " of " + std::to_string(props.replica_count) +
                      " replicas attached (" + failures.front() + ")");
     }
-    info.path = assemble_raid(host_, props.alias, legs, props.replica_count, remaining(host_, deadline),
-                              options_.command_timeout);
+    info.path = assemble_raid(host_, props.alias, legs, props.replica_count,
+                              remaining(host_, deadline), options_.command_timeout);
     return info;
 }
 
@@ -217,30 +250,41 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
     const auto lock = host_.lock("nvme-subsystem:" + target.nqn);
     const auto controllers = controllers_of(target, identity.nqn);
     std::optional<Namespace> ours;
-    bool others = false;
+    std::vector<Namespace> others;
     for (const auto& controller : controllers) {
         for (const auto& ns : namespaces_of(host_, controller)) {
             if (namespace_matches(ns, target)) {
                 ours = ns;
             } else {
-                others = true;
+                others.push_back(ns);
             }
         }
     }
+    // Another namespace of the subsystem in use keeps the controllers.
+    const auto in_use = std::find_if(others.begin(), others.end(), [&](const Namespace& ns) {
+        return host_.exists(in_use_record(target.nqn, ns.nsid)) || held(host_, ns);
+    });
     if (ours && flush && ours->has_device_node) {
         try {
             scsi::flush_buffers(host_, ours->device_path(), options_.command_timeout);
         } catch (const Error& e) {
             if (!options.force) {
-                throw Error(ErrorCategory::would_lose_data,
-                            "flushing " + ours->device_path() +
-                                " failed; not disconnecting (use force to drop it): " + e.message());
+                throw Error(
+                    ErrorCategory::would_lose_data,
+                    "flushing " + ours->device_path() +
+                        " failed; not disconnecting (use force to drop it): " + e.message());
             }
             problems.push_back(e.message());
         }
     }
-    if (others) {
-        log::info("keeping the controllers of " + target.nqn + ": they carry other namespaces");
+    if (ours) {
+        host_.remove(in_use_record(target.nqn, ours->nsid));
+    } else if (target.ns_id) {
+        host_.remove(in_use_record(target.nqn, *target.ns_id));
+    }
+    if (in_use != others.end()) {
+        log::info("keeping the controllers of " + target.nqn + ": namespace " +
+                  std::to_string(in_use->nsid) + " (" + in_use->device_path() + ") is in use");
         return;
     }
     for (const auto& controller : controllers) {

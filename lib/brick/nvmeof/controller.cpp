@@ -67,6 +67,11 @@ std::map<std::string, std::string> parse_address(std::string_view address) {
 
 bool Controller::matches(const std::string& nqn, const TargetPortal& portal,
                          const std::string& wanted_host_nqn) const {
+    // A controller being deleted is no path: the kernel does not count it as
+    // a duplicate either, so a new connect to the portal succeeds.
+    if (state == "deleting" || state == "dead") {
+        return false;
+    }
     if (subsystem_nqn != nqn || transport != transport_name(portal.transport)) {
         return false;
     }
@@ -128,7 +133,8 @@ std::optional<Namespace> read_namespace(Host& host, const std::string& name) {
         ns.size_bytes = std::strtoull(sectors->c_str(), nullptr, 10) * 512;
     }
     FileInfo info;
-    ns.has_device_node = host.stat("/dev/" + name, info).ok() && info.type == FileType::block_device;
+    ns.has_device_node =
+        host.stat("/dev/" + name, info).ok() && info.type == FileType::block_device;
     return ns;
 }
 
@@ -161,13 +167,19 @@ std::vector<Namespace> namespaces_of(Host& host, const Controller& controller) {
 }
 
 bool namespace_matches(const Namespace& ns, const Target& target) {
-    if (!target.uuid.empty()) {
-        return ns.uuid == target.uuid;
+    // Found by UUID, else NGUID, else NSID; every identifier the properties
+    // give must then agree, so a namespace re-used under another identity is
+    // never returned.
+    if (target.uuid.empty() && target.nguid.empty() && !target.ns_id) {
+        return false;
     }
-    if (!target.nguid.empty()) {
-        return ns.nguid == target.nguid;
+    if (!target.uuid.empty() && ns.uuid != target.uuid) {
+        return false;
     }
-    return target.ns_id && ns.nsid == *target.ns_id;
+    if (!target.nguid.empty() && ns.nguid != target.nguid) {
+        return false;
+    }
+    return !target.ns_id || ns.nsid == *target.ns_id;
 }
 
 bool native_multipath(Host& host) {

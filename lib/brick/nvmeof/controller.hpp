@@ -37,9 +37,9 @@ struct Controller {
 };
 
 struct Namespace {
-    std::string name;  // block device: "nvme2n1" (a head with native multipath)
-    std::string uuid;  // lower-case, or empty
-    std::string nguid; // lower-case hex without dashes, or empty
+    std::string name;   // block device: "nvme2n1" (a head with native multipath)
+    std::string uuid;   // lower-case, or empty
+    std::string nguid;  // lower-case hex without dashes, or empty
     std::uint32_t nsid = 0;
     std::uint64_t size_bytes = 0;
     bool has_device_node = false;

@@ -10,9 +10,9 @@ namespace brick::nvmeof {
 
 std::string connect_options(const std::string& subsystem_nqn, const TargetPortal& portal,
                             const HostIdentity& identity, const ConnectorOptions& options) {
-    std::string text = "nqn=" + subsystem_nqn + ",transport=" +
-                       std::string(transport_name(portal.transport)) + ",traddr=" +
-                       portal.address + ",trsvcid=" + std::to_string(portal.port);
+    std::string text = "nqn=" + subsystem_nqn +
+                       ",transport=" + std::string(transport_name(portal.transport)) +
+                       ",traddr=" + portal.address + ",trsvcid=" + std::to_string(portal.port);
     if (!identity.nqn.empty()) {
         text += ",hostnqn=" + identity.nqn;
     }
@@ -49,6 +49,15 @@ void connect_portal(Host& host, const std::string& subsystem_nqn, const TargetPo
             throw Error(ErrorCategory::authentication_failed,
                         "the target refused this host for " + where + " (" +
                             errno_name(status.error) + "): check the allowed hosts / host NQN");
+        case EIO:
+            // 6.1 reports a rejected Connect command as EIO.
+            throw Error(ErrorCategory::login_failed,
+                        "the target rejected the connect to " + where +
+                            " (EIO): the host NQN is not allowed, or the subsystem is not "
+                            "exported on that port");
+        case EINVAL:
+            throw Error(ErrorCategory::invalid_properties,
+                        "the kernel refused the connect options for " + where + " (EINVAL)");
         case ENOENT:
             throw Error(ErrorCategory::not_supported,
                         "/dev/nvme-fabrics is missing: load the nvme-" +
@@ -68,8 +77,9 @@ void delete_controller(Host& host, const Controller& controller, Duration deadli
     }
     WaitHints hints;
     hints.watch_paths = {"/dev"};
-    if (!wait_until(host, deadline,
-                    [&] { return !host.exists("/sys/class/nvme/" + controller.name); }, hints)) {
+    if (!wait_until(
+            host, deadline, [&] { return !host.exists("/sys/class/nvme/" + controller.name); },
+            hints)) {
         throw Error(ErrorCategory::timeout,
                     "the kernel did not remove controller " + controller.name);
     }

@@ -7,7 +7,9 @@
 namespace brick::nvmeof {
 namespace {
 
-std::string md_path(const std::string& alias) { return "/dev/md/" + alias; }
+std::string md_path(const std::string& alias) {
+    return "/dev/md/" + alias;
+}
 
 CommandResult mdadm(Host& host, std::vector<std::string> args, Duration timeout) {
     args.insert(args.begin(), "mdadm");
@@ -27,19 +29,26 @@ std::string assemble_raid(Host& host, const std::string& alias,
         }
     }
     std::vector<std::string> args;
+    auto members = legs;
     if (has_metadata) {
         args = {"--assemble", "--run", path};
     } else {
-        if (legs.size() < replicas) {
-            throw Error(ErrorCategory::device_not_found,
-                        "cannot create the RAID1 " + alias + " with " + std::to_string(legs.size()) +
-                            " of " + std::to_string(replicas) + " replicas");
+        // A replica that is not reachable now is a "missing" slot: the array
+        // starts degraded and keeps its size in replicas.
+        while (members.size() < replicas) {
+            members.emplace_back("missing");
         }
-        args = {"--create", path, "--run", "--level=1",
-                "--raid-devices=" + std::to_string(legs.size()), "--bitmap=internal",
-                "--homehost=any", "--failfast", "--assume-clean"};
+        args = {"--create",
+                path,
+                "--run",
+                "--level=1",
+                "--raid-devices=" + std::to_string(members.size()),
+                "--bitmap=internal",
+                "--homehost=any",
+                "--failfast",
+                "--assume-clean"};
     }
-    args.insert(args.end(), legs.begin(), legs.end());
+    args.insert(args.end(), members.begin(), members.end());
     const auto result = mdadm(host, args, command_timeout);
     if (!result.ok()) {
         throw Error(ErrorCategory::command_failed,
@@ -48,12 +57,23 @@ std::string assemble_raid(Host& host, const std::string& alias,
     }
     WaitHints hints;
     hints.watch_paths = {"/dev/md"};
-    return wait_for<std::string>(
+    auto found = wait_for<std::string>(
         host, "the RAID1 device " + path, wait,
         [&]() -> std::optional<std::string> {
             return host.exists(path) ? std::optional<std::string>(path) : std::nullopt;
         },
         hints, ErrorCategory::device_not_found);
+    std::string target;
+    if (host.read_link(path, target).ok()) {
+        const auto md = "/sys/block/" + target.substr(target.rfind('/') + 1) + "/md/";
+        const auto degraded = host.read_attribute(md + "degraded").value_or("0");
+        if (degraded != "0") {
+            log::warning("the RAID1 " + path + " runs degraded: " + degraded + " of " +
+                         host.read_attribute(md + "raid_disks").value_or("?") +
+                         " replicas missing");
+        }
+    }
+    return found;
 }
 
 void stop_raid(Host& host, const std::string& alias, Duration command_timeout) {

@@ -12,8 +12,8 @@ namespace brick::nvmeof {
 // runs degraded when fewer legs than replicas are present. Returns
 // /dev/md/<alias> once it exists.
 std::string assemble_raid(Host& host, const std::string& alias,
-                          const std::vector<std::string>& legs, unsigned replicas,
-                          Duration wait, Duration command_timeout);
+                          const std::vector<std::string>& legs, unsigned replicas, Duration wait,
+                          Duration command_timeout);
 
 // Stops /dev/md/<alias> (which flushes it); a missing array is fine.
 void stop_raid(Host& host, const std::string& alias, Duration command_timeout);

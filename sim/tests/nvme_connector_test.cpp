@@ -1,0 +1,103 @@
+// libbrick's NVMe-oF connector, unmodified, against the simulated host.
+#include <catch2/catch.hpp>
+
+#include "brick/connector/connector.hpp"
+#include "brick/core/error.hpp"
+#include "sim_fixture.hpp"
+
+using namespace brick;
+using namespace brick::sim;
+using namespace brick::sim::test;
+
+namespace {
+
+constexpr const char* two_nqn = "nqn.2026-01.org.brickworks:two-ports";
+
+nlohmann::json new_format(const std::string& uuid, bool both_portals = false) {
+    nlohmann::json portals = {{"127.0.0.1", 4420, "tcp"}};
+    if (both_portals) {
+        portals.push_back({"127.0.0.1", 4421, "tcp"});
+    }
+    return {{"target_nqn", two_nqn}, {"vol_uuid", uuid}, {"portals", portals}};
+}
+
+const std::string uuid_a = "6b72696b-0000-4000-8000-0000000000b1";
+
+}  // namespace
+
+TEST_CASE("NVMe/TCP attach and detach (new format), data flushed, nothing left",
+          "[nvme][connector]") {
+    SimHost host(fabric("nvme_two_ports.json"), {.seed = 4});
+    auto connector = make_connector(Protocol::nvmeof, host, {});
+    const auto device = connector->connect(new_format(uuid_a));
+    CHECK(device.path == "/dev/nvme0n1");
+    CHECK(host.model().state().nvme.controllers.size() == 1);
+    REQUIRE(host.write_through(device.path, 0, "through nvme") == 0);
+    connector->disconnect(new_format(uuid_a), device, {});
+    CHECK(host.model().leftovers().empty());
+    CHECK(host.model().volume_bytes("ns-a", 0, 12) == "through nvme");
+    CHECK(host.model().lost_blocks("ns-a") == 0);
+    // Idempotent.
+    connector->disconnect(new_format(uuid_a), device, {});
+}
+
+TEST_CASE("old format finds the namespace by NGUID and NSID", "[nvme][connector]") {
+    SimHost host(fabric("nvme_two_ports.json"));
+    auto connector = make_connector(Protocol::nvmeof, host, {});
+    const nlohmann::json old{
+        {"nqn", two_nqn},      {"target_portal", "127.0.0.1"},
+        {"target_port", 4420}, {"transport_type", "tcp"},
+        {"ns_id", "2"},        {"volume_nguid", "6b72696b0000400080000000000000b2"}};
+    const auto device = connector->connect(old);
+    CHECK(device.path == "/dev/nvme0n2");
+    connector->disconnect(old, device, {});
+    CHECK(host.model().leftovers().empty());
+}
+
+TEST_CASE("native multipath: every portal connected, one head; a second namespace keeps them",
+          "[nvme][connector][multipath]") {
+    SimHost host(fabric("nvme_two_ports.json"), {.seed = 8});
+    ConnectorOptions options;
+    options.use_multipath = true;
+    auto connector = make_connector(Protocol::nvmeof, host, options);
+    const auto first = connector->connect(new_format(uuid_a, true));
+    CHECK(first.path == "/dev/nvme0n1");
+    CHECK(host.model().state().nvme.controllers.size() == 2);
+    auto second_props = new_format("", true);
+    second_props.erase("vol_uuid");
+    second_props["volume_nguid"] = "6b72696b0000400080000000000000b2";
+    const auto second = connector->connect(second_props);
+    CHECK(second.path == "/dev/nvme0n2");
+    connector->disconnect(new_format(uuid_a, true), first, {});
+    CHECK(host.model().state().nvme.controllers.size() == 2);  // kept for the second
+    connector->disconnect(second_props, second, {});
+    CHECK(host.model().leftovers().empty());
+}
+
+TEST_CASE("a failed attach deletes the controllers it created", "[nvme][connector][faults]") {
+    SimHost host(fabric("nvme_two_ports.json"));
+    ConnectorOptions options;
+    options.use_multipath = true;
+    options.device_timeout = Duration(3000);
+    auto connector = make_connector(Protocol::nvmeof, host, options);
+    host.inject({{"fault", "device_never"}, {"nqn", two_nqn}});
+    try {
+        connector->connect(new_format(uuid_a, true));
+        FAIL("connected");
+    } catch (const Error& e) {
+        CHECK(e.category() == ErrorCategory::device_not_found);
+    }
+    CHECK(host.model().leftovers().empty());
+    CHECK(host.now_ms() < 5000);
+}
+
+TEST_CASE("a wrong namespace identity is never returned", "[nvme][connector]") {
+    SimHost host(fabric("nvme_two_ports.json"));
+    ConnectorOptions options;
+    options.device_timeout = Duration(2000);
+    auto connector = make_connector(Protocol::nvmeof, host, options);
+    auto props = new_format(uuid_a);
+    props["ns_id"] = 2;  // the UUID is namespace 1's
+    CHECK_THROWS_AS(connector->connect(props), Error);
+    CHECK(host.model().leftovers().empty());
+}

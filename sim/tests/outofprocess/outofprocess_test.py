@@ -1,0 +1,344 @@
+#!/usr/bin/python3
+"""Tests of the out-of-process simulator (`brick-lab sim up|down|exec`).
+
+Needs root (FUSE mounts, namespaces). Paths come from the environment CTest
+sets: BRICK_LAB, BRICK (the brick CLI), BRICK_SIM_FABRICS. Wall times of
+os-brick and brick attaching the same volume are printed and written to
+$BRICK_SIM_TIMINGS (JSON) when set.
+
+    BRICK_LAB=... BRICK=... BRICK_SIM_FABRICS=... python3 outofprocess_test.py [TEST...]
+"""
+
+import json
+import os
+import signal
+import stat
+import subprocess
+import sys
+import tempfile
+import time
+import unittest
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BRICK_LAB = os.environ.get("BRICK_LAB", "brick-lab")
+BRICK = os.environ.get("BRICK", "brick")
+FABRICS = os.environ.get("BRICK_SIM_FABRICS", os.path.join(HERE, "..", "..", "fabrics"))
+
+IQN = "iqn.2010-10.org.openstack:volume-1"
+WWID = "360014050aabbccdd0000000000000001"
+PROPERTIES = {
+    "target_portal": "192.168.122.10:3260",
+    "target_iqn": IQN,
+    "target_lun": 1,
+    "auth_method": "CHAP",
+    "auth_username": "chapuser",
+    "auth_password": "chapsecret-7f3a",
+    "volume_id": "vol-1",
+}
+
+
+def run(argv, check=True, timeout=120, **kwargs):
+    result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
+    if check and result.returncode != 0:
+        raise AssertionError("%s exited %d\nstdout: %s\nstderr: %s" %
+                             (argv, result.returncode, result.stdout, result.stderr))
+    return result
+
+
+def mounts_under(root):
+    root = os.path.realpath(root)
+    found = []
+    with open("/proc/self/mountinfo") as f:
+        for line in f:
+            point = line.split()[4].encode().decode("unicode_escape")
+            if point == root or point.startswith(root + "/"):
+                found.append(point)
+    return found
+
+
+def process_alive(pid):
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            state = f.read().rsplit(")", 1)[1].split()[0]
+        return state not in ("Z", "X")
+    except FileNotFoundError:
+        return False
+
+
+def processes_running(executable):
+    """Pids of processes whose executable is the file at path (by inode)."""
+    want = os.stat(executable)
+    pids = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            st = os.stat("/proc/%s/exe" % entry)
+        except OSError:
+            continue
+        if (st.st_dev, st.st_ino) == (want.st_dev, want.st_ino) and process_alive(int(entry)):
+            pids.append(int(entry))
+    return pids
+
+
+class Sim:
+    """One simulator under a temporary root, stopped on exit."""
+
+    def __init__(self, fabric="single_chap.json", seed=1):
+        self.tmp = tempfile.TemporaryDirectory(prefix="brick-sim-")
+        self.root = os.path.join(self.tmp.name, "root")
+        up = run([BRICK_LAB, "sim", "up", "--root", self.root,
+                  "--fabric", os.path.join(FABRICS, fabric), "--seed", str(seed)])
+        self.info = json.loads(up.stdout)
+        self.pid = self.info["pid"]
+        self.tools = os.path.join(self.root, "bin")
+
+    def status(self):
+        return json.loads(run([BRICK_LAB, "sim", "status", "--root", self.root]).stdout)
+
+    def brick(self, *args, check=True, **kwargs):
+        return run([BRICK, "--root", self.root, "--tools", self.tools] + list(args),
+                   check=check, **kwargs)
+
+    def write_json(self, name, value):
+        path = os.path.join(self.tmp.name, name)
+        with open(path, "w") as f:
+            json.dump(value, f)
+        return path
+
+    def down(self):
+        return json.loads(run([BRICK_LAB, "sim", "down", "--root", self.root]).stdout)
+
+    def close(self):
+        run([BRICK_LAB, "sim", "down", "--root", self.root], check=False)
+        self.tmp.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class OutOfProcessTest(unittest.TestCase):
+    timings = {}
+
+    def assert_clean_down(self, sim):
+        report = sim.down()
+        self.assertEqual(mounts_under(sim.root), [], report)
+        self.assertFalse(process_alive(sim.pid), report)
+        self.assertEqual(processes_running(os.path.join(sim.tools, "brick-sim-tool")), [], report)
+        return report
+
+    def test_up_serves_trees_and_tools(self):
+        with Sim() as sim:
+            root = sim.root
+            self.assertTrue(os.path.isdir(os.path.join(root, "sys/class/iscsi_host")))
+            with open(os.path.join(root, "etc/iscsi/initiatorname.iscsi")) as f:
+                self.assertIn("InitiatorName=iqn.1993-08.org.debian:01:sim", f.read())
+            sda = os.stat(os.path.join(root, "dev/sda"))
+            self.assertTrue(stat.S_ISBLK(sda.st_mode))
+            self.assertEqual(os.major(sda.st_rdev), 8)
+            # The mount is nodev: a simulated node never opens the real device.
+            with self.assertRaises(PermissionError):
+                open(os.path.join(root, "dev/sda"), "rb")
+            r = run([os.path.join(sim.tools, "iscsiadm"), "-m", "session"], check=False)
+            self.assertEqual(r.returncode, 21, r)
+            self.assertIn("No active sessions", r.stderr)
+            r = run([os.path.join(sim.tools, "brick-sim-tool"), "iscsiadm", "-m", "discovery",
+                     "-t", "sendtargets", "-p", "192.168.122.10:3260"], check=False)
+            self.assertEqual(r.returncode, 0, r)
+            self.assertIn(IQN, r.stdout)
+            # Kernel semantics of a sysfs write: a targeted scan returns once the
+            # scsi_device exists, a delete once the device is gone.
+            r = run([os.path.join(sim.tools, "iscsiadm"), "-m", "node", "-T", IQN, "-p",
+                     "192.168.122.10:3260", "--op", "update", "-n", "node.session.auth.authmethod",
+                     "-v", "CHAP"], check=False)
+            for key, value in (("node.session.auth.username", "chapuser"),
+                               ("node.session.auth.password", "chapsecret-7f3a")):
+                run([os.path.join(sim.tools, "iscsiadm"), "-m", "node", "-T", IQN, "-p",
+                     "192.168.122.10:3260", "--op", "update", "-n", key, "-v", value])
+            run([os.path.join(sim.tools, "iscsiadm"), "-m", "node", "-T", IQN, "-p",
+                 "192.168.122.10:3260", "--login"])
+            hosts = os.listdir(os.path.join(root, "sys/class/iscsi_host"))
+            self.assertEqual(len(hosts), 1)
+            with open(os.path.join(root, "sys/class/scsi_host", hosts[0], "scan"), "w") as f:
+                f.write("0 0 1")
+            devices = os.listdir(os.path.join(root, "sys/class/scsi_device"))
+            address = hosts[0][4:] + ":0:0:1"
+            self.assertIn(address, devices)
+            deadline = time.monotonic() + 10
+            while not os.path.exists(os.path.join(root, "dev/disk/by-id/scsi-" + WWID)):
+                self.assertLess(time.monotonic(), deadline, "udev link never appeared")
+                time.sleep(0.02)
+            with open(os.path.join(root, "sys/class/scsi_device", address,
+                                   "device/delete"), "w") as f:
+                f.write("1")
+            self.assertNotIn(address, os.listdir(os.path.join(root, "sys/class/scsi_device")))
+            with self.assertRaises(OSError):
+                with open(os.path.join(root, "sys/class/scsi_host", hosts[0], "scan"), "w") as f:
+                    f.write("not a scan")
+            run([os.path.join(sim.tools, "iscsiadm"), "-m", "node", "-T", IQN, "-p",
+                 "192.168.122.10:3260", "--logout"])
+            self.assert_clean_down(sim)
+
+    def test_brick_attach_detach(self):
+        with Sim() as sim:
+            props = sim.brick("properties")
+            identity = json.loads(props.stdout)
+            self.assertEqual(identity["initiator"], "iqn.1993-08.org.debian:01:sim")
+            self.assertEqual(identity["host"], "brick-sim")
+            properties = sim.write_json("properties.json", PROPERTIES)
+            t0 = time.monotonic()
+            connected = sim.brick("connect", "iscsi", "--properties", properties)
+            t1 = time.monotonic()
+            device = json.loads(connected.stdout)
+            self.assertEqual(device["path"], "/dev/sdb")
+            self.assertTrue(stat.S_ISBLK(os.stat(os.path.join(sim.root, "dev/sdb")).st_mode))
+            state = sim.status()
+            self.assertEqual(state["sessions"], 1)
+            self.assertIn({"address": "2:0:0:1", "disk": "sdb"}, state["devices"])
+            info = sim.write_json("device.json", device)
+            t2 = time.monotonic()
+            sim.brick("disconnect", "iscsi", "--properties", properties, "--device-info", info)
+            t3 = time.monotonic()
+            state = sim.status()
+            self.assertEqual(state["leftovers"], [])
+            self.assertEqual(state["sessions"], 0)
+            self.assertFalse(os.path.exists(os.path.join(sim.root, "dev/sdb")))
+            with open(os.path.join(sim.root, "run/trace.jsonl")) as f:
+                trace = f.read()
+            self.assertIn('"kind":"run"', trace)
+            self.assertNotIn("chapsecret-7f3a", trace)
+            self.assert_clean_down(sim)
+            print("brick --root: connect %.3f s, disconnect %.3f s" % (t1 - t0, t3 - t2))
+
+    def test_exec_namespace(self):
+        with Sim() as sim:
+            probe = (
+                "import json, os, subprocess\n"
+                "r = subprocess.run(['sudo', 'iscsiadm', '-m', 'session'], capture_output=True,"
+                " text=True)\n"
+                "s = subprocess.run(['/lib/udev/scsi_id', '--page', '0x83', '--whitelisted',"
+                " '/dev/sda'], capture_output=True, text=True)\n"
+                "open('/dev/null', 'w').write('x')\n"
+                "print(json.dumps({'links': sorted(os.listdir('/sys/class/net')),\n"
+                " 'iscsi_host': os.path.isdir('/sys/class/iscsi_host'),\n"
+                " 'initiator': open('/etc/iscsi/initiatorname.iscsi').read(),\n"
+                " 'sda_regular': os.path.isfile('/dev/sda'),\n"
+                " 'urandom': len(open('/dev/urandom', 'rb').read(4)),\n"
+                " 'iscsiadm': [r.returncode, r.stderr], 'scsi_id': [s.returncode, s.stdout]}))\n")
+            r = run([BRICK_LAB, "sim", "exec", "--root", sim.root, "--", "python3", "-c", probe])
+            seen = json.loads(r.stdout)
+            self.assertTrue(seen["iscsi_host"])
+            self.assertIn("iqn.1993-08.org.debian:01:sim", seen["initiator"])
+            self.assertTrue(seen["sda_regular"])
+            self.assertEqual(seen["urandom"], 4)
+            self.assertEqual(seen["iscsiadm"][0], 21, seen)
+            self.assertIn("No active sessions", seen["iscsiadm"][1])
+            # The host's own mounts are untouched.
+            self.assertEqual(mounts_under(sim.root), [os.path.realpath(sim.root) + "/.fs"])
+            self.assert_clean_down(sim)
+
+    def test_os_brick_and_brick_side_by_side(self):
+        with Sim() as sim:
+            properties = sim.write_json("properties.json", PROPERTIES)
+            locks = os.path.join(sim.tmp.name, "locks")
+            os.makedirs(locks)
+            t0 = time.monotonic()
+            r = run([BRICK_LAB, "sim", "exec", "--root", sim.root, "--", "python3",
+                     os.path.join(HERE, "os_brick_attach.py"), properties, locks], timeout=300)
+            t1 = time.monotonic()
+            result = json.loads(r.stdout.strip().splitlines()[-1])
+            self.assertEqual(result["initiator"], "iqn.1993-08.org.debian:01:sim")
+            self.assertEqual(result["device"]["path"],
+                             "/dev/disk/by-path/ip-192.168.122.10:3260-iscsi-%s-lun-1" % IQN)
+            self.assertEqual(result["device"]["scsi_wwn"], WWID)
+            self.assertEqual(result["attached"]["realpath"], "/dev/sdb")
+            self.assertEqual(result["attached"]["size"], 1073741824)
+            self.assertTrue(result["gone"])
+            self.assertEqual(result["sessions"], [])
+            self.assertEqual(sim.status()["leftovers"], [])
+
+            t2 = time.monotonic()
+            connected = sim.brick("connect", "iscsi", "--properties", properties)
+            t3 = time.monotonic()
+            info = sim.write_json("device.json", json.loads(connected.stdout))
+            sim.brick("disconnect", "iscsi", "--properties", properties, "--device-info", info)
+            t4 = time.monotonic()
+            self.assertEqual(sim.status()["leftovers"], [])
+            timings = {
+                "os_brick": {"attach_s": result["attach_s"], "detach_s": result["detach_s"],
+                             "import_s": result["import_s"], "process_s": t1 - t0},
+                "brick": {"connect_process_s": t3 - t2, "disconnect_process_s": t4 - t3,
+                          "process_s": t4 - t2},
+            }
+            print("wall times: " + json.dumps(timings, indent=1))
+            if os.environ.get("BRICK_SIM_TIMINGS"):
+                with open(os.environ["BRICK_SIM_TIMINGS"], "w") as f:
+                    json.dump(timings, f, indent=1)
+            self.assert_clean_down(sim)
+
+    def test_down_after_client_killed_in_a_hung_tool(self):
+        with Sim() as sim:
+            run([BRICK_LAB, "sim", "fault", "--root", sim.root,
+                 json.dumps({"fault": "tool_hangs", "tool": "iscsiadm"})])
+            properties = sim.write_json("properties.json", PROPERTIES)
+            client = subprocess.Popen(
+                [BRICK, "--root", sim.root, "--tools", sim.tools, "connect", "iscsi",
+                 "--properties", properties], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            tool = os.path.join(sim.tools, "brick-sim-tool")
+            deadline = time.monotonic() + 20
+            while not processes_running(tool):
+                self.assertLess(time.monotonic(), deadline, "brick never ran a fake tool")
+                time.sleep(0.02)
+            client.send_signal(signal.SIGKILL)
+            client.wait()
+            report = self.assert_clean_down(sim)
+            self.assertEqual(report["daemon"], "stopped")
+            self.assertGreaterEqual(len(report["killed_clients"]), 1, report)
+
+    def test_down_after_client_killed_mid_attach(self):
+        with Sim() as sim:
+            properties = sim.write_json("properties.json", PROPERTIES)
+            client = subprocess.Popen(
+                [BRICK, "--root", sim.root, "--tools", sim.tools, "connect", "iscsi",
+                 "--properties", properties], stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL)
+            deadline = time.monotonic() + 20
+            while sim.status()["sessions"] == 0:
+                self.assertLess(time.monotonic(), deadline, "no session appeared")
+                time.sleep(0.01)
+            client.send_signal(signal.SIGKILL)
+            client.wait()
+            self.assert_clean_down(sim)
+
+    def test_down_after_daemon_killed(self):
+        with Sim() as sim:
+            properties = sim.write_json("properties.json", PROPERTIES)
+            sim.brick("connect", "iscsi", "--properties", properties)
+            os.kill(sim.pid, signal.SIGKILL)
+            deadline = time.monotonic() + 10
+            while process_alive(sim.pid):
+                self.assertLess(time.monotonic(), deadline)
+                time.sleep(0.01)
+            # The mount stays behind, dead, until sim down.
+            self.assertNotEqual(mounts_under(sim.root), [])
+            with self.assertRaises(OSError):
+                os.listdir(os.path.join(sim.root, "sys/class"))
+            report = self.assert_clean_down(sim)
+            self.assertIn("not running", report["daemon"])
+            self.assertIn(os.path.realpath(sim.root) + "/.fs", report["unmounted"])
+            # And the root can serve again.
+            again = run([BRICK_LAB, "sim", "up", "--root", sim.root, "--fabric",
+                         os.path.join(FABRICS, "single_chap.json")])
+            self.assertTrue(process_alive(json.loads(again.stdout)["pid"]))
+            self.assert_clean_down(sim)
+
+
+if __name__ == "__main__":
+    if os.geteuid() != 0:
+        print("skipped: needs root (FUSE mounts and namespaces)")
+        sys.exit(77)
+    unittest.main(verbosity=2)
