@@ -1,0 +1,212 @@
+"""os-brick 6.1's initiator API over libbrick.
+
+Names, signatures and return shapes are os-brick's (python/tests compare them
+with inspect.signature against the installed os-brick). The work is libbrick's:
+every operation goes to a backend (brickworks.backend) that runs it in this
+process when it is root, or through ``root_helper`` and the `brick` tool when
+it is not.
+"""
+
+import os
+
+from brickworks import backend
+from brickworks import exception
+from brickworks import protocols
+
+DEVICE_SCAN_ATTEMPTS_DEFAULT = 3
+
+
+def get_connector_properties(root_helper, my_ip, multipath, enforce_multipath, host=None,
+                             execute=None):
+    """This host's initiator identity, for the storage service (os-brick's dict).
+
+    Keys: platform, os_type, ip, host, multipath, enforce_multipath, and where
+    the host has them initiator, wwpns, wwnns, nqn, uuid, "system uuid",
+    nvme_hostid, nvme_native_multipath. A missing /etc/nvme/hostnqn is created,
+    as os-brick does. execute is accepted for compatibility and not used: the
+    commands are libbrick's.
+    """
+    request = {"ip": my_ip, "host": host, "multipath": bool(multipath),
+               "enforce_multipath": bool(enforce_multipath), "create_missing_ids": True}
+    return backend.choose(root_helper).properties(request)
+
+
+def get_connector_mapping(arch=None):
+    """Protocol name to connector class path, for the protocols brickworks builds."""
+    return {name: f"{__name__}.{cls.__name__}" for name, cls in _CONNECTORS.items()}
+
+
+class InitiatorConnector:
+    """Base of the connectors; ``factory`` picks one by protocol."""
+
+    protocol = None
+    _properties_keys = ()
+
+    def __init__(self, root_helper, driver=None, execute=None, use_multipath=False,
+                 device_scan_attempts=DEVICE_SCAN_ATTEMPTS_DEFAULT, *args, **kwargs):
+        self._root_helper = root_helper
+        self.driver = driver
+        self.use_multipath = use_multipath
+        self.device_scan_attempts = device_scan_attempts
+        self._backend = backend.choose(root_helper)
+        self._connector = self._backend.connector(self.protocol,
+                                                  {"use_multipath": bool(use_multipath)})
+
+    @staticmethod
+    def factory(protocol, root_helper, driver=None, use_multipath=False,
+                device_scan_attempts=DEVICE_SCAN_ATTEMPTS_DEFAULT, arch=None, *args, **kwargs):
+        """The connector for protocol (os-brick's names, any case)."""
+        name = protocol.upper()
+        cls = _CONNECTORS.get(name)
+        if cls is None:
+            raise exception.InvalidConnectorProtocol(
+                f"Invalid InitiatorConnector protocol specified {name}"
+                + (" (not available in brickworks)" if name in protocols.OS_BRICK_NAMES else ""))
+        if name == protocols.ISER:
+            kwargs["transport"] = "iser"
+        kwargs.update(root_helper=root_helper, driver=driver, use_multipath=use_multipath,
+                      device_scan_attempts=device_scan_attempts)
+        return cls(*args, **kwargs)
+
+    @staticmethod
+    def get_connector_properties(root_helper, *args, **kwargs):
+        return {}
+
+    def set_driver(self, driver):
+        self.driver = driver
+
+    def get_driver(self):
+        return self.driver
+
+    def set_execute(self, execute):
+        """Accepted for compatibility: libbrick runs its own commands."""
+
+    def connect_volume(self, connection_properties):
+        """Attaches the volume; returns {"type": "block", "path": ..., "scsi_wwn": ...}."""
+        return self._connector.call("connect", connection_properties)
+
+    def disconnect_volume(self, connection_properties, device_info, force=False,
+                          ignore_errors=False):
+        """Detaches the volume; device_info is what connect_volume returned, or None."""
+        self._connector.call("disconnect", connection_properties, device_info, force,
+                             ignore_errors)
+
+    def extend_volume(self, connection_properties):
+        """Rescans the volume; returns its new size in bytes."""
+        return self._connector.call("extend", connection_properties)
+
+    def get_volume_paths(self, connection_properties):
+        return self._connector.call("paths", connection_properties)
+
+    def get_search_path(self):
+        return None
+
+    def get_all_available_volumes(self, connection_properties=None):
+        path = self.get_search_path()
+        try:
+            names = self._backend.list_dir(path) if path else []
+        except OSError:
+            names = []
+        return [os.path.join(path, name) for name in names]
+
+    def check_valid_device(self, path, run_as_root=True):
+        """True when path is a block device of non-zero size (read through sysfs)."""
+        if self._backend.stat(path)[0] != "block_device":
+            return False
+        name = os.path.basename(path)
+        if self._backend.stat(path, True)[0] == "symlink":
+            name = os.path.basename(self._backend.read_link(path))
+        size = self._backend.read_attribute(f"/sys/class/block/{name}/size")
+        return bool(size) and size.isdigit() and int(size) > 0
+
+    def check_IO_handle_valid(self, handle, data_type, protocol):
+        if not isinstance(handle, data_type):
+            raise exception.InvalidIOHandleObject(protocol=protocol,
+                                                  actual_type=type(handle))
+
+
+class ISCSIConnector(InitiatorConnector):
+    """iSCSI and iSER (transport="iser") through libbrick's iSCSI connector."""
+
+    protocol = protocols.ISCSI
+
+    def __init__(self, root_helper, driver=None, execute=None, use_multipath=False,
+                 device_scan_attempts=DEVICE_SCAN_ATTEMPTS_DEFAULT, transport="default",
+                 *args, **kwargs):
+        self.transport = transport
+        if transport == "iser":
+            self.protocol = protocols.ISER
+        super().__init__(root_helper, driver, execute, use_multipath, device_scan_attempts,
+                         *args, **kwargs)
+
+    @staticmethod
+    def get_connector_properties(root_helper, *args, **kwargs):
+        props = _properties(root_helper, kwargs)
+        return {"initiator": props["initiator"]} if "initiator" in props else {}
+
+    def connect_volume(self, connection_properties):
+        return super().connect_volume(connection_properties)
+
+    def disconnect_volume(self, connection_properties, device_info, force=False,
+                          ignore_errors=False):
+        super().disconnect_volume(connection_properties, device_info, force, ignore_errors)
+
+    def extend_volume(self, connection_properties):
+        return super().extend_volume(connection_properties)
+
+    def get_volume_paths(self, connection_properties):
+        return super().get_volume_paths(connection_properties)
+
+    def get_search_path(self):
+        return "/dev/disk/by-path"
+
+
+class NVMeOFConnector(InitiatorConnector):
+    """NVMe over Fabrics (TCP, RDMA) through libbrick's NVMe-oF connector."""
+
+    protocol = protocols.NVMEOF
+
+    def __init__(self, root_helper, driver=None, use_multipath=False, device_scan_attempts=5,
+                 *args, **kwargs):
+        super().__init__(root_helper, driver, None, use_multipath, device_scan_attempts,
+                         *args, **kwargs)
+
+    @staticmethod
+    def get_connector_properties(root_helper, *args, **kwargs):
+        props = _properties(root_helper, kwargs)
+        keys = ("nqn", "uuid", "system uuid", "nvme_hostid", "nvme_native_multipath")
+        return {key: props[key] for key in keys if key in props}
+
+    def connect_volume(self, connection_properties):
+        return super().connect_volume(connection_properties)
+
+    def disconnect_volume(self, connection_properties, device_info, force=False,
+                          ignore_errors=False):
+        super().disconnect_volume(connection_properties, device_info, force, ignore_errors)
+
+    def extend_volume(self, connection_properties):
+        return super().extend_volume(connection_properties)
+
+    def get_volume_paths(self, connection_properties, device_info=None):
+        if device_info and device_info.get("path"):
+            return [device_info["path"]]
+        return super().get_volume_paths(connection_properties)
+
+    @staticmethod
+    def get_search_path():
+        return "/dev/"
+
+
+def _properties(root_helper, kwargs):
+    return get_connector_properties(root_helper, kwargs.get("my_ip", ""),
+                                    kwargs.get("multipath", False),
+                                    kwargs.get("enforce_multipath", False), kwargs.get("host"))
+
+
+# os-brick's protocol names that brickworks builds, and their connector.
+_CONNECTORS = {
+    protocols.ISCSI: ISCSIConnector,
+    protocols.ISER: ISCSIConnector,
+    protocols.NVME: NVMeOFConnector,
+    protocols.NVMEOF: NVMeOFConnector,
+}

@@ -1,0 +1,11 @@
+"""os_brick.initiator.connector: brickworks.connector under os-brick's import name."""
+
+from brickworks.connector import (  # noqa: F401
+    InitiatorConnector,
+    ISCSIConnector,
+    NVMeOFConnector,
+    get_connector_mapping,
+    get_connector_properties,
+)
+from os_brick import exception  # noqa: F401
+from os_brick import initiator  # noqa: F401

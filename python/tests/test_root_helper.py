@@ -1,0 +1,115 @@
+"""The unprivileged path: each operation runs `<root_helper> brick ...`, JSON in and out.
+
+The root helper here records its argv and executes it. The tool runs against a
+copy of the fixture host tree (--root) with fake host programs (--tools) that
+record that they ran, so a test can show that a hostile connection dict is
+refused by the tool before anything runs: no program started, no file changed.
+"""
+
+import json
+import os
+import stat
+import sys
+
+import pytest
+
+from os_brick import exception
+from os_brick.initiator import connector
+
+from conftest import HERE, chap_data
+
+TOOLS = ["iscsiadm", "multipath", "multipathd", "blockdev", "nvme", "udevadm", "scsi_id",
+         "dmsetup", "lsscsi", "mdadm", "tee", "sg_inq"]
+
+
+@pytest.fixture
+def unprivileged(monkeypatch, host_tree, tmp_path, brick_cli):
+    tools = tmp_path / "tools"
+    tools.mkdir()
+    ran = tmp_path / "ran"
+    for name in TOOLS:
+        script = tools / name
+        script.write_text(f"#!/bin/sh\necho {name} \"$@\" >> {ran}\nexit 1\n")
+        script.chmod(script.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("BRICKWORKS_MODE", "root-helper")
+    monkeypatch.setenv("BRICKWORKS_ROOT", str(host_tree))
+    monkeypatch.setenv("BRICKWORKS_TOOLS", str(tools))
+    monkeypatch.setenv("BRICKWORKS_BRICK", brick_cli)
+    log = tmp_path / "helper.log"
+
+    class Env:
+        root_helper = f"{sys.executable} {HERE / 'root_helper.py'} {log}"
+
+        @staticmethod
+        def calls():
+            return [json.loads(line) for line in log.read_text().splitlines()]
+
+        @staticmethod
+        def ran():
+            return ran.read_text().splitlines() if ran.exists() else []
+
+        @staticmethod
+        def tree():
+            return {str(p.relative_to(host_tree)): p.read_bytes() if p.is_file() else None
+                    for p in sorted(host_tree.rglob("*"))}
+
+    return Env
+
+
+HOSTILE = {
+    "semicolon in target_iqn": chap_data(target_iqn="iqn.2010-10.org.openstack:v1; rm -rf /"),
+    "command substitution in target_iqn": chap_data(target_iqn="$(touch /tmp/brick-pwned)"),
+    "backticks in target_portal": chap_data(target_portal="192.168.122.10:3260`reboot`"),
+    "pipe in a portal of target_portals": {
+        "target_portals": ["192.168.122.10:3260", "10.0.0.1:3260 | halt"],
+        "target_iqns": ["iqn.2010-10.org.openstack:v1"] * 2, "target_luns": [1, 1]},
+    "newline in auth_username": chap_data(auth_username="u\nnode.startup = automatic"),
+    "option as target_iqn": chap_data(target_iqn="--op=delete"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(HOSTILE))
+def test_hostile_dict_is_refused_before_anything_runs(unprivileged, name):
+    iscsi = connector.InitiatorConnector.factory("ISCSI", unprivileged.root_helper)
+    before = unprivileged.tree()
+    with pytest.raises(exception.InvalidParameterValue) as raised:
+        iscsi.connect_volume(HOSTILE[name])
+    assert raised.value.category == "invalid_properties"
+    assert raised.value.field
+    assert unprivileged.ran() == []
+    assert unprivileged.tree() == before
+    (argv,) = unprivileged.calls()
+    assert argv[argv.index("connect") - 4:] == ["--root", os.environ["BRICKWORKS_ROOT"],
+                                                "--tools", os.environ["BRICKWORKS_TOOLS"],
+                                                "connect", "ISCSI", "--properties", "-"]
+    assert not any("iqn." in a or "192.168" in a for a in argv)  # the dict went on stdin
+
+
+@pytest.mark.parametrize("path", ["/dev/../etc/passwd", "/dev/disk/by-path/../../../etc/shadow",
+                                  "dev/sdb"])
+def test_hostile_device_info_path_is_refused_before_anything_runs(unprivileged, path):
+    iscsi = connector.InitiatorConnector.factory("ISCSI", unprivileged.root_helper)
+    before = unprivileged.tree()
+    with pytest.raises(exception.InvalidParameterValue) as raised:
+        iscsi.disconnect_volume(chap_data(), {"type": "block", "path": path})
+    assert raised.value.field == "device_info.path"
+    assert unprivileged.ran() == []
+    assert unprivileged.tree() == before
+
+
+def test_a_valid_dict_reaches_the_host_programs(unprivileged):
+    # The control for the tests above: the same setup runs programs for a sound dict.
+    iscsi = connector.InitiatorConnector.factory("ISCSI", unprivileged.root_helper)
+    with pytest.raises(exception.BrickException.__mro__[1]) as raised:
+        iscsi.connect_volume(chap_data())
+    assert getattr(raised.value, "category", None) not in (None, "invalid_properties")
+    assert any(line.startswith("iscsiadm") for line in unprivileged.ran())
+    assert not any("chapsecret-7f3a" in a for a in unprivileged.calls()[0])
+
+
+def test_a_root_helper_that_fails_raises_process_execution_error(unprivileged, monkeypatch):
+    iscsi = connector.InitiatorConnector.factory("ISCSI", "/bin/false")
+    with pytest.raises(exception.ProcessExecutionError) as raised:
+        iscsi.connect_volume(chap_data())
+    assert raised.value.exit_code == 1
+    assert unprivileged.ran() == []

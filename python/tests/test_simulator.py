@@ -1,0 +1,68 @@
+"""os-brick's API attaching and detaching on the simulator (in-process, GIL released)."""
+
+from os_brick.initiator import connector
+
+from conftest import CHAP_IQN, CHAP_WWID, MP_IQN, MP_WWID, chap_data, multipath_data
+
+
+def test_single_path_attach_detach_returns_os_brick_device_info(sim):
+    host = sim("single_chap.json", seed=3)
+    iscsi = connector.InitiatorConnector.factory("ISCSI", "sudo")
+    data = chap_data()
+    before = dict(data)
+    device = iscsi.connect_volume(data)
+    assert device == {"type": "block", "path": "/dev/sdb", "scsi_wwn": CHAP_WWID}
+    assert data == before  # the caller's dict is never modified
+    assert host.footprint("vol-1")["disks"] == ["sdb"]
+    assert iscsi.check_valid_device("/dev/sdb")
+    assert not iscsi.check_valid_device("/dev/sdz")
+    link = f"/dev/disk/by-path/ip-192.168.122.10:3260-iscsi-{CHAP_IQN}-lun-1"
+    host.advance(2000)  # udev makes the links after the device appears
+    assert link in iscsi.get_all_available_volumes()
+    assert iscsi.check_valid_device(link)
+    assert link in iscsi.get_volume_paths(data)
+
+    assert host.write_through(device["path"], 4096, "written through sdb") == 0
+    iscsi.disconnect_volume(data, device)
+    assert host.leftovers() == []
+    assert host.lun_bytes(CHAP_IQN, 1, 4096, 19) == "written through sdb"
+    assert "chapsecret-7f3a" not in host.trace_text()
+
+
+def test_disconnect_without_device_info_as_nova_calls_it(sim):
+    host = sim("single_chap.json")
+    iscsi = connector.InitiatorConnector.factory("ISCSI", "sudo")
+    iscsi.connect_volume(chap_data())
+    iscsi.disconnect_volume(chap_data(), None)
+    assert host.leftovers() == []
+
+
+def test_multipath_attach_over_two_portals_returns_the_map(sim):
+    host = sim("two_portals.json", seed=11)
+    iscsi = connector.InitiatorConnector.factory("ISCSI", "sudo", use_multipath=True)
+    device = iscsi.connect_volume(multipath_data())
+    assert device["path"] == "/dev/dm-0"
+    assert device["multipath_id"] == MP_WWID
+    assert device["scsi_wwn"] == MP_WWID
+    assert host.write_through(device["path"], 0, "through the map") == 0
+    iscsi.disconnect_volume(multipath_data(), device)
+    assert host.leftovers() == []
+    assert host.lun_bytes(MP_IQN, 1, 0, 15) == "through the map"
+
+
+def test_extend_returns_the_size_in_bytes(sim):
+    sim("single_chap.json")
+    iscsi = connector.InitiatorConnector.factory("ISCSI", "sudo")
+    device = iscsi.connect_volume(chap_data())
+    assert iscsi.extend_volume(chap_data()) == 1073741824
+    iscsi.disconnect_volume(chap_data(), device)
+
+
+def test_connector_properties_on_the_simulated_host(sim):
+    sim("single_chap.json")
+    props = connector.get_connector_properties("sudo", "192.0.2.10", False, False)
+    assert props["initiator"] == "iqn.1993-08.org.debian:01:sim"
+    assert props["ip"] == "192.0.2.10" and props["multipath"] is False
+    assert props["platform"] and props["os_type"] == "linux"
+    assert connector.ISCSIConnector.get_connector_properties("sudo") == {
+        "initiator": "iqn.1993-08.org.debian:01:sim"}
