@@ -61,9 +61,9 @@ def choose(root_helper):
     return RootHelper(root_helper)
 
 
-def _raise_from(error, operation=None):
+def _raise_from(error, operation=None, protocol=None):
     category, detail, field = error.args
-    raise exception.from_error(category, detail, field, operation) from None
+    raise exception.from_error(category, detail, field, operation, protocol) from None
 
 
 class InProcess:
@@ -78,9 +78,10 @@ class InProcess:
 
     def connector(self, protocol, options):
         try:
-            return _InProcessConnector(_brick.Connector(self.host, protocol, json.dumps(options)))
+            return _InProcessConnector(_brick.Connector(self.host, protocol, json.dumps(options)),
+                                       protocol)
         except _brick.Error as error:
-            _raise_from(error)
+            _raise_from(error, protocol=protocol)
 
     def list_dir(self, path):
         return self.host.list_dir(path)
@@ -96,8 +97,8 @@ class InProcess:
 
 
 class _InProcessConnector:
-    def __init__(self, connector):
-        self._connector = connector
+    def __init__(self, connector, protocol):
+        self._connector, self.protocol = connector, protocol
 
     def call(self, operation, data, device_info=None, force=False, ignore_errors=False):
         try:
@@ -112,7 +113,7 @@ class _InProcessConnector:
                 return self._connector.extend(text)
             return self._connector.paths(text)
         except _brick.Error as error:
-            _raise_from(error, operation)
+            _raise_from(error, operation, self.protocol)
         except (TypeError, ValueError) as error:  # not JSON-serialisable
             raise exception.InvalidParameterValue(err=f"connection properties: {error}")
 
@@ -129,7 +130,7 @@ class RootHelper:
         if tools:
             self.base += ["--tools", tools]
 
-    def run(self, args, stdin="", operation=None):
+    def run(self, args, stdin="", operation=None, protocol=None):
         argv = self.prefix + self.base + args
         LOG.debug("running %s", argv)
         done = subprocess.run(argv, input=stdin, capture_output=True, text=True, check=False)
@@ -147,7 +148,8 @@ class RootHelper:
         if category is None:  # the root helper, or a usage error
             raise exception.ProcessExecutionError(stdout=done.stdout, stderr=done.stderr,
                                                   exit_code=done.returncode, cmd=" ".join(argv))
-        raise exception.from_error(category, detail, field, operation, cmd=" ".join(argv),
+        raise exception.from_error(category, detail, field, operation, protocol,
+                                   cmd=" ".join(argv),
                                    exit_code=done.returncode, stdout=done.stdout,
                                    stderr=done.stderr)
 
@@ -218,7 +220,7 @@ class _ToolConnector:
         if operation == "connect" and self.link != "device":
             args += ["--link", self.link]
         if operation != "disconnect":
-            result = self.helper.run(args, stdin, operation)
+            result = self.helper.run(args, stdin, operation, self.protocol)
             return result["size"] if operation == "extend" else result
         # The device info has no secrets: a private file the root side reads.
         with tempfile.NamedTemporaryFile("w", prefix="brick-device-", suffix=".json") as f:
@@ -227,7 +229,7 @@ class _ToolConnector:
             args += ["--device-info", f.name]
             args += ["--force"] if force else []
             args += ["--ignore-errors"] if ignore_errors else []
-            self.helper.run(args, stdin, operation)
+            self.helper.run(args, stdin, operation, self.protocol)
         return None
 
 

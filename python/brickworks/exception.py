@@ -166,6 +166,13 @@ CATEGORY_EXCEPTIONS = {
     "internal": BrickException,
 }
 
+# NVMe-oF: os-brick reports a subsystem it cannot connect to as a missing device.
+NVME_CATEGORY_EXCEPTIONS = {
+    "target_unreachable": VolumeDeviceNotFound,
+    "login_failed": VolumeDeviceNotFound,
+    "authentication_failed": VolumeDeviceNotFound,
+}
+
 # The `brick` tool's exit codes (README.md, "Exit codes").
 EXIT_CODE_CATEGORIES = {
     10: "invalid_properties", 11: "target_unreachable", 12: "login_failed",
@@ -175,14 +182,17 @@ EXIT_CODE_CATEGORIES = {
 }
 
 
-def from_error(category, detail, field="", operation=None, cmd=None, exit_code=None,
-               stdout=None, stderr=None):
+def from_error(category, detail, field="", operation=None, protocol=None, cmd=None,
+               exit_code=None, stdout=None, stderr=None):
     """The os-brick exception for a libbrick error.
 
-    operation: "extend" raises VolumePathsNotFound for a missing device, as
-    os-brick's extend_volume does.
+    As os-brick: operation "extend" raises VolumePathsNotFound for a missing
+    device; protocol NVME/NVMEOF raises VolumeDeviceNotFound for a subsystem
+    that cannot be connected.
     """
     cls = CATEGORY_EXCEPTIONS.get(category, BrickException)
+    if protocol in ("NVME", "NVMEOF"):
+        cls = NVME_CATEGORY_EXCEPTIONS.get(category, cls)
     if operation == "extend" and category == "device_not_found":
         cls = VolumePathsNotFound
     text = f"{category}: {detail}"

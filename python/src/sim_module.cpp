@@ -7,6 +7,7 @@
 #include <pybind11/pybind11.h>
 #include <pybind11/stl.h>
 
+#include <cerrno>
 #include <memory>
 #include <string>
 #include <vector>
@@ -50,6 +51,19 @@ PYBIND11_MODULE(_brick_sim, m) {
             [](SimHost& host, const std::string& path, std::uint64_t offset,
                const std::string& bytes) { return host.write_through(path, offset, bytes); },
             py::arg("path"), py::arg("offset"), py::arg("data"))
+        .def(
+            "read_through",
+            [](SimHost& host, const std::string& path, std::uint64_t offset, std::size_t length) {
+                std::string out;
+                const int error = host.read_through(path, offset, length, out);
+                if (error != 0) {
+                    errno = error;
+                    PyErr_SetFromErrnoWithFilename(PyExc_OSError, path.c_str());
+                    throw py::error_already_set();
+                }
+                return py::bytes(out);
+            },
+            py::arg("path"), py::arg("offset"), py::arg("length"))
         .def("lun_bytes", &SimHost::lun_bytes, py::arg("iqn"), py::arg("lun"), py::arg("offset"),
              py::arg("length"))
         .def(

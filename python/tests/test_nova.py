@@ -15,8 +15,6 @@ connector they build with InitiatorConnector.factory runs in-process on the
 simulated host (brickworks.use_host).
 """
 
-import json
-
 import pytest
 
 import nova.conf
@@ -92,39 +90,30 @@ def test_nova_iscsi_driver_ignores_an_already_gone_volume(sim):
     assert host.leftovers() == []
 
 
-NVME_FABRIC = {
-    "_notes": "One nvmet subsystem on one TCP port with one namespace (python/tests).",
-    "host": {"local_disks": 1},
-    "nvme": {"subsystems": [{
-        "nqn": "nqn.2014-08.org.openstack:vol-nvme", "serial": "b7c1e0f2a3d4",
-        "allow_any_host": True,
-        "ports": [{"id": 1, "transport": "tcp", "address": "192.168.122.20",
-                   "service_id": 4420}],
-        "namespaces": [{"nsid": 1, "size": 67108864, "volume": "vol-nvme",
-                        "uuid": "5b2b2a8e-7e3c-4f0a-9a51-0c1f2d3e4f50"}]}]},
-}
-
-
 def nvme_data():
-    """Cinder's new-format NVMe-oF connection data for NVME_FABRIC's namespace."""
-    return {"target_nqn": "nqn.2014-08.org.openstack:vol-nvme",
-            "vol_uuid": "5b2b2a8e-7e3c-4f0a-9a51-0c1f2d3e4f50",
-            "portals": [["192.168.122.20", 4420, "tcp"]], "volume_replicas": None,
+    """Cinder's new-format NVMe-oF connection data for sim/fabrics/nvme_single.json."""
+    return {"target_nqn": "nqn.2026-01.org.brickworks:nvmet-single",
+            "vol_uuid": "6b72696b-0000-4000-8000-0000000000a1",
+            "portals": [["127.0.0.1", 4420, "tcp"]], "volume_replicas": None,
             "access_mode": "rw"}
 
 
-def test_nova_nvme_driver_connects_and_disconnects(sim, tmp_path):
-    fabric = tmp_path / "nvme.json"
-    fabric.write_text(json.dumps(NVME_FABRIC))
-    try:
-        host = sim(fabric)
-    except Exception as error:  # noqa: BLE001 - any refusal means: not there yet
-        pytest.skip(f"the simulator has no NVMe-oF fabric yet: {error}")
+def test_nova_nvme_driver_connects_and_disconnects(sim):
+    host = sim("nvme_single.json", seed=6)
     driver = nova_nvme.LibvirtNVMEVolumeDriver(UnusedLibvirtHost())
-    connection_info = {"driver_volume_type": "nvmeof", "serial": "vol-nvme", "data": nvme_data()}
+    connection_info = {"driver_volume_type": "nvmeof", "serial": "ns-single", "data": nvme_data()}
     driver.connect_volume(connection_info, INSTANCE)
     path = connection_info["data"]["device_path"]
     assert path.startswith("/dev/nvme")
+    conf = driver.get_config(connection_info, disk_info())
+    assert (conf.source_type, conf.source_path) == ("block", path)
     assert host.write_through(path, 0, "nvme data") == 0
+    assert driver.extend_volume(connection_info, INSTANCE, 67108864) == 67108864
+    driver.disconnect_volume(connection_info, INSTANCE)
+    assert host.leftovers() == []
+
+    connection_info = {"driver_volume_type": "nvmeof", "data": nvme_data()}
+    driver.connect_volume(connection_info, INSTANCE)  # the data survived the detach
+    assert host.read_through(connection_info["data"]["device_path"], 0, 9) == b"nvme data"
     driver.disconnect_volume(connection_info, INSTANCE)
     assert host.leftovers() == []

@@ -1,5 +1,7 @@
 """os-brick's API attaching and detaching on the simulator (in-process, GIL released)."""
 
+import pytest
+
 from os_brick.initiator import connector
 
 from conftest import CHAP_IQN, CHAP_WWID, MP_IQN, MP_WWID, chap_data, multipath_data
@@ -66,3 +68,64 @@ def test_connector_properties_on_the_simulated_host(sim):
     assert props["platform"] and props["os_type"] == "linux"
     assert connector.ISCSIConnector.get_connector_properties("sudo") == {
         "initiator": "iqn.1993-08.org.debian:01:sim"}
+
+
+NVME_NQN = "nqn.2026-01.org.brickworks:nvmet-single"
+NVME_UUID = "6b72696b-0000-4000-8000-0000000000a1"
+
+
+def nvme_new_format(**changes):
+    data = {"target_nqn": NVME_NQN, "vol_uuid": NVME_UUID,
+            "portals": [["127.0.0.1", 4420, "tcp"]], "volume_replicas": None}
+    data.update(changes)
+    return data
+
+
+def nvme_old_format():
+    return {"nqn": NVME_NQN, "transport_type": "tcp", "target_portal": "127.0.0.1",
+            "target_port": 4420, "ns_id": "1"}
+
+
+def test_nvme_attach_detach_keeps_the_data(sim):
+    host = sim("nvme_single.json", seed=4)
+    nvme = connector.InitiatorConnector.factory("NVME", "sudo")
+    data = nvme_new_format()
+    device = nvme.connect_volume(data)
+    assert device["type"] == "block" and device["path"].startswith("/dev/nvme")
+    assert data == nvme_new_format()
+    assert nvme.check_valid_device(device["path"])
+    assert nvme.get_volume_paths(data, device) == [device["path"]]
+    assert host.write_through(device["path"], 8192, "namespace data") == 0
+    nvme.disconnect_volume(data, device)
+    assert host.leftovers() == []
+
+    again = nvme.connect_volume(nvme_old_format())  # the same namespace, the old format
+    assert host.read_through(again["path"], 8192, 14) == b"namespace data"
+    nvme.disconnect_volume(nvme_old_format(), None)
+    assert host.leftovers() == []
+
+
+def test_nvme_two_ports_native_multipath_by_nguid(sim):
+    host = sim("nvme_two_ports.json", seed=8)
+    nvme = connector.InitiatorConnector.factory("NVMEOF", "sudo", use_multipath=True)
+    data = {"target_nqn": "nqn.2026-01.org.brickworks:two-ports",
+            "volume_nguid": "6b72696b0000400080000000000000b2", "ns_id": 2,
+            "portals": [["127.0.0.1", 4420, "tcp"], ["127.0.0.1", 4421, "tcp"]]}
+    device = nvme.connect_volume(data)
+    assert device["path"].startswith("/dev/nvme")
+    nvme.disconnect_volume(data, device)
+    assert host.leftovers() == []
+
+
+def test_nvme_subsystem_that_refuses_this_host_is_a_missing_device(sim):
+    from os_brick import exception
+    host = sim("nvme_two_ports.json")
+    nvme = connector.InitiatorConnector.factory("NVME", "sudo")
+    data = {"target_nqn": "nqn.2026-01.org.brickworks:private",
+            "vol_uuid": "6b72696b-0000-4000-8000-0000000000c1",
+            "portals": [["127.0.0.1", 4422, "tcp"]]}
+    with pytest.raises(exception.VolumeDeviceNotFound) as raised:
+        nvme.connect_volume(data)
+    assert raised.value.category in ("login_failed", "authentication_failed",
+                                     "target_unreachable", "device_not_found")
+    assert host.leftovers() == []
