@@ -17,7 +17,9 @@ struct SimCommandOptions {
     std::vector<std::string> command;
 };
 
-void print(const nlohmann::json& value) { std::cout << value.dump(2) << '\n'; }
+void print(const nlohmann::json& value) {
+    std::cout << value.dump(2) << '\n';
+}
 
 }  // namespace
 
@@ -67,8 +69,7 @@ void register_sim_commands(CLI::App& app) {
 
     auto* status = sim->add_subcommand("status", "Print the model's state (JSON)");
     status->add_option("--root", options->root, "the directory given to sim up")->required();
-    status->callback(
-        [options] { print(sim::sim_request(options->root, {{"op", "status"}})); });
+    status->callback([options] { print(sim::sim_request(options->root, {{"op", "status"}})); });
 
     auto* fault = sim->add_subcommand("fault", "Arm a fault in the running simulator");
     fault->add_option("--root", options->root, "the directory given to sim up")->required();

@@ -40,7 +40,9 @@ constexpr std::string_view top_views[] = {"sys", "dev", "etc", "proc"};
     throw Error(ErrorCategory::host_error, message);
 }
 
-std::string errno_text() { return std::strerror(errno); }
+std::string errno_text() {
+    return std::strerror(errno);
+}
 
 // Field 22 of /proc/PID/stat (start time in clock ticks); 0 when gone or a zombie.
 std::uint64_t start_time_of(pid_t pid) {
@@ -259,8 +261,8 @@ bool bring_loopback_up() {
 }
 
 void bind_mount(const fs::path& source, const fs::path& target, bool recursive = false) {
-    const unsigned long flags =
-        recursive ? static_cast<unsigned long>(MS_BIND | MS_REC) : static_cast<unsigned long>(MS_BIND);
+    const unsigned long flags = recursive ? static_cast<unsigned long>(MS_BIND | MS_REC)
+                                          : static_cast<unsigned long>(MS_BIND);
     if (::mount(source.c_str(), target.c_str(), nullptr, flags, nullptr) != 0) {
         fail("sim exec: cannot bind " + source.string() + " on " + target.string() + ": " +
              errno_text());
@@ -304,8 +306,8 @@ std::vector<std::pair<std::string, std::string>> tool_bind_targets() {
         if (name == "tee") {
             continue;  // the real tee writes through the mounted /sys as it is
         }
-        for (const auto* dir : {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/", "/lib/udev/",
-                                "/usr/lib/udev/"}) {
+        for (const auto* dir :
+             {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/", "/lib/udev/", "/usr/lib/udev/"}) {
             const fs::path candidate = std::string(dir) + name;
             std::error_code ec;
             if (!fs::is_regular_file(candidate, ec)) {
@@ -435,7 +437,7 @@ nlohmann::json sim_down(const fs::path& root) {
     }
     // Fake tool clients still waiting on a daemon that is gone.
     nlohmann::json killed = nlohmann::json::array();
-    struct stat tool_stat{};
+    struct stat tool_stat {};
     if (::stat(layout.tool_binary().c_str(), &tool_stat) == 0) {
         std::error_code ec;
         for (const auto& entry : fs::directory_iterator("/proc", ec)) {
@@ -443,7 +445,7 @@ nlohmann::json sim_down(const fs::path& root) {
             if (name.empty() || std::isdigit(static_cast<unsigned char>(name[0])) == 0) {
                 continue;
             }
-            struct stat exe{};
+            struct stat exe {};
             if (::stat((entry.path() / "exe").c_str(), &exe) == 0 &&
                 exe.st_dev == tool_stat.st_dev && exe.st_ino == tool_stat.st_ino) {
                 const auto pid = static_cast<pid_t>(std::stol(name));
@@ -482,10 +484,10 @@ void sim_exec(const fs::path& root, const std::vector<std::string>& argv) {
     const SimLayout layout(root);
     sim_request(layout.root, {{"op", "ping"}});
     const auto views = layout.mountpoint();
-    struct stat probe{};
+    struct stat probe {};
     if (::stat((views / "sys").c_str(), &probe) != 0) {
-        fail("the simulator's file system under " + views.string() + " does not answer: " +
-             errno_text());
+        fail("the simulator's file system under " + views.string() +
+             " does not answer: " + errno_text());
     }
     if (::unshare(CLONE_NEWNS | CLONE_NEWNET) != 0) {
         fail("sim exec: unshare: " + errno_text() + " (needs root)");

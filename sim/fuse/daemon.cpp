@@ -31,11 +31,23 @@ std::string machine() {
 // bind mount of the real /dev), and the /proc links every /dev has.
 const std::vector<std::pair<std::string, std::string>>& host_nodes() {
     static const std::vector<std::pair<std::string, std::string>> nodes{
-        {"console", ""}, {"full", ""},    {"hugepages", ""}, {"kmsg", ""},
-        {"log", ""},     {"mqueue", ""},  {"null", ""},      {"ptmx", ""},
-        {"pts", ""},     {"random", ""},  {"shm", ""},       {"tty", ""},
-        {"urandom", ""}, {"zero", ""},    {"fd", "/proc/self/fd"},
-        {"stdin", "/proc/self/fd/0"},     {"stdout", "/proc/self/fd/1"},
+        {"console", ""},
+        {"full", ""},
+        {"hugepages", ""},
+        {"kmsg", ""},
+        {"log", ""},
+        {"mqueue", ""},
+        {"null", ""},
+        {"ptmx", ""},
+        {"pts", ""},
+        {"random", ""},
+        {"shm", ""},
+        {"tty", ""},
+        {"urandom", ""},
+        {"zero", ""},
+        {"fd", "/proc/self/fd"},
+        {"stdin", "/proc/self/fd/0"},
+        {"stdout", "/proc/self/fd/1"},
         {"stderr", "/proc/self/fd/2"}};
     return nodes;
 }
@@ -57,7 +69,9 @@ SimDaemon::SimDaemon(Fabric fabric, DaemonOptions options)
     record({{"kind", "sim_start"}, {"seed", options_.seed}, {"front_end", "fuse"}});
 }
 
-SimDaemon::~SimDaemon() { stop(); }
+SimDaemon::~SimDaemon() {
+    stop();
+}
 
 void SimDaemon::start() {
     clock_ = std::thread([this] { clock_loop(); });
@@ -461,24 +475,23 @@ ToolRun SimDaemon::run_tool(const std::vector<std::string>& argv, const std::str
         record({{"kind", "run"}, {"argv", argv}, {"input", input}, {"hangs", true}});
         return run;
     }
-    ToolContext context{
-        model_, [this]() -> const Tree& { return tree(); },
-        [this](const std::string& path, std::string_view data, unsigned& duration) {
-            auto effect = write_path(model_, tree(), path, data, false);
-            duration += effect.duration_ms;
-            if (effect.error == 0 && effect.apply) {
-                effect.apply();
-                model_.touch();
-            }
-            return effect.error;
-        }};
+    ToolContext context{model_, [this]() -> const Tree& { return tree(); },
+                        [this](const std::string& path, std::string_view data, unsigned& duration) {
+                            auto effect = write_path(model_, tree(), path, data, false);
+                            duration += effect.duration_ms;
+                            if (effect.error == 0 && effect.apply) {
+                                effect.apply();
+                                model_.touch();
+                            }
+                            return effect.error;
+                        }};
     auto result = ::brick::sim::run_tool(context, argv, input);
     wait_model_time(guard, model_.now_ms() + result.duration_ms);
     run.exit_status = result.exit_status;
     run.not_found = result.not_found;
     run.out = std::move(result.out);
     run.err = std::move(result.err);
-    nlohmann::json r{{"kind", "run"},  {"argv", argv},      {"input", input},
+    nlohmann::json r{{"kind", "run"},           {"argv", argv},   {"input", input},
                      {"exit", run.exit_status}, {"out", run.out}, {"err", run.err}};
     if (run.not_found) {
         r["not_found"] = true;

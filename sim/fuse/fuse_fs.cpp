@@ -14,7 +14,9 @@
 namespace brick::sim {
 namespace {
 
-SimDaemon& daemon_of() { return *static_cast<SimDaemon*>(fuse_get_context()->private_data); }
+SimDaemon& daemon_of() {
+    return *static_cast<SimDaemon*>(fuse_get_context()->private_data);
+}
 
 // What an open file holds: a snapshot of its content for reads (sysfs makes
 // one per open), or nothing for device data files.
@@ -120,7 +122,9 @@ int open_handle(const char* path, fuse_file_info* fi) {
     return 0;
 }
 
-int fs_open(const char* path, fuse_file_info* fi) { return open_handle(path, fi); }
+int fs_open(const char* path, fuse_file_info* fi) {
+    return open_handle(path, fi);
+}
 
 int fs_create(const char* path, mode_t mode, fuse_file_info* fi) {
     if (const int error = daemon_of().create(path, (mode & 077U) == 0); error != 0) {
@@ -136,8 +140,8 @@ int fs_read(const char* path, char* buffer, std::size_t size, off_t offset, fuse
     }
     if (handle->data) {
         std::string out;
-        if (const int error = daemon_of().read_data(path, static_cast<std::uint64_t>(offset),
-                                                    size, out);
+        if (const int error =
+                daemon_of().read_data(path, static_cast<std::uint64_t>(offset), size, out);
             error != 0) {
             return -error;
         }
@@ -192,11 +196,17 @@ int fs_release(const char* path, fuse_file_info* fi) {
     return 0;
 }
 
-int fs_mkdir(const char* path, mode_t /*mode*/) { return -daemon_of().make_dir(path); }
+int fs_mkdir(const char* path, mode_t /*mode*/) {
+    return -daemon_of().make_dir(path);
+}
 
-int fs_unlink(const char* path) { return -daemon_of().remove(path); }
+int fs_unlink(const char* path) {
+    return -daemon_of().remove(path);
+}
 
-int fs_rmdir(const char* /*path*/) { return -EPERM; }
+int fs_rmdir(const char* /*path*/) {
+    return -EPERM;
+}
 
 int fs_chmod(const char* path, mode_t /*mode*/, fuse_file_info* /*fi*/) {
     NodeInfo info;

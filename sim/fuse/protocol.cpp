@@ -149,8 +149,8 @@ std::optional<std::string> read_trailer(const std::string& file) {
     const auto end = ::lseek(fd, 0, SEEK_END);
     const auto tail = static_cast<off_t>(trailer_magic.size() + 4);
     std::array<char, 12> bytes{};
-    if (end >= tail && ::pread(fd, bytes.data(), bytes.size(), end - tail) ==
-                           static_cast<ssize_t>(bytes.size()) &&
+    if (end >= tail &&
+        ::pread(fd, bytes.data(), bytes.size(), end - tail) == static_cast<ssize_t>(bytes.size()) &&
         std::string_view(bytes.data() + 4, trailer_magic.size()) == trailer_magic) {
         const auto size = from_big_endian({bytes[0], bytes[1], bytes[2], bytes[3]});
         if (size < 65536 && end - tail >= static_cast<off_t>(size)) {

@@ -13,8 +13,8 @@
 // A run that a tool_hangs fault holds gets no reply: the client waits until it
 // is killed, as a hung program would.
 
-#include <optional>
 #include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 
 namespace brick::sim::wire {

@@ -37,7 +37,9 @@ void wait_for_hangup(int fd, const std::atomic<bool>& stopping) {
 ToolServer::ToolServer(SimDaemon& daemon, std::string socket_path, std::function<void()> on_stop)
     : daemon_(daemon), socket_path_(std::move(socket_path)), on_stop_(std::move(on_stop)) {}
 
-ToolServer::~ToolServer() { stop(); }
+ToolServer::~ToolServer() {
+    stop();
+}
 
 void ToolServer::start() {
     listen_fd_ = ::socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
@@ -54,8 +56,7 @@ void ToolServer::start() {
     // NOLINTNEXTLINE(cppcoreguidelines-pro-type-reinterpret-cast): the sockets API
     if (::bind(listen_fd_, reinterpret_cast<const sockaddr*>(&address), sizeof(address)) != 0 ||
         ::listen(listen_fd_, 64) != 0) {
-        throw std::runtime_error("cannot listen on " + socket_path_ + ": " +
-                                 std::strerror(errno));
+        throw std::runtime_error("cannot listen on " + socket_path_ + ": " + std::strerror(errno));
     }
     acceptor_ = std::thread([this] { accept_loop(); });
 }
