@@ -1,5 +1,8 @@
 // brick: attach and detach remote volumes from the command line. JSON in, JSON out.
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
@@ -22,6 +25,26 @@ int report(const brick::Error& error, bool json) {
     return brick::exit_code(error.category());
 }
 
+// Under sudo (or a set-uid bit) the caller is not trusted with options that
+// choose which programs run or which files are written as root.
+void refuse_privileged_overrides(const brick::cli::GlobalOptions& global) {
+    const bool elevated = std::getenv("SUDO_UID") != nullptr || ::getuid() != ::geteuid();
+    if (!elevated) {
+        return;
+    }
+    for (const auto& [option, given] : {std::pair{"--tools", !global.tools_dir.empty()},
+                                        std::pair{"--root", global.root != "/"},
+                                        std::pair{"--trace", !global.trace_file.empty()}}) {
+        if (given) {
+            throw brick::Error(brick::ErrorCategory::invalid_properties,
+                               std::string(option) +
+                                   ": not accepted when brick runs with elevated privileges "
+                                   "(sudo or set-uid)",
+                               option);
+        }
+    }
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -42,6 +65,7 @@ int main(int argc, char** argv) {
     brick::cli::add_commands(app, global);
     try {
         app.parse(argc, argv);
+        refuse_privileged_overrides(global);
         brick::log::configure(
             *brick::log::parse_level(global.log_level),
             global.log_format == "json" ? brick::log::Format::json : brick::log::Format::human);

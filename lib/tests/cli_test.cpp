@@ -90,3 +90,16 @@ TEST_CASE("usage errors exit 2 and every subcommand has --help", "[cli]") {
     }
     CHECK(brick_tool({"connect", "iscsi"}).exit_status == 2);  // --properties missing
 }
+
+TEST_CASE("under sudo, options that pick programs or files are refused", "[cli][security]") {
+    for (const auto& option : std::vector<std::vector<std::string>>{
+             {"--tools", "/tmp"}, {"--root", "/tmp"}, {"--trace", "/tmp/brick-trace"}}) {
+        std::vector<std::string> argv = {"env", "SUDO_UID=1000", BRICK_CLI};
+        argv.insert(argv.end(), option.begin(), option.end());
+        argv.insert(argv.end(), {"--log-format", "json", "properties"});
+        brick::RealHost host;
+        const auto result = host.run(brick::Command{argv, {}, brick::Duration(20000)});
+        CHECK(result.exit_status == 10);
+        CHECK(nlohmann::json::parse(result.err)["field"] == option.front());
+    }
+}
