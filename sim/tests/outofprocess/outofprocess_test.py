@@ -22,6 +22,8 @@ import unittest
 HERE = os.path.dirname(os.path.abspath(__file__))
 BRICK_LAB = os.environ.get("BRICK_LAB", "brick-lab")
 BRICK = os.environ.get("BRICK", "brick")
+# Debian's Python, where python3-os-brick is installed.
+OS_BRICK_PYTHON = os.environ.get("BRICK_SIM_OS_BRICK_PYTHON", "/usr/bin/python3")
 FABRICS = os.environ.get("BRICK_SIM_FABRICS", os.path.join(HERE, "..", "..", "fabrics"))
 
 IQN = "iqn.2010-10.org.openstack:volume-1"
@@ -222,7 +224,8 @@ class OutOfProcessTest(unittest.TestCase):
                 "s = subprocess.run(['/lib/udev/scsi_id', '--page', '0x83', '--whitelisted',"
                 " '/dev/sda'], capture_output=True, text=True)\n"
                 "open('/dev/null', 'w').write('x')\n"
-                "print(json.dumps({'links': sorted(os.listdir('/sys/class/net')),\n"
+                "import socket\n"
+                "print(json.dumps({'links': [n for _, n in socket.if_nameindex()],\n"
                 " 'iscsi_host': os.path.isdir('/sys/class/iscsi_host'),\n"
                 " 'initiator': open('/etc/iscsi/initiatorname.iscsi').read(),\n"
                 " 'sda_regular': os.path.isfile('/dev/sda'),\n"
@@ -230,12 +233,14 @@ class OutOfProcessTest(unittest.TestCase):
                 " 'iscsiadm': [r.returncode, r.stderr], 'scsi_id': [s.returncode, s.stdout]}))\n")
             r = run([BRICK_LAB, "sim", "exec", "--root", sim.root, "--", "python3", "-c", probe])
             seen = json.loads(r.stdout)
+            self.assertEqual(seen["links"], ["lo"])
             self.assertTrue(seen["iscsi_host"])
             self.assertIn("iqn.1993-08.org.debian:01:sim", seen["initiator"])
             self.assertTrue(seen["sda_regular"])
             self.assertEqual(seen["urandom"], 4)
             self.assertEqual(seen["iscsiadm"][0], 21, seen)
             self.assertIn("No active sessions", seen["iscsiadm"][1])
+            self.assertEqual(seen["scsi_id"][0], 0, seen)
             # The host's own mounts are untouched.
             self.assertEqual(mounts_under(sim.root), [os.path.realpath(sim.root) + "/.fs"])
             self.assert_clean_down(sim)
@@ -246,13 +251,12 @@ class OutOfProcessTest(unittest.TestCase):
             locks = os.path.join(sim.tmp.name, "locks")
             os.makedirs(locks)
             t0 = time.monotonic()
-            r = run([BRICK_LAB, "sim", "exec", "--root", sim.root, "--", "python3",
+            r = run([BRICK_LAB, "sim", "exec", "--root", sim.root, "--", OS_BRICK_PYTHON,
                      os.path.join(HERE, "os_brick_attach.py"), properties, locks], timeout=300)
             t1 = time.monotonic()
             result = json.loads(r.stdout.strip().splitlines()[-1])
             self.assertEqual(result["initiator"], "iqn.1993-08.org.debian:01:sim")
-            self.assertEqual(result["device"]["path"],
-                             "/dev/disk/by-path/ip-192.168.122.10:3260-iscsi-%s-lun-1" % IQN)
+            self.assertEqual(result["device"]["path"], "/dev/sdb")
             self.assertEqual(result["device"]["scsi_wwn"], WWID)
             self.assertEqual(result["attached"]["realpath"], "/dev/sdb")
             self.assertEqual(result["attached"]["size"], 1073741824)
@@ -295,9 +299,10 @@ class OutOfProcessTest(unittest.TestCase):
                 time.sleep(0.02)
             client.send_signal(signal.SIGKILL)
             client.wait()
+            # The hung tool outlives brick; sim down leaves no such process.
+            self.assertNotEqual(processes_running(tool), [])
             report = self.assert_clean_down(sim)
             self.assertEqual(report["daemon"], "stopped")
-            self.assertGreaterEqual(len(report["killed_clients"]), 1, report)
 
     def test_down_after_client_killed_mid_attach(self):
         with Sim() as sim:
