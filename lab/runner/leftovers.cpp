@@ -5,9 +5,61 @@
 
 #include "brick/iscsi/session.hpp"
 #include "brick/multipath/map.hpp"
+#include "brick/nvmeof/controller.hpp"
 #include "brick/scsi/disk.hpp"
 
 namespace brick::lab {
+namespace {
+
+// NVMe-oF: controllers to the fabric's subsystems, namespace devices (and
+// hidden path devices) of its namespaces, their udev links, md arrays of
+// replicated volumes.
+void find_nvme_leftovers(Host& host, const Scenario& scenario, std::vector<std::string>& found) {
+    std::set<std::string> nqns;
+    std::set<std::string> ids;
+    for (const auto& subsystem : scenario.fabric.nvme_subsystems) {
+        nqns.insert(subsystem.nqn);
+        for (const auto& ns : subsystem.namespaces) {
+            ids.insert(!ns.uuid.empty() ? ns.uuid : ns.nguid);
+        }
+    }
+    if (nqns.empty()) {
+        return;
+    }
+    for (const auto& controller : nvmeof::read_controllers(host)) {
+        if (nqns.count(controller.subsystem_nqn) != 0) {
+            found.push_back("NVMe controller " + controller.name + " to " +
+                            controller.subsystem_nqn + " (" + controller.state + ")");
+        }
+    }
+    std::vector<std::string> blocks;
+    host.list_dir("/sys/block", blocks);
+    for (const auto& name : blocks) {
+        if (name.rfind("nvme", 0) != 0) {
+            continue;
+        }
+        if (const auto ns = nvmeof::read_namespace(host, name);
+            ns && (ids.count(ns->uuid) != 0 || ids.count(ns->nguid) != 0)) {
+            found.push_back("NVMe namespace device " + name);
+        }
+    }
+    std::vector<std::string> links;
+    host.list_dir("/dev/disk/by-id", links);
+    for (const auto& link : links) {
+        for (const auto& id : ids) {
+            if (link.rfind("nvme-", 0) == 0 && link.find(id) != std::string::npos) {
+                found.push_back("udev link /dev/disk/by-id/" + link);
+            }
+        }
+    }
+    for (const auto& [name, volume] : scenario.volumes) {
+        if (!volume.replicas.empty() && host.exists("/dev/md/" + name)) {
+            found.push_back("md array /dev/md/" + name);
+        }
+    }
+}
+
+}  // namespace
 
 std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
     std::vector<std::string> found;
@@ -72,6 +124,7 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
             found.push_back("udev link /dev/disk/by-id/" + link);
         }
     }
+    find_nvme_leftovers(host, scenario, found);
     return found;
 }
 

@@ -16,6 +16,8 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> real_faults = {"lun_removed", "portal_unreachable"};
+const std::vector<std::string> nvmet_faults = {"portal_unreachable", "controller_connecting",
+                                               "ana_inaccessible", "namespace_removed"};
 
 void for_each_step(const std::vector<Step>& steps, const std::function<void(const Step&)>& visit) {
     for (const auto& step : steps) {
@@ -58,24 +60,32 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
             scenario.targets.end()) {
         return "the scenario does not run on " + target_;
     }
-    if (scenario.protocol != "iscsi" || target_ != "lio") {
+    const bool nvme = scenario.protocol == "nvmeof" && target_ == "nvmet";
+    if (!nvme && (scenario.protocol != "iscsi" || target_ != "lio")) {
         return "protocol " + scenario.protocol + " on " + target_ + " is not available";
     }
     if (::geteuid() != 0) {
         return "needs root";
     }
-    if (!fs::exists("/sys/kernel/config/target")) {
+    if (!nvme && !fs::exists("/sys/kernel/config/target")) {
         return "no LIO in this kernel (/sys/kernel/config/target missing)";
     }
+    if (nvme && !fs::exists("/sys/kernel/config/nvmet")) {
+        return "no nvmet in this kernel (load nvmet and nvmet-tcp)";
+    }
+    if (nvme && !fs::exists("/dev/nvme-fabrics")) {
+        return "no NVMe-oF initiator (load nvme-tcp)";
+    }
+    const auto& faults = nvme ? nvmet_faults : real_faults;
     for (const auto& fault : scenario.faults) {
-        if (std::find(real_faults.begin(), real_faults.end(), fault) == real_faults.end()) {
+        if (std::find(faults.begin(), faults.end(), fault) == faults.end()) {
             return "fault " + fault + " is simulator-only";
         }
     }
     std::optional<std::string> reason;
     for_each_step(scenario.steps, [&](const Step& step) {
         if (step.op == "fault" &&
-            std::find(real_faults.begin(), real_faults.end(), step.subject) == real_faults.end()) {
+            std::find(faults.begin(), faults.end(), step.subject) == faults.end()) {
             reason = "fault " + step.subject + " is simulator-only";
         }
         if (step.op == "extend" && step.size_mib > 0) {
@@ -95,8 +105,13 @@ void RealBackend::start(const Scenario& scenario, std::uint64_t /*seed*/,
     trace_stream_ = std::ofstream(trace_file, std::ios::out | std::ios::trunc);
     trace_ = std::make_unique<TraceWriter>(trace_stream_);
     recording_ = std::make_unique<RecordingHost>(real_, *trace_);
-    lio_ = std::make_unique<LioTarget>(real_, work_dir_);
     clean_initiator_side();
+    if (scenario.protocol == "nvmeof") {
+        nvmet_ = std::make_unique<NvmetTarget>(real_, work_dir_);
+        nvmet_->configure(scenario.fabric);
+        return;
+    }
+    lio_ = std::make_unique<LioTarget>(real_, work_dir_);
     lio_->configure(scenario.fabric);
 }
 
@@ -104,6 +119,10 @@ Host& RealBackend::host() { return recording_ ? static_cast<Host&>(*recording_) 
 
 void RealBackend::inject_fault(const std::string& fault, const nlohmann::json& params) {
     trace_->write({{"kind", "fault"}, {"name", fault}, {"params", params}});
+    if (nvmet_) {
+        nvmet_->inject(fault, params);
+        return;
+    }
     const auto& target = scenario_->fabric.iscsi_targets.at(0);
     const auto iqn = params.value("iqn", target.iqn);
     if (fault == "lun_removed") {
@@ -120,6 +139,10 @@ void RealBackend::inject_fault(const std::string& fault, const nlohmann::json& p
 
 void RealBackend::heal_fault(const std::string& fault) {
     trace_->write({{"kind", "heal"}, {"name", fault}});
+    if (nvmet_) {
+        nvmet_->heal(fault);
+        return;
+    }
     if (fault == "portal_unreachable") {
         for (const auto& portal : removed_portals_) {
             lio_->add_portal(scenario_->fabric.iscsi_targets.at(0).iqn, portal);
@@ -175,12 +198,38 @@ void RealBackend::clean_initiator_side() {
         real_.run(Command{{"iscsiadm", "-m", "node", "-T", target.iqn, "-o", "delete"}, {}, Duration(30000)});
     }
     real_.run(Command{{"multipath", "-F"}, {}, Duration(30000)});
+    // NVMe-oF: the fabric's md arrays and controllers, and the in-use records.
+    for (const auto& [name, volume] : scenario_->volumes) {
+        if (!volume.replicas.empty() && real_.exists("/dev/md/" + name)) {
+            real_.run(Command{{"mdadm", "--stop", "/dev/md/" + name}, {}, Duration(30000)});
+        }
+    }
+    for (const auto& subsystem : scenario_->fabric.nvme_subsystems) {
+        std::vector<std::string> names;
+        real_.list_dir("/sys/class/nvme", names);
+        for (const auto& name : names) {
+            if (real_.read_attribute("/sys/class/nvme/" + name + "/subsysnqn").value_or("") ==
+                subsystem.nqn) {
+                real_.write_file("/sys/class/nvme/" + name + "/delete_controller", "1",
+                                 Duration(30000));
+            }
+        }
+        std::vector<std::string> records;
+        real_.list_dir("/run/brick/nvmeof/" + subsystem.nqn, records);
+        for (const auto& record : records) {
+            real_.remove("/run/brick/nvmeof/" + subsystem.nqn + "/" + record);
+        }
+    }
 }
 
 void RealBackend::stop() {
     clean_initiator_side();
     if (lio_) {
         lio_->clear();
+    }
+    if (nvmet_) {
+        nvmet_->clear();
+        nvmet_.reset();
     }
     recording_.reset();
     trace_.reset();

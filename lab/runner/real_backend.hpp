@@ -10,12 +10,13 @@
 #include "brick/host/real_host.hpp"
 #include "brick/host/recording_host.hpp"
 #include "targets/lio.hpp"
+#include "targets/nvmet.hpp"
 
 namespace brick::lab {
 
 class RealBackend final : public Backend {
 public:
-    // target: "lio" (tgt and nvmet join later).
+    // target: "lio" (iSCSI) or "nvmet" (NVMe-oF; tgt joins later).
     RealBackend(std::string target, std::filesystem::path work_dir);
 
     std::string name() const override { return "real:" + target_; }
@@ -43,6 +44,7 @@ private:
     std::unique_ptr<TraceWriter> trace_;
     std::unique_ptr<RecordingHost> recording_;
     std::unique_ptr<LioTarget> lio_;
+    std::unique_ptr<NvmetTarget> nvmet_;
     const Scenario* scenario_ = nullptr;
     std::vector<Portal> removed_portals_;
 };

@@ -180,6 +180,20 @@ void check_references(const Scenario& scenario) {
 
 }  // namespace
 
+// nvmet's attr_serial for a subsystem without one: 16 hex digits of the NQN's FNV-1a hash.
+std::string nvme_serial(const std::string& nqn) {
+    std::uint64_t hash = 1469598103934665603ULL;
+    for (const char c : nqn) {
+        hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
+    }
+    static const char* digits = "0123456789abcdef";
+    std::string serial;
+    for (int i = 0; i < 16; ++i) {
+        serial += digits[(hash >> (60 - 4 * i)) & 0xfU];
+    }
+    return serial;
+}
+
 std::string LunSpec::scsi_id() const { return "36001405" + serial.substr(0, 25); }
 
 const NvmeNamespaceSpec* NvmeSubsystemSpec::find_namespace(std::uint32_t nsid) const {

@@ -134,6 +134,9 @@ Scenario load_scenario(const std::filesystem::path& file);
 // Every *.json below the given paths (files or directories), sorted.
 std::vector<std::filesystem::path> find_scenarios(const std::vector<std::string>& paths);
 
+// nvmet's attr_serial for a subsystem the scenario gives none (both backends use it).
+std::string nvme_serial(const std::string& nqn);
+
 // The directory holding the scenario library and its schema.
 std::filesystem::path scenario_root();
 

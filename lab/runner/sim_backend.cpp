@@ -11,6 +11,7 @@ namespace {
 // Data I/O through the simulated device in chunks, as a workload would.
 constexpr std::uint64_t chunk = 64 * 1024;
 
+
 }  // namespace
 
 std::optional<std::string> SimBackend::skip_reason(const Scenario& scenario) const {
@@ -19,8 +20,10 @@ std::optional<std::string> SimBackend::skip_reason(const Scenario& scenario) con
             scenario.backends.end()) {
         return "the scenario runs on real kernels only";
     }
-    if (scenario.protocol != "iscsi" && scenario.protocol != "iser") {
-        return "the simulator models iSCSI only so far (" + scenario.protocol + " is planned)";
+    if (scenario.protocol != "iscsi" && scenario.protocol != "iser" &&
+        scenario.protocol != "nvmeof") {
+        return "the simulator models iSCSI and NVMe-oF only so far (" + scenario.protocol +
+               " is planned)";
     }
     return std::nullopt;
 }
@@ -60,6 +63,36 @@ sim::Fabric SimBackend::fabric_for(const Scenario& scenario) {
             target.luns.push_back(sim::Lun{lun.lun, volume.id});
         }
         fabric.iscsi_targets.push_back(std::move(target));
+    }
+    for (const auto& spec : scenario.fabric.nvme_subsystems) {
+        // As nvmet shows a subsystem: model "Linux", the kernel's version as
+        // firmware, a file namespace with 4 KiB blocks.
+        sim::NvmeSubsystem subsystem;
+        subsystem.nqn = spec.nqn;
+        subsystem.serial = spec.serial.empty() ? nvme_serial(spec.nqn) : spec.serial;
+        subsystem.allow_any_host = spec.allow_any_host;
+        subsystem.allowed_hosts = spec.allowed_hosts;
+        unsigned id = 1;
+        for (const auto& port : spec.ports) {
+            sim::NvmePort p;
+            p.id = id++;
+            p.transport = port.transport;
+            p.address = port.portal.host;
+            p.service_id = port.portal.port;
+            subsystem.ports.push_back(std::move(p));
+        }
+        for (const auto& ns : spec.namespaces) {
+            sim::Volume volume;
+            volume.id = spec.nqn + ":ns" + std::to_string(ns.nsid);
+            volume.size_bytes = ns.size_mib * 1024 * 1024;
+            volume.serial = subsystem.serial;
+            volume.vendor = "NVMe";
+            volume.model = subsystem.model;
+            fabric.volumes.emplace(volume.id, volume);
+            subsystem.namespaces.push_back(
+                sim::NvmeNamespace{ns.nsid, volume.id, ns.uuid, ns.nguid, ns.ana_group, 4096});
+        }
+        fabric.nvme_subsystems.push_back(std::move(subsystem));
     }
     return fabric;
 }
@@ -110,6 +143,8 @@ void SimBackend::heal_fault(const std::string& fault) {
         host_->model().set_multipathd_running(true);
     } else if (fault == "iscsid_down") {
         host_->model().set_iscsid_running(true);
+    } else if (fault == "controller_connecting" || fault == "ana_inaccessible") {
+        host_->model().nvme_heal(*sim::fault_from_name(fault), nlohmann::json::object());
     }
 }
 

@@ -451,6 +451,7 @@ void Model::nvme_add_path(unsigned instance, std::uint32_t nsid) {
             }
         });
     }
+    nvme_refresh();
     touch();
 }
 
