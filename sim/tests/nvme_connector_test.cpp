@@ -3,6 +3,7 @@
 
 #include "brick/connector/connector.hpp"
 #include "brick/core/error.hpp"
+#include "brick/nvmeof/controller.hpp"
 #include "sim_fixture.hpp"
 
 using namespace brick;
@@ -100,4 +101,30 @@ TEST_CASE("a wrong namespace identity is never returned", "[nvme][connector]") {
     props["ns_id"] = 2;  // the UUID is namespace 1's
     CHECK_THROWS_AS(connector->connect(props), Error);
     CHECK(host.model().leftovers().empty());
+}
+
+TEST_CASE("controllers are matched by address fields, not the whole string (6.1's src_addr)",
+          "[nvme][connector]") {
+    using brick::nvmeof::Controller;
+    using brick::nvmeof::parse_address;
+    using brick::nvmeof::TargetPortal;
+    Controller c;
+    c.subsystem_nqn = two_nqn;
+    c.transport = "tcp";
+    c.state = "live";
+    c.host_nqn = "nqn.2014-08.org.nvmexpress:uuid:7313a354-aca1-44e9-957f-3b11b8719809";
+    // What os-brick 6.1 compares against "traddr=127.0.0.1,trsvcid=4420" and never matches.
+    c.address = parse_address("traddr=127.0.0.1,trsvcid=4420,src_addr=127.0.0.1\n");
+    const TargetPortal portal{"127.0.0.1", 4420, brick::nvmeof::Transport::tcp};
+    CHECK(c.matches(two_nqn, portal, c.host_nqn));
+    CHECK(c.matches(two_nqn, portal, ""));
+    CHECK_FALSE(c.matches(two_nqn, portal, "nqn.2014-08.org.nvmexpress:uuid:other"));
+    CHECK_FALSE(c.matches(two_nqn, {"127.0.0.1", 4421, brick::nvmeof::Transport::tcp}, ""));
+    CHECK_FALSE(c.matches(two_nqn, {"127.0.0.1", 4420, brick::nvmeof::Transport::rdma}, ""));
+    c.address = parse_address("traddr=127.0.0.1,trsvcid=4420,host_traddr=127.0.0.2");
+    CHECK(c.matches(two_nqn, portal, ""));
+    c.address = parse_address("traddr=::1,trsvcid=4420");
+    CHECK(c.matches(two_nqn, {"::1", 4420, brick::nvmeof::Transport::tcp}, ""));
+    c.state = "deleting";
+    CHECK_FALSE(c.matches(two_nqn, {"::1", 4420, brick::nvmeof::Transport::tcp}, ""));
 }
