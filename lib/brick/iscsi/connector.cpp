@@ -403,8 +403,13 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
 void IscsiConnector::forget_unused_session(const Target& target,
                                            std::vector<std::string>& problems) {
     const auto session = find_session(host_, target.iqn, target.portal);
-    if (session && session->scsi_host &&
-        !scsi::devices_on_host(host_, *session->scsi_host).empty()) {
+    std::vector<scsi::Address> devices;
+    if (session && session->scsi_host) {
+        devices = scsi::devices_on_host(host_, *session->scsi_host);
+    }
+    // Devices at this LUN go with the session; any other LUN keeps it.
+    if (std::any_of(devices.begin(), devices.end(),
+                    [&](const scsi::Address& a) { return a.lun != target.lun; })) {
         log::info("keeping the session to " + target.iqn + " at " + target.portal.to_string() +
                   ": it carries other LUNs");
         return;
@@ -502,6 +507,11 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
         if (options.force) {
             multipath::disable_queueing(host_, map->name, options_.command_timeout);
         }
+        // multipathd forgets this volume's paths first, so no uevent of theirs
+        // can form the map again once it is removed.
+        for (const auto& [target, name] : disks) {
+            multipath::remove_path(host_, name, options_.command_timeout);
+        }
         attempt([&] { multipath::flush_map(host_, map->name, options_.command_timeout); });
         for (const auto& path : map->paths) {
             if (std::none_of(disks.begin(), disks.end(),
@@ -516,10 +526,16 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
                 log::warning("flush of /dev/" + name + " failed; deleting anyway (force)");
             }
         }
-        if (map || multipath::map_holding(host_, name)) {
+        if (!map && multipath::map_holding(host_, name)) {
             multipath::remove_path(host_, name, options_.command_timeout);
         }
         attempt([&] { scsi::delete_disk(host_, name, delete_timeout); });
+    }
+    // A map of this WWID that formed again meanwhile goes too.
+    if (!wwid.empty()) {
+        if (const auto again = multipath::map_for_wwid(host_, wwid)) {
+            attempt([&] { multipath::flush_map(host_, again->name, options_.command_timeout); });
+        }
     }
 
     for (const auto& target : targets) {
