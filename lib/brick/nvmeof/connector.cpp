@@ -74,6 +74,7 @@ class NvmeofConnector final : public Connector {
     std::vector<Controller> controllers_of(const Target& target, const std::string& host_nqn);
     Namespace attach(const Target& target, Clock::time_point deadline);
     std::optional<Namespace> find_namespace(const Target& target, const std::string& host_nqn);
+    void remove_stale_links(const std::string& device_name);
     void detach(const Target& target, bool flush, std::vector<std::string>& problems,
                 const DisconnectOptions& options);
 
@@ -295,6 +296,25 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
                 throw;
             }
             problems.push_back(e.message());
+        }
+    }
+    if (ours) {
+        remove_stale_links(ours->name);
+    }
+}
+
+// udev removes a namespace's /dev/disk/by-id links some time after the device
+// went; links of this namespace that already dangle are removed now, so the
+// host shows nothing of the volume once disconnect returns.
+void NvmeofConnector::remove_stale_links(const std::string& device_name) {
+    std::vector<std::string> links;
+    host_.list_dir("/dev/disk/by-id", links);
+    for (const auto& name : links) {
+        const auto link = "/dev/disk/by-id/" + name;
+        std::string target;
+        if (host_.read_link(link, target).ok() &&
+            target.substr(target.rfind('/') + 1) == device_name && !host_.exists(link)) {
+            host_.remove(link);
         }
     }
 }
