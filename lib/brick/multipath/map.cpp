@@ -1,6 +1,7 @@
 #include "brick/multipath/map.hpp"
 
 #include "brick/core/error.hpp"
+#include "brick/host/wait.hpp"
 
 namespace brick::multipath {
 namespace {
@@ -80,7 +81,13 @@ bool disable_queueing(Host& host, const std::string& name, Duration deadline) {
 }
 
 void flush_map(Host& host, const std::string& name, Duration deadline) {
-    const auto result = run_tool(host, {"multipath", "-f", name}, deadline);
+    // Right after its paths changed, udev or multipathd may still hold the map
+    // open for a moment: a busy map is tried again before it counts as failed.
+    CommandResult result;
+    retry(host, {3, Duration(500), 2.0}, [&](int) {
+        result = run_tool(host, {"multipath", "-f", name}, deadline);
+        return result.ok();
+    });
     if (!result.ok()) {
         throw Error(result.timed_out ? ErrorCategory::timeout : ErrorCategory::command_failed,
                     "removing multipath map " + name + " failed (multipath -f exit " +
