@@ -16,7 +16,9 @@ namespace fs = std::filesystem;
 namespace {
 
 nlohmann::json without_time(nlohmann::json record) {
-    record.erase("t_ms");
+    if (record.is_object()) {
+        record.erase("t_ms");
+    }
     return record;
 }
 

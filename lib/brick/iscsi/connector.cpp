@@ -507,12 +507,16 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
         if (options.force) {
             multipath::disable_queueing(host_, map->name, options_.command_timeout);
         }
-        // multipathd forgets this volume's paths first, so no uevent of theirs
-        // can form the map again once it is removed.
-        for (const auto& [target, name] : disks) {
-            multipath::remove_path(host_, name, options_.command_timeout);
-        }
-        attempt([&] { multipath::flush_map(host_, map->name, options_.command_timeout); });
+        attempt([&] {
+            try {
+                multipath::flush_map(host_, map->name, options_.command_timeout);
+            } catch (const Error&) {
+                if (multipath::map_for_wwid(host_, map->wwid)) {
+                    throw;
+                }
+                // multipathd removed the map itself meanwhile: that is the goal.
+            }
+        });
         for (const auto& path : map->paths) {
             if (std::none_of(disks.begin(), disks.end(),
                              [&](const auto& d) { return d.second == path; })) {
@@ -526,7 +530,7 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
                 log::warning("flush of /dev/" + name + " failed; deleting anyway (force)");
             }
         }
-        if (!map && multipath::map_holding(host_, name)) {
+        if (map || multipath::map_holding(host_, name)) {
             multipath::remove_path(host_, name, options_.command_timeout);
         }
         attempt([&] { scsi::delete_disk(host_, name, delete_timeout); });
