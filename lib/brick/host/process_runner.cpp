@@ -10,7 +10,26 @@
 namespace brick {
 namespace bp = boost::process;
 
+namespace {
+
+// A program that exits without reading its input must not kill the caller
+// with SIGPIPE: the write then fails with EPIPE instead. Only a default
+// disposition is changed; a handler the application installed stays.
+void ignore_broken_pipes() {
+    static const bool done = [] {
+        struct sigaction current {};
+        if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL) {
+            ::signal(SIGPIPE, SIG_IGN);
+        }
+        return true;
+    }();
+    (void)done;
+}
+
+}  // namespace
+
 CommandResult run_process(const std::string& program, const Command& command) {
+    ignore_broken_pipes();
     CommandResult result;
     boost::asio::io_context context;
     bp::async_pipe stdin_pipe(context);
