@@ -17,7 +17,8 @@ stage "cell iscsi x sim" bash "$BRICK_TOP/ci/cell.sh" iscsi sim || true
 stage "cell nvmeof x sim" bash "$BRICK_TOP/ci/cell.sh" nvmeof sim || true
 stage "hil: real tools in QEMU" ctest --test-dir "$BRICK_BUILD" -L hil --output-on-failure \
     --output-junit "$BRICK_TOP/reports/junit-hil.xml" || true
-advisory "cell iscsi x lio (QEMU)" bash "$BRICK_TOP/ci/cell.sh" iscsi lio
-advisory "cell nvmeof x nvmet (QEMU)" bash "$BRICK_TOP/ci/cell.sh" nvmeof nvmet
-advisory "sanitizers (ASan+UBSan)" bash "$BRICK_TOP/ci/sanitize.sh"
+# Each advisory stage has a hard bound so the whole job stays inside CI's time.
+advisory "cell iscsi x lio (QEMU)" timeout --kill-after=30 900 bash "$BRICK_TOP/ci/cell.sh" iscsi lio
+advisory "cell nvmeof x nvmet (QEMU)" timeout --kill-after=30 600 bash "$BRICK_TOP/ci/cell.sh" nvmeof nvmet
+advisory "sanitizers (ASan+UBSan)" timeout --kill-after=30 1500 bash "$BRICK_TOP/ci/sanitize.sh"
 exit "$BRICK_STATUS"
