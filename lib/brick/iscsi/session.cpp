@@ -1,23 +1,12 @@
 #include "brick/iscsi/session.hpp"
 
+#include "brick/core/sysfs_name.hpp"
+
 #include <charconv>
 
 namespace brick::iscsi {
 namespace {
 
-std::optional<unsigned> number_after(std::string_view text, std::string_view prefix) {
-    if (text.rfind(prefix, 0) != 0) {
-        return std::nullopt;
-    }
-    text.remove_prefix(prefix.size());
-    unsigned value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc() || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
-}
 
 // Fills scsi_host, channel and target from the session's device directory:
 // /sys/class/iscsi_host/hostH/device/sessionN/targetH:C:T.

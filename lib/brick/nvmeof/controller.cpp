@@ -1,5 +1,7 @@
 #include "brick/nvmeof/controller.hpp"
 
+#include "brick/core/sysfs_name.hpp"
+
 #include <algorithm>
 #include <cctype>
 #include <charconv>
@@ -8,19 +10,6 @@
 namespace brick::nvmeof {
 namespace {
 
-std::optional<unsigned> number_after(std::string_view text, std::string_view prefix) {
-    if (text.rfind(prefix, 0) != 0) {
-        return std::nullopt;
-    }
-    text.remove_prefix(prefix.size());
-    unsigned value = 0;
-    const auto* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc() || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
-}
 
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
