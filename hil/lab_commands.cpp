@@ -9,6 +9,8 @@
 #include "brick/core/error.hpp"
 #include "brick/hil/guest.hpp"
 #include "brick/hil/image.hpp"
+#include "brick/hil/job_spec.hpp"
+#include "brick/hil/pair.hpp"
 #include "commands.hpp"
 
 namespace brick::lab {
@@ -51,7 +53,17 @@ void print_result(const std::string& name, const hil::GuestResult& result) {
     if (!result.qemu_error.empty()) {
         std::cout << "  qemu: " << result.qemu_error << '\n';
     }
+    for (const auto& line : result.host_problems) {
+        std::cout << "  host: " << line << '\n';
+    }
     std::cout << "  results in " << result.run_dir.string() << '\n';
+}
+
+void print_pair_result(const std::string& name, const hil::PairResult& result) {
+    std::cout << "hil " << name << " (pair): " << hil::status_name(result.status) << " ("
+              << result.wall_seconds << " s wall)\n";
+    print_result("  target", result.target);
+    print_result("  initiator", result.initiator);
 }
 
 hil::Accel parse_accel(const std::string& name) {
@@ -99,6 +111,36 @@ hil::GuestOptions guest_options(const HilSettings& settings, const RunSettings& 
     options.timeout = std::chrono::seconds(run.timeout_seconds);
     options.smp = run.smp;
     options.memory_mb = run.memory_mb;
+    return options;
+}
+
+// The guest options of a job folder, with what its hil.json asks for.
+hil::GuestOptions job_options(const HilSettings& settings, const RunSettings& run,
+                              const fs::path& job, const hil::JobSpec& spec,
+                              const fs::path& run_dir) {
+    auto options = guest_options(settings, run, job, run_dir);
+    if (!spec.host_script.empty()) {
+        options.host_script = job / spec.host_script;
+        options.isolate_program = fs::path(settings.build_dir) / "lab" / "brick-isolate";
+    }
+    options.forwards = spec.forwards;
+    return options;
+}
+
+hil::PairOptions pair_options(const HilSettings& settings, const RunSettings& run,
+                              const fs::path& job, const hil::JobSpec& spec,
+                              const fs::path& run_dir) {
+    hil::PairOptions options;
+    options.run_dir = run_dir;
+    options.links = spec.links;
+    options.timeout = std::chrono::seconds(run.timeout_seconds);
+    for (auto [guest, role] : {std::pair{&options.target, &spec.target},
+                               std::pair{&options.initiator, &spec.initiator}}) {
+        *guest = guest_options(settings, run, job, run_dir);
+        guest->script = role->script;
+        guest->smp = role->smp.value_or(run.smp);
+        guest->memory_mb = role->memory_mb.value_or(run.memory_mb);
+    }
     return options;
 }
 
@@ -175,8 +217,18 @@ void register_hil_commands(CLI::App& app) {
         const fs::path job = run_settings->job;
         const fs::path run_dir = run_settings->out.empty() ? default_run_dir(*settings, job)
                                                            : fs::path(run_settings->out);
+        const auto spec = hil::read_job_spec(job);
+        if (spec.topology == hil::Topology::pair) {
+            const auto result =
+                hil::run_pair(built, pair_options(*settings, *run_settings, job, spec, run_dir));
+            print_pair_result(job.string(), result);
+            if (!result.passed()) {
+                throw CLI::RuntimeError(1);
+            }
+            return;
+        }
         const auto result =
-            hil::run_guest(built, guest_options(*settings, *run_settings, job, run_dir));
+            hil::run_guest(built, job_options(*settings, *run_settings, job, spec, run_dir));
         print_result(job.string(), result);
         if (!result.passed()) {
             throw CLI::RuntimeError(1);

@@ -223,8 +223,10 @@ lun_unmapped() {
     assert_no_iscsi_leftovers $SINGLE
 }
 
-check setup setup || finish
-check lio-targetcli configure_lio || finish
+check setup setup
+passed || finish
+check lio-targetcli configure_lio
+passed || finish
 check project-build-runs project_build_runs
 check iscsi-discovery discovery
 check iscsi-single-path single_path
