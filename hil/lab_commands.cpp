@@ -144,6 +144,20 @@ hil::PairOptions pair_options(const HilSettings& settings, const RunSettings& ru
     return options;
 }
 
+// Runs a job folder as its hil.json says (one guest, or a pair) and prints the result.
+bool run_job(const hil::Image& image, const HilSettings& settings, const RunSettings& run,
+             const fs::path& job, const fs::path& run_dir, const std::string& name) {
+    const auto spec = hil::read_job_spec(job);
+    if (spec.topology == hil::Topology::pair) {
+        const auto result = hil::run_pair(image, pair_options(settings, run, job, spec, run_dir));
+        print_pair_result(name, result);
+        return result.passed();
+    }
+    const auto result = hil::run_guest(image, job_options(settings, run, job, spec, run_dir));
+    print_result(name, result);
+    return result.passed();
+}
+
 fs::path default_run_dir(const HilSettings& settings, const fs::path& job) {
     auto name = job.filename().string();
     if (name == "job.sh" || name.empty()) {
@@ -155,21 +169,24 @@ fs::path default_run_dir(const HilSettings& settings, const fs::path& job) {
     return fs::path(settings.build_dir) / "hil-runs" / name;
 }
 
-// Copies the golden outputs a run captured (run/golden/<tool>/<state>.*) into dest.
+// Copies the golden outputs a run captured (run/golden/<tool>/<state>.*, or each
+// guest's of a pair) into dest.
 int copy_golden(const fs::path& run_dir, const fs::path& dest) {
     int copied = 0;
-    const auto captured = run_dir / "golden";
-    if (!fs::exists(captured)) {
-        return 0;
-    }
-    for (const auto& entry : fs::recursive_directory_iterator(captured)) {
-        if (!entry.is_regular_file()) {
+    for (const auto& captured :
+         {run_dir / "golden", run_dir / "initiator" / "golden", run_dir / "target" / "golden"}) {
+        if (!fs::exists(captured)) {
             continue;
         }
-        const auto target = dest / fs::relative(entry.path(), captured);
-        fs::create_directories(target.parent_path());
-        fs::copy_file(entry.path(), target, fs::copy_options::overwrite_existing);
-        ++copied;
+        for (const auto& entry : fs::recursive_directory_iterator(captured)) {
+            if (!entry.is_regular_file()) {
+                continue;
+            }
+            const auto target = dest / fs::relative(entry.path(), captured);
+            fs::create_directories(target.parent_path());
+            fs::copy_file(entry.path(), target, fs::copy_options::overwrite_existing);
+            ++copied;
+        }
     }
     return copied;
 }
@@ -217,20 +234,7 @@ void register_hil_commands(CLI::App& app) {
         const fs::path job = run_settings->job;
         const fs::path run_dir = run_settings->out.empty() ? default_run_dir(*settings, job)
                                                            : fs::path(run_settings->out);
-        const auto spec = hil::read_job_spec(job);
-        if (spec.topology == hil::Topology::pair) {
-            const auto result =
-                hil::run_pair(built, pair_options(*settings, *run_settings, job, spec, run_dir));
-            print_pair_result(job.string(), result);
-            if (!result.passed()) {
-                throw CLI::RuntimeError(1);
-            }
-            return;
-        }
-        const auto result =
-            hil::run_guest(built, job_options(*settings, *run_settings, job, spec, run_dir));
-        print_result(job.string(), result);
-        if (!result.passed()) {
+        if (!run_job(built, *settings, *run_settings, job, run_dir, job.string())) {
             throw CLI::RuntimeError(1);
         }
     });
@@ -238,8 +242,8 @@ void register_hil_commands(CLI::App& app) {
     auto golden_settings = std::make_shared<RunSettings>();
     auto golden_dest = std::make_shared<std::string>();
     auto golden_reuse = std::make_shared<bool>(false);
-    auto golden_jobs =
-        std::make_shared<std::vector<std::string>>(std::vector<std::string>{"lio", "tgt", "nvmet"});
+    auto golden_jobs = std::make_shared<std::vector<std::string>>(
+        std::vector<std::string>{"lio", "tgt", "nvmet", "host-tgt", "pair-iscsi"});
     auto* golden = hil->add_subcommand(
         "golden", "Re-capture the real tools' golden outputs (hil/golden) from the HIL jobs");
     golden->add_option("--out", *golden_dest, "Destination (default <source>/hil/golden)");
@@ -270,10 +274,7 @@ void register_hil_commands(CLI::App& app) {
             const auto built = image_for(*settings, false);
             const auto job = fs::path(settings->source_dir) / "hil" / "jobs" / name;
             const auto run_dir = fs::path(settings->build_dir) / "hil-runs" / ("golden-" + name);
-            const auto result =
-                hil::run_guest(built, guest_options(*settings, *golden_settings, job, run_dir));
-            print_result(name, result);
-            if (!result.passed()) {
+            if (!run_job(built, *settings, *golden_settings, job, run_dir, name)) {
                 all_passed = false;
                 continue;
             }

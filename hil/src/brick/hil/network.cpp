@@ -47,8 +47,9 @@ void check_forward(const Forward& forward, std::size_t index) {
     if (::inet_pton(AF_INET, forward.guest_address.c_str(), &guest) != 1 ||
         (ntohl(guest.s_addr) & 0xffffff00U) != 0x0a000200U) {
         throw Error(ErrorCategory::invalid_properties,
-                    field + ".guest: expected an IPv4 address in QEMU's user network "
-                            "10.0.2.0/24, got '" +
+                    field +
+                        ".guest: expected an IPv4 address in QEMU's user network "
+                        "10.0.2.0/24, got '" +
                         forward.guest_address + "'",
                     field + ".guest");
     }
@@ -127,11 +128,11 @@ std::vector<std::string> nic_arguments(const std::vector<LinkNic>& links,
     std::vector<std::string> args;
     for (std::size_t index = 0; index < links.size(); ++index) {
         const auto id = "link" + std::to_string(index);
-        args.insert(args.end(),
-                    {"-netdev",
-                     "dgram,id=" + id + ",local.type=fd,local.str=" +
-                         std::to_string(links[index].fd),
-                     "-device", "virtio-net-pci,netdev=" + id + ",mac=" + links[index].mac});
+        args.insert(
+            args.end(),
+            {"-netdev",
+             "dgram,id=" + id + ",local.type=fd,local.str=" + std::to_string(links[index].fd),
+             "-device", "virtio-net-pci,netdev=" + id + ",mac=" + links[index].mac});
     }
     if (!forwards.empty()) {
         std::string user = "user,id=user0,restrict=on";
@@ -139,11 +140,12 @@ std::vector<std::string> nic_arguments(const std::vector<LinkNic>& links,
             const auto& forward = forwards[index];
             check_forward(forward, index);
             // One `nc` per connection (the `tcp:` form of guestfwd takes only one
-            // connection); it dies with QEMU, its parent. The values hold no comma
-            // (checked above), so the option needs no escaping.
+            // connection); it dies with QEMU, its parent. libslirp splits the command
+            // into words and executes it without a shell (so no `exec`). The values
+            // hold no comma (checked above), so the option needs no escaping.
             user += ",guestfwd=tcp:" + forward.guest_address + ":" +
                     std::to_string(forward.guest_port) +
-                    "-cmd:exec setpriv --pdeathsig KILL busybox nc 127.0.0.1 " +
+                    "-cmd:setpriv --pdeathsig KILL busybox nc 127.0.0.1 " +
                     std::to_string(forward.host_port);
         }
         args.insert(args.end(), {"-netdev", user, "-device",
