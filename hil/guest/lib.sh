@@ -165,14 +165,14 @@ start_nfs_server() {
     : >/var/lib/nfs/etab
     : >/var/lib/nfs/rmtab
     mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd
-    setsid rpcbind -f -h 127.0.0.1 </dev/null >>"$JOB/rpcbind.log" 2>&1 &
+    setsid rpcbind -f </dev/null >>"$JOB/rpcbind.log" 2>&1 &
     wait_until 10 rpcinfo -p 127.0.0.1
     : >/etc/exports
     exportfs -ra
     setsid rpc.mountd -F --no-udp </dev/null >>"$JOB/mountd.log" 2>&1 &
     echo 10 >/proc/fs/nfsd/nfsv4gracetime
     echo 10 >/proc/fs/nfsd/nfsv4leasetime
-    rpc.nfsd -H 127.0.0.1 -N 2 8
+    rpc.nfsd -H 127.0.0.1 8
     wait_until 10 sh -c 'rpcinfo -p 127.0.0.1 | grep -q mountd'
 }
 load_modules() {

@@ -73,6 +73,7 @@ private:
         }
         options.encryption_passphrase = volume.passphrase;
         options.luks_format = volume.luks_format;
+        options.luks_iter_time = Duration(volume.luks_iter_time_ms);
         if (step.params.contains("device_timeout_ms")) {
             options.device_timeout = Duration(step.params["device_timeout_ms"].get<std::int64_t>());
         }

@@ -555,6 +555,7 @@ Scenario load_scenario(const fs::path& file) {
                 register_secret(*volume.passphrase);
             }
             volume.luks_format = v.value("luks_format", "luks");
+            volume.luks_iter_time_ms = v.value("luks_iter_time_ms", std::int64_t{0});
             scenario.volumes.emplace(name, std::move(volume));
         }
         for (const auto& s : document.at("steps")) {

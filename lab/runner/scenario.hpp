@@ -133,6 +133,7 @@ struct VolumeSpec {
     bool encrypted = false;
     std::optional<std::string> passphrase;
     std::string luks_format = "luks";
+    std::int64_t luks_iter_time_ms = 0;
 };
 
 struct Step {

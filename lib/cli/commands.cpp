@@ -105,6 +105,7 @@ ConnectorOptions connector_options(const GlobalOptions& global, const VolumeOpti
     }
     options.nfs_mount_options = volume.nfs_mount_options;
     options.luks_format = volume.luks_format;
+    options.luks_iter_time = Duration(volume.luks_iter_time_ms);
     options.open_encrypted = !volume.no_open_luks;
     if (!volume.key_file.empty()) {
         if (volume.key_file == "-" && volume.properties_file == "-") {
@@ -157,6 +158,10 @@ void add_volume_options(CLI::App* command, VolumeOptions& volume, bool multipath
             ->add_option("--luks-format", volume.luks_format,
                          "LUKS version a blank encrypted volume gets: luks or luks2")
             ->check(CLI::IsMember({"luks", "luks1", "luks2"}));
+        command
+            ->add_option("--luks-iter-time", volume.luks_iter_time_ms,
+                         "PBKDF milliseconds of a blank volume's key slot (cryptsetup's default)")
+            ->check(CLI::PositiveNumber);
         command->add_option("--mount-point-base", volume.mount_point_base,
                             "NFS: where shares are mounted (default /var/lib/brick/mnt)");
         command->add_option("--nfs-mount-options", volume.nfs_mount_options,

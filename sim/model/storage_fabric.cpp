@@ -121,7 +121,8 @@ void parse_rbd(const json& section, Fabric& fabric) {
     if (section.contains("users")) {
         only_keys(section["users"], "/rbd/users", {});  // checks it is an object
     }
-    for (const auto& [user, key] : section.value("users", json::object()).items()) {
+    const auto users = section.value("users", json::object());
+    for (const auto& [user, key] : users.items()) {
         if (!key.is_string()) {
             throw FabricError("/rbd/users/" + user, "expected the cephx key as a string");
         }

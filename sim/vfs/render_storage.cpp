@@ -11,7 +11,7 @@
 namespace brick::sim {
 namespace {
 
-constexpr unsigned rbd_major = 251;  // the dynamic major rbd gets (single_major)
+constexpr unsigned rbd_major = 253;  // the dynamic major rbd got in the guest (single_major)
 
 // /proc/mounts escapes blanks and backslashes as octal.
 std::string escaped(const std::string& text) {

@@ -59,6 +59,11 @@ struct ConnectorOptions {
     // LuksEncryptor) or "luks2".
     std::optional<std::string> encryption_passphrase;
     std::string luks_format = "luks";
+    // PBKDF time a blank volume's LUKS key slot is calibrated to (cryptsetup
+    // --iter-time); 0: cryptsetup's default (2 s for LUKS1). Each later open
+    // costs about that time. Lower only where key derivation time matters
+    // more than brute-force cost (tests under emulation).
+    Duration luks_iter_time{0};
     // false: encrypted volumes are attached as they are and the caller opens
     // LUKS itself (os-brick's API: Nova calls the encryptor after connect).
     bool open_encrypted = true;

@@ -105,6 +105,7 @@ class EncryptedConnector final : public Connector {
         LuksOptions luks;
         luks.passphrase = *options_.encryption_passphrase;
         luks.format = options_.luks_format;
+        luks.iter_time = options_.luks_iter_time;
         luks.command_timeout = options_.command_timeout;
         luks.device_timeout = options_.device_timeout;
         const ObjectReader in(data, "data");

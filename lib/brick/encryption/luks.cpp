@@ -98,9 +98,12 @@ std::string open_luks(Host& host, const std::string& device_path, const std::str
         // os-brick formats a volume without a LUKS header on its first attach.
         log::info(device_path + " has no LUKS header: formatting it (" + options.format + ")");
         const auto type = options.format == "luks" ? std::string("luks1") : options.format;
-        const auto format = cryptsetup(
-            host, {"--batch-mode", "luksFormat", "--type", type, "--key-file=-", device_path},
-            options.passphrase, options.command_timeout);
+        std::vector<std::string> args{"--batch-mode", "luksFormat", "--type", type, "--key-file=-"};
+        if (options.iter_time.count() > 0) {
+            args.insert(args.end(), {"--iter-time", std::to_string(options.iter_time.count())});
+        }
+        args.push_back(device_path);
+        const auto format = cryptsetup(host, args, options.passphrase, options.command_timeout);
         if (!format.ok()) {
             throw Error(ErrorCategory::command_failed, "cryptsetup luksFormat " + device_path +
                                                            " failed: " + first_line(format.err));

@@ -22,6 +22,7 @@ struct LuksOptions {
     std::string passphrase;
     std::string format = "luks";  // a blank device gets: luks (LUKS1) or luks2
     bool read_only = false;
+    Duration iter_time{0};  // cryptsetup --iter-time for a format; 0: its default
     Duration command_timeout{30000};
     Duration device_timeout{20000};
 };
