@@ -118,8 +118,8 @@ void parse_rbd(const json& section, Fabric& fabric) {
     for (std::size_t i = 0; i < monitors.size(); ++i) {
         cluster.monitors.push_back(monitor_of(monitors[i], "/rbd/monitors/" + std::to_string(i)));
     }
-    if (section.contains("users")) {
-        only_keys(section["users"], "/rbd/users", {});  // checks it is an object
+    if (section.contains("users") && !section["users"].is_object()) {
+        throw FabricError("/rbd/users", "expected an object of cephx user -> key");
     }
     const auto users = section.value("users", json::object());
     for (const auto& [user, key] : users.items()) {
