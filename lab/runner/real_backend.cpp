@@ -133,12 +133,13 @@ void RealBackend::start(const Scenario& scenario, std::uint64_t /*seed*/,
     recording_ = std::make_unique<RecordingHost>(real_, *trace_);
     clean_initiator_side();
     if (scenario.protocol == "nfs") {
-        nfsd_ = std::make_unique<NfsServer>(real_, work_dir_);
+        // On tmpfs: nfsd cannot export the guest's 9p job share.
+        nfsd_ = std::make_unique<NfsServer>(real_, "/run/brick-lab/nfs");
         nfsd_->configure(scenario.fabric);
         return;
     }
     if (scenario.protocol == "local") {
-        loops_ = std::make_unique<LoopDevices>(real_, work_dir_ / "local");
+        loops_ = std::make_unique<LoopDevices>(real_, "/run/brick-lab/local");
         loops_->configure(scenario.fabric);
         return;
     }

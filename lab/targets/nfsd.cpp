@@ -22,6 +22,7 @@ void NfsServer::run(std::vector<std::string> argv) {
 }
 
 void NfsServer::configure(const Fabric& fabric) {
+    fs::create_directories(work_dir_);
     std::string exports;
     unsigned fsid = 1;
     for (const auto& share : fabric.nfs_exports) {

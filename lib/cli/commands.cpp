@@ -265,10 +265,10 @@ void add_commands(CLI::App& app, GlobalOptions& global) {
         };
     });
 
-    auto* luks = app.add_subcommand(
+    auto* luks_command = app.add_subcommand(
         "luks", "Open or close LUKS on an attached device (os-brick's encryptors)");
-    luks->require_subcommand(1);
-    auto* luks_open = luks->add_subcommand(
+    luks_command->require_subcommand(1);
+    auto* luks_open = luks_command->add_subcommand(
         "open", "Open LUKS on DEVICE as /dev/mapper/crypt-<name>; formats a blank device");
     luks_open->add_option("--device", volume->device, "the attached device")->required();
     luks_open->add_option("--key-file", volume->key_file, "the passphrase (a file, or -)")
@@ -291,7 +291,7 @@ void add_commands(CLI::App& app, GlobalOptions& global) {
                                                encryption::mapping_name(device), luks)}});
         };
     });
-    auto* luks_close = luks->add_subcommand("close", "Close the LUKS mapping of DEVICE");
+    auto* luks_close = luks_command->add_subcommand("close", "Close the LUKS mapping of DEVICE");
     luks_close->add_option("--device", volume->device, "the attached device, or the mapping")
         ->required();
     luks_close->callback([&global, volume] {
