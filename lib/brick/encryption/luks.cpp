@@ -1,5 +1,7 @@
 #include "brick/encryption/luks.hpp"
 
+#include <algorithm>
+
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
 #include "brick/core/secrets.hpp"
@@ -13,8 +15,16 @@ std::string first_line(const std::string& text) {
     return end == std::string::npos ? text : text.substr(0, end);
 }
 
+// Formatting and opening derive a key on purpose slowly (PBKDF2 calibrated
+// to seconds, and far slower on an emulated or loaded CPU): such a run gets at
+// least this long whatever the caller's command deadline.
+constexpr Duration key_derivation_deadline{180000};
+
 CommandResult cryptsetup(Host& host, std::vector<std::string> args, const std::string& input,
                          Duration deadline) {
+    if (!input.empty()) {
+        deadline = std::max(deadline, key_derivation_deadline);
+    }
     args.insert(args.begin(), "cryptsetup");
     auto result = host.run(Command{std::move(args), input, deadline});
     if (result.not_found) {
