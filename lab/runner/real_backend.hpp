@@ -10,13 +10,16 @@
 #include "brick/host/real_host.hpp"
 #include "brick/host/recording_host.hpp"
 #include "targets/lio.hpp"
+#include "targets/loop.hpp"
+#include "targets/nfsd.hpp"
 #include "targets/nvmet.hpp"
 
 namespace brick::lab {
 
 class RealBackend final : public Backend {
 public:
-    // target: "lio" (iSCSI) or "nvmet" (NVMe-oF; tgt joins later).
+    // target: "lio" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS) or "loop" (local
+    // devices); tgt joins later.
     RealBackend(std::string target, std::filesystem::path work_dir);
 
     std::string name() const override { return "real:" + target_; }
@@ -45,6 +48,8 @@ private:
     std::unique_ptr<RecordingHost> recording_;
     std::unique_ptr<LioTarget> lio_;
     std::unique_ptr<NvmetTarget> nvmet_;
+    std::unique_ptr<NfsServer> nfsd_;
+    std::unique_ptr<LoopDevices> loops_;
     const Scenario* scenario_ = nullptr;
     std::vector<Portal> removed_portals_;
 };
