@@ -6,41 +6,89 @@ change the array's state at once.
 A provisioner is `PROGRAM --state DIR VERB ...`; DIR holds what it remembers
 about the volumes it made (one JSON record per volume)."""
 
-import argparse
 import fcntl
 import json
 import os
-import secrets
-import subprocess
 import sys
-import uuid
 
+# Imports are kept to a minimum: a provisioner starts for every verb, and
+# under TCG every imported module costs tens of milliseconds.
 
 class Failure(Exception):
     """A verb could not be carried out; the message goes to stderr."""
 
 
+USAGE = """usage: PROVISIONER --state DIR VERB [ARGS]
+  create --size-gib N
+  export ID --connector FILE [--protocol P] [--transport T] [--chap | --mutual-chap] [--lun N]
+  unexport ID | extend ID --size-gib N | delete ID | list | fail-path ID | restore-path ID"""
+
+VALUED = {"--state", "--size-gib", "--connector", "--protocol", "--transport", "--lun"}
+FLAGS = {"--chap", "--mutual-chap"}
+VERBS = {"create": 0, "export": 1, "unexport": 1, "extend": 1, "delete": 1, "list": 0,
+         "fail-path": 1, "restore-path": 1}
+
+
+class Arguments:
+    """The parsed command line: verb, id, and each option (dashes as underscores)."""
+
+    def __init__(self):
+        self.state = None
+        self.verb = None
+        self.id = None
+        self.size_gib = None
+        self.connector = None
+        self.protocol = "iscsi"
+        self.transport = "tcp"
+        self.chap = False
+        self.mutual_chap = False
+        self.lun = None
+
+
+def usage(message):
+    sys.stderr.write(f"{message}\n{USAGE}\n")
+    sys.exit(2)
+
+
 def parse_arguments(argv):
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--state", required=True, help="folder of the provisioner's records")
-    verbs = parser.add_subparsers(dest="verb", required=True)
-    create = verbs.add_parser("create")
-    create.add_argument("--size-gib", type=int, required=True)
-    export = verbs.add_parser("export")
-    export.add_argument("id")
-    export.add_argument("--connector", required=True, help="this host's connector properties (JSON)")
-    export.add_argument("--protocol", default="iscsi")
-    export.add_argument("--transport", default="tcp")
-    export.add_argument("--chap", action="store_true")
-    export.add_argument("--mutual-chap", action="store_true")
-    export.add_argument("--lun", type=int)
-    extend = verbs.add_parser("extend")
-    extend.add_argument("id")
-    extend.add_argument("--size-gib", type=int, required=True)
-    for verb in ("unexport", "delete", "fail-path", "restore-path"):
-        verbs.add_parser(verb).add_argument("id")
-    verbs.add_parser("list")
-    return parser.parse_args(argv)
+    args = Arguments()
+    positional = []
+    i = 0
+    while i < len(argv):
+        word = argv[i]
+        if word in VALUED:
+            if i + 1 >= len(argv):
+                usage(f"{word} needs a value")
+            setattr(args, word[2:].replace("-", "_"), argv[i + 1])
+            i += 2
+            continue
+        if word in FLAGS:
+            setattr(args, word[2:].replace("-", "_"), True)
+        elif word.startswith("-"):
+            usage(f"unknown option {word}")
+        else:
+            positional.append(word)
+        i += 1
+    if not args.state:
+        usage("--state is required")
+    if not positional or positional[0] not in VERBS:
+        usage("a verb is required")
+    args.verb = positional[0]
+    if len(positional) != 1 + VERBS[args.verb]:
+        usage(f"{args.verb}: wrong number of arguments")
+    if VERBS[args.verb]:
+        args.id = positional[1]
+    for name in ("size_gib", "lun"):
+        value = getattr(args, name)
+        if value is not None:
+            if not value.isdigit():
+                usage(f"--{name.replace('_', '-')}: expected a number")
+            setattr(args, name, int(value))
+    if args.verb in ("create", "extend") and args.size_gib is None:
+        usage(f"{args.verb}: --size-gib is required")
+    if args.verb == "export" and not args.connector:
+        usage("export: --connector is required")
+    return args
 
 
 class Records:
@@ -78,22 +126,35 @@ class Records:
             pass
 
 
+def random_hex(count):
+    return os.urandom(count).hex()
+
+
 def new_volume_id():
-    return "vol-" + secrets.token_hex(4)
+    return "vol-" + random_hex(4)
 
 
 def new_serial():
-    return uuid.uuid4().hex
+    return random_hex(16)
+
+
+def new_uuid():
+    """A random (version 4) UUID, lower case."""
+    h = bytearray(os.urandom(16))
+    h[6] = (h[6] & 0x0F) | 0x40
+    h[8] = (h[8] & 0x3F) | 0x80
+    h = h.hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 def chap_credentials(request):
     """Fresh CHAP credentials for an export, or None."""
     if not (request.chap or request.mutual_chap):
         return None
-    chap = {"username": "user" + secrets.token_hex(3), "password": secrets.token_hex(8)}
+    chap = {"username": "user" + random_hex(3), "password": random_hex(8)}
     if request.mutual_chap:
-        chap["username_in"] = "target" + secrets.token_hex(3)
-        chap["password_in"] = secrets.token_hex(8)
+        chap["username_in"] = "target" + random_hex(3)
+        chap["password_in"] = random_hex(8)
     return chap
 
 
@@ -134,6 +195,8 @@ def read_connector(path, key):
 
 def run(*argv):
     """Runs a program (argument vector, never a shell); its stdout, or Failure."""
+    import subprocess  # pylint: disable=import-outside-toplevel; only some verbs run programs
+
     done = subprocess.run(argv, capture_output=True, text=True, timeout=60, check=False)
     if done.returncode != 0:
         raise Failure(f"{' '.join(argv)}: exit {done.returncode}: {done.stderr.strip()}")

@@ -62,7 +62,7 @@ std::string guest_job_script(const BackendFile& backend, const std::string& only
             "    wait_until 10 tgtadm --lld iscsi --op show --mode target\n";
     }
     text += "}\ncertify() {\n    /brick/build/lab/brick-lab certify " + backend.file.string() +
-            " --in-guest --work /job/work --report /job/report" +
+            " --in-guest --work /tmp/certify --report /job/report" +
             (only.empty() ? std::string() : " --only " + only) +
             "\n}\n"
             "check setup setup || finish\n"
@@ -94,6 +94,7 @@ CertificationResult certify_in_guest(const BackendFile& backend, const fs::path&
     options.source_dir = BRICK_SOURCE_DIR;
     options.build_dir = BRICK_BUILD_DIR;
     options.timeout = std::chrono::seconds(backend.guest_timeout_seconds);
+    options.memory_mb = 1536;  // the volumes' files live in the guest's tmpfs
     const auto guest = hil::run_guest(image, options);
 
     CertificationResult result;

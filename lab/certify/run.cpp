@@ -93,13 +93,10 @@ public:
 
     void run() {
         start_log("setup");
-        clean_journal();
-        try {
-            baseline_ = provisioner_.list();
-            baseline_known_ = true;
-        } catch (const Error& e) {
-            result_.notes.push_back("the array's volume list could not be read before the run: " +
-                                    std::string(e.what()));
+        read_baseline();
+        if (!journal_.volumes().empty()) {
+            clean_journal();
+            read_baseline();
         }
         for (const auto& offer : backend_.protocols) {
             for (const auto& spec : group_specs()) {
@@ -128,6 +125,18 @@ private:
         log(describe_call(call));
     }
     Host& host() { return initiator_.host(); }
+    // Calls ready() every 100 ms until it is true or `seconds` passed (in the
+    // host's time); ready() may itself use the host (run programs).
+    bool poll(int seconds, const std::function<bool()>& ready) {
+        const auto deadline = host().now() + Duration(1000LL * seconds);
+        while (!ready()) {
+            if (host().now() >= deadline) {
+                return false;
+            }
+            host().sleep_for(Duration(100));
+        }
+        return true;
+    }
     template <typename F>
     auto timed(const std::string& operation, F&& body) {
         const auto start = host().now();
@@ -246,12 +255,10 @@ private:
             device = it->second;
         }
         std::vector<std::string> found;
-        host().wait_until(
-            [&] {
-                found = volume_leftovers(host(), volume.info, device);
-                return found.empty();
-            },
-            host().now() + Duration(5000), WaitHints{{"/dev/disk/by-id", "/dev/disk/by-path"}});
+        poll(5, [&] {
+            found = volume_leftovers(host(), volume.info, device);
+            return found.empty();
+        });
         if (!found.empty()) {
             fail("left behind on the host after disconnect: " + join(found, "; "));
         }
@@ -618,12 +625,10 @@ private:
     }
     void wait_paths(const Volume& volume, std::size_t want, int seconds) {
         std::size_t live = 0;
-        host().wait_until(
-            [&] {
-                live = live_paths(volume);
-                return live >= want;
-            },
-            host().now() + Duration(1000LL * seconds), WaitHints{});
+        poll(seconds, [&] {
+            live = live_paths(volume);
+            return live >= want;
+        });
         if (live < want) {
             fail(std::to_string(live) + " live path(s) to " + volume.id + " after " +
                  std::to_string(seconds) + " s, expected " + std::to_string(want));
@@ -863,14 +868,12 @@ private:
                  [&] {
                      timed("fail-path", [&] { provisioner_.fail_path(volume->id); });
                      std::vector<std::string> states;
-                     host().wait_until(
-                         [&] {
-                             states = ana_states(*volume);
-                             return std::any_of(states.begin(), states.end(), [](const auto& s) {
-                                 return s.find("=inaccessible") != std::string::npos;
-                             });
-                         },
-                         host().now() + Duration(30000), WaitHints{});
+                     poll(30, [&] {
+                         states = ana_states(*volume);
+                         return std::any_of(states.begin(), states.end(), [](const auto& s) {
+                             return s.find("=inaccessible") != std::string::npos;
+                         });
+                     });
                      log("ANA states after fail-path: " + join(states, ", "));
                      if (std::none_of(states.begin(), states.end(), [](const auto& s) {
                              return s.find("=inaccessible") != std::string::npos;
@@ -880,14 +883,12 @@ private:
                      write(*volume, 62, io_mib());
                      verify(*volume, 62, io_mib());
                      timed("restore-path", [&] { provisioner_.restore_path(volume->id); });
-                     host().wait_until(
-                         [&] {
-                             states = ana_states(*volume);
-                             return std::none_of(states.begin(), states.end(), [](const auto& s) {
-                                 return s.find("=inaccessible") != std::string::npos;
-                             });
-                         },
-                         host().now() + Duration(30000), WaitHints{});
+                     poll(30, [&] {
+                         states = ana_states(*volume);
+                         return std::none_of(states.begin(), states.end(), [](const auto& s) {
+                             return s.find("=inaccessible") != std::string::npos;
+                         });
+                     });
                      log("ANA states after restore-path: " + join(states, ", "));
                      verify(*volume, 62, io_mib());
                  },
@@ -900,13 +901,34 @@ private:
     }
 
     // --- journal and final sweep ------------------------------------------------------
+    void read_baseline() {
+        try {
+            baseline_ = provisioner_.list();
+            baseline_known_ = true;
+        } catch (const Error& e) {
+            baseline_known_ = false;
+            result_.notes.push_back("the array's volume list could not be read before the run: " +
+                                    std::string(e.what()));
+        }
+    }
+    bool listed(const std::string& id) const {
+        return std::find(baseline_.begin(), baseline_.end(), id) != baseline_.end();
+    }
+
+    // Deletes what an earlier run journaled; an entry the array no longer
+    // lists was deleted before the journal learnt it.
     void clean_journal() {
         const auto earlier = journal_.volumes();
         for (const auto& [id, entry] : earlier) {
+            log("volume " + id + " of an earlier run (created " + entry.created_at + ")");
+            if (baseline_known_ && !listed(id)) {
+                log(id + " is no longer on the array");
+                journal_.deleted(id);
+                continue;
+            }
             Volume volume;
             volume.id = id;
-            volume.exported = true;  // unexport whatever the state; an error is fine
-            log("volume " + id + " of an earlier run (created " + entry.created_at + ")");
+            volume.exported = true;  // unexport whatever the state was
             if (drop(volume)) {
                 result_.cleaned_from_journal.push_back(id);
             }
@@ -915,7 +937,20 @@ private:
 
     void sweep() {
         start_log("final sweep");
-        for (const auto& [id, entry] : journal_.volumes()) {
+        std::vector<std::string> on_array;
+        bool on_array_known = false;
+        try {
+            on_array = provisioner_.list();
+            on_array_known = true;
+        } catch (const Error& e) {
+            log(std::string("list: ") + e.what());
+        }
+        const auto journaled = journal_.volumes();
+        for (const auto& [id, entry] : journaled) {
+            if (on_array_known && std::find(on_array.begin(), on_array.end(), id) == on_array.end()) {
+                journal_.deleted(id);  // deleted, the journal was not told (a delete that timed out)
+                continue;
+            }
             Volume volume;
             volume.id = id;
             volume.exported = entry.exported;

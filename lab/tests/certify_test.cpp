@@ -260,7 +260,9 @@ TEST_CASE("volumes journaled by an interrupted run are deleted by the next run",
     fs::create_directories(work);
     // What a killed run leaves: a created volume and the journal naming it.
     const auto created = brick::Command{{(source / "certify/provisioners/sim-array").string(),
-                                         "--state", work.string(), "create", "--size-gib", "1"}};
+                                         "--state", work.string(), "create", "--size-gib", "1"},
+                                        {},
+                                        brick::Duration(30000)};
     brick::RealHost host;
     const auto answer = host.run(created);
     REQUIRE(answer.ok());
