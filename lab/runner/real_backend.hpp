@@ -11,12 +11,13 @@
 #include "brick/host/recording_host.hpp"
 #include "targets/lio.hpp"
 #include "targets/nvmet.hpp"
+#include "targets/tgt.hpp"
 
 namespace brick::lab {
 
 class RealBackend final : public Backend {
 public:
-    // target: "lio" (iSCSI) or "nvmet" (NVMe-oF; tgt joins later).
+    // target: "lio" or "tgt" (iSCSI), or "nvmet" (NVMe-oF).
     RealBackend(std::string target, std::filesystem::path work_dir);
 
     std::string name() const override { return "real:" + target_; }
@@ -45,6 +46,7 @@ private:
     std::unique_ptr<RecordingHost> recording_;
     std::unique_ptr<LioTarget> lio_;
     std::unique_ptr<NvmetTarget> nvmet_;
+    std::unique_ptr<TgtTarget> tgt_;
     const Scenario* scenario_ = nullptr;
     std::vector<Portal> removed_portals_;
 };
