@@ -117,6 +117,8 @@ BackendFile load_backend_file(const fs::path& path) {
     backend.concurrent_volumes = settings.value("concurrent_volumes", 4);
     backend.io_mib = settings.value("io_mib", 8);
     backend.device_timeout_seconds = settings.value("device_timeout_seconds", 20);
+    backend.command_timeout_seconds = settings.value("command_timeout_seconds", 30);
+    backend.multipath_timeout_seconds = settings.value("multipath_timeout_seconds", 10);
     check_consistency(backend);
     return backend;
 }

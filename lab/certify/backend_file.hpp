@@ -41,6 +41,8 @@ struct BackendFile {
     int concurrent_volumes = 4;
     int io_mib = 8;
     int device_timeout_seconds = 20;
+    int command_timeout_seconds = 30;
+    int multipath_timeout_seconds = 10;
 
     bool declares(const std::string& capability) const { return capabilities.count(capability) != 0; }
     // The provisioner's argument vector: a first element with a slash is

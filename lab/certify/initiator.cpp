@@ -3,7 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
+#include <thread>
 #include <cstring>
 #include <set>
 
@@ -99,6 +101,27 @@ public:
         return true;
     }
 
+    Duration wait_usable(const std::string& device, Duration limit) override {
+        const auto start = std::chrono::steady_clock::now();
+        for (;;) {
+            const int fd = ::open(device.c_str(), O_RDONLY | O_CLOEXEC);
+            const int error = errno;
+            const auto waited =
+                std::chrono::duration_cast<Duration>(std::chrono::steady_clock::now() - start);
+            if (fd >= 0) {
+                ::close(fd);
+                return waited;
+            }
+            if ((error != ENXIO && error != ENOENT) || waited > limit) {
+                throw Error(ErrorCategory::host_error, "cannot open " + device + " (" +
+                                                           std::strerror(error) + ") " +
+                                                           std::to_string(waited.count()) +
+                                                           " ms after connect returned it");
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        }
+    }
+
 private:
     RealHost host_;
 };
@@ -129,7 +152,8 @@ public:
                         e.path());
         }
         std::set<std::string> kept;
-        for (const auto& [id, volume] : document.value("volumes", nlohmann::json::object()).items()) {
+        const auto volumes = document.value("volumes", nlohmann::json::object());
+        for (const auto& [id, volume] : volumes.items()) {
             kept.insert(id);
         }
         auto& model = host_.model().fabric();
@@ -147,6 +171,9 @@ public:
         model.iscsi_targets = std::move(fabric.iscsi_targets);
         host_.model().touch();
     }
+
+    // The simulated device is there once connect returned it.
+    Duration wait_usable(const std::string& /*device*/, Duration /*limit*/) override { return Duration(0); }
 
     void write(const std::string& device, std::uint64_t pattern, std::uint64_t bytes) override {
         std::string data(64 * 1024, '\0');

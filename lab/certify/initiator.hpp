@@ -36,6 +36,9 @@ public:
     virtual void write(const std::string& device, std::uint64_t pattern, std::uint64_t bytes) = 0;
     // True when the volume holds that pattern (read past any cache).
     virtual bool verify(const std::string& device, std::uint64_t pattern, std::uint64_t bytes) = 0;
+    // Waits (at most limit) until the device opens; returns how long that took
+    // (0: at once). Throws host_error when it still does not open.
+    virtual Duration wait_usable(const std::string& device, Duration limit) = 0;
 };
 
 std::unique_ptr<Initiator> make_local_initiator();

@@ -238,11 +238,20 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
        << (result.cleaned_from_journal.empty() ? std::string("none") : value_text(result.cleaned_from_journal))
        << "\n- volumes left on the array: "
        << (result.not_deleted.empty() ? std::string("none") : value_text(result.not_deleted)) << "\n";
-    if (!result.notes.empty()) {
-        md << "\n## Notes\n\n";
+    std::vector<std::string> notes;
+    {
+        std::ofstream run_log(dir / "logs/run.txt");
         for (const auto& note : result.notes) {
-            md << "- " << md_cell(note) << "\n";
+            if (note.rfind("log: ", 0) == 0) {
+                run_log << note.substr(5) << "\n";
+            } else {
+                notes.push_back(note);
+            }
         }
+    }
+    md << "\n## Notes\n\n- provisioner calls before and after the groups: [logs/run.txt](logs/run.txt)\n";
+    for (const auto& note : notes) {
+        md << "- " << md_cell(note) << "\n";
     }
 
     std::ofstream html(dir / "index.html");
@@ -304,13 +313,12 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
          << (result.not_deleted.empty() ? "passed" : "failed") << "\">"
          << escape(result.not_deleted.empty() ? std::string("none") : value_text(result.not_deleted))
          << "</span></p>";
-    if (!result.notes.empty()) {
-        html << "<h2>Notes</h2><ul>";
-        for (const auto& note : result.notes) {
-            html << "<li><pre>" << escape(note) << "</pre></li>";
-        }
-        html << "</ul>";
+    html << "<h2>Notes</h2><ul><li>provisioner calls before and after the groups: "
+            "<a href=\"logs/run.txt\">logs/run.txt</a></li>";
+    for (const auto& note : notes) {
+        html << "<li><pre>" << escape(note) << "</pre></li>";
     }
+    html << "</ul>";
     html << "</body></html>\n";
 }
 

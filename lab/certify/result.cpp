@@ -113,9 +113,17 @@ void CertificationResult::decide() {
             std::find(protocols.begin(), protocols.end(), g.protocol) == protocols.end()) {
             protocols.push_back(g.protocol);
         }
-        if (!g.capability.empty() && g.status == Status::passed &&
-            std::find(capabilities.begin(), capabilities.end(), g.capability) == capabilities.end()) {
-            capabilities.push_back(g.capability);
+    }
+    // A declared capability is certified when the group holding its tests passed.
+    for (const auto& capability : backend.value("capabilities", std::vector<std::string>{})) {
+        const auto owner = capability == "mutual_chap"    ? std::string("chap")
+                           : capability == "path_failure" ? std::string("multipath")
+                                                          : capability;
+        for (const auto& g : groups) {
+            if (g.capability == owner && g.status == Status::passed &&
+                std::find(capabilities.begin(), capabilities.end(), capability) == capabilities.end()) {
+                capabilities.push_back(capability);
+            }
         }
     }
     for (const auto& volume : not_deleted) {

@@ -106,6 +106,12 @@ public:
         sweep();
         result_.latencies = latencies_.to_json();
         result_.interrupted = stop_.load();
+        if (!findings_.empty()) {
+            result_.notes.push_back(
+                "finding: a device connect returned could not be opened at once (ENXIO: the "
+                "kernel had not finished adding the disk); the runner waited for it, see the "
+                "latency 'device usable after connect returned' and the FINDING lines of the logs");
+        }
     }
 
 private:
@@ -210,6 +216,8 @@ private:
         ConnectorOptions options;
         options.use_multipath = multipath;
         options.device_timeout = Duration(1000LL * backend_.device_timeout_seconds);
+        options.command_timeout = Duration(1000LL * backend_.command_timeout_seconds);
+        options.multipath_timeout = Duration(1000LL * backend_.multipath_timeout_seconds);
         return make_connector(*parse_protocol(offer_.protocol), host(), options);
     }
     DeviceInfo attach(Volume& volume, bool multipath = false) {
@@ -217,6 +225,14 @@ private:
         volume.device = device;
         volume.multipath = multipath;
         log("connect " + volume.id + ": " + device.to_json().dump());
+        // What a consumer does next is open the device: it must be usable now.
+        const auto waited = initiator_.wait_usable(device.path, Duration(10000));
+        if (waited.count() > 0) {
+            latencies_.record("device usable after connect returned", static_cast<double>(waited.count()));
+            log("FINDING: " + device.path + " could not be opened for " +
+                std::to_string(waited.count()) + " ms after connect returned it");
+            findings_.insert(device.path.substr(0, 7) == "/dev/dm" ? "dm" : "disk");
+        }
         return device;
     }
     void detach(Volume& volume) {
@@ -985,9 +1001,12 @@ private:
                                                 "after the run, so it cannot be shown clean: ") +
                                     e.what());
         }
-        result_.notes.insert(result_.notes.end(), setup_log_["setup"].begin(), setup_log_["setup"].end());
-        result_.notes.insert(result_.notes.end(), setup_log_["final sweep"].begin(),
-                             setup_log_["final sweep"].end());
+        // The calls before and after the groups: the report keeps them in logs/run.txt.
+        for (const auto* part : {"setup", "final sweep"}) {
+            for (const auto& line : setup_log_[part]) {
+                result_.notes.push_back(std::string("log: ") + part + ": " + line);
+            }
+        }
     }
 
     const BackendFile& backend_;
@@ -1004,6 +1023,7 @@ private:
     bool baseline_known_ = false;
     std::vector<std::unique_ptr<Volume>> volumes_;
     std::map<std::string, DeviceInfo> last_device_;
+    std::set<std::string> findings_;
     std::mutex log_mutex_;
     std::vector<std::string>* log_ = nullptr;
     std::map<std::string, std::vector<std::string>> setup_log_;

@@ -76,7 +76,8 @@ std::vector<std::string> array_volumes(const fs::path& work) {
         return {};
     }
     std::vector<std::string> ids;
-    for (const auto& [id, volume] : read_json(work / "sim-array.json")["volumes"].items()) {
+    const auto array = read_json(work / "sim-array.json");
+    for (const auto& [id, volume] : array["volumes"].items()) {
         ids.push_back(id);
     }
     return ids;
