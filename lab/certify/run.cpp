@@ -98,6 +98,11 @@ public:
             clean_journal();
             read_baseline();
         }
+        try {
+            write_connector_file();
+        } catch (const std::exception& e) {
+            result_.notes.push_back(std::string("failed: this host's connector properties: ") + e.what());
+        }
         for (const auto& offer : backend_.protocols) {
             for (const auto& spec : group_specs()) {
                 run_group(spec, offer);
@@ -207,6 +212,15 @@ private:
         return ok;
     }
     fs::path connector_file() const { return options_.work / "connector.json"; }
+    // This host's connector properties, in the file every export reads.
+    void write_connector_file() {
+        ConnectorPropertiesRequest request;
+        request.ip = "127.0.0.1";
+        request.multipath = backend_.declares("multipath");
+        connector_ = timed("connector properties", [&] { return get_connector_properties(host(), request); });
+        fs::create_directories(options_.work);
+        std::ofstream(connector_file()) << connector_.dump(2) << "\n";
+    }
 
     // --- the host ----------------------------------------------------------------
     nlohmann::json data_of(const Volume& volume) const {
@@ -458,25 +472,19 @@ private:
     void core() {
         Volume* volume = nullptr;
         test("connector-properties",
-             "this host's connector properties carry its initiator identity and survive a "
-             "file round trip (the file the provisioner's export reads)",
+             "this host's connector properties carry its initiator identity and survive the "
+             "file round trip to the provisioner's export",
              [&] {
-                 ConnectorPropertiesRequest request;
-                 request.ip = "127.0.0.1";
-                 request.multipath = backend_.declares("multipath");
-                 const auto properties =
-                     timed("connector properties", [&] { return get_connector_properties(host(), request); });
                  const std::string key = offer_.protocol == "iscsi" ? "initiator" : "nqn";
-                 if (!properties.contains(key) || !properties[key].is_string() ||
-                     properties[key].get<std::string>().empty()) {
-                     fail("the connector properties have no " + key + ": " + properties.dump());
+                 if (!connector_.contains(key) || !connector_[key].is_string() ||
+                     connector_[key].get<std::string>().empty()) {
+                     fail("the connector properties have no " + key + ": " + connector_.dump());
                  }
-                 fs::create_directories(options_.work);
-                 std::ofstream(connector_file()) << properties.dump(2) << "\n";
-                 if (read_json_file(connector_file()) != properties) {
-                     fail("the connector file does not read back as written");
+                 if (read_json_file(connector_file()) != connector_) {
+                     fail("the connector file " + connector_file().string() +
+                          " does not read back as written");
                  }
-                 log("connector properties: " + properties.dump());
+                 log("connector properties: " + connector_.dump());
              });
         test("create-export",
              "create a volume and export it to this host: the connection info is valid for "
@@ -687,10 +695,10 @@ private:
                  attach(*volume, true);
                  wait_paths(*volume, paths, 30);
                  write(*volume, 22, io_mib());
-                 timed("fail-path", [&] { provisioner_.fail_path(volume->id); });
+                 provisioner_.fail_path(volume->id);
                  write(*volume, 23, io_mib());
                  verify(*volume, 23, io_mib());
-                 timed("restore-path", [&] { provisioner_.restore_path(volume->id); });
+                 provisioner_.restore_path(volume->id);
                  wait_paths(*volume, paths, 60);
                  verify(*volume, 23, io_mib());
                  detach(*volume);
@@ -882,7 +890,7 @@ private:
                  "fail-path: a path turns ANA inaccessible and I/O goes on through the others; "
                  "restore-path: every path is usable again",
                  [&] {
-                     timed("fail-path", [&] { provisioner_.fail_path(volume->id); });
+                     provisioner_.fail_path(volume->id);
                      std::vector<std::string> states;
                      poll(30, [&] {
                          states = ana_states(*volume);
@@ -898,7 +906,7 @@ private:
                      }
                      write(*volume, 62, io_mib());
                      verify(*volume, 62, io_mib());
-                     timed("restore-path", [&] { provisioner_.restore_path(volume->id); });
+                     provisioner_.restore_path(volume->id);
                      poll(30, [&] {
                          states = ana_states(*volume);
                          return std::none_of(states.begin(), states.end(), [](const auto& s) {
@@ -1024,6 +1032,7 @@ private:
     std::vector<std::unique_ptr<Volume>> volumes_;
     std::map<std::string, DeviceInfo> last_device_;
     std::set<std::string> findings_;
+    nlohmann::json connector_;
     std::mutex log_mutex_;
     std::vector<std::string>* log_ = nullptr;
     std::map<std::string, std::vector<std::string>> setup_log_;
