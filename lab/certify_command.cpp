@@ -30,7 +30,9 @@ struct CertifyOptions {
 
 std::atomic<bool> stop_requested{false};
 
-extern "C" void on_stop_signal(int /*signal*/) { stop_requested.store(true); }
+extern "C" void on_stop_signal(int /*signal*/) {
+    stop_requested.store(true);
+}
 
 // SIGINT/SIGTERM end the run after the current test, with its cleanup; a
 // second signal ends the process at once (the journal lets the next run clean up).
@@ -91,20 +93,21 @@ void print_result(const certify::CertificationResult& result) {
 
 int certify_command(const CertifyOptions& options) {
     const auto backend = certify::load_backend_file(options.backend_file);
-    const fs::path report = options.report.empty() ? fs::path("reports") / ("certify-" + backend.name)
-                                                   : fs::path(options.report);
+    const fs::path report = options.report.empty()
+                                ? fs::path("reports") / ("certify-" + backend.name)
+                                : fs::path(options.report);
     const auto rerun = rerun_command(backend, options, report);
     fs::create_directories(report);
     certify::CertificationResult result;
     if (backend.runs_on == certify::RunsOn::guest && !options.in_guest) {
         std::cout << "certify " << backend.name << ": booting a QEMU guest with "
-                  << backend.guest_target << "\n" << std::flush;
+                  << backend.guest_target << "\n"
+                  << std::flush;
         result = certify::certify_in_guest(backend, report, options.only, rerun);
     } else {
         certify::RunOptions run;
-        run.work = options.work.empty()
-                       ? fs::path("/var/lib/brickworks/certify") / backend.name
-                       : fs::path(options.work);
+        run.work = options.work.empty() ? fs::path("/var/lib/brickworks/certify") / backend.name
+                                        : fs::path(options.work);
         run.work = fs::absolute(run.work);
         run.only = options.only;
         run.rerun = rerun;
@@ -135,21 +138,26 @@ int certify_command(const CertifyOptions& options) {
 void register_certify_commands(CLI::App& app) {
     auto options = std::make_shared<CertifyOptions>();
     auto* command = app.add_subcommand(
-        "certify", "Certify a storage backend: run the certification groups through its provisioner");
-    command->add_option("BACKEND", options->backend_file, "backend file (certify/README.md)")->required();
-    command->add_option("--report", options->report, "report folder (default reports/certify-NAME)");
+        "certify",
+        "Certify a storage backend: run the certification groups through its provisioner");
+    command->add_option("BACKEND", options->backend_file, "backend file (certify/README.md)")
+        ->required();
+    command->add_option("--report", options->report,
+                        "report folder (default reports/certify-NAME)");
     command->add_option("--junit", options->junit, "also write JUnit XML here");
     std::vector<std::string> groups;
     for (const auto& spec : certify::group_specs()) {
         groups.push_back(spec.name);
     }
-    command->add_option("--only", options->only, "run one group only")->check(CLI::IsMember(groups));
+    command->add_option("--only", options->only, "run one group only")
+        ->check(CLI::IsMember(groups));
     command->add_option("--work", options->work,
                         "work folder: journal, connector file, the provisioner's {work} "
                         "(default /var/lib/brickworks/certify/NAME)");
-    command->add_flag("--in-guest", options->in_guest,
-                      "run here even if the backend runs in a guest, write only result.json "
-                      "(used inside the guest)")
+    command
+        ->add_flag("--in-guest", options->in_guest,
+                   "run here even if the backend runs in a guest, write only result.json "
+                   "(used inside the guest)")
         ->group("");
     command->callback([options] { throw RunExit(certify_command(*options)); });
 }

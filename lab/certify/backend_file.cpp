@@ -59,9 +59,9 @@ void check_consistency(const BackendFile& backend) {
 }  // namespace
 
 const std::vector<std::string>& all_capabilities() {
-    static const std::vector<std::string> names = {"extend",      "multipath", "path_failure",
-                                                   "chap",        "mutual_chap", "concurrency",
-                                                   "lun_256",     "ana"};
+    static const std::vector<std::string> names = {"extend",  "multipath",   "path_failure",
+                                                   "chap",    "mutual_chap", "concurrency",
+                                                   "lun_256", "ana"};
     return names;
 }
 

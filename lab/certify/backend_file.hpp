@@ -44,7 +44,9 @@ struct BackendFile {
     int command_timeout_seconds = 30;
     int multipath_timeout_seconds = 10;
 
-    bool declares(const std::string& capability) const { return capabilities.count(capability) != 0; }
+    bool declares(const std::string& capability) const {
+        return capabilities.count(capability) != 0;
+    }
     // The provisioner's argument vector: a first element with a slash is
     // resolved against the file's folder, "{work}" is replaced by work.
     std::vector<std::string> provisioner_argv(const std::filesystem::path& work) const;

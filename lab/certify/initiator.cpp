@@ -5,9 +5,9 @@
 
 #include <chrono>
 #include <cstdlib>
-#include <thread>
 #include <cstring>
 #include <set>
+#include <thread>
 
 #include "brick/core/error.hpp"
 #include "brick/host/real_host.hpp"
@@ -24,8 +24,9 @@ constexpr std::size_t block_size = 1U << 20U;
 
 // A 4096-aligned buffer for O_DIRECT.
 class AlignedBuffer {
-public:
-    explicit AlignedBuffer(std::size_t size) : data_(static_cast<char*>(std::aligned_alloc(4096, size))) {
+  public:
+    explicit AlignedBuffer(std::size_t size)
+        : data_(static_cast<char*>(std::aligned_alloc(4096, size))) {
         if (data_ == nullptr) {
             throw std::bad_alloc();
         }
@@ -37,12 +38,12 @@ public:
     AlignedBuffer& operator=(AlignedBuffer&&) = delete;
     char* data() { return data_; }
 
-private:
+  private:
     char* data_;
 };
 
 class Fd {
-public:
+  public:
     Fd(const std::string& path, int flags) : fd_(::open(path.c_str(), flags | O_CLOEXEC)) {
         if (fd_ < 0) {
             throw Error(ErrorCategory::host_error,
@@ -56,12 +57,12 @@ public:
     Fd& operator=(Fd&&) = delete;
     int get() const { return fd_; }
 
-private:
+  private:
     int fd_;
 };
 
 class LocalInitiator final : public Initiator {
-public:
+  public:
     std::string kind() const override { return "local"; }
     bool virtual_time() const override { return false; }
     Host& host() override { return host_; }
@@ -70,13 +71,14 @@ public:
         const Fd fd(device, O_WRONLY | O_DIRECT);
         AlignedBuffer block(block_size);
         for (std::uint64_t offset = 0; offset < bytes; offset += block_size) {
-            const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(block_size, bytes - offset));
+            const auto size =
+                static_cast<std::size_t>(std::min<std::uint64_t>(block_size, bytes - offset));
             fill_pattern(pattern, offset, block.data(), size);
             if (::pwrite(fd.get(), block.data(), size, static_cast<off_t>(offset)) !=
                 static_cast<ssize_t>(size)) {
                 throw Error(ErrorCategory::host_error, "writing to " + device + " at " +
-                                                           std::to_string(offset) + " failed: " +
-                                                           std::strerror(errno));
+                                                           std::to_string(offset) +
+                                                           " failed: " + std::strerror(errno));
             }
         }
         if (::fsync(fd.get()) != 0) {
@@ -90,7 +92,8 @@ public:
         std::vector<char> expected(block_size);
         AlignedBuffer actual(block_size);
         for (std::uint64_t offset = 0; offset < bytes; offset += block_size) {
-            const auto size = static_cast<std::size_t>(std::min<std::uint64_t>(block_size, bytes - offset));
+            const auto size =
+                static_cast<std::size_t>(std::min<std::uint64_t>(block_size, bytes - offset));
             fill_pattern(pattern, offset, expected.data(), size);
             if (::pread(fd.get(), actual.data(), size, static_cast<off_t>(offset)) !=
                     static_cast<ssize_t>(size) ||
@@ -113,21 +116,20 @@ public:
                 return waited;
             }
             if ((error != ENXIO && error != ENOENT) || waited > limit) {
-                throw Error(ErrorCategory::host_error, "cannot open " + device + " (" +
-                                                           std::strerror(error) + ") " +
-                                                           std::to_string(waited.count()) +
-                                                           " ms after connect returned it");
+                throw Error(ErrorCategory::host_error,
+                            "cannot open " + device + " (" + std::strerror(error) + ") " +
+                                std::to_string(waited.count()) + " ms after connect returned it");
             }
             std::this_thread::sleep_for(std::chrono::milliseconds(20));
         }
     }
 
-private:
+  private:
     RealHost host_;
 };
 
 class SimulatorInitiator final : public Initiator {
-public:
+  public:
     explicit SimulatorInitiator(fs::path array_file)
         : array_file_(std::move(array_file)), host_(sim::Fabric{}, sim::SimOptions{}) {
         array_changed();
@@ -173,12 +175,15 @@ public:
     }
 
     // The simulated device is there once connect returned it.
-    Duration wait_usable(const std::string& /*device*/, Duration /*limit*/) override { return Duration(0); }
+    Duration wait_usable(const std::string& /*device*/, Duration /*limit*/) override {
+        return Duration(0);
+    }
 
     void write(const std::string& device, std::uint64_t pattern, std::uint64_t bytes) override {
         std::string data(64 * 1024, '\0');
         for (std::uint64_t offset = 0; offset < bytes; offset += data.size()) {
-            data.resize(static_cast<std::size_t>(std::min<std::uint64_t>(64 * 1024, bytes - offset)));
+            data.resize(
+                static_cast<std::size_t>(std::min<std::uint64_t>(64 * 1024, bytes - offset)));
             fill_pattern(pattern, offset, data.data(), data.size());
             if (const int error = host_.write_through(device, offset, data); error != 0) {
                 throw Error(ErrorCategory::host_error,
@@ -191,23 +196,27 @@ public:
         std::string expected;
         std::string actual;
         for (std::uint64_t offset = 0; offset < bytes; offset += 64 * 1024) {
-            expected.resize(static_cast<std::size_t>(std::min<std::uint64_t>(64 * 1024, bytes - offset)));
+            expected.resize(
+                static_cast<std::size_t>(std::min<std::uint64_t>(64 * 1024, bytes - offset)));
             fill_pattern(pattern, offset, expected.data(), expected.size());
-            if (host_.read_through(device, offset, expected.size(), actual) != 0 || actual != expected) {
+            if (host_.read_through(device, offset, expected.size(), actual) != 0 ||
+                actual != expected) {
                 return false;
             }
         }
         return true;
     }
 
-private:
+  private:
     fs::path array_file_;
     sim::SimHost host_;
 };
 
 }  // namespace
 
-std::unique_ptr<Initiator> make_local_initiator() { return std::make_unique<LocalInitiator>(); }
+std::unique_ptr<Initiator> make_local_initiator() {
+    return std::make_unique<LocalInitiator>();
+}
 
 std::unique_ptr<Initiator> make_simulator_initiator(const fs::path& array_file) {
     return std::make_unique<SimulatorInitiator>(array_file);
@@ -221,7 +230,8 @@ std::uint64_t device_size(Host& host, const std::string& device) {
     }
     const auto sectors = host.read_attribute("/sys/class/block/" + name + "/size");
     if (!sectors) {
-        throw Error(ErrorCategory::host_error, "no size for " + device + " in /sys/class/block/" + name);
+        throw Error(ErrorCategory::host_error,
+                    "no size for " + device + " in /sys/class/block/" + name);
     }
     return std::stoull(*sectors) * 512;
 }

@@ -18,7 +18,7 @@
 namespace brick::lab::certify {
 
 class Initiator {
-public:
+  public:
     Initiator() = default;
     Initiator(const Initiator&) = delete;
     Initiator& operator=(const Initiator&) = delete;
@@ -26,8 +26,8 @@ public:
     Initiator& operator=(Initiator&&) = delete;
     virtual ~Initiator() = default;
 
-    virtual std::string kind() const = 0;      // "local", "simulator"
-    virtual bool virtual_time() const = 0;     // host().now() is the simulator's clock
+    virtual std::string kind() const = 0;   // "local", "simulator"
+    virtual bool virtual_time() const = 0;  // host().now() is the simulator's clock
     virtual Host& host() = 0;
     // Called after each provisioner call that may have changed the array.
     virtual void array_changed() {}

@@ -13,7 +13,7 @@
 namespace brick::lab::certify {
 
 class Journal {
-public:
+  public:
     // Reads an existing journal (a malformed one is an invalid_properties error).
     explicit Journal(std::filesystem::path file);
 
@@ -27,7 +27,7 @@ public:
     void deleted(const std::string& id);
     const std::filesystem::path& file() const { return file_; }
 
-private:
+  private:
     void save() const;
     std::filesystem::path file_;
     std::map<std::string, Entry> volumes_;

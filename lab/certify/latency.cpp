@@ -9,7 +9,8 @@ double percentile(const std::vector<double>& sorted, double p) {
     if (sorted.empty()) {
         return 0;
     }
-    const auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
+    const auto rank =
+        static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(sorted.size())));
     return sorted[std::min(sorted.size(), std::max<std::size_t>(rank, 1)) - 1];
 }
 
@@ -42,8 +43,8 @@ nlohmann::json Latencies::to_json() const {
     nlohmann::json out = nlohmann::json::object();
     for (const auto& [operation, values] : samples()) {
         const auto p = percentiles_of(values);
-        out[operation] = {{"count", p.count}, {"min_ms", p.min}, {"p50_ms", p.p50},
-                          {"p90_ms", p.p90},  {"p99_ms", p.p99}, {"max_ms", p.max},
+        out[operation] = {{"count", p.count},    {"min_ms", p.min}, {"p50_ms", p.p50},
+                          {"p90_ms", p.p90},     {"p99_ms", p.p99}, {"max_ms", p.max},
                           {"samples_ms", values}};
     }
     return out;

@@ -24,14 +24,14 @@ double percentile(const std::vector<double>& sorted, double p);
 Percentiles percentiles_of(std::vector<double> samples);
 
 class Latencies {
-public:
+  public:
     // Thread-safe: concurrent attaches record from several tasks.
     void record(const std::string& operation, double milliseconds);
     std::map<std::string, std::vector<double>> samples() const;
     // {"operation": {"count", "min_ms", "p50_ms", "p90_ms", "p99_ms", "max_ms", "samples_ms"}}
     nlohmann::json to_json() const;
 
-private:
+  private:
     mutable std::mutex mutex_;
     std::map<std::string, std::vector<double>> samples_;
 };

@@ -97,8 +97,8 @@ std::string Provisioner::call(const std::string& verb, const std::vector<std::st
                     what + ": cannot run " + argv_.front() + " (not found or not executable)");
     }
     if (result.timed_out) {
-        throw Error(ErrorCategory::timeout, what + ": no answer within " +
-                                                seconds_text(timeout_) + " (killed)");
+        throw Error(ErrorCategory::timeout,
+                    what + ": no answer within " + seconds_text(timeout_) + " (killed)");
     }
     if (result.exit_status != 0) {
         throw Error(ErrorCategory::command_failed,
@@ -139,8 +139,13 @@ std::string Provisioner::create(std::uint64_t size_gib) {
 
 nlohmann::json Provisioner::export_volume(const std::string& id, const std::string& connector_file,
                                           const ExportRequest& request) {
-    std::vector<std::string> args{id,          "--connector", connector_file, "--protocol",
-                                  request.protocol, "--transport", request.transport};
+    std::vector<std::string> args{id,
+                                  "--connector",
+                                  connector_file,
+                                  "--protocol",
+                                  request.protocol,
+                                  "--transport",
+                                  request.transport};
     if (request.mutual_chap) {
         args.emplace_back("--mutual-chap");
     } else if (request.chap) {
@@ -172,21 +177,25 @@ nlohmann::json Provisioner::export_volume(const std::string& id, const std::stri
     try {
         validate_properties(*protocol, info);  // what `brick validate` checks
     } catch (const Error& e) {
-        throw Error(ErrorCategory::invalid_properties,
-                    "provisioner export " + id + ": the connection info is not valid: " +
-                        e.message(),
-                    e.field());
+        throw Error(
+            ErrorCategory::invalid_properties,
+            "provisioner export " + id + ": the connection info is not valid: " + e.message(),
+            e.field());
     }
     return info;
 }
 
-void Provisioner::unexport(const std::string& id) { call("unexport", {id}); }
+void Provisioner::unexport(const std::string& id) {
+    call("unexport", {id});
+}
 
 void Provisioner::extend(const std::string& id, std::uint64_t size_gib) {
     call("extend", {id, "--size-gib", std::to_string(size_gib)});
 }
 
-void Provisioner::remove(const std::string& id) { call("delete", {id}); }
+void Provisioner::remove(const std::string& id) {
+    call("delete", {id});
+}
 
 std::vector<std::string> Provisioner::list() {
     const auto out = call("list", {});
@@ -209,8 +218,12 @@ std::vector<std::string> Provisioner::list() {
     return ids;
 }
 
-void Provisioner::fail_path(const std::string& id) { call("fail-path", {id}); }
+void Provisioner::fail_path(const std::string& id) {
+    call("fail-path", {id});
+}
 
-void Provisioner::restore_path(const std::string& id) { call("restore-path", {id}); }
+void Provisioner::restore_path(const std::string& id) {
+    call("restore-path", {id});
+}
 
 }  // namespace brick::lab::certify

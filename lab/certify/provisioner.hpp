@@ -44,7 +44,7 @@ struct ProvisionerCall {
 };
 
 class Provisioner {
-public:
+  public:
     using Observer = std::function<void(const ProvisionerCall&)>;
     Provisioner(Host& host, std::vector<std::string> argv, Duration timeout, Observer observer);
 
@@ -61,7 +61,7 @@ public:
 
     const std::vector<std::string>& argv() const { return argv_; }
 
-private:
+  private:
     // Runs one verb; throws unless it exited 0 in time. Returns stdout.
     std::string call(const std::string& verb, const std::vector<std::string>& args);
     nlohmann::json parse_output(const std::string& verb, const std::string& out);

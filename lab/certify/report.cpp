@@ -17,10 +17,18 @@ std::string escape(const std::string& text) {
     std::string out;
     for (const char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
             default:
                 if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') {
                     out.push_back(c);
@@ -105,8 +113,8 @@ std::vector<std::string> plot_latencies(const fs::path& dir, const Certification
 std::string file_name_of(const std::string& text) {
     std::string out;
     for (const char c : text) {
-        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-                        c == '-' || c == '.' || c == '_';
+        const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                        (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_';
         out += ok ? c : '_';
     }
     return out;
@@ -133,7 +141,8 @@ void write_certification_junit(const fs::path& file, const CertificationResult& 
     }
     const auto backend = result.backend.value("name", std::string("backend"));
     std::ofstream out(file);
-    out << R"(<?xml version="1.0" encoding="UTF-8"?>)" << "\n"
+    out << R"(<?xml version="1.0" encoding="UTF-8"?>)"
+        << "\n"
         << "<testsuites name=\"brickworks certification " << escape(backend) << "\" tests=\""
         << tests << "\" failures=\"" << failures << "\" skipped=\"" << skipped << "\" time=\""
         << fixed(result.wall_seconds, 3) << "\">\n";
@@ -180,7 +189,8 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
         for (const auto& t : g.tests) {
             std::ofstream log(dir / log_file(g, t));
             log << g.protocol << " " << g.name << " / " << t.name << ": " << status_name(t.status)
-                << (t.reason.empty() ? "" : ": " + t.reason) << "\n" << t.description << "\n\n";
+                << (t.reason.empty() ? "" : ": " + t.reason) << "\n"
+                << t.description << "\n\n";
             for (const auto& line : t.log) {
                 log << line << "\n";
             }
@@ -191,15 +201,17 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
     const auto plots = plot_latencies(dir, result, plot_note);
     const auto& b = result.backend;
     const auto& e = result.environment;
-    const std::string clock = result.host_time_virtual
-                                  ? "host operations in the simulator's virtual time, provisioner calls in wall time"
-                                  : "wall time";
+    const std::string clock =
+        result.host_time_virtual
+            ? "host operations in the simulator's virtual time, provisioner calls in wall time"
+            : "wall time";
 
     std::ofstream md(dir / "summary.md");
     md << "# Certification of " << b.value("name", "") << "\n\n**" << result.verdict << "**\n\n"
        << "| | |\n|---|---|\n";
     for (const auto& key : {"vendor", "product", "firmware", "protocols", "capabilities", "file"}) {
-        md << "| " << key << " | " << md_cell(value_text(b.value(key, nlohmann::json("")))) << " |\n";
+        md << "| " << key << " | " << md_cell(value_text(b.value(key, nlohmann::json(""))))
+           << " |\n";
     }
     for (const auto& [key, value] : e.items()) {
         md << "| " << key << " | " << md_cell(value_text(value)) << " |\n";
@@ -222,7 +234,8 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
                << md_cell(t.reason) << " | [log](" << log_file(g, t) << ") |\n";
         }
     }
-    md << "\n## Latency (" << clock << ")\n\n| operation | count | p50 ms | p90 ms | p99 ms | max ms |\n"
+    md << "\n## Latency (" << clock
+       << ")\n\n| operation | count | p50 ms | p90 ms | p99 ms | max ms |\n"
           "|---|---|---|---|---|---|\n";
     for (const auto& [operation, entry] : result.latencies.items()) {
         md << "| " << operation << " | " << entry.value("count", 0) << " | "
@@ -235,9 +248,11 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
     }
     md << "\n## Array cleanup\n\n"
        << "- volumes of an earlier, interrupted run deleted first: "
-       << (result.cleaned_from_journal.empty() ? std::string("none") : value_text(result.cleaned_from_journal))
+       << (result.cleaned_from_journal.empty() ? std::string("none")
+                                               : value_text(result.cleaned_from_journal))
        << "\n- volumes left on the array: "
-       << (result.not_deleted.empty() ? std::string("none") : value_text(result.not_deleted)) << "\n";
+       << (result.not_deleted.empty() ? std::string("none") : value_text(result.not_deleted))
+       << "\n";
     std::vector<std::string> notes;
     {
         std::ofstream run_log(dir / "logs/run.txt");
@@ -249,15 +264,18 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
             }
         }
     }
-    md << "\n## Notes\n\n- provisioner calls before and after the groups: [logs/run.txt](logs/run.txt)\n";
+    md << "\n## Notes\n\n- provisioner calls before and after the groups: "
+          "[logs/run.txt](logs/run.txt)\n";
     for (const auto& note : notes) {
         md << "- " << md_cell(note) << "\n";
     }
 
     std::ofstream html(dir / "index.html");
     html << "<!doctype html><html><head><meta charset=\"utf-8\"><title>Certification of "
-         << escape(b.value("name", "")) << "</title><style>"
-            "body{font-family:sans-serif;margin:2em}td,th{padding:2px 8px;text-align:left;vertical-align:top}"
+         << escape(b.value("name", ""))
+         << "</title><style>"
+            "body{font-family:sans-serif;margin:2em}td,th{padding:2px "
+            "8px;text-align:left;vertical-align:top}"
             "table{border-collapse:collapse}tr:nth-child(even){background:#f4f4f4}"
             ".passed{color:#070}.failed{color:#b00;font-weight:bold}.skipped{color:#777}"
             ".verdict{font-size:1.3em;padding:.5em;border:2px solid}"
@@ -266,11 +284,12 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
          << (result.certified ? "passed" : "failed") << "\">" << escape(result.verdict) << "</p>"
          << "<h2>Identity and versions</h2><table>";
     for (const auto& key : {"vendor", "product", "firmware", "protocols", "capabilities", "file"}) {
-        html << "<tr><th>" << key << "</th><td>" << escape(value_text(b.value(key, nlohmann::json(""))))
-             << "</td></tr>";
+        html << "<tr><th>" << key << "</th><td>"
+             << escape(value_text(b.value(key, nlohmann::json("")))) << "</td></tr>";
     }
     for (const auto& [key, value] : e.items()) {
-        html << "<tr><th>" << escape(key) << "</th><td>" << escape(value_text(value)) << "</td></tr>";
+        html << "<tr><th>" << escape(key) << "</th><td>" << escape(value_text(value))
+             << "</td></tr>";
     }
     html << "<tr><th>wall time</th><td>" << fixed(result.wall_seconds, 1) << " s</td></tr></table>"
          << "<p>Rerun:</p><pre>" << escape(result.rerun) << "</pre><h2>Groups and tests</h2>"
@@ -290,7 +309,8 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
                  << "\">log</a></td></tr>";
         }
     }
-    html << "</table><h2>Latency</h2><p>" << clock << "</p><table><tr><th>operation</th>"
+    html << "</table><h2>Latency</h2><p>" << clock
+         << "</p><table><tr><th>operation</th>"
             "<th>count</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr>";
     for (const auto& [operation, entry] : result.latencies.items()) {
         html << "<tr><td>" << escape(operation) << "</td><td>" << entry.value("count", 0)
@@ -308,10 +328,12 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
              << escape(file_name_of(operation)) << ".png\">";
     }
     html << "<h2>Array cleanup</h2><p>Volumes of an earlier, interrupted run deleted first: "
-         << escape(result.cleaned_from_journal.empty() ? std::string("none") : value_text(result.cleaned_from_journal))
+         << escape(result.cleaned_from_journal.empty() ? std::string("none")
+                                                       : value_text(result.cleaned_from_journal))
          << "</p><p>Volumes left on the array: <span class=\""
          << (result.not_deleted.empty() ? "passed" : "failed") << "\">"
-         << escape(result.not_deleted.empty() ? std::string("none") : value_text(result.not_deleted))
+         << escape(result.not_deleted.empty() ? std::string("none")
+                                              : value_text(result.not_deleted))
          << "</span></p>";
     html << "<h2>Notes</h2><ul><li>provisioner calls before and after the groups: "
             "<a href=\"logs/run.txt\">logs/run.txt</a></li>";

@@ -16,8 +16,10 @@
 
 namespace brick::lab::certify {
 
-void write_certification_report(const std::filesystem::path& dir, const CertificationResult& result);
-void write_certification_junit(const std::filesystem::path& file, const CertificationResult& result);
+void write_certification_report(const std::filesystem::path& dir,
+                                const CertificationResult& result);
+void write_certification_junit(const std::filesystem::path& file,
+                               const CertificationResult& result);
 // "core--attach": a file name for a test's log and a plot's name for an operation.
 std::string file_name_of(const std::string& text);
 

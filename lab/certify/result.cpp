@@ -121,7 +121,8 @@ void CertificationResult::decide() {
                                                           : capability;
         for (const auto& g : groups) {
             if (g.capability == owner && g.status == Status::passed &&
-                std::find(capabilities.begin(), capabilities.end(), capability) == capabilities.end()) {
+                std::find(capabilities.begin(), capabilities.end(), capability) ==
+                    capabilities.end()) {
                 capabilities.push_back(capability);
             }
         }

@@ -30,14 +30,16 @@ constexpr std::uint64_t gib = 1ULL << 30U;
 
 // A check that did not hold: the test fails with this reason.
 class CheckFailed : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
-[[noreturn]] void fail(const std::string& why) { throw CheckFailed(why); }
+[[noreturn]] void fail(const std::string& why) {
+    throw CheckFailed(why);
+}
 
 // A test that cannot run because an earlier one it builds on failed.
 class NotRun : public std::runtime_error {
-public:
+  public:
     using std::runtime_error::runtime_error;
 };
 
@@ -65,10 +67,10 @@ std::string describe_call(const ProvisionerCall& call) {
     }
     char seconds[32];
     std::snprintf(seconds, sizeof seconds, "%.2f", call.seconds);
-    std::string line = "$ " + join(words, " ") + "  -> " +
-                       (call.timed_out ? std::string("timed out")
-                                       : "exit " + std::to_string(call.exit_status)) +
-                       " (" + seconds + " s)";
+    std::string line =
+        "$ " + join(words, " ") + "  -> " +
+        (call.timed_out ? std::string("timed out") : "exit " + std::to_string(call.exit_status)) +
+        " (" + seconds + " s)";
     if (!call.out.empty()) {
         line += "\n    stdout: " + call.out;
     }
@@ -79,7 +81,7 @@ std::string describe_call(const ProvisionerCall& call) {
 }
 
 class Run {
-public:
+  public:
     Run(const BackendFile& backend, Initiator& initiator, const RunOptions& options,
         const std::atomic<bool>& stop, CertificationResult& result)
         : backend_(backend),
@@ -101,7 +103,8 @@ public:
         try {
             write_connector_file();
         } catch (const std::exception& e) {
-            result_.notes.push_back(std::string("failed: this host's connector properties: ") + e.what());
+            result_.notes.push_back(std::string("failed: this host's connector properties: ") +
+                                    e.what());
         }
         for (const auto& offer : backend_.protocols) {
             for (const auto& spec : group_specs()) {
@@ -119,7 +122,7 @@ public:
         }
     }
 
-private:
+  private:
     // --- logging and timing ----------------------------------------------------
     void start_log(const std::string& name) {
         const std::lock_guard lock(log_mutex_);
@@ -152,8 +155,8 @@ private:
     auto timed(const std::string& operation, F&& body) {
         const auto start = host().now();
         const auto record = [&] {
-            latencies_.record(operation,
-                              std::chrono::duration<double, std::milli>(host().now() - start).count());
+            latencies_.record(
+                operation, std::chrono::duration<double, std::milli>(host().now() - start).count());
         };
         if constexpr (std::is_void_v<decltype(body())>) {
             body();
@@ -217,7 +220,8 @@ private:
         ConnectorPropertiesRequest request;
         request.ip = "127.0.0.1";
         request.multipath = backend_.declares("multipath");
-        connector_ = timed("connector properties", [&] { return get_connector_properties(host(), request); });
+        connector_ = timed("connector properties",
+                           [&] { return get_connector_properties(host(), request); });
         fs::create_directories(options_.work);
         std::ofstream(connector_file()) << connector_.dump(2) << "\n";
     }
@@ -235,14 +239,16 @@ private:
         return make_connector(*parse_protocol(offer_.protocol), host(), options);
     }
     DeviceInfo attach(Volume& volume, bool multipath = false) {
-        auto device = timed("connect", [&] { return connector(multipath)->connect(data_of(volume)); });
+        auto device =
+            timed("connect", [&] { return connector(multipath)->connect(data_of(volume)); });
         volume.device = device;
         volume.multipath = multipath;
         log("connect " + volume.id + ": " + device.to_json().dump());
         // What a consumer does next is open the device: it must be usable now.
         const auto waited = initiator_.wait_usable(device.path, Duration(10000));
         if (waited.count() > 0) {
-            latencies_.record("device usable after connect returned", static_cast<double>(waited.count()));
+            latencies_.record("device usable after connect returned",
+                              static_cast<double>(waited.count()));
             log("FINDING: " + device.path + " could not be opened for " +
                 std::to_string(waited.count()) + " ms after connect returned it");
             findings_.insert(device.path.substr(0, 7) == "/dev/dm" ? "dm" : "disk");
@@ -254,9 +260,8 @@ private:
             return;
         }
         const auto device = *volume.device;
-        timed("disconnect", [&] {
-            connector(volume.multipath)->disconnect(data_of(volume), device, {});
-        });
+        timed("disconnect",
+              [&] { connector(volume.multipath)->disconnect(data_of(volume), device, {}); });
         volume.device.reset();
         log("disconnect " + volume.id + ": done");
         last_device_[volume.id] = device;
@@ -264,8 +269,8 @@ private:
     void write(const Volume& volume, std::uint64_t pattern, std::uint64_t mib) {
         timed("write " + std::to_string(mib) + " MiB",
               [&] { initiator_.write(volume.device->path, pattern, mib << 20U); });
-        log("wrote " + std::to_string(mib) + " MiB of pattern " + std::to_string(pattern) +
-            " to " + volume.device->path);
+        log("wrote " + std::to_string(mib) + " MiB of pattern " + std::to_string(pattern) + " to " +
+            volume.device->path);
     }
     void verify(const Volume& volume, std::uint64_t pattern, std::uint64_t mib) {
         const bool same = timed("read " + std::to_string(mib) + " MiB", [&] {
@@ -346,7 +351,8 @@ private:
             result.reason = e.what();
         } catch (const Error& e) {
             result.status = Status::failed;
-            result.reason = mask_secrets(std::string(category_name(e.category())) + ": " + e.message());
+            result.reason =
+                mask_secrets(std::string(category_name(e.category())) + ": " + e.message());
         } catch (const std::exception& e) {
             result.status = Status::failed;
             result.reason = std::string("internal: ") + e.what();
@@ -398,7 +404,8 @@ private:
         }
         cleanup_group();
         auto& done = result_.groups.back();
-        done.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        done.seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         done.status = Status::skipped;
         for (const auto& t : done.tests) {
             if (t.status == Status::failed) {
@@ -430,7 +437,8 @@ private:
             if (volume->device) {
                 try {
                     const auto device = *volume->device;
-                    connector(volume->multipath)->disconnect(data_of(*volume), device, {true, true});
+                    connector(volume->multipath)
+                        ->disconnect(data_of(*volume), device, {true, true});
                     volume->device.reset();
                     last_device_[volume->id] = device;
                 } catch (const std::exception& e) {
@@ -444,9 +452,8 @@ private:
         volumes_.clear();
         const auto log = cleanup_log_;
         if (!problems.empty()) {
-            test("cleanup", "detach and delete what the group's tests left", [&] {
-                fail(join(problems, "; "));
-            });
+            test("cleanup", "detach and delete what the group's tests left",
+                 [&] { fail(join(problems, "; ")); });
             result_.groups.back().tests.back().log = log;
         }
     }
@@ -516,8 +523,7 @@ private:
                  }
              },
              {"create-export"});
-        test("io-data-verified",
-             "write a pattern (O_DIRECT, flushed) and read it back identical",
+        test("io-data-verified", "write a pattern (O_DIRECT, flushed) and read it back identical",
              [&] {
                  write(*volume, 1, io_mib());
                  verify(*volume, 1, io_mib());
@@ -597,7 +603,8 @@ private:
                  const auto grown = volume.size_gib + 1;
                  provisioner_.extend(volume.id, grown);
                  initiator_.array_changed();
-                 const auto size = timed("extend", [&] { return connector(false)->extend(data_of(volume)); });
+                 const auto size =
+                     timed("extend", [&] { return connector(false)->extend(data_of(volume)); });
                  log("extend returned " + std::to_string(size) + " bytes");
                  if (size != grown * gib) {
                      fail("extend returned " + std::to_string(size) + " bytes, expected " +
@@ -676,7 +683,8 @@ private:
                  }
                  const auto device = attach(*volume, true);
                  if (offer_.protocol == "iscsi" && !device.multipath_id) {
-                     fail("connect with multipath returned " + device.path + ", not a multipath map");
+                     fail("connect with multipath returned " + device.path +
+                          ", not a multipath map");
                  }
                  wait_paths(*volume, paths, 30);
                  write(*volume, 21, io_mib());
@@ -719,8 +727,9 @@ private:
                  const auto data = data_of(*volume);
                  if (data.value("auth_method", "") != "CHAP" || !data.contains("auth_username") ||
                      !data.contains("auth_password")) {
-                     fail("the connection info has no CHAP credentials (auth_method, "
-                          "auth_username, auth_password)");
+                     fail(
+                         "the connection info has no CHAP credentials (auth_method, "
+                         "auth_username, auth_password)");
                  }
                  attach_io_detach(*volume, 31);
              });
@@ -821,8 +830,7 @@ private:
 
     void lun_256() {
         test("lun-256",
-             "export at LUN 256 or above (SAM flat addressing): attach, I/O and detach work",
-             [&] {
+             "export at LUN 256 or above (SAM flat addressing): attach, I/O and detach work", [&] {
                  ExportRequest request;
                  request.lun = 256;
                  auto& volume = new_volume(request);
@@ -850,11 +858,14 @@ private:
         for (const auto& name : blocks) {
             const auto c = name.find('c');
             const auto n = name.rfind('n');
-            if (name.rfind("nvme", 0) != 0 || c == std::string::npos || n == std::string::npos || n < c) {
+            if (name.rfind("nvme", 0) != 0 || c == std::string::npos || n == std::string::npos ||
+                n < c) {
                 continue;
             }
             if (controllers.count(name.substr(c + 1, n - c - 1)) != 0) {
-                states.push_back(name + "=" + host().read_attribute("/sys/block/" + name + "/ana_state").value_or("?"));
+                states.push_back(
+                    name + "=" +
+                    host().read_attribute("/sys/block/" + name + "/ana_state").value_or("?"));
             }
         }
         return states;
@@ -884,7 +895,8 @@ private:
                  verify(*volume, 61, io_mib());
              });
         if (!backend_.fault_hooks) {
-            test("ana-inaccessible-path", "", [] { throw NotRun("the provisioner has no fault hooks"); });
+            test("ana-inaccessible-path", "",
+                 [] { throw NotRun("the provisioner has no fault hooks"); });
         } else {
             test("ana-inaccessible-path",
                  "fail-path: a path turns ANA inaccessible and I/O goes on through the others; "
@@ -918,10 +930,12 @@ private:
                  },
                  {"ana-states"});
         }
-        test("ana-detach", "detach leaves nothing", [&] {
-            detach(*volume);
-            check_clean(*volume);
-        }, {"ana-states"});
+        test("ana-detach", "detach leaves nothing",
+             [&] {
+                 detach(*volume);
+                 check_clean(*volume);
+             },
+             {"ana-states"});
     }
 
     // --- journal and final sweep ------------------------------------------------------
@@ -971,23 +985,28 @@ private:
         }
         const auto journaled = journal_.volumes();
         for (const auto& [id, entry] : journaled) {
-            if (on_array_known && std::find(on_array.begin(), on_array.end(), id) == on_array.end()) {
-                journal_.deleted(id);  // deleted, the journal was not told (a delete that timed out)
+            if (on_array_known &&
+                std::find(on_array.begin(), on_array.end(), id) == on_array.end()) {
+                journal_.deleted(
+                    id);  // deleted, the journal was not told (a delete that timed out)
                 continue;
             }
             Volume volume;
             volume.id = id;
             volume.exported = entry.exported;
             if (!drop(volume)) {
-                result_.not_deleted.push_back(id + ": unexport or delete failed (see the final sweep log)");
+                result_.not_deleted.push_back(
+                    id + ": unexport or delete failed (see the final sweep log)");
             }
         }
         try {
             const auto listed = provisioner_.list();
             for (const auto& id : listed) {
-                const bool known = std::find(baseline_.begin(), baseline_.end(), id) != baseline_.end();
-                const bool reported = std::any_of(result_.not_deleted.begin(), result_.not_deleted.end(),
-                                                  [&](const std::string& s) { return s.rfind(id + ":", 0) == 0; });
+                const bool known =
+                    std::find(baseline_.begin(), baseline_.end(), id) != baseline_.end();
+                const bool reported =
+                    std::any_of(result_.not_deleted.begin(), result_.not_deleted.end(),
+                                [&](const std::string& s) { return s.rfind(id + ":", 0) == 0; });
                 if (!baseline_known_ || known || reported) {
                     continue;
                 }
@@ -996,12 +1015,14 @@ private:
                 Volume volume;
                 volume.id = id;
                 volume.exported = true;
-                log("volume " + id + " appeared during the run without being reported: deleting it");
+                log("volume " + id +
+                    " appeared during the run without being reported: deleting it");
                 if (!drop(volume) || [&] {
                         const auto again = provisioner_.list();
                         return std::find(again.begin(), again.end(), id) != again.end();
                     }()) {
-                    result_.not_deleted.push_back(id + ": appeared during the run and could not be deleted");
+                    result_.not_deleted.push_back(
+                        id + ": appeared during the run and could not be deleted");
                 }
             }
         } catch (const Error& e) {
@@ -1051,7 +1072,9 @@ std::string first_line(const std::string& text) {
 
 const std::vector<GroupSpec>& group_specs() {
     static const std::vector<GroupSpec> specs = {
-        {"core", "", "connector properties round trip, attach, I/O with data verification, detach with no leftovers, repeated attach/detach"},
+        {"core", "",
+         "connector properties round trip, attach, I/O with data verification, detach with no "
+         "leftovers, repeated attach/detach"},
         {"extend", "extend", "grow an attached volume"},
         {"multipath", "multipath", "every path used; path failure and recovery with fault hooks"},
         {"chap", "chap", "CHAP, a wrong CHAP password, mutual CHAP"},
@@ -1073,7 +1096,8 @@ nlohmann::json describe_backend(const BackendFile& backend) {
             {"firmware", backend.firmware},
             {"description", backend.description},
             {"protocols", protocols},
-            {"capabilities", std::vector<std::string>(backend.capabilities.begin(), backend.capabilities.end())},
+            {"capabilities",
+             std::vector<std::string>(backend.capabilities.begin(), backend.capabilities.end())},
             {"file", backend.file.string()},
             {"provisioner", backend.command},
             {"fault_hooks", backend.fault_hooks}};
@@ -1084,17 +1108,18 @@ nlohmann::json describe_environment(Host& host) {
     env["kernel"] = host.read_attribute("/proc/sys/kernel/osrelease").value_or("unknown");
     env["hostname"] = host.read_attribute("/proc/sys/kernel/hostname").value_or("unknown");
     env["brickworks_version"] = BRICK_VERSION;
-    const auto commit = host.run(Command{{"git", "-c", "safe.directory=*", "-C", BRICK_SOURCE_DIR,
-                                          "rev-parse", "HEAD"},
-                                         {},
-                                         Duration(10000)});
+    const auto commit = host.run(
+        Command{{"git", "-c", "safe.directory=*", "-C", BRICK_SOURCE_DIR, "rev-parse", "HEAD"},
+                {},
+                Duration(10000)});
     env["brickworks_commit"] = commit.ok() ? first_line(commit.out) : std::string("unknown");
     const auto dirty = host.run(Command{{"git", "-c", "safe.directory=*", "-C", BRICK_SOURCE_DIR,
                                          "status", "--porcelain", "--untracked-files=no"},
                                         {},
                                         Duration(10000)});
     if (dirty.ok() && !dirty.out.empty()) {
-        env["brickworks_commit"] = env["brickworks_commit"].get<std::string>() + " (with local changes)";
+        env["brickworks_commit"] =
+            env["brickworks_commit"].get<std::string>() + " (with local changes)";
     }
     const auto iscsiadm = host.run(Command{{"iscsiadm", "--version"}, {}, Duration(10000)});
     env["open_iscsi"] = iscsiadm.ok() ? first_line(iscsiadm.out) : std::string("not found");

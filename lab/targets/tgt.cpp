@@ -48,9 +48,9 @@ CommandResult TgtTarget::tgtadm(std::vector<std::string> args, bool must_succeed
     args.insert(args.begin(), {"tgtadm", "--lld", "iscsi"});
     auto result = host_.run(Command{args, {}, tgtadm_timeout});
     if (must_succeed && !result.ok()) {
-        throw Error(ErrorCategory::command_failed,
-                    join(args) + " failed (exit " + std::to_string(result.exit_status) + "): " +
-                        result.out + result.err);
+        throw Error(ErrorCategory::command_failed, join(args) + " failed (exit " +
+                                                       std::to_string(result.exit_status) +
+                                                       "): " + result.out + result.err);
     }
     return result;
 }
@@ -91,7 +91,8 @@ void TgtTarget::configure(const Fabric& fabric) {
                     file.string()});
             tgtadm({"--op", "update", "--mode", "logicalunit", "--tid", tid, "--lun", number,
                     "--params",
-                    "scsi_sn=" + lun.serial.substr(0, 16) + ",scsi_id=6001405" + lun.serial.substr(0, 25)});
+                    "scsi_sn=" + lun.serial.substr(0, 16) + ",scsi_id=6001405" +
+                        lun.serial.substr(0, 25)});
         }
         tgtadm({"--op", "bind", "--mode", "target", "--tid", tid, "-I", "ALL"});
         if (target.chap) {
@@ -113,7 +114,8 @@ void TgtTarget::configure(const Fabric& fabric) {
 
 void TgtTarget::clear() {
     for (std::size_t i = 0; i < iqns_.size(); ++i) {
-        tgtadm({"--op", "delete", "--mode", "target", "--tid", std::to_string(i + 1), "--force"}, false);
+        tgtadm({"--op", "delete", "--mode", "target", "--tid", std::to_string(i + 1), "--force"},
+               false);
     }
     for (const auto& user : accounts_) {
         tgtadm({"--op", "delete", "--mode", "account", "--user", user}, false);

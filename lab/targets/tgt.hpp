@@ -20,7 +20,7 @@
 namespace brick::lab {
 
 class TgtTarget {
-public:
+  public:
     TgtTarget(Host& host, std::filesystem::path work_dir);
 
     // Creates the backing files, targets, LUNs, accounts and portals.
@@ -33,7 +33,7 @@ public:
     // Why tgt cannot hold the fabric, or empty.
     static std::string unsupported(const Fabric& fabric);
 
-private:
+  private:
     CommandResult tgtadm(std::vector<std::string> args, bool must_succeed = true);
     int tid_of(const std::string& iqn) const;
 

@@ -35,7 +35,7 @@ const fs::path source = BRICK_SOURCE_DIR;
 const fs::path sim_backend = source / "certify/backends/simulator.json";
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string pattern = (fs::temp_directory_path() / "brick-certify-test-XXXXXX").string();
         path_ = ::mkdtemp(pattern.data());
@@ -50,7 +50,7 @@ public:
     TempDir& operator=(TempDir&&) = delete;
     const fs::path& path() const { return path_; }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -95,7 +95,8 @@ certify::CertificationResult certify_on_sim(const fs::path& backend_file, const 
     return certify::run_certification(backend, *initiator, options, stop);
 }
 
-const certify::GroupResult& group(const certify::CertificationResult& result, const std::string& name) {
+const certify::GroupResult& group(const certify::CertificationResult& result,
+                                  const std::string& name) {
     for (const auto& g : result.groups) {
         if (g.name == name) {
             return g;
@@ -115,14 +116,17 @@ const certify::TestResult& test_of(const certify::GroupResult& g, const std::str
     throw std::logic_error("unreachable");
 }
 
-fs::path brick_lab() { return fs::path(BRICK_BUILD_DIR) / "lab/brick-lab"; }
+fs::path brick_lab() {
+    return fs::path(BRICK_BUILD_DIR) / "lab/brick-lab";
+}
 
 }  // namespace
 
 TEST_CASE("the reference backend files load against the schema", "[certify]") {
     for (const auto* name : {"lio", "tgt", "nvmet", "simulator"}) {
         INFO(name);
-        const auto backend = certify::load_backend_file(source / "certify/backends" / (std::string(name) + ".json"));
+        const auto backend =
+            certify::load_backend_file(source / "certify/backends" / (std::string(name) + ".json"));
         CHECK(backend.name == name);
         CHECK(fs::exists(backend.provisioner_argv("/w").front()));
     }
@@ -146,7 +150,8 @@ TEST_CASE("a malformed backend file names the place and what was expected", "[ce
             CHECK(std::string(e.what()).find("backend.json") != std::string::npos);
         }
     };
-    expect_error([](auto& d) { d["capabilites"] = nlohmann::json::array(); }, "(document)", "capabilites");
+    expect_error([](auto& d) { d["capabilites"] = nlohmann::json::array(); }, "(document)",
+                 "capabilites");
     expect_error([](auto& d) { d["capabilities"].push_back("snapshots"); }, "capabilities", "");
     expect_error([](auto& d) { d["provisioner"]["command"] = "sim-array create"; }, "command", "");
     expect_error([](auto& d) { d["provisioner"]["shell"] = true; }, "provisioner", "shell");
@@ -161,7 +166,11 @@ TEST_CASE("a malformed backend file names the place and what was expected", "[ce
             d["capabilities"] = {"multipath", "path_failure"};
         },
         "fault_hooks", "fail-path");
-    expect_error([](auto& d) { d["runs_on"] = {{"kind", "guest"}}; }, "target", "lio, tgt or nvmet");
+    expect_error(
+        [](auto& d) {
+            d["runs_on"] = {{"kind", "guest"}};
+        },
+        "target", "lio, tgt or nvmet");
     expect_error([](auto& d) { d["capabilities"] = {"ana"}; }, "capabilities", "NVMe-oF");
 }
 
@@ -177,7 +186,8 @@ TEST_CASE("latency percentiles are nearest-rank", "[certify]") {
 }
 
 TEST_CASE("secret values are masked in provisioner output that is not JSON", "[certify]") {
-    const auto masked = certify::mask_secret_values(R"({"data": {"auth_password": "s3cr3t", "auth_username": "u")");
+    const auto masked =
+        certify::mask_secret_values(R"({"data": {"auth_password": "s3cr3t", "auth_username": "u")");
     CHECK(masked.find("s3cr3t") == std::string::npos);
     CHECK(masked.find("\"u\"") != std::string::npos);
 }
@@ -200,8 +210,8 @@ TEST_CASE("the simulated array is certified with its declared capabilities", "[c
     CHECK(result.not_deleted.empty());
     CHECK(array_volumes(dir.path() / "work").empty());
     CHECK(read_json(dir.path() / "work/journal.json")["volumes"].empty());
-    for (const auto* operation : {"connect", "disconnect", "provisioner create", "provisioner export",
-                                  "provisioner delete", "extend"}) {
+    for (const auto* operation : {"connect", "disconnect", "provisioner create",
+                                  "provisioner export", "provisioner delete", "extend"}) {
         INFO(operation);
         CHECK(result.latencies.contains(operation));
     }
@@ -218,7 +228,8 @@ TEST_CASE("--only runs one group and does not claim a certification", "[certify]
     CHECK(result.verdict == "PASSED (group chap only; a certification runs every group)");
 }
 
-TEST_CASE("a broken provisioner gives a failed verdict with the reason and leaves nothing", "[certify]") {
+TEST_CASE("a broken provisioner gives a failed verdict with the reason and leaves nothing",
+          "[certify]") {
     struct Case {
         std::string kind;
         std::string failing_test;
@@ -236,10 +247,14 @@ TEST_CASE("a broken provisioner gives a failed verdict with the reason and leave
             TempDir dir;
             const auto file = write_backend(dir.path(), [&](nlohmann::json& d) {
                 d["name"] = "broken-" + c.kind;
-                d["provisioner"]["command"] = {(source / "certify/tests/broken-provisioner").string(),
-                                               "--break", c.kind, "--",
-                                               (source / "certify/provisioners/sim-array").string(),
-                                               "--state", "{work}"};
+                d["provisioner"]["command"] = {
+                    (source / "certify/tests/broken-provisioner").string(),
+                    "--break",
+                    c.kind,
+                    "--",
+                    (source / "certify/provisioners/sim-array").string(),
+                    "--state",
+                    "{work}"};
                 d["provisioner"]["timeout_seconds"] = 2;
                 d["settings"] = {{"device_timeout_seconds", 3}};
             });
@@ -247,7 +262,8 @@ TEST_CASE("a broken provisioner gives a failed verdict with the reason and leave
             const auto result = certify_on_sim(file, dir.path() / "work");
             INFO(result.to_json().dump(1));
             CHECK_FALSE(result.certified);
-            CHECK(result.verdict.rfind("NOT CERTIFIED: iscsi/tcp core: " + c.failing_test + ": ", 0) == 0);
+            CHECK(result.verdict.rfind("NOT CERTIFIED: iscsi/tcp core: " + c.failing_test + ": ",
+                                       0) == 0);
             CHECK(result.verdict.find(c.reason) != std::string::npos);
             const auto& core = group(result, "core");
             CHECK(test_of(core, c.failing_test).status == Status::failed);
@@ -275,14 +291,16 @@ TEST_CASE("volumes journaled by an interrupted run are deleted by the next run",
     REQUIRE(answer.ok());
     const std::string id = nlohmann::json::parse(answer.out)["volume_id"];
     std::ofstream(work / "journal.json")
-        << nlohmann::json{{"volumes", {{id, {{"exported", false}, {"created_at", "earlier"}}}}}}.dump();
+        << nlohmann::json{{"volumes", {{id, {{"exported", false}, {"created_at", "earlier"}}}}}}
+               .dump();
     REQUIRE(array_volumes(work) == std::vector<std::string>{id});
     const auto result = certify_on_sim(sim_backend, work, "lun-256");
     CHECK(result.cleaned_from_journal == std::vector<std::string>{id});
     CHECK(array_volumes(work).empty());
 }
 
-TEST_CASE("SIGTERM ends a run after the current test, cleaned up, with exit 130", "[certify][process]") {
+TEST_CASE("SIGTERM ends a run after the current test, cleaned up, with exit 130",
+          "[certify][process]") {
     TempDir dir;
     // Exports take 1 s each, so the run is still going when the signal comes.
     const auto slow = dir.path() / "slow-provisioner";
@@ -294,8 +312,8 @@ TEST_CASE("SIGTERM ends a run after the current test, cleaned up, with exit 130"
     });
     const auto work = dir.path() / "work";
     const auto report = dir.path() / "report";
-    std::vector<std::string> args{brick_lab().string(), "certify", file.string(), "--work",
-                                  work.string(), "--report", report.string()};
+    std::vector<std::string> args{brick_lab().string(), "certify",  file.string(),  "--work",
+                                  work.string(),        "--report", report.string()};
     std::vector<char*> argv;
     for (auto& a : args) {
         argv.push_back(a.data());
@@ -318,7 +336,8 @@ TEST_CASE("SIGTERM ends a run after the current test, cleaned up, with exit 130"
     CHECK(read_json(work / "journal.json")["volumes"].empty());
     const auto result = read_json(report / "result.json");
     CHECK(result["interrupted"] == true);
-    CHECK(result["verdict"].get<std::string>().find("the run was interrupted") != std::string::npos);
+    CHECK(result["verdict"].get<std::string>().find("the run was interrupted") !=
+          std::string::npos);
 }
 
 TEST_CASE("the report folder holds the pages, logs, JUnit and latency plots", "[certify]") {
