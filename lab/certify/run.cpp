@@ -880,7 +880,14 @@ class Run {
                  volume = &new_volume();
                  attach(*volume, true);
                  wait_paths(*volume, offered_paths(*volume), 30);
-                 const auto states = ana_states(*volume);
+                 // A new path reads "invalid state" until the host read the ANA log page.
+                 std::vector<std::string> states;
+                 poll(30, [&] {
+                     states = ana_states(*volume);
+                     return std::none_of(states.begin(), states.end(), [](const auto& s) {
+                         return s.find("=invalid state") != std::string::npos;
+                     });
+                 });
                  log("ANA states: " + join(states, ", "));
                  if (states.empty()) {
                      fail("no path device reports an ANA state");
