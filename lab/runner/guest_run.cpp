@@ -46,6 +46,12 @@ std::string guest_setup(const std::string& target, bool multipath) {
     if (multipath) {
         text += "    start_multipathd\n";
     }
+    if (target == "tgt") {
+        // tgtd in its own session on the first portal; the tgt driver adds others.
+        text +=
+            "    setsid tgtd -f --iscsi portal=127.0.0.1:3260 </dev/null >>\"$JOB/tgtd.log\" 2>&1 &\n"
+            "    wait_until 10 tgtadm --lld iscsi --op show --mode target\n";
+    }
     return text + "}\n";
 }
 

@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> real_faults = {"lun_removed", "portal_unreachable"};
+const std::vector<std::string> tgt_faults = {"lun_removed"};
 const std::vector<std::string> nvmet_faults = {"portal_unreachable", "controller_connecting",
                                                "ana_inaccessible", "namespace_removed"};
 
@@ -67,7 +68,8 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
     const bool nvme = scenario.protocol == "nvmeof" && target_ == "nvmet";
     const bool storage = (scenario.protocol == "nfs" && target_ == "nfsd") ||
                          (scenario.protocol == "local" && target_ == "loop");
-    if (!nvme && !storage && (scenario.protocol != "iscsi" || target_ != "lio")) {
+    const bool tgt = scenario.protocol == "iscsi" && target_ == "tgt";
+    if (!nvme && !tgt && !storage && (scenario.protocol != "iscsi" || target_ != "lio")) {
         return "protocol " + scenario.protocol + " on " + target_ + " is not available";
     }
     if (::geteuid() != 0) {
@@ -93,7 +95,11 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
         });
         return reason;
     }
-    if (!nvme && !fs::exists("/sys/kernel/config/target")) {
+    if (tgt) {
+        if (auto why = TgtTarget::unsupported(scenario.fabric); !why.empty()) {
+            return why;
+        }
+    } else if (!nvme && !fs::exists("/sys/kernel/config/target")) {
         return "no LIO in this kernel (/sys/kernel/config/target missing)";
     }
     if (nvme && !fs::exists("/sys/kernel/config/nvmet")) {
@@ -102,7 +108,7 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
     if (nvme && !fs::exists("/dev/nvme-fabrics")) {
         return "no NVMe-oF initiator (load nvme-tcp)";
     }
-    const auto& faults = nvme ? nvmet_faults : real_faults;
+    const auto& faults = nvme ? nvmet_faults : tgt ? tgt_faults : real_faults;
     for (const auto& fault : scenario.faults) {
         if (std::find(faults.begin(), faults.end(), fault) == faults.end()) {
             return "fault " + fault + " is simulator-only";
@@ -148,6 +154,11 @@ void RealBackend::start(const Scenario& scenario, std::uint64_t /*seed*/,
         nvmet_->configure(scenario.fabric);
         return;
     }
+    if (target_ == "tgt") {
+        tgt_ = std::make_unique<TgtTarget>(real_, work_dir_);
+        tgt_->configure(scenario.fabric);
+        return;
+    }
     lio_ = std::make_unique<LioTarget>(real_, work_dir_);
     lio_->configure(scenario.fabric);
 }
@@ -162,7 +173,9 @@ void RealBackend::inject_fault(const std::string& fault, const nlohmann::json& p
     }
     const auto& target = scenario_->fabric.iscsi_targets.at(0);
     const auto iqn = params.value("iqn", target.iqn);
-    if (fault == "lun_removed") {
+    if (fault == "lun_removed" && tgt_) {
+        tgt_->unmap_lun(iqn, params.value("lun", target.luns.at(0).lun));
+    } else if (fault == "lun_removed") {
         lio_->unmap_lun(iqn, params.value("lun", target.luns.at(0).lun));
     } else if (fault == "portal_unreachable") {
         const auto portal =
@@ -284,6 +297,10 @@ void RealBackend::stop() {
     clean_initiator_side();
     if (lio_) {
         lio_->clear();
+    }
+    if (tgt_) {
+        tgt_->clear();
+        tgt_.reset();
     }
     if (nvmet_) {
         nvmet_->clear();

@@ -13,13 +13,14 @@
 #include "targets/loop.hpp"
 #include "targets/nfsd.hpp"
 #include "targets/nvmet.hpp"
+#include "targets/tgt.hpp"
 
 namespace brick::lab {
 
 class RealBackend final : public Backend {
 public:
-    // target: "lio" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS) or "loop" (local
-    // devices); tgt joins later.
+    // target: "lio" or "tgt" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS) or "loop"
+    // (local devices).
     RealBackend(std::string target, std::filesystem::path work_dir);
 
     std::string name() const override { return "real:" + target_; }
@@ -50,6 +51,7 @@ private:
     std::unique_ptr<NvmetTarget> nvmet_;
     std::unique_ptr<NfsServer> nfsd_;
     std::unique_ptr<LoopDevices> loops_;
+    std::unique_ptr<TgtTarget> tgt_;
     const Scenario* scenario_ = nullptr;
     std::vector<Portal> removed_portals_;
 };

@@ -5,69 +5,19 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 #include "brick/core/error.hpp"
 #include "brick/core/secrets.hpp"
+#include "json_schema.hpp"
 
 namespace brick::lab {
 namespace fs = std::filesystem;
 
 namespace {
 
-nlohmann::json read_json_file(const fs::path& file) {
-    std::ifstream in(file);
-    if (!in) {
-        throw Error(ErrorCategory::invalid_properties, file.string() + ": cannot be read",
-                    file.string());
-    }
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(ErrorCategory::invalid_properties,
-                    file.string() + ": not valid JSON (" + e.what() + ")", file.string());
-    }
-}
-
-// Valijson's context is a list of path components ("<root>", "[steps]", "[3]").
-std::string json_path(const std::vector<std::string>& context) {
-    std::string path;
-    for (const auto& part : context) {
-        if (part == "<root>") {
-            continue;
-        }
-        path += part;
-    }
-    return path.empty() ? "(document)" : path;
-}
-
 void validate_against_schema(const fs::path& file, const nlohmann::json& document) {
     static const auto schema_json = read_json_file(scenario_root() / "schema/scenario.schema.json");
-    valijson::Schema schema;
-    valijson::SchemaParser parser;
-    const valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
-    parser.populateSchema(schema_adapter, schema);
-    valijson::Validator validator;
-    valijson::ValidationResults results;
-    const valijson::adapters::NlohmannJsonAdapter target(document);
-    if (validator.validate(schema, target, &results)) {
-        return;
-    }
-    // The deepest error is the most specific one.
-    valijson::ValidationResults::Error best;
-    valijson::ValidationResults::Error error;
-    while (results.popError(error)) {
-        if (error.context.size() > best.context.size()) {
-            best = error;
-        }
-    }
-    const auto where = json_path(best.context);
-    throw Error(ErrorCategory::invalid_properties,
-                file.string() + ": " + where + ": " + best.description, where);
+    validate_json(file, document, schema_json);
 }
 
 Portal portal_of(const std::string& field, const nlohmann::json& value) {
