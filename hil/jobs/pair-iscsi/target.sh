@@ -1,5 +1,6 @@
 # HIL job, pair: the target guest. LIO with three demo-mode targets:
-#   pair-net     a fileio LUN on tmpfs, portals on both links (10.99.0.1, 10.99.1.1)
+#   pair-net     a fileio LUN on tmpfs, portals on both links (10.99.0.1, 10.99.1.1);
+#                a second fileio backstore ("other") to map at its LUN 0 instead
 #   pair-flakey  a block backstore over dm-flakey over a loop device on tmpfs
 #   pair-delay   a block backstore over dm-delay over a loop device on tmpfs
 # then runs the initiator's requests (the action_* functions) until it is done,
@@ -48,6 +49,7 @@ setup() {
 }
 
 configure_lio() {
+    lio_fileio other /tmp/lio/other.img $SIZE_MB 6b72696b-0000-4000-8000-0000000000b4
     lio_fileio net /tmp/lio/net.img $SIZE_MB 6b72696b-0000-4000-8000-0000000000b1
     lio_demo_target $NET "$LIO_STORE" 10.99.0.1:3260 10.99.1.1:3260
     lio_iblock flakey /dev/mapper/brick-flakey 6b72696b-0000-4000-8000-0000000000b2
@@ -85,6 +87,25 @@ action_flakey() {
 }
 # delay MS: dm-delay's delay for reads and writes.
 action_delay() { dm_table brick-delay "delay LOOP 0 $1"; }
+# lun0 net|other: which backstore pair-net's LUN 0 maps (LUN unmapped, then the
+# backstore linked at the same number).
+action_lun0() {
+    local lun=$LIO_ISCSI/$NET/tpgt_1/lun/lun_0
+    [ -d "$LIO_CORE/fileio_0/$1" ] || fail "lun0: net or other"
+    rm "$lun"/store
+    ln -s "$LIO_CORE/fileio_0/$1" "$lun"/store
+    readlink -f "$lun"/store
+}
+# portal INDEX remove|add: pair-net's portal on that link (sessions on it stay).
+action_portal() {
+    local np=$LIO_ISCSI/$NET/tpgt_1/np/10.99.$1.1:3260
+    case $2 in
+    remove) rmdir "$np" ;;
+    add) mkdir "$np" ;;
+    *) fail "portal INDEX remove|add" ;;
+    esac
+    ls $LIO_ISCSI/$NET/tpgt_1/np
+}
 # remove_held_map: `dmsetup remove` of the map LIO's backstore holds open must
 # fail (EBUSY) and leave the map working; prints what the kernel said.
 action_remove_held_map() {
@@ -106,7 +127,7 @@ teardown() {
     for iqn in $NET $FLAKEY $DELAY; do
         lio_remove_target $iqn
     done
-    for store in fileio_0/net iblock_0/flakey iblock_0/delay; do
+    for store in fileio_0/net fileio_0/other iblock_0/flakey iblock_0/delay; do
         lio_remove_backstore $LIO_CORE/$store
     done
     assert_lio_empty
