@@ -66,9 +66,12 @@ serve() {
             name=${args[0]}
             if [[ $name =~ ^[a-z][a-z0-9_]*$ ]] && declare -F "action_$name" >/dev/null; then
                 log "request $n: ${args[*]}"
+                # In the background and waited for: a failing action is answered,
+                # not fatal to serve (a check with errexit), and keeps its own errexit.
                 (set -eE; trap 'echo "  failed at line $LINENO: $BASH_COMMAND"' ERR
-                    "action_$name" "${args[@]:1}") >/tmp/hil-action.out 2>&1
-                status=$?
+                    "action_$name" "${args[@]:1}") >/tmp/hil-action.out 2>&1 &
+                status=0
+                wait $! || status=$?
             else
                 echo "no action '$name' in the target's job" >/tmp/hil-action.out
                 status=127
