@@ -44,10 +44,10 @@ struct GuestOptions {
     int smp = 2;
     int memory_mb = 1024;
     std::vector<std::string> extra_kernel_args;
-    std::vector<LinkNic> links;       // NICs on links to another guest (run_pair fills these)
-    std::vector<Forward> forwards;    // user network forwards to 127.0.0.1 (needs host_script)
-    std::filesystem::path pair_dir;   // shared read-write at /pair (run_pair sets it)
-    std::filesystem::path host_script;      // run on the host for the whole boot
+    std::vector<LinkNic> links;         // NICs on links to another guest (run_pair fills these)
+    std::vector<Forward> forwards;      // user network forwards to 127.0.0.1 (needs host_script)
+    std::filesystem::path pair_dir;     // shared read-write at /pair (run_pair sets it)
+    std::filesystem::path host_script;  // run on the host for the whole boot
     std::filesystem::path isolate_program;  // brick-isolate; default <build_dir>/lab/brick-isolate
     std::string net_namespace;  // a network namespace QEMU joins (/proc/PID/ns/net), or none
 };

@@ -65,12 +65,12 @@ HostSide::HostSide(Processes& processes, const fs::path& script, const fs::path&
     if (!is_ready || !fs::exists(ready)) {
         const int status = processes_.exit_status(index_);
         processes_.kill_group(index_);
-        throw Error(ErrorCategory::command_failed,
-                    "the host script " + script.string() +
-                        (status < 0 ? std::string(" was not ready before the deadline")
-                                    : " ended (exit " + std::to_string(status) +
-                                          ") before it was ready") +
-                        "; see " + (run_dir / "host.log").string());
+        throw Error(
+            ErrorCategory::command_failed,
+            "the host script " + script.string() +
+                (status < 0 ? std::string(" was not ready before the deadline")
+                            : " ended (exit " + std::to_string(status) + ") before it was ready") +
+                "; see " + (run_dir / "host.log").string());
     }
     namespace_fd_ = ::open(net_namespace().c_str(), O_RDONLY | O_CLOEXEC);
     if (namespace_fd_ < 0) {
@@ -103,8 +103,8 @@ std::vector<std::string> HostSide::stop(Duration grace) {
         return problems;
     }
     processes_.signal(index_, SIGTERM);
-    const bool stopped = processes_.wait_until(Clock::now() + grace,
-                                               [&] { return !processes_.running(index_); });
+    const bool stopped =
+        processes_.wait_until(Clock::now() + grace, [&] { return !processes_.running(index_); });
     if (!stopped) {
         problems.push_back("the host script did not stop within " +
                            std::to_string(grace.count() / 1000) + " s of SIGTERM");
@@ -121,8 +121,8 @@ std::vector<std::string> HostSide::stop(Duration grace) {
         return left.empty();
     });
     for (const pid_t pid : left) {
-        problems.push_back("left running in the host namespace: pid " + std::to_string(pid) +
-                           " (" + command_name(pid) + "), killed");
+        problems.push_back("left running in the host namespace: pid " + std::to_string(pid) + " (" +
+                           command_name(pid) + "), killed");
         ::kill(pid, SIGKILL);
     }
     processes_.kill_group(index_);

@@ -23,7 +23,7 @@
 namespace brick::hil {
 
 class HostSide {
-public:
+  public:
     // Starts the script and waits (until deadline) for it to be ready; throws
     // brick::Error (command_failed) when it ends or times out before that.
     HostSide(Processes& processes, const std::filesystem::path& script,
@@ -42,7 +42,7 @@ public:
     // what went wrong: its failure, processes left in the namespace.
     std::vector<std::string> stop(Duration grace);
 
-private:
+  private:
     Processes& processes_;
     std::size_t index_ = 0;
     std::filesystem::path run_dir_;

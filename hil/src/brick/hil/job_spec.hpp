@@ -29,8 +29,8 @@ namespace brick::hil {
 enum class Topology { single, pair };
 
 struct GuestSpec {
-    std::string script;           // a file in the job folder, run as the guest's job.sh
-    std::optional<int> smp;       // unset: the runner's default (--smp)
+    std::string script;            // a file in the job folder, run as the guest's job.sh
+    std::optional<int> smp;        // unset: the runner's default (--smp)
     std::optional<int> memory_mb;  // unset: the runner's default (--mem)
 };
 

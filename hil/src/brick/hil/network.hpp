@@ -19,7 +19,7 @@ namespace brick::hil {
 
 // Two connected UDP sockets on 127.0.0.1: end(0) and end(1) of one cable.
 class Link {
-public:
+  public:
     Link();  // throws brick::Error (host_error) when the sockets cannot be made
     Link(const Link&) = delete;
     Link& operator=(const Link&) = delete;
@@ -28,7 +28,7 @@ public:
     ~Link();
     int end(int side) const { return fds_.at(side); }
 
-private:
+  private:
     std::array<int, 2> fds_{-1, -1};
 };
 

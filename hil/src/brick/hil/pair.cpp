@@ -87,9 +87,9 @@ PairResult run_pair(const Image& image, const PairOptions& options) {
         bool ended = false;
         bool killed = false;  // by the deadline or after the grace period
     };
-    std::array<Role, 2> roles{Role{"target", target_role, options.target, &result.target},
-                              Role{"initiator", initiator_role, options.initiator,
-                                   &result.initiator}};
+    std::array<Role, 2> roles{
+        Role{"target", target_role, options.target, &result.target},
+        Role{"initiator", initiator_role, options.initiator, &result.initiator}};
     for (auto& role : roles) {
         auto& guest = role.options;
         guest.run_dir = result.run_dir / role.name;

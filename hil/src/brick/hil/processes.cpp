@@ -39,8 +39,8 @@ std::size_t Processes::start(const ProcessSpec& spec) {
     const std::vector<int> inherit = spec.inherit;
     std::error_code error;
     child->child = bp::child(
-        bp::exe = "/usr/bin/setpriv", bp::args = args, bp::std_in < bp::null,
-        (bp::std_out & bp::std_err) > spec.output.string(), child->group,
+        bp::exe = "/usr/bin/setpriv", bp::args = args,
+        bp::std_in<bp::null, (bp::std_out & bp::std_err)> spec.output.string(), child->group,
         bp::extend::on_exec_setup =
             [inherit](auto&) {
                 for (const int fd : inherit) {
@@ -76,7 +76,9 @@ int Processes::exit_status(std::size_t index) {
     return running(index) ? -1 : children_.at(index)->status;
 }
 
-pid_t Processes::pid(std::size_t index) const { return children_.at(index)->child.id(); }
+pid_t Processes::pid(std::size_t index) const {
+    return children_.at(index)->child.id();
+}
 
 void Processes::signal(std::size_t index, int signal_number) {
     if (running(index)) {

@@ -27,7 +27,7 @@ struct ProcessSpec {
 };
 
 class Processes {
-public:
+  public:
     Processes();
     Processes(const Processes&) = delete;
     Processes& operator=(const Processes&) = delete;
@@ -51,7 +51,7 @@ public:
     // Polls (every 50 ms) until done() holds or the deadline passes; true when done() held.
     bool wait_until(Clock::time_point deadline, const std::function<bool()>& done);
 
-private:
+  private:
     struct Child;
     std::vector<std::unique_ptr<Child>> children_;
 };
