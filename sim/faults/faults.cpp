@@ -9,7 +9,7 @@
 namespace brick::sim {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 21> names = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 22> names = {{
     {FaultKind::portal_unreachable, "portal_unreachable"},
     {FaultKind::login_timeout, "login_timeout"},
     {FaultKind::auth_failure, "auth_failure"},
@@ -31,6 +31,7 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 21> names = {{
     {FaultKind::controller_connecting, "controller_connecting"},
     {FaultKind::ana_inaccessible, "ana_inaccessible"},
     {FaultKind::namespace_removed, "namespace_removed"},
+    {FaultKind::device_not_openable, "device_not_openable"},
 }};
 
 constexpr std::array<std::string_view, 9> selectors = {"portal", "iqn",    "lun", "tool", "path",

@@ -35,6 +35,10 @@
 //   ana_inaccessible: "nqn", "portal", "ana_group"; "recover_ms": the port's
 //     ANA group turns inaccessible
 //   namespace_removed: "nqn", "nsid": the target drops the namespace
+// Any block device (selector "path", the path opened):
+//   device_not_openable: opening the device fails with ENXIO while armed (its
+//     node exists but the disk is not live yet); "max_fires" bounds how many
+//     opens fail
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -67,6 +71,7 @@ enum class FaultKind {
     controller_connecting,
     ana_inaccessible,
     namespace_removed,
+    device_not_openable,
 };
 
 std::string_view fault_name(FaultKind kind);

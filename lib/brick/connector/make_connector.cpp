@@ -1,4 +1,5 @@
 #include "brick/connector/connector.hpp"
+#include "brick/connector/openable.hpp"
 #include "brick/core/error.hpp"
 #include "brick/encryption/encrypted_connector.hpp"
 #include "brick/iscsi/connector.hpp"
@@ -38,7 +39,8 @@ std::unique_ptr<Connector> make_connector(Protocol protocol, Host& host,
         throw Error(ErrorCategory::not_supported, "the " + std::string(protocol_name(protocol)) +
                                                       " connector is not available in this build");
     }
-    return encryption::wrap_encrypted(std::move(block), host, options);
+    return encryption::wrap_encrypted(wrap_openable(std::move(block), host, options), host,
+                                      options);
 }
 
 }  // namespace brick
