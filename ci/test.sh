@@ -15,6 +15,7 @@ stage "unit + simulator tests" ctest --test-dir "$BRICK_BUILD" -LE hil --output-
     --output-junit "$BRICK_TOP/reports/junit-unit.xml" || true
 stage "cell iscsi x sim" bash "$BRICK_TOP/ci/cell.sh" iscsi sim || true
 stage "cell nvmeof x sim" bash "$BRICK_TOP/ci/cell.sh" nvmeof sim || true
+stage "cell fc x sim" bash "$BRICK_TOP/ci/cell.sh" fc sim || true
 stage "hil: real tools in QEMU" ctest --test-dir "$BRICK_BUILD" -L hil --output-on-failure \
     --output-junit "$BRICK_TOP/reports/junit-hil.xml" || true
 # Each advisory stage has a hard bound so the whole job stays inside CI's time.

@@ -1,5 +1,6 @@
 #include "brick/connector/connector.hpp"
 #include "brick/core/error.hpp"
+#include "brick/fc/connector.hpp"
 #include "brick/iscsi/connector.hpp"
 #include "brick/nvmeof/connector.hpp"
 
@@ -11,6 +12,8 @@ std::unique_ptr<Connector> make_connector(Protocol protocol, Host& host,
         case Protocol::iscsi: return iscsi::make_connector(host, options, false);
         case Protocol::iser: return iscsi::make_connector(host, options, true);
         case Protocol::nvmeof: return nvmeof::make_connector(host, options);
+        case Protocol::fibre_channel:
+            return fc::make_connector(host, options);
         default: break;
     }
     throw Error(ErrorCategory::not_supported,
