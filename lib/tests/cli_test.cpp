@@ -103,3 +103,25 @@ TEST_CASE("under sudo, options that pick programs or files are refused", "[cli][
         CHECK(nlohmann::json::parse(result.err)["field"] == option.front());
     }
 }
+
+TEST_CASE("brick connect fibre_channel on a host whose ports see no target port", "[cli][fc]") {
+    brick::testing::TempDir dir;
+    std::filesystem::copy(BRICK_SOURCE_DIR "/lib/tests/fixtures/host-tree", dir.path(),
+                          std::filesystem::copy_options::recursive);
+    const std::string properties = R"({"driver_volume_type": "fibre_channel",
+        "data": {"target_wwn": ["500A098189A0B001"], "target_lun": 1}})";
+    auto result = brick_tool({"--root", dir.path().string(), "--log-format", "json", "--timeout",
+                              "1", "connect", "FIBRE_CHANNEL", "--properties", "-"},
+                             properties);
+    CHECK(result.exit_status == 14);
+    const auto error = nlohmann::json::parse(result.err);
+    CHECK(error["category"] == "device_not_found");
+    // host5 and host7 are Online; host6 is in Linkdown and not tried.
+    CHECK(error["message"].get<std::string>().find(
+              "host5 sees no remote port 0x500a098189a0b001") != std::string::npos);
+    CHECK(error["message"].get<std::string>().find("host6") == std::string::npos);
+    result = brick_tool(
+        {"--root", dir.path().string(), "paths", "fibre_channel", "--properties", "-"}, properties);
+    CHECK(result.exit_status == 0);
+    CHECK(nlohmann::json::parse(result.out) == nlohmann::json::array());
+}
