@@ -31,7 +31,7 @@ void only_keys(const json& value, const std::string& pointer, const std::set<std
     }
     for (const auto& [key, item] : value.items()) {
         if (!keys.contains(key) && key.rfind('_', 0) != 0) {  // "_notes" etc. are comments
-            throw FabricError(pointer + "/" + key, "unknown key");
+            throw FabricError(std::string(pointer).append("/").append(key), "unknown key");
         }
     }
 }

@@ -112,8 +112,8 @@ struct PathAttempt {
 
 class FibreChannelConnector final : public Connector {
   public:
-    FibreChannelConnector(Host& host, ConnectorOptions options)
-        : host_(host), options_(std::move(options)) {}
+    FibreChannelConnector(Host& host, const ConnectorOptions& options)
+        : host_(host), options_(options) {}
 
     DeviceInfo connect(const nlohmann::json& data) override;
     void disconnect(const nlohmann::json& data, const DeviceInfo& device,

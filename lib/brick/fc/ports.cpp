@@ -96,11 +96,15 @@ std::string by_path_prefix_of(const std::string& device_path) {
     for (std::size_t i = first; i < parts.size(); ++i) {
         const auto& part = parts[i];
         if (on_platform && part.rfind("pci", 0) == 0 && i > first) {
-            platform = "platform-" + parts[i - 1] + "-";
+            platform = "platform-";
+            platform.append(parts[i - 1]).append("-");
         }
         if ((number_after(part, "host") || part.rfind("net", 0) == 0) && i > first) {
             const auto& parent = parts[i - 1];
-            return is_pci_address(parent) ? platform + "pci-" + parent : std::string();
+            if (!is_pci_address(parent)) {
+                return {};
+            }
+            return platform.append("pci-").append(parent);
         }
     }
     return {};
