@@ -10,7 +10,10 @@
 #include "brick/host/real_host.hpp"
 #include "brick/host/recording_host.hpp"
 #include "targets/lio.hpp"
+#include "targets/loop.hpp"
+#include "targets/nfsd.hpp"
 #include "targets/nvmet.hpp"
+#include "targets/tgt.hpp"
 
 namespace brick::lab {
 
@@ -21,7 +24,8 @@ std::optional<std::string> real_kernel_skip_reason(const Scenario& scenario);
 
 class RealBackend final : public Backend {
 public:
-    // target: "lio" (iSCSI) or "nvmet" (NVMe-oF; tgt joins later).
+    // target: "lio" or "tgt" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS) or "loop"
+    // (local devices).
     RealBackend(std::string target, std::filesystem::path work_dir);
 
     std::string name() const override { return "real:" + target_; }
@@ -50,6 +54,9 @@ private:
     std::unique_ptr<RecordingHost> recording_;
     std::unique_ptr<LioTarget> lio_;
     std::unique_ptr<NvmetTarget> nvmet_;
+    std::unique_ptr<NfsServer> nfsd_;
+    std::unique_ptr<LoopDevices> loops_;
+    std::unique_ptr<TgtTarget> tgt_;
     const Scenario* scenario_ = nullptr;
     std::vector<Portal> removed_portals_;
 };

@@ -65,9 +65,10 @@ std::optional<std::string> SimBackend::skip_reason(const Scenario& scenario) con
         return "the scenario runs on real kernels only";
     }
     if (scenario.protocol != "iscsi" && scenario.protocol != "iser" &&
-        scenario.protocol != "nvmeof" && scenario.protocol != "fibre_channel") {
-        return "the simulator models iSCSI, NVMe-oF and FC only so far (" + scenario.protocol +
-               " is planned)";
+        scenario.protocol != "nvmeof" && scenario.protocol != "fibre_channel" &&
+        scenario.protocol != "nfs" && scenario.protocol != "rbd" &&
+        scenario.protocol != "local") {
+        return "the simulator does not model " + scenario.protocol + " yet";
     }
     return std::nullopt;
 }
@@ -129,6 +130,44 @@ sim::Fabric SimBackend::fabric_for(const Scenario& scenario) {
         fabric.nvme_subsystems.push_back(std::move(subsystem));
     }
     add_fc(scenario.fabric.fc, fabric);
+    const auto add_volume = [&](const std::string& id, std::uint64_t size_mib) {
+        sim::Volume volume;
+        volume.id = id;
+        volume.size_bytes = size_mib * 1024 * 1024;
+        fabric.volumes.emplace(id, volume);
+        return id;
+    };
+    for (const auto& spec : scenario.fabric.nfs_exports) {
+        sim::NfsExport share;
+        share.server = spec.server;
+        share.path = spec.path;
+        if (!spec.versions.empty()) {
+            share.versions = spec.versions;
+        }
+        for (const auto& file : spec.files) {
+            share.files[file.name] = add_volume(spec.spec() + "/" + file.name, file.size_mib);
+        }
+        fabric.nfs_exports.push_back(std::move(share));
+    }
+    if (scenario.fabric.rbd) {
+        sim::RbdCluster cluster;
+        for (const auto& monitor : scenario.fabric.rbd->monitors) {
+            cluster.monitors.push_back(sim::Portal{monitor.host, monitor.port});
+        }
+        cluster.users = scenario.fabric.rbd->users;
+        for (const auto& image : scenario.fabric.rbd->images) {
+            cluster.images.push_back(
+                {image.pool, image.image,
+                 add_volume("rbd:" + image.pool + "/" + image.image, image.size_mib)});
+        }
+        fabric.rbd = std::move(cluster);
+    }
+    for (const auto& device : scenario.fabric.local_devices) {
+        const auto slash = device.path.rfind('/');
+        fabric.local_devices.push_back({device.path.substr(5, slash - 5),
+                                        device.path.substr(slash + 1),
+                                        add_volume("local:" + device.path, device.size_mib)});
+    }
     return fabric;
 }
 

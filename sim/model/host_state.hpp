@@ -13,6 +13,7 @@
 #include "sim/model/fabric.hpp"
 #include "sim/model/nvme_state.hpp"
 #include "sim/model/portal.hpp"
+#include "sim/model/storage_state.hpp"
 
 namespace brick::sim {
 
@@ -179,6 +180,8 @@ struct HostState {
     // FC initiator ports by SCSI host, and the remote ports they see.
     std::map<unsigned, FcHostPort> fc_hosts;
     std::vector<FcRemotePort> fc_rports;
+    // NFS mounts, RBD mappings, logical volumes, dm-crypt mappings.
+    StorageHostState storage;
 };
 
 // sd naming as the kernel does it: 0 -> sda, 25 -> sdz, 26 -> sdaa, 701 -> sdzz, 702 -> sdaaa.

@@ -20,5 +20,9 @@ void render_nvme(Tree& tree, const Model& model);
 // The Fibre Channel part (render_fc.cpp): /sys/class/fc_host,
 // fc_remote_ports and fc_transport, laid out under the HBA's PCI function.
 void render_fc(Tree& tree, const Model& model);
+// NFS mounts (/proc/mounts and the files under each mount point), RBD
+// mappings, LVM logical volumes and dm-crypt mappings (render_storage.cpp).
+// Runs after the other parts: a dm-crypt mapping links to the device under it.
+void render_storage(Tree& tree, const Model& model);
 
 }  // namespace brick::sim

@@ -4,7 +4,10 @@ from brickworks.connector import (  # noqa: F401
     FibreChannelConnector,
     InitiatorConnector,
     ISCSIConnector,
+    LocalConnector,
     NVMeOFConnector,
+    RBDConnector,
+    RemoteFsConnector,
     get_connector_mapping,
     get_connector_properties,
 )
