@@ -14,7 +14,7 @@ stage bootstrap "$BRICK_TOP/scripts/bootstrap"
 stage build build_project || exit "$BRICK_STATUS"
 stage "unit + simulator tests" ctest --test-dir "$BRICK_BUILD" -LE hil --output-on-failure -j2 \
     --output-junit "$BRICK_TOP/reports/junit-unit.xml" || true
-for protocol in iscsi nvmeof nfs rbd local luks; do
+for protocol in iscsi nvmeof fc nfs rbd local luks; do
     stage "cell $protocol x sim" bash "$BRICK_TOP/ci/cell.sh" "$protocol" sim || true
 done
 stage "hil: real tools in QEMU" ctest --test-dir "$BRICK_BUILD" -L hil --output-on-failure \

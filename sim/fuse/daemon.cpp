@@ -529,6 +529,7 @@ nlohmann::json SimDaemon::status() {
             {"seed", options_.seed},
             {"sessions", state.sessions.size()},
             {"devices", devices},
+            {"wildcard_scans", state.wildcard_scans},
             {"maps", maps},
             {"faults_fired", model_.faults_fired()},
             {"leftovers", model_.leftovers()}};

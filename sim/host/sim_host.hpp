@@ -80,10 +80,11 @@ class SimHost final : public Host {
                       const std::string& bytes);
     int read_through(const std::string& device_path, std::uint64_t offset, std::size_t length,
                      std::string& out);
-    // Target-side contents of a LUN (what survives the host).
-    std::string lun_bytes(const std::string& iqn, std::uint64_t lun, std::uint64_t offset,
+    // Target-side contents of a LUN (what survives the host); target is an
+    // IQN, or an FC target's WWNN or port WWPN.
+    std::string lun_bytes(const std::string& target, std::uint64_t lun, std::uint64_t offset,
                           std::size_t length) const {
-        return model_.lun_bytes(iqn, lun, offset, length);
+        return model_.lun_bytes(target, lun, offset, length);
     }
     // The trace so far when kept in memory.
     std::string trace_text() const { return memory_trace_.str(); }

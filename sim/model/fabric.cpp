@@ -165,6 +165,7 @@ Timing parse_timing(const json& value, const std::string& pointer) {
     t.nvme_delete_ms = r.small_number("nvme_delete_ms", t.nvme_delete_ms);
     t.nvme_refused_ms = r.small_number("nvme_refused_ms", t.nvme_refused_ms);
     t.md_ms = r.small_number("md_ms", t.md_ms);
+    t.fc_login_ms = r.small_number("fc_login_ms", t.fc_login_ms);
     t.jitter_percent = r.small_number("jitter_percent", t.jitter_percent);
     if (t.jitter_percent > 100) {
         throw FabricError(r.where("jitter_percent"), "at most 100");
@@ -336,13 +337,7 @@ Fabric parse_fabric(const json& document) {
         parse_storage_sections(nfs, rbd, local, fabric);
     }
     if (const auto* fc = root.get("fc")) {
-        ObjectReader r(*fc, "/fc");
-        const auto* ports = r.array("target_ports");
-        for (std::size_t i = 0; ports != nullptr && i < ports->size(); ++i) {
-            ObjectReader s((*ports)[i], "/fc/target_ports/" + std::to_string(i));
-            fabric.fc_target_ports.push_back(FcTargetPort{s.required_string("wwpn"), (*ports)[i]});
-        }
-        r.finish();
+        parse_fc_section(*fc, fabric);
     }
     root.finish();
     return fabric;

@@ -2,6 +2,7 @@
 #include "brick/connector/openable.hpp"
 #include "brick/core/error.hpp"
 #include "brick/encryption/encrypted_connector.hpp"
+#include "brick/fc/connector.hpp"
 #include "brick/iscsi/connector.hpp"
 #include "brick/local/connector.hpp"
 #include "brick/nfs/connector.hpp"
@@ -22,6 +23,9 @@ std::unique_ptr<Connector> make_connector(Protocol protocol, Host& host,
             break;
         case Protocol::nvmeof:
             block = nvmeof::make_connector(host, options);
+            break;
+        case Protocol::fibre_channel:
+            block = fc::make_connector(host, options);
             break;
         case Protocol::rbd:
             block = rbd::make_connector(host, options);

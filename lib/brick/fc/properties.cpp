@@ -144,6 +144,10 @@ Properties parse_properties(const nlohmann::json& data) {
         props.access_mode = parse_access_mode(in.field("access_mode"), *mode);
     }
     props.encrypted = in.boolean("encrypted", false);
+    if (const auto wwid = in.string("scsi_wwn")) {
+        // udev WWIDs ("36001405...") reach multipath's argv.
+        props.expected_wwid = parse_safe_name(in.field("scsi_wwn"), *wwid, "a SCSI WWID");
+    }
     return props;
 }
 
@@ -162,6 +166,9 @@ nlohmann::json to_json(const Properties& properties) {
     }
     if (properties.addressing_mode) {
         out["addressing_mode"] = addressing_mode_name(*properties.addressing_mode);
+    }
+    if (!properties.expected_wwid.empty()) {
+        out["scsi_wwn"] = properties.expected_wwid;
     }
     return out;
 }

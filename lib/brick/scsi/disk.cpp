@@ -175,6 +175,22 @@ void delete_disk(Host& host, const std::string& name, Duration deadline) {
     }
 }
 
+void delete_device(Host& host, const Address& address, Duration deadline) {
+    const auto dir = "/sys/class/scsi_device/" + address.to_string();
+    const auto start = host.now();
+    const auto status = host.write_file(dir + "/device/delete", "1", deadline);
+    if (!status.ok() && status.error != ENOENT) {
+        throw Error(
+            status.error == ETIMEDOUT ? ErrorCategory::timeout : ErrorCategory::host_error,
+            "deleting SCSI device " + address.to_string() + ": " + errno_name(status.error));
+    }
+    const auto left = std::chrono::duration_cast<Duration>(deadline - (host.now() - start));
+    if (!wait_until(host, std::max(left, Duration(0)), [&] { return !host.exists(dir); })) {
+        throw Error(ErrorCategory::timeout,
+                    "the kernel did not remove SCSI device " + address.to_string());
+    }
+}
+
 std::string by_path_lun(std::uint64_t lun) {
     if (lun < 256) {
         return std::to_string(lun);
