@@ -6,11 +6,13 @@
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/core/sysfs_name.hpp"
 #include "brick/host/wait.hpp"
 #include "brick/iscsi/iscsiadm.hpp"
 #include "brick/iscsi/properties.hpp"
 #include "brick/iscsi/session.hpp"
 #include "brick/multipath/map.hpp"
+#include "brick/properties/text.hpp"
 #include "brick/scsi/disk.hpp"
 
 namespace brick::iscsi {
@@ -524,7 +526,9 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
             }
         }
     }
-    for (const auto& [target, name] : disks) {
+    for (const auto& disk : disks) {
+        // Not a structured binding: clang before 16 cannot capture one in a lambda.
+        const auto& name = disk.second;
         if (!map) {
             if (!flush("/dev/" + name)) {
                 log::warning("flush of /dev/" + name + " failed; deleting anyway (force)");
@@ -583,8 +587,14 @@ std::uint64_t IscsiConnector::extend(const nlohmann::json& data) {
     }
     if (auto map = multipath::map_for_wwid(host_, wwid)) {
         multipath::resize_map(host_, map->name, options_.command_timeout);
-        if (auto sectors = host_.read_attribute("/sys/block/" + map->device + "/size")) {
-            size = std::stoull(*sectors) * 512;
+        const auto attribute = "/sys/block/" + map->device + "/size";
+        if (auto sectors = host_.read_attribute(attribute)) {
+            const auto bytes = sectors_in_bytes(*sectors);
+            if (!bytes) {
+                throw Error(ErrorCategory::host_error,
+                            attribute + " holds no size in sectors: " + describe_text(*sectors));
+            }
+            size = *bytes;
         }
     }
     return size;
