@@ -6,7 +6,8 @@
 #     real tools (CTest label hil);
 #   - advisory (reported, not yet gating): the scenario cells on real kernels
 #     (LIO, nvmet), the certification of the reference backends (one guest
-#     per target kind, ci/certify.sh) and the unit tests under ASan and UBSan.
+#     per target kind, ci/certify.sh) and the sanitizer stage (ci/sanitize.sh:
+#     the tests under ASan and UBSan, a few scenarios, bounded fuzzing).
 # Prints the time of each stage at the end; exits non-zero when a gating stage failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -23,5 +24,5 @@ stage "hil: real tools in QEMU" ctest --test-dir "$BRICK_BUILD" -L hil --output-
 advisory "cell iscsi x lio (QEMU)" timeout --kill-after=30 900 bash "$BRICK_TOP/ci/cell.sh" iscsi lio
 advisory "cell nvmeof x nvmet (QEMU)" timeout --kill-after=30 600 bash "$BRICK_TOP/ci/cell.sh" nvmeof nvmet
 advisory "certify LIO, tgt, nvmet (QEMU)" timeout --kill-after=30 600 bash "$BRICK_TOP/ci/certify.sh"
-advisory "sanitizers (ASan+UBSan)" timeout --kill-after=30 1500 bash "$BRICK_TOP/ci/sanitize.sh"
+advisory "sanitizers + fuzzing" timeout --kill-after=30 900 bash "$BRICK_TOP/ci/sanitize.sh"
 exit "$BRICK_STATUS"
