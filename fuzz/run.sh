@@ -6,7 +6,7 @@
 #
 #   fuzz/run.sh BUILD_DIR TOTAL_SECONDS [HARNESS...]
 #
-# TOTAL_SECONDS is shared equally by the harnesses (at least 5 s each). New
+# TOTAL_SECONDS is shared equally by the harnesses (at least 4 s each). New
 # inputs go to <build>/fuzz-runs/corpus/<harness>, never into fuzz/corpus.
 set -uo pipefail
 top=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -18,7 +18,7 @@ if ((${#harnesses[@]} == 0)); then
     mapfile -t harnesses < <(find "$top/fuzz/corpus" -mindepth 1 -maxdepth 1 -type d -printf '%f\n' | sort)
 fi
 each=$((total / ${#harnesses[@]}))
-((each < 5)) && each=5
+((each < 4)) && each=4
 runs="$build/fuzz-runs"
 mkdir -p "$runs/artifacts" "$runs/logs"
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1}
