@@ -156,13 +156,13 @@ void register_run_commands(CLI::App& app) {
     run_command->add_option("--report", options->report, "report folder");
     run_command->add_option("--jobs", options->jobs, "scenarios run at once")
         ->check(CLI::PositiveNumber);
-    run_command->callback([options] { throw RunExit(run(*options)); });
+    run_command->callback([options] { throw RunExit{run(*options)}; });
 
     auto replay_file = std::make_shared<std::string>();
     auto* replay_command =
         app.add_subcommand("replay", "Rerun a failure's reproducer on the simulator and compare traces");
     replay_command->add_option("FILE", *replay_file, "reproducer JSON")->required();
-    replay_command->callback([replay_file] { throw RunExit(replay(*replay_file)); });
+    replay_command->callback([replay_file] { throw RunExit{replay(*replay_file)}; });
 }
 
 }  // namespace brick::lab

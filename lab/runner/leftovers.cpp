@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "brick/iscsi/iscsiadm.hpp"
 #include "brick/iscsi/session.hpp"
 #include "brick/multipath/map.hpp"
 #include "brick/nfs/mounts.hpp"
@@ -133,17 +134,9 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
     }
     const auto nodes = host.run(Command{{"iscsiadm", "-m", "node"}, {}, Duration(30000)});
     if (nodes.ok()) {
-        std::size_t start = 0;
-        while (start < nodes.out.size()) {
-            auto end = nodes.out.find('\n', start);
-            if (end == std::string::npos) {
-                end = nodes.out.size();
-            }
-            const auto line = nodes.out.substr(start, end - start);
-            start = end + 1;
-            const auto space = line.rfind(' ');
-            if (space != std::string::npos && iqns.count(line.substr(space + 1)) != 0) {
-                found.push_back("node record " + line);
+        for (const auto& [portal, iqn] : iscsi::parse_target_lines(nodes.out)) {
+            if (iqns.count(iqn) != 0) {
+                found.push_back("node record " + portal.to_string() + " " + iqn);
             }
         }
     }

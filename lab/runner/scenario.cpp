@@ -6,19 +6,93 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <mutex>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
 
 #include "brick/core/error.hpp"
+#include "brick/core/json_text.hpp"
 #include "brick/core/secrets.hpp"
-#include "json_schema.hpp"
+#include "brick/properties/parse.hpp"
 
 namespace brick::lab {
 namespace fs = std::filesystem;
 
 namespace {
 
+std::string read_text_file(const fs::path& file) {
+    std::ifstream in(file);
+    if (!in) {
+        throw Error(ErrorCategory::invalid_properties, file.string() + ": cannot be read",
+                    file.string());
+    }
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Strict JSON (brick/core/json_text.hpp): a key given twice is an error naming
+// its JSON pointer, as schema errors do.
+nlohmann::json parse_json_document(std::string_view text, const fs::path& file) {
+    auto document = parse_json_text_keeping_duplicates(text, file.string());
+    if (document.duplicate) {
+        const auto where = pointer_path(*document.duplicate);
+        throw Error(ErrorCategory::invalid_properties,
+                    file.string() + ": " + where + ": a key given twice in one object", where);
+    }
+    return std::move(document.value);
+}
+
+// Valijson's context is a list of path components ("<root>", "[steps]", "[3]").
+std::string json_path(const std::vector<std::string>& context) {
+    std::string path;
+    for (const auto& part : context) {
+        if (part == "<root>") {
+            continue;
+        }
+        path += part;
+    }
+    return path.empty() ? "(document)" : path;
+}
+
+// The schema, read and compiled once per process (a run loads every scenario).
+const valijson::Schema& scenario_schema() {
+    static const auto schema = [] {
+        const auto file = scenario_root() / "schema/scenario.schema.json";
+        const auto document = parse_json_document(read_text_file(file), file);
+        auto compiled = std::make_unique<valijson::Schema>();
+        valijson::SchemaParser parser;
+        parser.populateSchema(valijson::adapters::NlohmannJsonAdapter(document), *compiled);
+        return compiled;
+    }();
+    return *schema;
+}
+
 void validate_against_schema(const fs::path& file, const nlohmann::json& document) {
-    static const auto schema_json = read_json_file(scenario_root() / "schema/scenario.schema.json");
-    validate_json(file, document, schema_json);
+    const auto& schema = scenario_schema();
+    // One validator for the process: it keeps the schema's patterns compiled.
+    static std::mutex mutex;
+    static valijson::Validator validator;
+    valijson::ValidationResults results;
+    const valijson::adapters::NlohmannJsonAdapter target(document);
+    {
+        const std::lock_guard lock(mutex);
+        if (validator.validate(schema, target, &results)) {
+            return;
+        }
+    }
+    // The deepest error is the most specific one.
+    valijson::ValidationResults::Error best;
+    valijson::ValidationResults::Error error;
+    while (results.popError(error)) {
+        if (error.context.size() > best.context.size()) {
+            best = error;
+        }
+    }
+    const auto where = json_path(best.context);
+    throw Error(ErrorCategory::invalid_properties,
+                file.string() + ": " + where + ": " + best.description, where);
 }
 
 Portal portal_of(const std::string& field, const nlohmann::json& value) {
@@ -208,12 +282,28 @@ void check_references(const Scenario& scenario) {
                             volume.target + " in the fabric",
                         field + "/target");
         }
+        const auto lun = volume.lun;  // a structured binding: clang 14 cannot capture it
         if (std::none_of(target->luns.begin(), target->luns.end(),
-                         [&](const LunSpec& l) { return l.lun == volume.lun; })) {
+                         [lun](const LunSpec& l) { return l.lun == lun; })) {
             throw Error(ErrorCategory::invalid_properties,
                         scenario.file.string() + ": " + field + "/lun: the target has no LUN " +
                             std::to_string(volume.lun),
                         field + "/lun");
+        }
+    }
+    // Every volume's generated connection properties are valid (the extra
+    // keys a scenario merges in may break them on purpose; those are left out).
+    const auto protocol = parse_protocol(scenario.protocol);
+    for (const auto& [name, volume] : scenario.volumes) {
+        try {
+            parse_any_properties(*protocol, scenario.connection_info(name, false));
+        } catch (const Error& e) {
+            const auto field = "/volumes/" + name;
+            throw Error(ErrorCategory::invalid_properties,
+                        scenario.file.string() + ": " + field +
+                            ": the fabric gives this volume invalid connection properties (" +
+                            e.message() + ")",
+                        field);
         }
     }
     std::function<void(const std::vector<Step>&)> walk = [&](const std::vector<Step>& steps) {
@@ -343,6 +433,12 @@ nlohmann::json nvme_connection_data(const Fabric& fabric, const std::string& nam
     auto data = nvme_target(fabric, *volume.nvme, volume);
     if (volume.format == "old") {
         // Cinder's nvmeof_conn_info_version 1: one portal, no vol_uuid.
+        if (data["portals"].empty()) {
+            throw Error(ErrorCategory::invalid_properties,
+                        "/volumes/" + name + "/portals: none of them is a port of " +
+                            volume.nvme->subsystem,
+                        "/volumes/" + name + "/portals");
+        }
         const auto& portal = data["portals"].at(0);
         nlohmann::json old{{"nqn", data["target_nqn"]},
                            {"target_portal", portal[0]},
@@ -456,7 +552,8 @@ nlohmann::json storage_connection_data(const Fabric& fabric, const VolumeSpec& v
 
 }  // namespace
 
-nlohmann::json Scenario::connection_info(const std::string& volume_name) const {
+nlohmann::json Scenario::connection_info(const std::string& volume_name,
+                                         bool with_extra_properties) const {
     const auto& volume = volumes.at(volume_name);
     if (!volume.fc_target.empty()) {
         auto data = fc_connection_data(fabric, volume);
@@ -470,14 +567,18 @@ nlohmann::json Scenario::connection_info(const std::string& volume_name) const {
         data["volume_id"] = volume_name;
         data["access_mode"] = "rw";
         data["encrypted"] = volume.encrypted;
-        data.update(volume.extra_properties);
+        if (with_extra_properties) {
+            data.update(volume.extra_properties);
+        }
         return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
     }
     if (!volume.nvme_namespaces().empty()) {
         auto data = nvme_connection_data(fabric, volume_name, volume);
         data["access_mode"] = "rw";
         data["encrypted"] = volume.encrypted;
-        data.update(volume.extra_properties);
+        if (with_extra_properties) {
+            data.update(volume.extra_properties);
+        }
         return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
     }
     const auto& target = *fabric.find_iscsi_target(volume.target);
@@ -517,12 +618,18 @@ nlohmann::json Scenario::connection_info(const std::string& volume_name) const {
     data["volume_id"] = volume_name;
     data["access_mode"] = "rw";
     data["encrypted"] = volume.encrypted;
-    data.update(volume.extra_properties);
+    if (with_extra_properties) {
+        data.update(volume.extra_properties);
+    }
     return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
 }
 
 Scenario load_scenario(const fs::path& file) {
-    const auto document = read_json_file(file);
+    return parse_scenario(read_text_file(file), file);
+}
+
+Scenario parse_scenario(std::string_view text, const fs::path& file) {
+    const auto document = parse_json_document(text, file);
     validate_against_schema(file, document);
     Scenario scenario;
     scenario.file = file;

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "brick/properties/common.hpp"
@@ -198,8 +199,10 @@ struct Scenario {
     std::int64_t wall_seconds_limit = 300;
 
     // The connection properties a storage service would return for a volume
-    // ({"driver_volume_type": ..., "data": {...}}).
-    nlohmann::json connection_info(const std::string& volume) const;
+    // ({"driver_volume_type": ..., "data": {...}}), with the volume's extra
+    // properties merged in unless with_extra_properties is false.
+    nlohmann::json connection_info(const std::string& volume,
+                                   bool with_extra_properties = true) const;
     // The LUN spec of an iSCSI or FC volume, or nullptr (NVMe-oF).
     const LunSpec* lun_of(const std::string& volume) const;
     // The target name a LUN fault or resize names for an iSCSI or FC volume
@@ -210,6 +213,8 @@ struct Scenario {
 // Loads and validates a scenario file. Errors (brick::Error, invalid_properties)
 // name the file, the JSON path and what was expected.
 Scenario load_scenario(const std::filesystem::path& file);
+// The same for a scenario's JSON text; file names it in errors.
+Scenario parse_scenario(std::string_view text, const std::filesystem::path& file);
 
 // Every *.json below the given paths (files or directories), sorted.
 std::vector<std::filesystem::path> find_scenarios(const std::vector<std::string>& paths);

@@ -461,6 +461,7 @@ int SimDaemon::remove(const std::string& path) {
 }
 
 ToolRun SimDaemon::run_tool(const std::vector<std::string>& argv, const std::string& input) {
+    register_argument_secrets(argv);
     std::unique_lock guard(mu_);
     sync();
     model_.begin_step();

@@ -266,6 +266,7 @@ std::vector<std::string> SimHost::glob(const std::string& pattern) {
 }
 
 CommandResult SimHost::run(const Command& command) {
+    register_argument_secrets(command.argv);
     begin(true);
     CommandResult result;
     const auto tool = command.argv.empty() ? std::string()

@@ -33,6 +33,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/model/identity.hpp"
@@ -273,6 +274,9 @@ struct Fabric {
 Fabric parse_fabric(const nlohmann::json& document);
 // Reads and parses a fabric file; FabricError("/", ...) when unreadable or not JSON.
 Fabric load_fabric(const std::string& path);
+// Parses a fabric document's JSON text (strictly: a key given twice is an
+// error); name names it in messages.
+Fabric parse_fabric_text(std::string_view text, const std::string& name);
 // Parses the "nvme" section into fabric (nvme_fabric.cpp); throws FabricError.
 void parse_nvme_section(const nlohmann::json& section, Fabric& fabric);
 // Parses the "fc" section into fabric (fc_fabric.cpp); throws FabricError.

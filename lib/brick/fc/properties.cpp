@@ -131,6 +131,7 @@ std::string_view addressing_mode_name(AddressingMode mode) {
 }
 
 Properties parse_properties(const nlohmann::json& data) {
+    register_secrets_in(data);
     const ObjectReader in(data, "data");
     Properties props;
     props.targets = parse_targets(in);

@@ -6,7 +6,9 @@
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/core/sysfs_name.hpp"
 #include "brick/host/wait.hpp"
+#include "brick/properties/text.hpp"
 
 namespace brick::scsi {
 namespace {
@@ -242,8 +244,14 @@ std::uint64_t extend_volume(Host& host, const std::vector<std::string>& disks,
     }
     if (auto map = multipath::map_for_wwid(host, wwid)) {
         multipath::resize_map(host, map->name, command_timeout);
-        if (auto sectors = host.read_attribute("/sys/block/" + map->device + "/size")) {
-            size = std::stoull(*sectors) * 512;
+        const auto attribute = "/sys/block/" + map->device + "/size";
+        if (auto sectors = host.read_attribute(attribute)) {
+            const auto bytes = sectors_in_bytes(*sectors);
+            if (!bytes) {
+                throw Error(ErrorCategory::host_error,
+                            attribute + " holds no size in sectors: " + describe_text(*sectors));
+            }
+            size = *bytes;
         }
     }
     return size;
