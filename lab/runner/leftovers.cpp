@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "brick/iscsi/iscsiadm.hpp"
 #include "brick/iscsi/session.hpp"
 #include "brick/multipath/map.hpp"
 #include "brick/nfs/mounts.hpp"
@@ -115,6 +116,16 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
             identities.insert(lun.scsi_id());
         }
     }
+    // FC by-path names carry the target port: "...-fc-0x<wwpn>-lun-<lun>".
+    std::set<std::string> fc_ports;
+    for (const auto& target : scenario.fabric.fc.targets) {
+        for (const auto& port : target.ports) {
+            fc_ports.insert("-fc-0x" + port + "-");
+        }
+        for (const auto& lun : target.luns) {
+            identities.insert(lun.scsi_id());
+        }
+    }
     for (const auto& session : iscsi::read_sessions(host)) {
         if (iqns.count(session.target_iqn) != 0) {
             found.push_back("session " + std::to_string(session.id) + " to " +
@@ -123,17 +134,9 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
     }
     const auto nodes = host.run(Command{{"iscsiadm", "-m", "node"}, {}, Duration(30000)});
     if (nodes.ok()) {
-        std::size_t start = 0;
-        while (start < nodes.out.size()) {
-            auto end = nodes.out.find('\n', start);
-            if (end == std::string::npos) {
-                end = nodes.out.size();
-            }
-            const auto line = nodes.out.substr(start, end - start);
-            start = end + 1;
-            const auto space = line.rfind(' ');
-            if (space != std::string::npos && iqns.count(line.substr(space + 1)) != 0) {
-                found.push_back("node record " + line);
+        for (const auto& [portal, iqn] : iscsi::parse_target_lines(nodes.out)) {
+            if (iqns.count(iqn) != 0) {
+                found.push_back("node record " + portal.to_string() + " " + iqn);
             }
         }
     }
@@ -155,8 +158,12 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
     std::vector<std::string> links;
     host.list_dir("/dev/disk/by-path", links);
     for (const auto& link : links) {
-        if (std::any_of(iqns.begin(), iqns.end(),
-                        [&](const std::string& iqn) { return link.find(iqn) != std::string::npos; })) {
+        const auto names = [&](const std::set<std::string>& parts) {
+            return std::any_of(parts.begin(), parts.end(), [&](const std::string& part) {
+                return link.find(part) != std::string::npos;
+            });
+        };
+        if (names(iqns) || names(fc_ports)) {
             found.push_back("udev link /dev/disk/by-path/" + link);
         }
     }

@@ -47,10 +47,22 @@ private:
 
 }  // namespace
 
+std::optional<std::string> real_kernel_skip_reason(const Scenario& scenario) {
+    if (scenario.protocol == "fibre_channel") {
+        return "Fibre Channel runs on the simulator only: a QEMU guest has no FC HBA (QEMU "
+               "emulates none), Debian's 6.1 kernel builds no FC loopback (nvme-fcloop is not "
+               "set) and LIO's FC fabric (tcm_qla2xxx) needs a QLogic HBA";
+    }
+    return std::nullopt;
+}
+
 RealBackend::RealBackend(std::string target, fs::path work_dir)
     : target_(std::move(target)), work_dir_(std::move(work_dir)) {}
 
 std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) const {
+    if (auto reason = real_kernel_skip_reason(scenario)) {
+        return reason;
+    }
     if (!scenario.backends.empty() &&
         std::find(scenario.backends.begin(), scenario.backends.end(), "real") ==
             scenario.backends.end()) {

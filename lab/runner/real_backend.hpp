@@ -17,6 +17,11 @@
 
 namespace brick::lab {
 
+// Why no real kernel here can run the scenario, whatever the target (the
+// protocol has no loopback in a QEMU guest), or nullopt. `run --backend hil`
+// skips such scenarios without booting a guest.
+std::optional<std::string> real_kernel_skip_reason(const Scenario& scenario);
+
 class RealBackend final : public Backend {
 public:
     // target: "lio" or "tgt" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS) or "loop"
@@ -33,7 +38,7 @@ public:
                        std::uint64_t bytes) override;
     bool verify_pattern(const std::string& device, std::uint64_t pattern,
                         std::uint64_t bytes) override;
-    void resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) override;
+    void resize_lun(const std::string& target, std::uint64_t lun, std::uint64_t size_mib) override;
     void stop() override;
 
 private:

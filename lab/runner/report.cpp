@@ -2,9 +2,14 @@
 
 #include <cstdio>
 #include <fstream>
+#include <functional>
 #include <iomanip>
 #include <iterator>
+#include <map>
 #include <sstream>
+
+#include "brick/core/secrets.hpp"
+#include "brick/host/trace.hpp"
 
 namespace brick::lab {
 namespace fs = std::filesystem;
@@ -26,6 +31,46 @@ std::string xml_escape(const std::string& text) {
         }
     }
     return out;
+}
+
+// The scenario as a reproducer carries it: each secret (a value under a key
+// such as "password") replaced by a placeholder, the same placeholder for the
+// same secret, so the file holds none and still replays the same run (the
+// fabric and the connection properties change alike). Other strings are masked
+// as log lines are.
+nlohmann::json without_secrets(const nlohmann::json& scenario) {
+    std::map<std::string, std::string> placeholders;
+    std::function<nlohmann::json(const nlohmann::json&, bool)> walk =
+        [&](const nlohmann::json& value, bool secret) -> nlohmann::json {
+        if (value.is_string()) {
+            const auto& text = value.get_ref<const std::string&>();
+            if (!secret) {
+                return mask_secrets(text);
+            }
+            const auto [it, added] = placeholders.emplace(text, std::string());
+            if (added) {
+                // At least 12 characters, as the schema asks of CHAP secrets.
+                it->second = "masked-secret-" + std::to_string(placeholders.size());
+            }
+            return it->second;
+        }
+        if (value.is_array()) {
+            nlohmann::json out = nlohmann::json::array();
+            for (const auto& item : value) {
+                out.push_back(walk(item, secret));
+            }
+            return out;
+        }
+        if (value.is_object()) {
+            nlohmann::json out = nlohmann::json::object();
+            for (const auto& [key, item] : value.items()) {
+                out[key] = walk(item, secret || is_secret_key(key));
+            }
+            return out;
+        }
+        return value;
+    };
+    return walk(scenario, false);
 }
 
 std::string seconds(double value) {
@@ -194,7 +239,8 @@ fs::path write_reproducer(const fs::path& dir, const ScenarioResult& result) {
     nlohmann::json reproducer;
     reproducer["format"] = 1;
     reproducer["scenario_file"] = result.file;
-    reproducer["scenario"] = nlohmann::json::parse(read_file(result.file), nullptr, false);
+    reproducer["scenario"] =
+        without_secrets(nlohmann::json::parse(read_file(result.file), nullptr, false));
     reproducer["seed"] = result.seed;
     reproducer["backend"] = result.backend;
     reproducer["versions"] = {{"brickworks", BRICK_VERSION}};
@@ -202,7 +248,7 @@ fs::path write_reproducer(const fs::path& dir, const ScenarioResult& result) {
     nlohmann::json trace = nlohmann::json::array();
     std::ifstream in(result.trace_file);
     for (std::string line; std::getline(in, line);) {
-        trace.push_back(nlohmann::json::parse(line, nullptr, false));
+        trace.push_back(mask_json(nlohmann::json::parse(line, nullptr, false)));
     }
     reproducer["trace"] = trace;
     const auto file = dir / (result.scenario + "-" + result.backend.substr(0, result.backend.find(':')) +

@@ -227,14 +227,12 @@ private:
                     devices_[step.subject] = device;
                     return device.to_json().dump();
                 }
-                const auto expected = scenario_.fabric.find_iscsi_target(volume.target);
-                for (const auto& lun : expected->luns) {
-                    if (lun.lun == volume.lun && device.scsi_wwn != lun.scsi_id()) {
-                        throw Error(ErrorCategory::wrong_device,
-                                    "connect returned " + device.path + " with WWID " +
-                                        device.scsi_wwn.value_or("(none)") + ", the volume is " +
-                                        lun.scsi_id());
-                    }
+                if (const auto* lun = scenario_.lun_of(step.subject);
+                    lun != nullptr && device.scsi_wwn != lun->scsi_id()) {
+                    throw Error(ErrorCategory::wrong_device,
+                                "connect returned " + device.path + " with WWID " +
+                                    device.scsi_wwn.value_or("(none)") + ", the volume is " +
+                                    lun->scsi_id());
                 }
                 const std::lock_guard lock(mutex_);
                 devices_[step.subject] = device;
@@ -254,7 +252,7 @@ private:
                 return {};
             }
             if (step.size_mib > 0) {
-                backend_.resize_lun(volume.target, volume.lun, step.size_mib);
+                backend_.resize_lun(scenario_.target_of(step.subject), volume.lun, step.size_mib);
             }
             const auto size = connector->extend(data);
             if (step.size_mib > 0 && size != step.size_mib * 1024 * 1024) {

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "brick/properties/common.hpp"
@@ -61,6 +62,30 @@ struct NvmeSubsystemSpec {
     const NvmeNamespaceSpec* find_namespace(std::uint32_t nsid) const;
 };
 
+// Fibre Channel: this host's HBA ports, the arrays' targets, the zoning.
+struct FcHbaSpec {
+    std::string wwpn;                   // 16 lower-case hex digits
+    std::string port_state = "Online";  // at the start: Online or Linkdown
+};
+
+struct FcTargetSpec {
+    std::string wwnn;
+    std::vector<std::string> ports;  // target port WWPNs
+    std::vector<LunSpec> luns;
+};
+
+struct FcZoneSpec {
+    std::string name;
+    std::vector<std::string> members;
+};
+
+struct FcFabricSpec {
+    std::vector<FcHbaSpec> hbas;
+    std::vector<FcTargetSpec> targets;
+    std::optional<std::vector<FcZoneSpec>> zones;  // absent: every HBA sees every target port
+    const FcTargetSpec* find_target(const std::string& wwnn) const;
+};
+
 struct NfsFileSpec {
     std::string name;
     std::uint64_t size_mib = 0;
@@ -94,6 +119,7 @@ struct LocalDeviceSpec {
 struct Fabric {
     std::vector<IscsiTargetSpec> iscsi_targets;
     std::vector<NvmeSubsystemSpec> nvme_subsystems;
+    FcFabricSpec fc;
     std::vector<NfsExportSpec> nfs_exports;
     std::optional<RbdClusterSpec> rbd;
     std::vector<LocalDeviceSpec> local_devices;
@@ -115,8 +141,13 @@ struct VolumeSpec {
     bool enforce_multipath = false;
     std::vector<Portal> portals;  // empty: the target's first (or all, with multipath)
     nlohmann::json extra_properties = nlohmann::json::object();
+    // FC: the target (its WWNN) holding the LUN; the volume's LUN is lun.
+    std::string fc_target;
     // NVMe-oF: the namespace, the property format ("new" or "old", os-brick's
-    // two) and, for an md RAID1 volume, its replicas.
+    // two) and, for an md RAID1 volume, its replicas. FC: how the properties
+    // name the target ports ("initiator_target_map", the default: target_wwn
+    // as a list with an initiator_target_map; "target_wwn": one port as a
+    // string; "target_wwns": target_wwns and target_luns).
     std::optional<NvmeVolumeRef> nvme;
     std::string format = "new";
     std::vector<NvmeVolumeRef> replicas;
@@ -168,13 +199,22 @@ struct Scenario {
     std::int64_t wall_seconds_limit = 300;
 
     // The connection properties a storage service would return for a volume
-    // ({"driver_volume_type": ..., "data": {...}}).
-    nlohmann::json connection_info(const std::string& volume) const;
+    // ({"driver_volume_type": ..., "data": {...}}), with the volume's extra
+    // properties merged in unless with_extra_properties is false.
+    nlohmann::json connection_info(const std::string& volume,
+                                   bool with_extra_properties = true) const;
+    // The LUN spec of an iSCSI or FC volume, or nullptr (NVMe-oF).
+    const LunSpec* lun_of(const std::string& volume) const;
+    // The target name a LUN fault or resize names for an iSCSI or FC volume
+    // (IQN or WWNN).
+    std::string target_of(const std::string& volume) const;
 };
 
 // Loads and validates a scenario file. Errors (brick::Error, invalid_properties)
 // name the file, the JSON path and what was expected.
 Scenario load_scenario(const std::filesystem::path& file);
+// The same for a scenario's JSON text; file names it in errors.
+Scenario parse_scenario(std::string_view text, const std::filesystem::path& file);
 
 // Every *.json below the given paths (files or directories), sorted.
 std::vector<std::filesystem::path> find_scenarios(const std::vector<std::string>& paths);

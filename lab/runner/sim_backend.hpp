@@ -24,7 +24,7 @@ public:
                        std::uint64_t bytes) override;
     bool verify_pattern(const std::string& device, std::uint64_t pattern,
                         std::uint64_t bytes) override;
-    void resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) override;
+    void resize_lun(const std::string& target, std::uint64_t lun, std::uint64_t size_mib) override;
     void stop() override;
 
     // The simulator's fabric for a scenario's fabric.

@@ -192,6 +192,18 @@ IoStatus SimHost::stat(const std::string& path, FileInfo& info, bool no_follow) 
     return status;
 }
 
+IoStatus SimHost::open_check(const std::string& path) {
+    begin(true);
+    FileInfo info;
+    auto status = tree_stat(tree(), path, info, false);
+    if (status.ok() && info.type == FileType::block_device &&
+        model_.consult(FaultKind::device_not_openable, {{"path", path}}) != nullptr) {
+        status = IoStatus{ENXIO};
+    }
+    record({{"kind", "open"}, {"path", path}, {"result", errno_name(status.error)}});
+    return status;
+}
+
 IoStatus SimHost::make_dirs(const std::string& path) {
     begin(true);
     const auto status = make_dirs_path(model_, tree(), path);
@@ -254,6 +266,7 @@ std::vector<std::string> SimHost::glob(const std::string& pattern) {
 }
 
 CommandResult SimHost::run(const Command& command) {
+    register_argument_secrets(command.argv);
     begin(true);
     CommandResult result;
     const auto tool = command.argv.empty() ? std::string()

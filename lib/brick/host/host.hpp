@@ -116,6 +116,11 @@ public:
     virtual IoStatus make_dirs(const std::string& path) = 0;
     // Removes a file or symlink.
     virtual IoStatus remove(const std::string& path) = 0;
+    // Opens path read-only without blocking and closes it again: whether the
+    // kernel hands the device out yet. A new disk's /dev node can appear before
+    // the disk is live (ENXIO for a moment, measured at 10-635 ms on real
+    // kernels); ENOENT when missing.
+    virtual IoStatus open_check(const std::string& path) = 0;
     // Paths matching a glob pattern (*, ? and [..] per component), sorted.
     // The default walks the tree with list_dir.
     virtual std::vector<std::string> glob(const std::string& pattern);

@@ -77,6 +77,12 @@ IoStatus RecordingHost::stat(const std::string& path, FileInfo& info, bool no_fo
     return status;
 }
 
+IoStatus RecordingHost::open_check(const std::string& path) {
+    const auto status = inner_.open_check(path);
+    record({{"kind", "open"}, {"path", path}, {"result", errno_name(status.error)}});
+    return status;
+}
+
 IoStatus RecordingHost::make_dirs(const std::string& path) {
     const auto status = inner_.make_dirs(path);
     record({{"kind", "mkdir"}, {"path", path}, {"result", errno_name(status.error)}});

@@ -123,7 +123,7 @@ void Iscsiadm::delete_node(const Target& target) {
     run(remove);
 }
 
-std::vector<std::pair<Portal, std::string>> parse_discovery_output(const std::string& text) {
+std::vector<std::pair<Portal, std::string>> parse_target_lines(const std::string& text) {
     std::vector<std::pair<Portal, std::string>> found;
     std::size_t start = 0;
     while (start < text.size()) {
@@ -143,7 +143,7 @@ std::vector<std::pair<Portal, std::string>> parse_discovery_output(const std::st
             auto iqn = parse_iscsi_name("discovery", line.substr(space + 1));
             found.emplace_back(std::move(portal), std::move(iqn));
         } catch (const Error& e) {
-            log::warning("ignoring a discovery line: " + std::string(e.what()));
+            log::warning("ignoring an iscsiadm line: " + std::string(e.what()));
         }
     }
     return found;
@@ -180,7 +180,7 @@ std::vector<std::pair<Portal, std::string>> Iscsiadm::discover(
         throw Error(category, "SendTargets discovery on " + where + " failed (" +
                                   describe(result) + ")");
     }
-    return parse_discovery_output(result.out);
+    return parse_target_lines(result.out);
 }
 
 }  // namespace brick::iscsi

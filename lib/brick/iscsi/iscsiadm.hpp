@@ -51,7 +51,10 @@ private:
     Duration deadline_;
 };
 
-// Parses `iscsiadm -m discovery` output lines "10.0.0.1:3260,1 iqn...".
-std::vector<std::pair<Portal, std::string>> parse_discovery_output(const std::string& text);
+// Parses the target lines of `iscsiadm -m discovery ...` and `iscsiadm -m node`:
+// "10.0.0.1:3260,1 iqn..." or "[2001:db8::1]:3260,1 iqn...". A line that is not
+// a valid portal and iSCSI name is skipped (and logged), so every pair
+// returned holds a checked portal and name.
+std::vector<std::pair<Portal, std::string>> parse_target_lines(const std::string& text);
 
 }  // namespace brick::iscsi

@@ -2,8 +2,6 @@
 
 #include "brick/core/sysfs_name.hpp"
 
-#include <charconv>
-
 namespace brick::iscsi {
 namespace {
 
@@ -61,9 +59,9 @@ std::vector<Session> read_sessions(Host& host) {
                                       .value_or(host.read_attribute(conn + "/address").value_or(""));
             const auto port = host.read_attribute(conn + "/persistent_port")
                                   .value_or(host.read_attribute(conn + "/port").value_or("0"));
-            unsigned value = 0;
-            std::from_chars(port.data(), port.data() + port.size(), value);
-            session.portal.port = static_cast<std::uint16_t>(value);
+            // 0 (no port a portal can have) when the attribute is not a port.
+            const auto value = attribute_number(port);
+            session.portal.port = value && *value <= 65535 ? static_cast<std::uint16_t>(*value) : 0;
         }
         read_scsi_placement(host, session);
         sessions.push_back(std::move(session));

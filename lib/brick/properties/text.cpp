@@ -131,6 +131,22 @@ std::string parse_absolute_path(const std::string& field, std::string_view text,
     return std::string(text);
 }
 
+void register_secrets_in(const nlohmann::json& value) {
+    if (value.is_array()) {
+        for (const auto& item : value) {
+            register_secrets_in(item);
+        }
+    } else if (value.is_object()) {
+        for (const auto& [key, item] : value.items()) {
+            if (is_secret_key(key) && item.is_string()) {
+                register_secret(item.get_ref<const std::string&>());
+            } else {
+                register_secrets_in(item);
+            }
+        }
+    }
+}
+
 std::string parse_secret(const std::string& field, const nlohmann::json& value, bool multiline,
                          std::size_t max_length) {
     if (!value.is_string()) {

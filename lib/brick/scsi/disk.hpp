@@ -64,6 +64,10 @@ void flush_buffers(Host& host, const std::string& device_path, Duration deadline
 // Throws on a failed write or when the disk is still there at the deadline.
 void delete_disk(Host& host, const std::string& name, Duration deadline);
 
+// Deletes the SCSI device at an address (with or without a disk) through
+// /sys/class/scsi_device/<address>/device/delete and waits until it is gone.
+void delete_device(Host& host, const Address& address, Duration deadline);
+
 // The by-path LUN spelling of udev: decimal below 256, else 0x%04x%04x00000000.
 std::string by_path_lun(std::uint64_t lun);
 
