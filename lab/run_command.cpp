@@ -140,18 +140,22 @@ int run(const RunOptions& options) {
 
 void register_run_commands(CLI::App& app) {
     auto options = std::make_shared<RunOptions>();
-    auto* run_command = app.add_subcommand(
-        "run", "Run scenarios (default: the whole library on the simulator)");
+    auto* run_command =
+        app.add_subcommand("run", "Run scenarios (default: the whole library on the simulator)");
     run_command->add_option("PATHS", options->paths, "scenario files or folders");
-    run_command->add_option("--backend", options->backend, "sim, hil (QEMU guest) or real (this host)")
+    run_command
+        ->add_option("--backend", options->backend, "sim, hil (QEMU guest) or real (this host)")
         ->check(CLI::IsMember({"sim", "hil", "real"}));
-    run_command->add_option("--target", options->target,
-                            "real target kind: lio, tgt, nvmet, nfsd (NFS) or loop (local devices)")
+    run_command
+        ->add_option("--target", options->target,
+                     "real target kind: lio, tgt, nvmet, nfsd (NFS) or loop (local devices)")
         ->check(CLI::IsMember({"lio", "tgt", "nvmet", "nfsd", "loop"}));
     run_command->add_option("--seed", options->seed, "seed of the first run");
-    run_command->add_option("--repeat", options->repeat, "runs per scenario, seeds drawn from --seed")
+    run_command
+        ->add_option("--repeat", options->repeat, "runs per scenario, seeds drawn from --seed")
         ->check(CLI::PositiveNumber);
-    run_command->add_option("--shard", options->shard, "I/N: run every N-th scenario from the I-th");
+    run_command->add_option("--shard", options->shard,
+                            "I/N: run every N-th scenario from the I-th");
     run_command->add_option("--junit", options->junit, "write JUnit XML here");
     run_command->add_option("--report", options->report, "report folder");
     run_command->add_option("--jobs", options->jobs, "scenarios run at once")
@@ -159,8 +163,8 @@ void register_run_commands(CLI::App& app) {
     run_command->callback([options] { throw RunExit{run(*options)}; });
 
     auto replay_file = std::make_shared<std::string>();
-    auto* replay_command =
-        app.add_subcommand("replay", "Rerun a failure's reproducer on the simulator and compare traces");
+    auto* replay_command = app.add_subcommand(
+        "replay", "Rerun a failure's reproducer on the simulator and compare traces");
     replay_command->add_option("FILE", *replay_file, "reproducer JSON")->required();
     replay_command->callback([replay_file] { throw RunExit{replay(*replay_file)}; });
 }

@@ -3,9 +3,9 @@
 #include <fstream>
 
 #include "brick/core/error.hpp"
-#include "brick/host/real_host.hpp"
 #include "brick/hil/guest.hpp"
 #include "brick/hil/image.hpp"
+#include "brick/host/real_host.hpp"
 #include "run.hpp"
 #include "runner/json_schema.hpp"
 

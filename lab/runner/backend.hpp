@@ -15,7 +15,7 @@
 namespace brick::lab {
 
 class Backend {
-public:
+  public:
     Backend() = default;
     Backend(const Backend&) = delete;
     Backend& operator=(const Backend&) = delete;

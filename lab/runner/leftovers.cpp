@@ -7,8 +7,8 @@
 #include "brick/iscsi/session.hpp"
 #include "brick/multipath/map.hpp"
 #include "brick/nfs/mounts.hpp"
-#include "brick/rbd/devices.hpp"
 #include "brick/nvmeof/controller.hpp"
+#include "brick/rbd/devices.hpp"
 #include "brick/scsi/disk.hpp"
 
 namespace brick::lab {
@@ -64,8 +64,7 @@ void find_nvme_leftovers(Host& host, const Scenario& scenario, std::vector<std::
 
 // NFS mounts of the fabric's exports, RBD mappings of its images, dm-crypt
 // mappings, and cluster files the RBD connector wrote.
-void find_storage_leftovers(Host& host, const Scenario& scenario,
-                            std::vector<std::string>& found) {
+void find_storage_leftovers(Host& host, const Scenario& scenario, std::vector<std::string>& found) {
     std::set<std::string> exports;
     for (const auto& share : scenario.fabric.nfs_exports) {
         exports.insert(share.spec());
@@ -128,8 +127,8 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
     }
     for (const auto& session : iscsi::read_sessions(host)) {
         if (iqns.count(session.target_iqn) != 0) {
-            found.push_back("session " + std::to_string(session.id) + " to " +
-                            session.target_iqn + " at " + session.portal.to_string());
+            found.push_back("session " + std::to_string(session.id) + " to " + session.target_iqn +
+                            " at " + session.portal.to_string());
         }
     }
     const auto nodes = host.run(Command{{"iscsiadm", "-m", "node"}, {}, Duration(30000)});
@@ -150,7 +149,8 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
                                 disk->address.to_string());
             }
         } else if (name.rfind("dm-", 0) == 0) {
-            if (auto map = multipath::read_map(host, name); map && identities.count(map->wwid) != 0) {
+            if (auto map = multipath::read_map(host, name);
+                map && identities.count(map->wwid) != 0) {
                 found.push_back("multipath map " + map->name + " (" + name + ")");
             }
         }
@@ -170,7 +170,8 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
     host.list_dir("/dev/disk/by-id", links);
     for (const auto& link : links) {
         if (std::any_of(identities.begin(), identities.end(), [&](const std::string& id) {
-                return link.find(id) != std::string::npos || link.find(id.substr(1)) != std::string::npos;
+                return link.find(id) != std::string::npos ||
+                       link.find(id.substr(1)) != std::string::npos;
             })) {
             found.push_back("udev link /dev/disk/by-id/" + link);
         }

@@ -20,10 +20,18 @@ std::string xml_escape(const std::string& text) {
     std::string out;
     for (const char c : text) {
         switch (c) {
-            case '&': out += "&amp;"; break;
-            case '<': out += "&lt;"; break;
-            case '>': out += "&gt;"; break;
-            case '"': out += "&quot;"; break;
+            case '&':
+                out += "&amp;";
+                break;
+            case '<':
+                out += "&lt;";
+                break;
+            case '>':
+                out += "&gt;";
+                break;
+            case '"':
+                out += "&quot;";
+                break;
             default:
                 if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') {
                     out.push_back(c);
@@ -81,8 +89,8 @@ std::string seconds(double value) {
 
 std::string duration_text(const ScenarioResult& r) {
     std::ostringstream out;
-    out << r.duration_ms << " ms" << (r.backend == "sim" ? " virtual" : "") << ", "
-        << std::fixed << std::setprecision(2) << r.wall_seconds << " s wall";
+    out << r.duration_ms << " ms" << (r.backend == "sim" ? " virtual" : "") << ", " << std::fixed
+        << std::setprecision(2) << r.wall_seconds << " s wall";
     return out.str();
 }
 
@@ -95,7 +103,9 @@ struct Counts {
 Counts count(const std::vector<ScenarioResult>& results) {
     Counts c;
     for (const auto& r : results) {
-        (r.status == Status::passed ? c.passed : r.status == Status::failed ? c.failed : c.skipped)++;
+        (r.status == Status::passed   ? c.passed
+         : r.status == Status::failed ? c.failed
+                                      : c.skipped)++;
     }
     return c;
 }
@@ -128,10 +138,16 @@ nlohmann::json result_to_json(const ScenarioResult& r) {
                          {"duration_ms", s.duration_ms},
                          {"passed", s.passed}});
     }
-    return {{"scenario", r.scenario}, {"file", r.file},         {"backend", r.backend},
-            {"seed", r.seed},         {"status", status_name(r.status)}, {"reason", r.reason},
-            {"duration_ms", r.duration_ms}, {"wall_seconds", r.wall_seconds},
-            {"trace", r.trace_file},  {"steps", steps}};
+    return {{"scenario", r.scenario},
+            {"file", r.file},
+            {"backend", r.backend},
+            {"seed", r.seed},
+            {"status", status_name(r.status)},
+            {"reason", r.reason},
+            {"duration_ms", r.duration_ms},
+            {"wall_seconds", r.wall_seconds},
+            {"trace", r.trace_file},
+            {"steps", steps}};
 }
 
 void print_summary(std::ostream& out, const std::vector<ScenarioResult>& results) {
@@ -139,9 +155,12 @@ void print_summary(std::ostream& out, const std::vector<ScenarioResult>& results
     for (const auto& r : results) {
         width = std::max(width, r.scenario.size());
     }
-    out << "\n" << std::left << std::setw(static_cast<int>(width)) << "scenario" << "  "
-        << std::setw(9) << "backend" << "  " << std::setw(7) << "status" << "  "
-        << std::setw(12) << "time" << "  reason\n";
+    out << "\n"
+        << std::left << std::setw(static_cast<int>(width)) << "scenario"
+        << "  " << std::setw(9) << "backend"
+        << "  " << std::setw(7) << "status"
+        << "  " << std::setw(12) << "time"
+        << "  reason\n";
     for (const auto& r : results) {
         std::string reason = r.reason;
         if (reason.size() > 100) {
@@ -149,9 +168,9 @@ void print_summary(std::ostream& out, const std::vector<ScenarioResult>& results
         }
         std::ostringstream time;
         time << r.duration_ms << (r.backend == "sim" ? " ms (v)" : " ms");
-        out << std::setw(static_cast<int>(width)) << r.scenario << "  " << std::setw(9)
-            << r.backend << "  " << std::setw(7) << status_name(r.status) << "  " << std::setw(12)
-            << time.str() << "  " << reason << "\n";
+        out << std::setw(static_cast<int>(width)) << r.scenario << "  " << std::setw(9) << r.backend
+            << "  " << std::setw(7) << status_name(r.status) << "  " << std::setw(12) << time.str()
+            << "  " << reason << "\n";
     }
     const auto c = count(results);
     out << "\n" << c.passed << " passed, " << c.failed << " failed, " << c.skipped << " skipped\n";
@@ -167,7 +186,8 @@ void write_junit(const fs::path& file, const std::vector<ScenarioResult>& result
         total += r.wall_seconds;
     }
     std::ofstream out(file);
-    out << R"(<?xml version="1.0" encoding="UTF-8"?>)" << "\n";
+    out << R"(<?xml version="1.0" encoding="UTF-8"?>)"
+        << "\n";
     out << R"(<testsuites name="brickworks" tests=")" << results.size() << R"(" failures=")"
         << c.failed << R"(" skipped=")" << c.skipped << R"(" time=")" << seconds(total) << "\">\n";
     out << R"(  <testsuite name="scenarios" tests=")" << results.size() << R"(" failures=")"
@@ -186,8 +206,8 @@ void write_junit(const fs::path& file, const std::vector<ScenarioResult>& result
         } else {
             out << R"(      <failure message=")" << xml_escape(r.reason) << "\">";
             for (const auto& s : r.steps) {
-                out << xml_escape(s.description + ": expected " + s.expected + ", got " +
-                                  s.actual + " " + s.message)
+                out << xml_escape(s.description + ": expected " + s.expected + ", got " + s.actual +
+                                  " " + s.message)
                     << "\n";
             }
             out << "</failure>\n";
@@ -207,7 +227,8 @@ void write_report(const fs::path& dir, const std::vector<ScenarioResult>& result
     std::ostringstream table;
     print_summary(table, results);
     std::ofstream md(dir / "summary.md");
-    md << "# Scenario run\n\n| scenario | backend | seed | status | time | reason |\n|---|---|---|---|---|---|\n";
+    md << "# Scenario run\n\n| scenario | backend | seed | status | time | reason "
+          "|\n|---|---|---|---|---|---|\n";
     for (const auto& r : results) {
         md << "| " << r.scenario << " | " << r.backend << " | " << r.seed << " | "
            << status_name(r.status) << " | " << duration_text(r) << " | " << r.reason << " |\n";
@@ -223,7 +244,8 @@ void write_report(const fs::path& dir, const std::vector<ScenarioResult>& result
          << " skipped</p><table><tr><th>scenario</th><th>backend</th><th>seed</th>"
             "<th>status</th><th>time</th><th>reason</th><th>trace</th></tr>";
     for (const auto& r : results) {
-        const auto trace = r.trace_file.empty() ? std::string() : fs::path(r.trace_file).filename().string();
+        const auto trace =
+            r.trace_file.empty() ? std::string() : fs::path(r.trace_file).filename().string();
         html << "<tr><td>" << xml_escape(r.scenario) << "</td><td>" << xml_escape(r.backend)
              << "</td><td>" << r.seed << "</td><td class=\"" << status_name(r.status) << "\">"
              << status_name(r.status) << "</td><td>" << xml_escape(duration_text(r)) << "</td><td>"
@@ -251,8 +273,9 @@ fs::path write_reproducer(const fs::path& dir, const ScenarioResult& result) {
         trace.push_back(mask_json(nlohmann::json::parse(line, nullptr, false)));
     }
     reproducer["trace"] = trace;
-    const auto file = dir / (result.scenario + "-" + result.backend.substr(0, result.backend.find(':')) +
-                             "-seed" + std::to_string(result.seed) + ".json");
+    const auto file =
+        dir / (result.scenario + "-" + result.backend.substr(0, result.backend.find(':')) +
+               "-seed" + std::to_string(result.seed) + ".json");
     std::ofstream(file) << reproducer.dump(1) << "\n";
     return file;
 }

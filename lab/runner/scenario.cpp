@@ -154,8 +154,8 @@ FcFabricSpec fc_fabric_of(const nlohmann::json& fc) {
 
 Step step_of(const nlohmann::json& value) {
     Step step;
-    for (const char* op : {"connect", "disconnect", "write", "verify", "extend", "fault", "heal",
-                           "check"}) {
+    for (const char* op :
+         {"connect", "disconnect", "write", "verify", "extend", "fault", "heal", "check"}) {
         if (value.contains(op)) {
             step.op = op;
             step.subject = value.at(op).get<std::string>();
@@ -312,10 +312,10 @@ void check_references(const Scenario& scenario) {
                                       step.op == "write" || step.op == "verify" ||
                                       step.op == "extend";
             if (names_volume && scenario.volumes.count(step.subject) == 0) {
-                throw Error(ErrorCategory::invalid_properties,
-                            scenario.file.string() + ": step " + step.op + ": no volume " +
-                                step.subject,
-                            "/steps");
+                throw Error(
+                    ErrorCategory::invalid_properties,
+                    scenario.file.string() + ": step " + step.op + ": no volume " + step.subject,
+                    "/steps");
             }
             walk(step.concurrent);
         }
@@ -339,7 +339,9 @@ std::string nvme_serial(const std::string& nqn) {
     return serial;
 }
 
-std::string LunSpec::scsi_id() const { return "36001405" + serial.substr(0, 25); }
+std::string LunSpec::scsi_id() const {
+    return "36001405" + serial.substr(0, 25);
+}
 
 const NvmeNamespaceSpec* NvmeSubsystemSpec::find_namespace(std::uint32_t nsid) const {
     for (const auto& ns : namespaces) {
@@ -392,7 +394,8 @@ nlohmann::json nvme_target(const Fabric& fabric, const NvmeVolumeRef& ref,
                            const VolumeSpec& volume) {
     const auto& subsystem = *fabric.find_nvme_subsystem(ref.subsystem);
     const auto& ns = *subsystem.find_namespace(ref.nsid);
-    nlohmann::json data{{"target_nqn", subsystem.nqn}, {"portals", nvme_portals(subsystem, volume)}};
+    nlohmann::json data{{"target_nqn", subsystem.nqn},
+                        {"portals", nvme_portals(subsystem, volume)}};
     if (!ns.uuid.empty()) {
         data["vol_uuid"] = ns.uuid;
     }
@@ -543,8 +546,8 @@ nlohmann::json storage_connection_data(const Fabric& fabric, const VolumeSpec& v
                 {"cluster_name", "ceph"},
                 {"auth_enabled", true},
                 {"auth_username", volume.rbd_user},
-                {"keyring", "[client." + volume.rbd_user + "]\n\tkey = " +
-                                fabric.rbd->users.at(volume.rbd_user) + "\n"},
+                {"keyring", "[client." + volume.rbd_user +
+                                "]\n\tkey = " + fabric.rbd->users.at(volume.rbd_user) + "\n"},
                 {"do_local_attach", true}};
     }
     return {{"device_path", volume.device_path}};
@@ -638,7 +641,8 @@ Scenario parse_scenario(std::string_view text, const fs::path& file) {
         scenario.description = document.value("description", "");
         const auto& requires_ = document.at("requires");
         scenario.protocol = requires_.at("protocol");
-        scenario.needs_multipathd = requires_.value("multipathd", requires_.value("multipath", false));
+        scenario.needs_multipathd =
+            requires_.value("multipathd", requires_.value("multipath", false));
         scenario.faults = requires_.value("faults", std::vector<std::string>{});
         scenario.backends = requires_.value("backends", std::vector<std::string>{});
         scenario.targets = requires_.value("targets", std::vector<std::string>{});
@@ -660,7 +664,8 @@ Scenario parse_scenario(std::string_view text, const fs::path& file) {
             subsystem.serial = s.value("serial", "");
             for (const auto& p : s.at("ports")) {
                 NvmePortSpec port;
-                port.portal = parse_portal("/fabric/nvme_subsystems/ports", p.at("portal").get<std::string>(), 4420);
+                port.portal = parse_portal("/fabric/nvme_subsystems/ports",
+                                           p.at("portal").get<std::string>(), 4420);
                 port.transport = p.value("transport", "tcp");
                 subsystem.ports.push_back(port);
             }
@@ -690,7 +695,8 @@ Scenario parse_scenario(std::string_view text, const fs::path& file) {
             RbdClusterSpec cluster;
             const auto& r = fabric.at("rbd");
             for (const auto& m : r.at("monitors")) {
-                cluster.monitors.push_back(parse_portal("/fabric/rbd/monitors", m.get<std::string>(), 6789));
+                cluster.monitors.push_back(
+                    parse_portal("/fabric/rbd/monitors", m.get<std::string>(), 6789));
             }
             for (const auto& [user, key] : r.at("users").items()) {
                 register_secret(key.get<std::string>());
@@ -729,7 +735,8 @@ Scenario parse_scenario(std::string_view text, const fs::path& file) {
             volume.rbd_pool = v.value("pool", "");
             volume.rbd_image = v.value("image", "");
             volume.rbd_user = v.value("user", "");
-            if (volume.rbd_user.empty() && scenario.fabric.rbd && !scenario.fabric.rbd->users.empty()) {
+            if (volume.rbd_user.empty() && scenario.fabric.rbd &&
+                !scenario.fabric.rbd->users.empty()) {
                 volume.rbd_user = scenario.fabric.rbd->users.begin()->first;
             }
             volume.device_path = v.value("device_path", "");

@@ -48,7 +48,7 @@ struct NvmeNamespaceSpec {
 };
 
 struct NvmePortSpec {
-    Portal portal;                 // 127.0.0.1:4420
+    Portal portal;                  // 127.0.0.1:4420
     std::string transport = "tcp";  // tcp, rdma
 };
 
@@ -92,8 +92,8 @@ struct NfsFileSpec {
 };
 
 struct NfsExportSpec {
-    std::string server;  // 127.0.0.1
-    std::string path;    // /srv/brick-nfs
+    std::string server;                 // 127.0.0.1
+    std::string path;                   // /srv/brick-nfs
     std::vector<std::string> versions;  // empty: all
     std::vector<NfsFileSpec> files;
     std::string spec() const { return server + ":" + path; }
@@ -168,8 +168,9 @@ struct VolumeSpec {
 };
 
 struct Step {
-    std::string op;      // connect, disconnect, write, verify, extend, fault, heal, concurrent, check, wait_ms
-    std::string subject; // volume name, fault name or check name
+    std::string
+        op;  // connect, disconnect, write, verify, extend, fault, heal, concurrent, check, wait_ms
+    std::string subject;  // volume name, fault name or check name
     nlohmann::json params = nlohmann::json::object();
     std::string expect = "ok";
     bool force = false;

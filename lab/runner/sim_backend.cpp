@@ -59,15 +59,13 @@ void add_fc(const FcFabricSpec& spec, sim::Fabric& fabric) {
 }  // namespace
 
 std::optional<std::string> SimBackend::skip_reason(const Scenario& scenario) const {
-    if (!scenario.backends.empty() &&
-        std::find(scenario.backends.begin(), scenario.backends.end(), "sim") ==
-            scenario.backends.end()) {
+    if (!scenario.backends.empty() && std::find(scenario.backends.begin(), scenario.backends.end(),
+                                                "sim") == scenario.backends.end()) {
         return "the scenario runs on real kernels only";
     }
     if (scenario.protocol != "iscsi" && scenario.protocol != "iser" &&
         scenario.protocol != "nvmeof" && scenario.protocol != "fibre_channel" &&
-        scenario.protocol != "nfs" && scenario.protocol != "rbd" &&
-        scenario.protocol != "local") {
+        scenario.protocol != "nfs" && scenario.protocol != "rbd" && scenario.protocol != "local") {
         return "the simulator does not model " + scenario.protocol + " yet";
     }
     return std::nullopt;

@@ -13,10 +13,11 @@
 namespace brick::lab {
 
 class SimBackend final : public Backend {
-public:
+  public:
     std::string name() const override { return "sim"; }
     std::optional<std::string> skip_reason(const Scenario& scenario) const override;
-    void start(const Scenario& scenario, std::uint64_t seed, const std::string& trace_file) override;
+    void start(const Scenario& scenario, std::uint64_t seed,
+               const std::string& trace_file) override;
     Host& host() override;
     void inject_fault(const std::string& fault, const nlohmann::json& params) override;
     void heal_fault(const std::string& fault) override;
@@ -30,7 +31,7 @@ public:
     // The simulator's fabric for a scenario's fabric.
     static sim::Fabric fabric_for(const Scenario& scenario);
 
-private:
+  private:
     std::ofstream trace_stream_;
     std::unique_ptr<sim::SimHost> host_;
     std::map<std::string, std::vector<nlohmann::json>> armed_;  // fault name -> specs

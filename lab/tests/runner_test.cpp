@@ -1,6 +1,8 @@
 // The scenario runner on the simulator: loading and schema errors, outcomes,
 // determinism, reproducers and replay.
 
+#include "runner/runner.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -10,7 +12,6 @@
 #include "runner/backends.hpp"
 #include "runner/replay.hpp"
 #include "runner/report.hpp"
-#include "runner/runner.hpp"
 #include "runner/scenario.hpp"
 
 namespace fs = std::filesystem;
@@ -21,7 +22,7 @@ namespace {
 const fs::path library = fs::path(BRICK_SOURCE_DIR) / "scenarios";
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string pattern = (fs::temp_directory_path() / "brick-lab-test-XXXXXX").string();
         path_ = ::mkdtemp(pattern.data());
@@ -36,7 +37,7 @@ public:
     TempDir& operator=(TempDir&&) = delete;
     const fs::path& path() const { return path_; }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -142,7 +143,8 @@ TEST_CASE(
     CHECK_FALSE(brick::lab::make_backend("sim", "lio", dir.path())->skip_reason(scenario));
 }
 
-TEST_CASE("a broken scenario fails, writes a reproducer, and replay reproduces it", "[runner][replay]") {
+TEST_CASE("a broken scenario fails, writes a reproducer, and replay reproduces it",
+          "[runner][replay]") {
     TempDir dir;
     auto document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
     // Verifying a pattern that was never written must fail.

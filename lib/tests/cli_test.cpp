@@ -41,8 +41,8 @@ TEST_CASE("brick validate prints normalised properties with secrets masked", "[c
 TEST_CASE("malformed properties give a typed JSON error and exit code 10", "[cli]") {
     auto bad = nlohmann::json::parse(chap_properties);
     bad["data"]["target_portal"] = "192.0.2.10:3260; reboot";
-    const auto result = brick_tool(
-        {"--log-format", "json", "validate", "iscsi", "--properties", "-"}, bad.dump());
+    const auto result =
+        brick_tool({"--log-format", "json", "validate", "iscsi", "--properties", "-"}, bad.dump());
     CHECK(result.exit_status == 10);
     CHECK(result.out.empty());
     const auto error = nlohmann::json::parse(result.err);
@@ -52,9 +52,8 @@ TEST_CASE("malformed properties give a typed JSON error and exit code 10", "[cli
 }
 
 TEST_CASE("a properties file of another protocol is refused", "[cli]") {
-    const auto result =
-        brick_tool({"--log-format", "json", "validate", "nvmeof", "--properties", "-"},
-                   chap_properties);
+    const auto result = brick_tool(
+        {"--log-format", "json", "validate", "nvmeof", "--properties", "-"}, chap_properties);
     CHECK(result.exit_status == 10);
     CHECK(nlohmann::json::parse(result.err)["field"] == "driver_volume_type");
 }

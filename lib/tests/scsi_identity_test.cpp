@@ -45,8 +45,7 @@ TEST_CASE("scsi_id prefers NAA over EUI-64 over T10 and prefixes the type", "[sc
           "36001405abcdef0123456789abcdef012");
     CHECK(brick::scsi::scsi_id_from_vpd83(vpd83({{2, 0, 1, t10}, {1, 0, 2, eui}})) ==
           "20025385b71000001");
-    CHECK(brick::scsi::scsi_id_from_vpd83(vpd83({{2, 0, 1, t10}})) ==
-          "1LIO-ORG_block1_1b2c3d4e");
+    CHECK(brick::scsi::scsi_id_from_vpd83(vpd83({{2, 0, 1, t10}})) == "1LIO-ORG_block1_1b2c3d4e");
     // Designators of the target port (association 1) do not identify the LU.
     CHECK_FALSE(brick::scsi::scsi_id_from_vpd83(vpd83({{1, 1, 3, naa}})).has_value());
     CHECK_FALSE(brick::scsi::scsi_id_from_vpd83("").has_value());

@@ -75,8 +75,7 @@ PYBIND11_MODULE(_brick_sim, m) {
             py::arg("fault"), "Arms a fault given as JSON text; returns its id")
         .def(
             "volume_bytes",
-            [](SimHost& host, const std::string& volume, std::uint64_t offset,
-               std::size_t length) {
+            [](SimHost& host, const std::string& volume, std::uint64_t offset, std::size_t length) {
                 return py::bytes(host.model().volume_bytes(volume, offset, length));
             },
             py::arg("volume"), py::arg("offset"), py::arg("length"),

@@ -16,8 +16,9 @@ std::vector<std::string> tool_names() {
 void register_argument_secrets(const std::vector<std::string>& argv) {
     for (std::size_t i = 0; i + 3 < argv.size(); ++i) {
         const auto& name = argv[i + 1];
-        const bool secret = (name.size() > 9 && name.compare(name.size() - 9, 9, ".password") == 0) ||
-                            (name.size() > 12 && name.compare(name.size() - 12, 12, ".password_in") == 0);
+        const bool secret =
+            (name.size() > 9 && name.compare(name.size() - 9, 9, ".password") == 0) ||
+            (name.size() > 12 && name.compare(name.size() - 12, 12, ".password_in") == 0);
         if (argv[i] == "-n" && secret && argv[i + 2] == "-v") {
             register_secret(argv[i + 3]);
         }

@@ -58,16 +58,17 @@ struct CommandResult {
 // What a wait is waiting for, so an implementation can sleep until something
 // relevant changes instead of polling blindly. All fields are hints.
 struct WaitHints {
-    std::vector<std::string> watch_paths;  // directories whose entries may change (/dev, /dev/disk/by-id)
-    bool block_events = true;              // udev block/scsi/nvme events are relevant
-    Duration poll_interval{20};            // upper bound between two checks
+    std::vector<std::string>
+        watch_paths;             // directories whose entries may change (/dev, /dev/disk/by-id)
+    bool block_events = true;    // udev block/scsi/nvme events are relevant
+    Duration poll_interval{20};  // upper bound between two checks
 };
 
 class Host;
 
 // A task started through the host; join() waits for it to finish.
 class Task {
-public:
+  public:
     Task() = default;
     Task(const Task&) = delete;
     Task& operator=(const Task&) = delete;
@@ -80,7 +81,7 @@ public:
 // A named lock held while the guard lives. Names identify shared host state
 // ("iscsi-node:<iqn>,<portal>", "multipath-map:<wwid>").
 class LockGuard {
-public:
+  public:
     LockGuard() = default;
     LockGuard(const LockGuard&) = delete;
     LockGuard& operator=(const LockGuard&) = delete;
@@ -90,7 +91,7 @@ public:
 };
 
 class Host {
-public:
+  public:
     Host() = default;
     Host(const Host&) = delete;
     Host& operator=(const Host&) = delete;

@@ -5,13 +5,20 @@ namespace {
 
 std::string_view file_type_name(FileType type) {
     switch (type) {
-        case FileType::missing: return "missing";
-        case FileType::regular: return "file";
-        case FileType::directory: return "dir";
-        case FileType::symlink: return "link";
-        case FileType::block_device: return "block";
-        case FileType::char_device: return "char";
-        case FileType::other: return "other";
+        case FileType::missing:
+            return "missing";
+        case FileType::regular:
+            return "file";
+        case FileType::directory:
+            return "dir";
+        case FileType::symlink:
+            return "link";
+        case FileType::block_device:
+            return "block";
+        case FileType::char_device:
+            return "char";
+        case FileType::other:
+            return "other";
     }
     return "other";
 }
@@ -22,8 +29,7 @@ RecordingHost::RecordingHost(Host& inner, TraceWriter& trace)
     : inner_(inner), trace_(trace), start_(inner.now()) {}
 
 void RecordingHost::record(nlohmann::json fields) {
-    fields["t_ms"] =
-        std::chrono::duration_cast<Duration>(inner_.now() - start_).count();
+    fields["t_ms"] = std::chrono::duration_cast<Duration>(inner_.now() - start_).count();
     trace_.write(std::move(fields));
 }
 
@@ -120,7 +126,9 @@ CommandResult RecordingHost::run(const Command& command) {
     return result;
 }
 
-Clock::time_point RecordingHost::now() { return inner_.now(); }
+Clock::time_point RecordingHost::now() {
+    return inner_.now();
+}
 
 void RecordingHost::sleep_for(Duration duration) {
     record({{"kind", "sleep"}, {"ms", duration.count()}});

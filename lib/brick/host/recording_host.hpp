@@ -8,7 +8,7 @@
 namespace brick {
 
 class RecordingHost final : public Host {
-public:
+  public:
     RecordingHost(Host& inner, TraceWriter& trace);
 
     IoStatus read_file(const std::string& path, std::string& content) override;
@@ -29,7 +29,7 @@ public:
     std::unique_ptr<Task> start_task(std::string name, std::function<void()> body) override;
     std::unique_ptr<LockGuard> lock(const std::string& name) override;
 
-private:
+  private:
     void record(nlohmann::json fields);
     Host& inner_;
     TraceWriter& trace_;

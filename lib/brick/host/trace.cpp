@@ -53,26 +53,46 @@ std::uint64_t TraceWriter::records_written() const {
 
 std::string errno_name(int error) {
     switch (error) {
-        case 0: return "OK";
-        case ENOENT: return "ENOENT";
-        case EACCES: return "EACCES";
-        case EPERM: return "EPERM";
-        case EIO: return "EIO";
-        case EBUSY: return "EBUSY";
-        case EEXIST: return "EEXIST";
-        case EINVAL: return "EINVAL";
-        case ENOTDIR: return "ENOTDIR";
-        case EISDIR: return "EISDIR";
-        case ETIMEDOUT: return "ETIMEDOUT";
-        case ENODEV: return "ENODEV";
-        case ENXIO: return "ENXIO";
-        case EAGAIN: return "EAGAIN";
-        case EROFS: return "EROFS";
-        case ENOSPC: return "ENOSPC";
-        case EALREADY: return "EALREADY";
-        case ENOTCONN: return "ENOTCONN";
-        case ECONNREFUSED: return "ECONNREFUSED";
-        default: return "E" + std::to_string(error);
+        case 0:
+            return "OK";
+        case ENOENT:
+            return "ENOENT";
+        case EACCES:
+            return "EACCES";
+        case EPERM:
+            return "EPERM";
+        case EIO:
+            return "EIO";
+        case EBUSY:
+            return "EBUSY";
+        case EEXIST:
+            return "EEXIST";
+        case EINVAL:
+            return "EINVAL";
+        case ENOTDIR:
+            return "ENOTDIR";
+        case EISDIR:
+            return "EISDIR";
+        case ETIMEDOUT:
+            return "ETIMEDOUT";
+        case ENODEV:
+            return "ENODEV";
+        case ENXIO:
+            return "ENXIO";
+        case EAGAIN:
+            return "EAGAIN";
+        case EROFS:
+            return "EROFS";
+        case ENOSPC:
+            return "ENOSPC";
+        case EALREADY:
+            return "EALREADY";
+        case ENOTCONN:
+            return "ENOTCONN";
+        case ECONNREFUSED:
+            return "ECONNREFUSED";
+        default:
+            return "E" + std::to_string(error);
     }
 }
 

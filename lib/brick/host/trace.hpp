@@ -16,7 +16,7 @@ namespace brick {
 inline constexpr int trace_format_version = 1;
 
 class TraceWriter {
-public:
+  public:
     explicit TraceWriter(std::ostream& out) : out_(out) {}
 
     // Adds "v" and "seq" (and "task" unless present), masks secrets, writes one line.
@@ -24,7 +24,7 @@ public:
 
     std::uint64_t records_written() const;
 
-private:
+  private:
     std::ostream& out_;
     mutable std::mutex mutex_;
     std::uint64_t seq_ = 0;

@@ -164,8 +164,7 @@ std::optional<std::string> read_system_uuid(Host& host) {
             return value;
         }
     }
-    const auto result =
-        host.run(Command{{"dmidecode", "-s", "system-uuid"}, {}, probe_timeout});
+    const auto result = host.run(Command{{"dmidecode", "-s", "system-uuid"}, {}, probe_timeout});
     if (result.ok()) {
         auto value = to_lower(trim(result.out));
         if (is_uuid(value)) {

@@ -68,7 +68,7 @@ std::vector<std::string> lun_disks(Host& host, const Session& session, std::uint
 }
 
 class IscsiConnector final : public Connector {
-public:
+  public:
     IscsiConnector(Host& host, ConnectorOptions options, bool iser)
         : host_(host), options_(std::move(options)), iser_(iser) {}
 
@@ -78,7 +78,7 @@ public:
     std::uint64_t extend(const nlohmann::json& data) override;
     std::vector<std::string> paths(const nlohmann::json& data) override;
 
-private:
+  private:
     Properties parse(const nlohmann::json& data) const;
     std::vector<Target> connect_targets(const Properties& props);
     PathResult attach_path(const Properties& props, const Target& target,
@@ -114,8 +114,8 @@ std::vector<Target> IscsiConnector::connect_targets(const Properties& props) {
     Iscsiadm iscsiadm(host_, options_.command_timeout);
     const auto found = iscsiadm.discover(first.portal, props.iface, props.discovery_chap);
     std::vector<Target> targets;
-    const bool any_same_iqn = std::any_of(found.begin(), found.end(),
-                                          [&](const auto& pair) { return pair.second == first.iqn; });
+    const bool any_same_iqn = std::any_of(
+        found.begin(), found.end(), [&](const auto& pair) { return pair.second == first.iqn; });
     for (const auto& [portal, iqn] : found) {
         if (!any_same_iqn || iqn == first.iqn) {
             targets.push_back(Target{portal, iqn, first.lun});
@@ -154,8 +154,8 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                 [&] { return find_session(host_, target.iqn, target.portal); });
         }
         if (!session->scsi_host) {
-            throw Error(ErrorCategory::host_error, "the session to " + target.iqn +
-                                                       " has no SCSI host in sysfs");
+            throw Error(ErrorCategory::host_error,
+                        "the session to " + target.iqn + " has no SCSI host in sysfs");
         }
         // A disk already at this LUN may be stale (its volume was unmapped and
         // another mapped at the same number): rescan so its identity is fresh.
@@ -256,11 +256,11 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
             failures.push_back(path.error->message());
             category = category ? category : std::optional(path.error->category());
         }
-        throw Error(category.value_or(ErrorCategory::device_not_found),
-                    "no path to the volume worked: " + failures.front() +
-                        (failures.size() > 1 ? " (and " + std::to_string(failures.size() - 1) +
-                                                   " more)"
-                                             : ""));
+        throw Error(
+            category.value_or(ErrorCategory::device_not_found),
+            "no path to the volume worked: " + failures.front() +
+                (failures.size() > 1 ? " (and " + std::to_string(failures.size() - 1) + " more)"
+                                     : ""));
     }
 
     const auto targets = connect_targets(props);
@@ -340,8 +340,8 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
                     })) {
                     if (std::any_of(targets.begin(), targets.end(),
                                     [&](const Target& t) { return t.iqn == session.target_iqn; })) {
-                        targets.push_back(Target{session.portal, session.target_iqn,
-                                                 props.targets.front().lun});
+                        targets.push_back(
+                            Target{session.portal, session.target_iqn, props.targets.front().lun});
                     }
                 }
             }

@@ -37,8 +37,7 @@ std::vector<std::string> Iscsiadm::node_args(const Target& target) const {
 }
 
 void Iscsiadm::create_node(const Target& target, const std::string& iface,
-                           const std::optional<ChapCredentials>& chap,
-                           const std::string& startup) {
+                           const std::optional<ChapCredentials>& chap, const std::string& startup) {
     auto create = node_args(target);
     create.insert(create.end(), {"--interface", iface, "--op", "new"});
     const auto created = run(create);
@@ -53,9 +52,9 @@ void Iscsiadm::create_node(const Target& target, const std::string& iface,
     update.insert(update.end(), {"--op", "update", "-n", "node.session.scan", "-v", "manual", "-n",
                                  "node.startup", "-v", startup});
     if (chap) {
-        update.insert(update.end(), {"-n", "node.session.auth.authmethod", "-v", chap->method,
-                                     "-n", "node.session.auth.username", "-v", chap->username,
-                                     "-n", "node.session.auth.password", "-v", chap->password});
+        update.insert(update.end(), {"-n", "node.session.auth.authmethod", "-v", chap->method, "-n",
+                                     "node.session.auth.username", "-v", chap->username, "-n",
+                                     "node.session.auth.password", "-v", chap->password});
         if (chap->mutual()) {
             update.insert(update.end(),
                           {"-n", "node.session.auth.username_in", "-v", chap->username_in, "-n",
@@ -64,9 +63,8 @@ void Iscsiadm::create_node(const Target& target, const std::string& iface,
     }
     const auto updated = run(update);
     if (!updated.ok()) {
-        throw Error(ErrorCategory::command_failed, "configuring the node record for " +
-                                                       target.iqn + " failed (" +
-                                                       describe(updated) + ")");
+        throw Error(ErrorCategory::command_failed, "configuring the node record for " + target.iqn +
+                                                       " failed (" + describe(updated) + ")");
     }
 }
 
@@ -85,9 +83,9 @@ void Iscsiadm::login(const Target& target) {
                         ")");
     }
     if (result.timed_out || result.exit_status == exit_code::transport_timeout) {
-        throw Error(ErrorCategory::target_unreachable,
-                    "portal " + target.portal.to_string() + " did not answer (" +
-                        describe(result) + ")");
+        throw Error(
+            ErrorCategory::target_unreachable,
+            "portal " + target.portal.to_string() + " did not answer (" + describe(result) + ")");
     }
     throw Error(ErrorCategory::login_failed, "login to " + where + " failed (" + describe(result) +
                                                  "): check the target's ACL for this initiator");
@@ -155,8 +153,8 @@ std::vector<std::pair<Portal, std::string>> Iscsiadm::discover(
     const auto where = portal.to_string();
     CommandResult result;
     if (discovery_chap) {
-        const std::vector<std::string> base = {"-m", "discoverydb", "-t", "sendtargets", "-I",
-                                               iface, "-p", where};
+        const std::vector<std::string> base = {"-m", "discoverydb", "-t", "sendtargets",
+                                               "-I", iface,         "-p", where};
         auto create = base;
         create.insert(create.end(), {"--op", "new"});
         run(create);  // exists already: fine
@@ -164,8 +162,8 @@ std::vector<std::pair<Portal, std::string>> Iscsiadm::discover(
         update.insert(update.end(),
                       {"--op", "update", "-n", "discovery.sendtargets.auth.authmethod", "-v",
                        discovery_chap->method, "-n", "discovery.sendtargets.auth.username", "-v",
-                       discovery_chap->username, "-n", "discovery.sendtargets.auth.password",
-                       "-v", discovery_chap->password});
+                       discovery_chap->username, "-n", "discovery.sendtargets.auth.password", "-v",
+                       discovery_chap->password});
         run(update);
         auto discover_args = base;
         discover_args.emplace_back("--discover");
@@ -177,8 +175,8 @@ std::vector<std::pair<Portal, std::string>> Iscsiadm::discover(
         const auto category = result.exit_status == exit_code::authentication
                                   ? ErrorCategory::authentication_failed
                                   : ErrorCategory::target_unreachable;
-        throw Error(category, "SendTargets discovery on " + where + " failed (" +
-                                  describe(result) + ")");
+        throw Error(category,
+                    "SendTargets discovery on " + where + " failed (" + describe(result) + ")");
     }
     return parse_target_lines(result.out);
 }

@@ -24,7 +24,7 @@ inline constexpr int authentication = 24;
 }  // namespace exit_code
 
 class Iscsiadm {
-public:
+  public:
     Iscsiadm(Host& host, Duration deadline) : host_(host), deadline_(deadline) {}
 
     // Creates (or resets) the node record and applies settings in one update:
@@ -44,7 +44,7 @@ public:
         const Portal& portal, const std::string& iface,
         const std::optional<ChapCredentials>& discovery_chap);
 
-private:
+  private:
     CommandResult run(std::vector<std::string> argv);
     std::vector<std::string> node_args(const Target& target) const;
     Host& host_;

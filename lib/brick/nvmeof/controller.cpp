@@ -1,14 +1,13 @@
 #include "brick/nvmeof/controller.hpp"
 
-#include "brick/core/sysfs_name.hpp"
-
 #include <algorithm>
 #include <cctype>
 #include <regex>
 
+#include "brick/core/sysfs_name.hpp"
+
 namespace brick::nvmeof {
 namespace {
-
 
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),

@@ -60,7 +60,8 @@ std::string_view json_type_name(const nlohmann::json& value) {
 std::string describe_value(const nlohmann::json& value) {
     std::string text = value.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
     if (text.size() > describe_limit) {
-        text = text.substr(0, describe_limit) + "...";
+        text.resize(describe_limit);
+        text += "...";
     }
     return mask_secrets(text);
 }

@@ -158,8 +158,9 @@ void delete_disk(Host& host, const std::string& name, Duration deadline) {
     const auto left = std::chrono::duration_cast<Duration>(deadline - (host.now() - start));
     WaitHints hints;
     hints.watch_paths = {"/dev"};
-    if (!wait_until(host, std::max(left, Duration(0)),
-                    [&] { return !host.exists("/sys/block/" + name); }, hints)) {
+    if (!wait_until(
+            host, std::max(left, Duration(0)), [&] { return !host.exists("/sys/block/" + name); },
+            hints)) {
         throw Error(ErrorCategory::timeout, "the kernel did not remove " + name + " after delete");
     }
 }
@@ -186,7 +187,8 @@ std::string by_path_lun(std::uint64_t lun) {
     }
     std::array<char, 32> buffer{};
     std::snprintf(buffer.data(), buffer.size(), "0x%04x%04x00000000",
-                  static_cast<unsigned>(lun & 0xFFFFU), static_cast<unsigned>((lun >> 16U) & 0xFFFFU));
+                  static_cast<unsigned>(lun & 0xFFFFU),
+                  static_cast<unsigned>((lun >> 16U) & 0xFFFFU));
     return buffer.data();
 }
 

@@ -25,11 +25,11 @@ struct Address {
 struct Disk {
     std::string name;  // "sdb"
     Address address;
-    std::string state;              // "running", "offline", ...
-    std::uint64_t size_bytes = 0;   // 0 until the kernel read the capacity
-    std::string sysfs_wwid;         // device/wwid as is
-    std::string scsi_id;            // scsi_id's identifier (see vpd83.hpp), may be empty
-    bool has_device_node = false;   // /dev/<name> exists and is a block device
+    std::string state;                 // "running", "offline", ...
+    std::uint64_t size_bytes = 0;      // 0 until the kernel read the capacity
+    std::string sysfs_wwid;            // device/wwid as is
+    std::string scsi_id;               // scsi_id's identifier (see vpd83.hpp), may be empty
+    bool has_device_node = false;      // /dev/<name> exists and is a block device
     std::vector<std::string> holders;  // "dm-0", ...
 
     std::string device_path() const { return "/dev/" + name; }
