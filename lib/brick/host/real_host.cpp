@@ -181,7 +181,7 @@ IoStatus RealHost::write_file(const std::string& path, std::string_view data, Du
     auto shared = std::make_shared<Shared>();
     std::thread writer([shared, file = relocate(path), text = std::string(data), create_private] {
         int error = 0;
-        const int flags = O_WRONLY | O_CLOEXEC | O_CREAT | (create_private ? 0 : 0);
+        const int flags = O_WRONLY | O_CLOEXEC | O_CREAT;
         const int fd = ::open(file.c_str(), flags | O_TRUNC, create_private ? 0600 : 0644);
         if (fd < 0) {
             error = errno;
