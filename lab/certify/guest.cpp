@@ -66,7 +66,8 @@ std::string guest_job_script(const BackendFile& backend, const std::string& only
             " --in-guest --work /tmp/certify --report /job/report" +
             (only.empty() ? std::string() : " --only " + only) +
             "\n}\n"
-            "check setup setup || finish\n"
+            "check setup setup\n"
+            "passed || finish\n"
             "check certify certify\n"
             "finish\n";
     return text;

@@ -10,36 +10,12 @@
 
 #include "brick/core/secrets.hpp"
 #include "brick/host/trace.hpp"
+#include "xml_text.hpp"
 
 namespace brick::lab {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string xml_escape(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') {
-                    out.push_back(c);
-                }
-        }
-    }
-    return out;
-}
 
 // The scenario as a reproducer carries it: each secret (a value under a key
 // such as "password") replaced by a placeholder, the same placeholder for the

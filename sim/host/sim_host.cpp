@@ -12,26 +12,6 @@
 namespace brick::sim {
 namespace {
 
-std::string_view type_name(FileType type) {
-    switch (type) {
-        case FileType::missing:
-            return "missing";
-        case FileType::regular:
-            return "file";
-        case FileType::directory:
-            return "dir";
-        case FileType::symlink:
-            return "link";
-        case FileType::block_device:
-            return "block";
-        case FileType::char_device:
-            return "char";
-        case FileType::other:
-            return "other";
-    }
-    return "other";
-}
-
 class SimTask final : public Task {
   public:
     SimTask(Scheduler& scheduler, int id) : scheduler_(scheduler), id_(id) {}
@@ -185,7 +165,7 @@ IoStatus SimHost::stat(const std::string& path, FileInfo& info, bool no_follow) 
     if (options_.trace_reads) {
         nlohmann::json r{{"kind", "stat"}, {"path", path}, {"result", errno_name(status.error)}};
         if (status.ok()) {
-            r["type"] = type_name(info.type);
+            r["type"] = file_type_name(info.type);
         }
         record(std::move(r));
     }

@@ -1,29 +1,6 @@
 #include "brick/host/recording_host.hpp"
 
 namespace brick {
-namespace {
-
-std::string_view file_type_name(FileType type) {
-    switch (type) {
-        case FileType::missing:
-            return "missing";
-        case FileType::regular:
-            return "file";
-        case FileType::directory:
-            return "dir";
-        case FileType::symlink:
-            return "link";
-        case FileType::block_device:
-            return "block";
-        case FileType::char_device:
-            return "char";
-        case FileType::other:
-            return "other";
-    }
-    return "other";
-}
-
-}  // namespace
 
 RecordingHost::RecordingHost(Host& inner, TraceWriter& trace)
     : inner_(inner), trace_(trace), start_(inner.now()) {}

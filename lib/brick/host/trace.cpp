@@ -51,6 +51,26 @@ std::uint64_t TraceWriter::records_written() const {
     return seq_;
 }
 
+std::string_view file_type_name(FileType type) {
+    switch (type) {
+        case FileType::missing:
+            return "missing";
+        case FileType::regular:
+            return "file";
+        case FileType::directory:
+            return "dir";
+        case FileType::symlink:
+            return "link";
+        case FileType::block_device:
+            return "block";
+        case FileType::char_device:
+            return "char";
+        case FileType::other:
+            return "other";
+    }
+    return "other";
+}
+
 std::string errno_name(int error) {
     switch (error) {
         case 0:

@@ -10,6 +10,9 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string_view>
+
+#include "brick/host/host.hpp"
 
 namespace brick {
 
@@ -36,5 +39,9 @@ nlohmann::json mask_json(const nlohmann::json& value);
 
 // The symbolic name of an errno value ("ENOENT"), or "E<number>".
 std::string errno_name(int error);
+
+// The name of a file type in `stat` records: missing, file, dir, link, block,
+// char, other.
+std::string_view file_type_name(FileType type);
 
 }  // namespace brick
