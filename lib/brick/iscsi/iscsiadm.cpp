@@ -1,5 +1,7 @@
 #include "brick/iscsi/iscsiadm.hpp"
 
+#include <algorithm>
+
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
 
@@ -23,6 +25,18 @@ std::string describe(const CommandResult& result) {
 }  // namespace
 
 CommandResult Iscsiadm::run(std::vector<std::string> argv) {
+    // iscsiadm walks every record under /etc/iscsi/nodes when it changes one
+    // (--op) or discovers (it writes records), and fails ("could not stat",
+    // exit 6) when another iscsiadm removes a record meanwhile: measured with
+    // concurrent detaches on a real kernel. Record changes take one host-wide
+    // lock, innermost (never held while taking another); logins do not.
+    const bool changes_records =
+        std::find(argv.begin(), argv.end(), "--op") != argv.end() ||
+        (argv.size() >= 2 && argv[0] == "-m" && argv[1].rfind("discovery", 0) == 0);
+    std::unique_ptr<LockGuard> records_guard;
+    if (changes_records) {
+        records_guard = host_.lock("iscsi-node-records");
+    }
     argv.insert(argv.begin(), "iscsiadm");
     auto result = host_.run(Command{std::move(argv), {}, deadline_});
     if (result.not_found) {
