@@ -17,7 +17,9 @@ namespace {
 
 void only_keys(const nlohmann::json& object, const std::string& where,
                std::initializer_list<const char*> keys) {
-    for (const auto& [key, value] : object.items()) {
+    for (const auto& item : object.items()) {
+        // Not a structured binding: clang before 16 cannot capture one in a lambda.
+        const std::string& key = item.key();
         if (std::find_if(keys.begin(), keys.end(), [&](const char* k) { return key == k; }) ==
             keys.end()) {
             bad(where.empty() ? key : where + "." + key, "no such field (a typo?)");
