@@ -12,20 +12,9 @@
 #include "brick/scsi/disk.hpp"
 
 namespace brick::lab {
-namespace {
 
-// NVMe-oF: controllers to the fabric's subsystems, namespace devices (and
-// hidden path devices) of its namespaces, their udev links, md arrays of
-// replicated volumes.
-void find_nvme_leftovers(Host& host, const Scenario& scenario, std::vector<std::string>& found) {
-    std::set<std::string> nqns;
-    std::set<std::string> ids;
-    for (const auto& subsystem : scenario.fabric.nvme_subsystems) {
-        nqns.insert(subsystem.nqn);
-        for (const auto& ns : subsystem.namespaces) {
-            ids.insert(!ns.uuid.empty() ? ns.uuid : ns.nguid);
-        }
-    }
+void find_nvme_leftovers(Host& host, const std::set<std::string>& nqns,
+                         const std::set<std::string>& ids, std::vector<std::string>& found) {
     if (nqns.empty()) {
         return;
     }
@@ -49,12 +38,31 @@ void find_nvme_leftovers(Host& host, const Scenario& scenario, std::vector<std::
     std::vector<std::string> links;
     host.list_dir("/dev/disk/by-id", links);
     for (const auto& link : links) {
-        for (const auto& id : ids) {
-            if (link.rfind("nvme-", 0) == 0 && link.find(id) != std::string::npos) {
-                found.push_back("udev link /dev/disk/by-id/" + link);
-            }
+        if (link.rfind("nvme-", 0) == 0 &&
+            std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+                return !id.empty() && link.find(id) != std::string::npos;
+            })) {
+            found.push_back("udev link /dev/disk/by-id/" + link);
         }
     }
+}
+
+namespace {
+
+// NVMe-oF: controllers to the fabric's subsystems, namespace devices (and
+// hidden path devices) of its namespaces, their udev links, md arrays of
+// replicated volumes.
+void find_fabric_nvme_leftovers(Host& host, const Scenario& scenario,
+                                std::vector<std::string>& found) {
+    std::set<std::string> nqns;
+    std::set<std::string> ids;
+    for (const auto& subsystem : scenario.fabric.nvme_subsystems) {
+        nqns.insert(subsystem.nqn);
+        for (const auto& ns : subsystem.namespaces) {
+            ids.insert(!ns.uuid.empty() ? ns.uuid : ns.nguid);
+        }
+    }
+    find_nvme_leftovers(host, nqns, ids, found);
     for (const auto& [name, volume] : scenario.volumes) {
         if (!volume.replicas.empty() && host.exists("/dev/md/" + name)) {
             found.push_back("md array /dev/md/" + name);
@@ -176,7 +184,7 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
             found.push_back("udev link /dev/disk/by-id/" + link);
         }
     }
-    find_nvme_leftovers(host, scenario, found);
+    find_fabric_nvme_leftovers(host, scenario, found);
     find_storage_leftovers(host, scenario, found);
     return found;
 }
