@@ -106,7 +106,11 @@ void find_storage_leftovers(Host& host, const Scenario& scenario, std::vector<st
         const auto uuid = host.read_attribute("/sys/block/" + name + "/dm/uuid").value_or("");
         const auto dm_name = host.read_attribute("/sys/block/" + name + "/dm/name").value_or("");
         if (uuid.rfind("CRYPT-", 0) == 0 && dm_name.rfind("crypt-", 0) == 0) {
-            found.push_back("dm-crypt mapping " + dm_name + " (" + name + ")");
+            found.push_back(std::string("dm-crypt mapping ")
+                                .append(dm_name)
+                                .append(" (")
+                                .append(name)
+                                .append(")"));
         }
     }
 }

@@ -4,6 +4,9 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
+#include <span>
+#include <string_view>
 #include <vector>
 
 #include "brick/core/error.hpp"
@@ -15,10 +18,11 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const std::vector<std::string> real_faults = {"lun_removed", "portal_unreachable"};
-const std::vector<std::string> tgt_faults = {"lun_removed"};
-const std::vector<std::string> nvmet_faults = {"portal_unreachable", "controller_connecting",
-                                               "ana_inaccessible", "namespace_removed"};
+// The faults each real target kind can make; the rest are simulator-only.
+constexpr std::array<std::string_view, 2> lio_faults{"lun_removed", "portal_unreachable"};
+constexpr std::array<std::string_view, 1> tgt_faults{"lun_removed"};
+constexpr std::array<std::string_view, 4> nvmet_faults{
+    "portal_unreachable", "controller_connecting", "ana_inaccessible", "namespace_removed"};
 
 void for_each_step(const std::vector<Step>& steps, const std::function<void(const Step&)>& visit) {
     for (const auto& step : steps) {
@@ -118,7 +122,10 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
     if (nvme && !fs::exists("/dev/nvme-fabrics")) {
         return "no NVMe-oF initiator (load nvme-tcp)";
     }
-    const auto& faults = nvme ? nvmet_faults : tgt ? tgt_faults : real_faults;
+    using Faults = std::span<const std::string_view>;
+    const Faults faults = nvme  ? Faults(nvmet_faults)
+                          : tgt ? Faults(tgt_faults)
+                                : Faults(lio_faults);
     for (const auto& fault : scenario.faults) {
         if (std::find(faults.begin(), faults.end(), fault) == faults.end()) {
             return "fault " + fault + " is simulator-only";

@@ -249,9 +249,8 @@ fs::path write_reproducer(const fs::path& dir, const ScenarioResult& result) {
         trace.push_back(mask_json(nlohmann::json::parse(line, nullptr, false)));
     }
     reproducer["trace"] = trace;
-    const auto file =
-        dir / (result.scenario + "-" + result.backend.substr(0, result.backend.find(':')) +
-               "-seed" + std::to_string(result.seed) + ".json");
+    auto file = dir / (result.scenario + "-" + result.backend.substr(0, result.backend.find(':')) +
+                       "-seed" + std::to_string(result.seed) + ".json");
     std::ofstream(file) << reproducer.dump(1) << "\n";
     return file;
 }

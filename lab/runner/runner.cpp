@@ -144,8 +144,9 @@ class ScenarioRun {
             if (!host.read_link(resolved, target).ok()) {
                 break;
             }
-            resolved = target.front() == '/' ? target
-                                             : resolved.substr(0, resolved.rfind('/') + 1) + target;
+            resolved = target.front() == '/'
+                           ? target
+                           : resolved.substr(0, resolved.rfind('/') + 1).append(target);
         }
         return resolved.substr(resolved.rfind('/') + 1);
     }

@@ -1,6 +1,7 @@
 #include "scenario.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -412,13 +413,13 @@ std::string name_uuid(const std::string& name) {
     for (const char c : name) {
         hash = (hash ^ static_cast<unsigned char>(c)) * 1099511628211ULL;
     }
-    char text[40];
-    std::snprintf(text, sizeof text, "6b72696b-%04llx-4%03llx-8%03llx-%012llx",
+    std::array<char, 40> text{};
+    std::snprintf(text.data(), text.size(), "6b72696b-%04llx-4%03llx-8%03llx-%012llx",
                   static_cast<unsigned long long>(hash >> 48U),
                   static_cast<unsigned long long>((hash >> 36U) & 0xfffU),
                   static_cast<unsigned long long>((hash >> 24U) & 0xfffU),
                   static_cast<unsigned long long>(hash & 0xffffffffffffULL));
-    return text;
+    return text.data();
 }
 
 nlohmann::json nvme_connection_data(const Fabric& fabric, const std::string& name,
@@ -639,13 +640,12 @@ Scenario parse_scenario(std::string_view text, const fs::path& file) {
     try {
         scenario.name = document.at("name");
         scenario.description = document.value("description", "");
-        const auto& requires_ = document.at("requires");
-        scenario.protocol = requires_.at("protocol");
-        scenario.needs_multipathd =
-            requires_.value("multipathd", requires_.value("multipath", false));
-        scenario.faults = requires_.value("faults", std::vector<std::string>{});
-        scenario.backends = requires_.value("backends", std::vector<std::string>{});
-        scenario.targets = requires_.value("targets", std::vector<std::string>{});
+        const auto& needs = document.at("requires");
+        scenario.protocol = needs.at("protocol");
+        scenario.needs_multipathd = needs.value("multipathd", needs.value("multipath", false));
+        scenario.faults = needs.value("faults", std::vector<std::string>{});
+        scenario.backends = needs.value("backends", std::vector<std::string>{});
+        scenario.targets = needs.value("targets", std::vector<std::string>{});
         const auto& fabric = document.at("fabric");
         for (const auto& t : fabric.value("iscsi_targets", nlohmann::json::array())) {
             IscsiTargetSpec target;

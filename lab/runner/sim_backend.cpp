@@ -9,7 +9,7 @@ namespace brick::lab {
 namespace {
 
 // Data I/O through the simulated device in chunks, as a workload would.
-constexpr std::uint64_t chunk = 64 * 1024;
+constexpr std::uint64_t chunk = std::uint64_t{64} * 1024;
 
 // The identity LIO gives a LU with this unit serial: an NAA 6 designator
 // with LIO's OUI, and a T10 vendor designator.

@@ -9,7 +9,7 @@ namespace fs = std::filesystem;
 
 namespace {
 
-const Duration tool_timeout{60000};
+constexpr Duration tool_timeout{60000};
 
 std::string doubled_dashes(const std::string& name) {
     std::string out;
@@ -33,7 +33,7 @@ void LoopDevices::configure(const Fabric& fabric) {
         const auto slash = spec.path.rfind('/');
         const auto group = spec.path.substr(5, slash - 5);
         const auto volume = spec.path.substr(slash + 1);
-        const auto file = work_dir_ / (group + "-" + volume + ".img");
+        const auto file = work_dir_ / (group + "-" + volume).append(".img");
         std::ofstream(file, std::ios::binary | std::ios::trunc).close();
         fs::resize_file(file, spec.size_mib * 1024 * 1024);
         const auto loop =

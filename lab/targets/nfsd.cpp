@@ -8,7 +8,7 @@ namespace brick::lab {
 namespace fs = std::filesystem;
 
 namespace {
-const Duration tool_timeout{60000};
+constexpr Duration tool_timeout{60000};
 }
 
 NfsServer::NfsServer(Host& host, fs::path work_dir) : host_(host), work_dir_(std::move(work_dir)) {}

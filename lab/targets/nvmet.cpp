@@ -20,7 +20,7 @@ std::string backing_name(const std::string& nqn, std::uint32_t nsid) {
 
 }  // namespace
 
-NvmetTarget::NvmetTarget(Host& host, fs::path work_dir, fs::path root)
+NvmetTarget::NvmetTarget(Host& host, fs::path work_dir, const fs::path& root)
     : host_(host), work_dir_(std::move(work_dir)), root_(root.string()) {}
 
 void NvmetTarget::write(const std::string& path, const std::string& value) {
@@ -84,11 +84,12 @@ void NvmetTarget::configure(const Fabric& fabric) {
               subsystem.serial.empty() ? nvme_serial(subsystem.nqn) : subsystem.serial);
         write(dir + "/attr_allow_any_host", subsystem.allow_any_host ? "1" : "0");
         for (const auto& host_nqn : subsystem.allowed_hosts) {
-            mkdir(root_ + "/hosts/" + host_nqn);
-            const auto result = host_.run(Command{
-                {"ln", "-s", root_ + "/hosts/" + host_nqn, dir + "/allowed_hosts/" + host_nqn},
-                {},
-                configfs_timeout});
+            mkdir(std::string(root_).append("/hosts/").append(host_nqn));
+            const auto result =
+                host_.run(Command{{"ln", "-s", root_ + "/hosts/" + host_nqn,
+                                   std::string(dir).append("/allowed_hosts/").append(host_nqn)},
+                                  {},
+                                  configfs_timeout});
             if (!result.ok()) {
                 throw Error(ErrorCategory::host_error,
                             "nvmet: allowing " + host_nqn + ": " + result.err);
@@ -158,7 +159,7 @@ void NvmetTarget::clear() {
         host_.list_dir(port_dir + "/ana_groups", groups);
         for (const auto& group : groups) {
             if (group != "1") {
-                rmdir(port_dir + "/ana_groups/" + group);
+                rmdir(std::string(port_dir).append("/ana_groups/").append(group));
             }
         }
         rmdir(port_dir);
@@ -166,8 +167,8 @@ void NvmetTarget::clear() {
     for (const auto& subsystem : fabric_->nvme_subsystems) {
         const auto dir = root_ + "/subsystems/" + subsystem.nqn;
         for (const auto& host_nqn : subsystem.allowed_hosts) {
-            host_.remove(dir + "/allowed_hosts/" + host_nqn);
-            rmdir(root_ + "/hosts/" + host_nqn);
+            host_.remove(std::string(dir).append("/allowed_hosts/").append(host_nqn));
+            rmdir(std::string(root_).append("/hosts/").append(host_nqn));
         }
         for (const auto& ns : subsystem.namespaces) {
             const auto ns_dir = dir + "/namespaces/" + std::to_string(ns.nsid);
@@ -205,12 +206,13 @@ void NvmetTarget::inject(const std::string& fault, const nlohmann::json& params)
     for (const auto& subsystem : fabric_->nvme_subsystems) {
         for (const auto& port : subsystem.ports) {
             const auto id = port_id(port);
-            if (fault == "portal_unreachable" &&
-                params.value("portal", port.portal.to_string()) == port.portal.to_string()) {
-                // Every subsystem off the port: nvmet stops listening on it.
-                unlink(id, subsystem.nqn);
-                unlinked_.push_back({id, subsystem.nqn});
-            } else if (fault == "controller_connecting" && selected(params, subsystem, port)) {
+            // portal_unreachable takes every subsystem off the port (nvmet stops listening
+            // on it); controller_connecting only the selected ones.
+            const bool take_off =
+                (fault == "portal_unreachable" &&
+                 params.value("portal", port.portal.to_string()) == port.portal.to_string()) ||
+                (fault == "controller_connecting" && selected(params, subsystem, port));
+            if (take_off) {
                 unlink(id, subsystem.nqn);
                 unlinked_.push_back({id, subsystem.nqn});
             } else if (fault == "ana_inaccessible" && selected(params, subsystem, port)) {

@@ -27,7 +27,7 @@ namespace brick::lab {
 class NvmetTarget {
   public:
     NvmetTarget(Host& host, std::filesystem::path work_dir,
-                std::filesystem::path root = "/sys/kernel/config/nvmet");
+                const std::filesystem::path& root = "/sys/kernel/config/nvmet");
 
     // Creates the backing files and the configfs objects of the fabric.
     void configure(const Fabric& fabric);

@@ -11,7 +11,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr Duration tgtadm_timeout{30000};
-const std::string tgtd_portal = "127.0.0.1:3260";  // where the guest job starts tgtd
+constexpr std::string_view tgtd_portal = "127.0.0.1:3260";  // where the guest job starts tgtd
 
 std::string join(const std::vector<std::string>& words) {
     std::string line;

@@ -3,13 +3,13 @@
 // failed verdict with its reason and nothing left on the array), the journal
 // of an interrupted run, SIGTERM during a run, and the report folder.
 
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
 #include <chrono>
+#include <csignal>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -31,8 +31,13 @@ using brick::lab::Status;
 
 namespace {
 
-const fs::path source = BRICK_SOURCE_DIR;
-const fs::path sim_backend = source / "certify/backends/simulator.json";
+fs::path source_dir() {
+    return BRICK_SOURCE_DIR;
+}
+
+fs::path sim_backend() {
+    return source_dir() / "certify/backends/simulator.json";
+}
 
 class TempDir {
   public:
@@ -61,11 +66,11 @@ nlohmann::json read_json(const fs::path& file) {
 
 // A backend file in dir: the simulator backend, changed by edit.
 fs::path write_backend(const fs::path& dir, const std::function<void(nlohmann::json&)>& edit) {
-    auto document = read_json(sim_backend);
-    document["provisioner"]["command"] = {(source / "certify/provisioners/sim-array").string(),
-                                          "--state", "{work}"};
+    auto document = read_json(sim_backend());
+    document["provisioner"]["command"] = {
+        (source_dir() / "certify/provisioners/sim-array").string(), "--state", "{work}"};
     edit(document);
-    const auto file = dir / "backend.json";
+    auto file = dir / "backend.json";
     std::ofstream(file) << document.dump(2);
     return file;
 }
@@ -125,12 +130,12 @@ fs::path brick_lab() {
 TEST_CASE("the reference backend files load against the schema", "[certify]") {
     for (const auto* name : {"lio", "tgt", "nvmet", "simulator"}) {
         INFO(name);
-        const auto backend =
-            certify::load_backend_file(source / "certify/backends" / (std::string(name) + ".json"));
+        const auto backend = certify::load_backend_file(source_dir() / "certify/backends" /
+                                                        (std::string(name) + ".json"));
         CHECK(backend.name == name);
         CHECK(fs::exists(backend.provisioner_argv("/w").front()));
     }
-    const auto lio = certify::load_backend_file(source / "certify/backends/lio.json");
+    const auto lio = certify::load_backend_file(source_dir() / "certify/backends/lio.json");
     CHECK(lio.runs_on == certify::RunsOn::guest);
     CHECK(lio.provisioner_argv("/w")[2] == "/w/lio");
 }
@@ -194,7 +199,7 @@ TEST_CASE("secret values are masked in provisioner output that is not JSON", "[c
 
 TEST_CASE("the simulated array is certified with its declared capabilities", "[certify]") {
     TempDir dir;
-    const auto result = certify_on_sim(sim_backend, dir.path() / "work");
+    const auto result = certify_on_sim(sim_backend(), dir.path() / "work");
     INFO(result.to_json().dump(1));
     CHECK(result.certified);
     CHECK(result.verdict.rfind("CERTIFIED for iscsi/tcp with capabilities", 0) == 0);
@@ -220,7 +225,7 @@ TEST_CASE("the simulated array is certified with its declared capabilities", "[c
 
 TEST_CASE("a run of one group (--only) does not claim a certification", "[certify]") {
     TempDir dir;
-    const auto result = certify_on_sim(sim_backend, dir.path() / "work", "chap");
+    const auto result = certify_on_sim(sim_backend(), dir.path() / "work", "chap");
     CHECK(group(result, "chap").status == Status::passed);
     CHECK(group(result, "core").status == Status::skipped);
     CHECK(group(result, "core").reason == "not selected (--only chap)");
@@ -248,11 +253,11 @@ TEST_CASE("a broken provisioner gives a failed verdict with the reason and leave
             const auto file = write_backend(dir.path(), [&](nlohmann::json& d) {
                 d["name"] = "broken-" + c.kind;
                 d["provisioner"]["command"] = {
-                    (source / "certify/tests/broken-provisioner").string(),
+                    (source_dir() / "certify/tests/broken-provisioner").string(),
                     "--break",
                     c.kind,
                     "--",
-                    (source / "certify/provisioners/sim-array").string(),
+                    (source_dir() / "certify/provisioners/sim-array").string(),
                     "--state",
                     "{work}"};
                 // Long enough for a loaded machine's Python start, short for the hang.
@@ -283,7 +288,7 @@ TEST_CASE("volumes journaled by an interrupted run are deleted by the next run",
     const auto work = dir.path() / "work";
     fs::create_directories(work);
     // What a killed run leaves: a created volume and the journal naming it.
-    const auto created = brick::Command{{(source / "certify/provisioners/sim-array").string(),
+    const auto created = brick::Command{{(source_dir() / "certify/provisioners/sim-array").string(),
                                          "--state", work.string(), "create", "--size-gib", "1"},
                                         {},
                                         brick::Duration(30000)};
@@ -295,7 +300,7 @@ TEST_CASE("volumes journaled by an interrupted run are deleted by the next run",
         << nlohmann::json{{"volumes", {{id, {{"exported", false}, {"created_at", "earlier"}}}}}}
                .dump();
     REQUIRE(array_volumes(work) == std::vector<std::string>{id});
-    const auto result = certify_on_sim(sim_backend, work, "lun-256");
+    const auto result = certify_on_sim(sim_backend(), work, "lun-256");
     CHECK(result.cleaned_from_journal == std::vector<std::string>{id});
     CHECK(array_volumes(work).empty());
 }
@@ -306,7 +311,8 @@ TEST_CASE("SIGTERM ends a run after the current test, cleaned up, with exit 130"
     // Exports take 1 s each, so the run is still going when the signal comes.
     const auto slow = dir.path() / "slow-provisioner";
     std::ofstream(slow) << "#!/bin/sh\ncase \" $* \" in *\" export \"*) sleep 1;; esac\nexec "
-                        << (source / "certify/provisioners/sim-array").string() << " \"$@\"\n";
+                        << (source_dir() / "certify/provisioners/sim-array").string()
+                        << " \"$@\"\n";
     fs::permissions(slow, fs::perms::owner_all);
     const auto file = write_backend(dir.path(), [&](nlohmann::json& d) {
         d["provisioner"]["command"] = {slow.string(), "--state", "{work}"};
@@ -316,6 +322,7 @@ TEST_CASE("SIGTERM ends a run after the current test, cleaned up, with exit 130"
     std::vector<std::string> args{brick_lab().string(), "certify",  file.string(),  "--work",
                                   work.string(),        "--report", report.string()};
     std::vector<char*> argv;
+    argv.reserve(args.size() + 1);
     for (auto& a : args) {
         argv.push_back(a.data());
     }
@@ -343,7 +350,7 @@ TEST_CASE("SIGTERM ends a run after the current test, cleaned up, with exit 130"
 
 TEST_CASE("the report folder holds the pages, logs, JUnit and latency plots", "[certify]") {
     TempDir dir;
-    auto result = certify_on_sim(sim_backend, dir.path() / "work", "extend");
+    auto result = certify_on_sim(sim_backend(), dir.path() / "work", "extend");
     certify::write_certification_report(dir.path() / "report", result);
     for (const auto* name : {"index.html", "summary.md", "result.json", "junit.xml"}) {
         INFO(name);

@@ -19,7 +19,9 @@ using brick::lab::Status;
 
 namespace {
 
-const fs::path library = fs::path(BRICK_SOURCE_DIR) / "scenarios";
+fs::path library() {
+    return fs::path(BRICK_SOURCE_DIR) / "scenarios";
+}
 
 class TempDir {
   public:
@@ -56,7 +58,7 @@ brick::lab::ScenarioResult run_on_sim(const fs::path& file, std::uint64_t seed,
 }  // namespace
 
 TEST_CASE("every scenario of the library loads against the schema", "[runner]") {
-    const auto files = brick::lab::find_scenarios({library.string()});
+    const auto files = brick::lab::find_scenarios({library().string()});
     REQUIRE(files.size() >= 5);
     for (const auto& file : files) {
         INFO(file.string());
@@ -66,7 +68,7 @@ TEST_CASE("every scenario of the library loads against the schema", "[runner]") 
 
 TEST_CASE("a malformed scenario names the file, the place and what was expected", "[runner]") {
     TempDir dir;
-    auto document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
+    auto document = nlohmann::json::parse(slurp(library() / "iscsi/single-path.json"));
     document["steps"][0]["conect"] = "vol1";  // a typo is an error, not ignored
     const auto file = dir.path() / "typo.json";
     std::ofstream(file) << document.dump();
@@ -78,11 +80,11 @@ TEST_CASE("a malformed scenario names the file, the place and what was expected"
         CHECK(std::string(e.what()).find("typo.json") != std::string::npos);
         CHECK(e.field().find("steps") != std::string::npos);
     }
-    document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
+    document = nlohmann::json::parse(slurp(library() / "iscsi/single-path.json"));
     document["volumes"]["vol1"]["lun"] = 7;  // the fabric has no LUN 7
     std::ofstream(file) << document.dump();
     CHECK_THROWS_AS(brick::lab::load_scenario(file), brick::Error);
-    document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
+    document = nlohmann::json::parse(slurp(library() / "iscsi/single-path.json"));
     document["fabric"]["iscsi_targets"][0]["portals"][0] = "10.0.0.1:3260";  // never off-host
     std::ofstream(file) << document.dump();
     CHECK_THROWS_AS(brick::lab::load_scenario(file), brick::Error);
@@ -90,7 +92,7 @@ TEST_CASE("a malformed scenario names the file, the place and what was expected"
 
 TEST_CASE("the iSCSI scenarios pass on the simulator", "[runner]") {
     TempDir dir;
-    for (const auto& file : brick::lab::find_scenarios({(library / "iscsi").string()})) {
+    for (const auto& file : brick::lab::find_scenarios({(library() / "iscsi").string()})) {
         const auto result = run_on_sim(file, 1, dir.path() / (file.stem().string() + ".jsonl"));
         INFO(file.string() << ": " << result.reason);
         CHECK(result.status == Status::passed);
@@ -100,7 +102,7 @@ TEST_CASE("the iSCSI scenarios pass on the simulator", "[runner]") {
 
 TEST_CASE("a run is a pure function of scenario and seed", "[runner][determinism]") {
     TempDir dir;
-    const auto file = library / "iscsi/multipath-2-portals.json";
+    const auto file = library() / "iscsi/multipath-2-portals.json";
     run_on_sim(file, 42, dir.path() / "a.jsonl");
     run_on_sim(file, 42, dir.path() / "b.jsonl");
     run_on_sim(file, 43, dir.path() / "c.jsonl");
@@ -115,7 +117,7 @@ TEST_CASE(
     "on real kernels with the reason",
     "[runner][fc]") {
     TempDir dir;
-    auto scenario = brick::lab::load_scenario(library / "fc/multipath-2-hbas-2-ports.json");
+    auto scenario = brick::lab::load_scenario(library() / "fc/multipath-2-hbas-2-ports.json");
     const auto& volume = scenario.volumes.at("vol1");
     const auto& target = *scenario.fabric.fc.find_target(volume.fc_target);
     auto data = scenario.connection_info("vol1")["data"];
@@ -129,7 +131,7 @@ TEST_CASE(
     CHECK_FALSE(data.contains("initiator_target_map"));
     CHECK(scenario.lun_of("vol1")->scsi_id().rfind("36001405", 0) == 0);
 
-    const auto file = library / "fc/multipath-2-hbas-2-ports.json";
+    const auto file = library() / "fc/multipath-2-hbas-2-ports.json";
     const auto a = run_on_sim(file, 5, dir.path() / "a.jsonl");
     run_on_sim(file, 5, dir.path() / "b.jsonl");
     CHECK(a.status == Status::passed);
@@ -146,7 +148,7 @@ TEST_CASE(
 TEST_CASE("a broken scenario fails, writes a reproducer, and replay reproduces it",
           "[runner][replay]") {
     TempDir dir;
-    auto document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
+    auto document = nlohmann::json::parse(slurp(library() / "iscsi/single-path.json"));
     // Verifying a pattern that was never written must fail.
     document["steps"][5]["pattern"] = 12;
     const auto file = dir.path() / "broken.json";

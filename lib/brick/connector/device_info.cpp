@@ -9,7 +9,7 @@ namespace {
 // or T10 text with white space turned into '_'): printable ASCII without
 // white space, at most 255 bytes. It reaches log lines and multipath's argv.
 std::string parse_wwid(const std::string& field, const nlohmann::json& value) {
-    const auto text = require_string(field, value);
+    auto text = require_string(field, value);
     if (text.size() > 255) {
         throw_invalid(
             field, "a WWID of at most 255 bytes (got " + std::to_string(text.size()) + " bytes)");

@@ -93,7 +93,7 @@ std::string open_luks(Host& host, const std::string& device_path, const std::str
                       const LuksOptions& options) {
     register_secret(options.passphrase);
     check_options(options);
-    const auto mapper = "/dev/mapper/" + name;
+    auto mapper = "/dev/mapper/" + name;
     const auto lock = host.lock("dm-crypt:" + name);
     if (const auto existing = find_mapping(host, name)) {
         const auto under = kernel_name(host, device_path);
