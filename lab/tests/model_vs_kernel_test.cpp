@@ -7,11 +7,13 @@
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <iterator>
 #include <sstream>
 
 #include "brick/core/error.hpp"
 #include "runner/backends.hpp"
+#include "runner/replay.hpp"
 #include "runner/run_all.hpp"
 
 namespace fs = std::filesystem;
@@ -166,4 +168,62 @@ TEST_CASE("run_all refuses two scenarios of one name", "[runner]") {
         CHECK(e.field() == "name");
         CHECK(std::string(e.what()).find("iscsi-single-path") != std::string::npos);
     }
+}
+
+namespace {
+
+// Runs replay() on a reproducer file and returns its exit code and output.
+std::pair<int, std::string> replay_output(const fs::path& file) {
+    std::ostringstream out;
+    auto* const saved = std::cout.rdbuf(out.rdbuf());
+    int code = -1;
+    try {
+        code = brick::lab::replay(file.string());
+    } catch (...) {
+        std::cout.rdbuf(saved);
+        throw;
+    }
+    std::cout.rdbuf(saved);
+    return {code, out.str()};
+}
+
+// Recorded with `brick-lab run --backend hil --target lio` on a QEMU guest:
+// iscsi/single-path.json broken to verify a pattern it never wrote.
+const fs::path real_reproducer =
+    fs::path(BRICK_SOURCE_DIR) / "lab/tests/data/iscsi-broken-verify-hil-lio.json";
+
+}  // namespace
+
+TEST_CASE("a failure recorded on LIO replays on the model, which says where it parted",
+          "[replay]") {
+    const auto [code, out] = replay_output(real_reproducer);
+    INFO(out);
+    CHECK(code == 0);
+    CHECK(out.find("recorded on hil:real:lio") != std::string::npos);
+    CHECK(out.find("every step has the same outcome on the kernel and the model") !=
+          std::string::npos);
+    CHECK(out.find("outcome reproduced: failed (verify vol1") != std::string::npos);
+    // The guest's only SCSI host is host0 and the LUN its first disk; the
+    // model's host has a local disk and an iSCSI host numbered after it.
+    CHECK(out.find("where the model and the kernel disagreed") != std::string::npos);
+    CHECK(out.find("kernel only: write /sys/class/scsi_host/host0/scan") != std::string::npos);
+}
+
+TEST_CASE("a kernel outcome the model does not reproduce fails the replay at that step",
+          "[replay]") {
+    auto reproducer = json::parse(slurp(real_reproducer));
+    // As if the kernel had read the pattern back: the model still fails there.
+    auto& steps = reproducer["result"]["steps"];
+    steps[5]["actual"] = "ok";
+    steps[5]["passed"] = true;
+    reproducer["result"]["status"] = "passed";
+    const auto file = fs::temp_directory_path() / ("brick-real-" + std::to_string(::getpid()));
+    std::ofstream(file) << reproducer.dump();
+    const auto [code, out] = replay_output(file);
+    fs::remove(file);
+    INFO(out);
+    CHECK(code == 1);
+    CHECK(out.find("verify vol1              ok | wrong_device   <- first disagreement") !=
+          std::string::npos);
+    CHECK(out.find("outcome differs: recorded passed") != std::string::npos);
 }
