@@ -81,6 +81,7 @@ int run(const RunOptions& options) {
                     "--jobs");
     }
     std::vector<Scenario> scenarios;
+    scenarios.reserve(files.size());
     for (const auto& file : files) {
         scenarios.push_back(load_scenario(file));
     }

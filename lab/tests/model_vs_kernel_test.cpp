@@ -33,6 +33,7 @@ json read_record(int seq, const std::string& path) {
 
 std::vector<TraceAction> actions(const std::vector<std::string>& names) {
     std::vector<json> trace;
+    trace.reserve(names.size());
     int seq = 0;
     for (const auto& name : names) {
         trace.push_back(run_record(++seq, {name}, 0));
@@ -189,14 +190,15 @@ std::pair<int, std::string> replay_output(const fs::path& file) {
 
 // Recorded with `brick-lab run --backend hil --target lio` on a QEMU guest:
 // iscsi/single-path.json broken to verify a pattern it never wrote.
-const fs::path real_reproducer =
-    fs::path(BRICK_SOURCE_DIR) / "lab/tests/data/iscsi-broken-verify-hil-lio.json";
+fs::path real_reproducer() {
+    return fs::path(BRICK_SOURCE_DIR) / "lab/tests/data/iscsi-broken-verify-hil-lio.json";
+}
 
 }  // namespace
 
 TEST_CASE("a failure recorded on LIO replays on the model, which says where it parted",
           "[replay]") {
-    const auto [code, out] = replay_output(real_reproducer);
+    const auto [code, out] = replay_output(real_reproducer());
     INFO(out);
     CHECK(code == 0);
     CHECK(out.find("recorded on hil:real:lio") != std::string::npos);
@@ -211,7 +213,7 @@ TEST_CASE("a failure recorded on LIO replays on the model, which says where it p
 
 TEST_CASE("a kernel outcome the model does not reproduce fails the replay at that step",
           "[replay]") {
-    auto reproducer = json::parse(slurp(real_reproducer));
+    auto reproducer = json::parse(slurp(real_reproducer()));
     // As if the kernel had read the pattern back: the model still fails there.
     auto& steps = reproducer["result"]["steps"];
     steps[5]["actual"] = "ok";
