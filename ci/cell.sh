@@ -22,7 +22,7 @@ args=(run "$BRICK_TOP/scenarios/$protocol" --shard "$shard"
       --junit "$BRICK_TOP/reports/junit-$protocol-$backend.xml"
       --report "$BRICK_TOP/reports/$protocol-$backend")
 if [[ $backend == sim ]]; then
-    args+=(--backend sim)
+    args+=(--backend sim --jobs "$(nproc)")
 else
     args+=(--backend hil --target "$backend")
 fi

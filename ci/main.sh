@@ -5,6 +5,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 stage bootstrap "$BRICK_TOP/scripts/bootstrap"
 stage build build_project
-stage "scenario suite (simulator)" "$BRICK_BUILD/lab/brick-lab" run \
+stage "scenario suite (simulator)" "$BRICK_BUILD/lab/brick-lab" run --jobs "$(nproc)" \
     --report "$BRICK_TOP/reports/main" --junit "$BRICK_TOP/reports/main/junit.xml"
 exit "$BRICK_STATUS"

@@ -10,6 +10,7 @@
 #include "runner/real_backend.hpp"
 #include "runner/replay.hpp"
 #include "runner/report.hpp"
+#include "runner/run_all.hpp"
 
 namespace brick::lab {
 namespace fs = std::filesystem;
@@ -70,6 +71,15 @@ int run(const RunOptions& options) {
         }
         files = mine;
     }
+    if (options.jobs > 1 && options.backend != "sim") {
+        // The real backends share one kernel (hil: one guest for the whole run),
+        // whose initiator and target state two scenarios at once would trample.
+        throw Error(ErrorCategory::invalid_properties,
+                    "--jobs " + std::to_string(options.jobs) + ": the " + options.backend +
+                        " backend runs one scenario at a time on one kernel; expected --jobs 1 "
+                        "(parallel runs need --backend sim)",
+                    "--jobs");
+    }
     std::vector<Scenario> scenarios;
     scenarios.reserve(files.size());
     for (const auto& file : files) {
@@ -107,16 +117,13 @@ int run(const RunOptions& options) {
             std::cout << progress_line(i + 1, results.size(), results[i]) << "\n";
         }
     } else {
-        auto backend = make_backend(options.backend, options.target, report_dir / "work");
-        const auto total = scenarios.size() * seeds.size();
-        for (const auto& scenario : scenarios) {
-            for (const auto seed : seeds) {
-                const auto trace = report_dir / "traces" /
-                                   (scenario.name + "-seed" + std::to_string(seed) + ".jsonl");
-                results.push_back(run_scenario(*backend, scenario, seed, trace.string()));
-                std::cout << progress_line(results.size(), total, results.back()) << std::endl;
-            }
-        }
+        const auto make = [&] {
+            return make_backend(options.backend, options.target, report_dir / "work");
+        };
+        results = run_all(make, scenarios, seeds, report_dir / "traces", options.jobs,
+                          [](std::size_t done, std::size_t total, const ScenarioResult& result) {
+                              std::cout << progress_line(done, total, result) << std::endl;
+                          });
     }
     for (const auto& result : results) {
         if (result.status == Status::failed && !result.trace_file.empty() &&

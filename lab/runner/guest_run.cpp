@@ -138,6 +138,15 @@ std::vector<ScenarioResult> run_in_guest(const std::vector<fs::path>& files,
         const auto all = nlohmann::json::parse(in, nullptr, false);
         for (const auto& value : all.is_array() ? all : nlohmann::json::array()) {
             auto result = result_from_json(value);
+            // The guest names its copy of the file (/job/scenarios/NAME): point at
+            // the file this run was given, which a reproducer embeds.
+            const auto copied = fs::path(result.file).filename();
+            const auto given = std::find_if(files.begin(), files.end(), [&](const fs::path& f) {
+                return f.filename() == copied;
+            });
+            if (given != files.end()) {
+                result.file = given->string();
+            }
             // The trace was written in the guest under /job: point at the host copy.
             if (!result.trace_file.empty()) {
                 const auto name = fs::path(result.trace_file).filename();

@@ -22,8 +22,12 @@ std::optional<TraceDifference> first_difference(const std::vector<nlohmann::json
                                                 bool compare_time);
 
 // Reruns the reproducer's scenario and seed on the simulator; prints whether
-// the outcome and the trace match. Returns 0 when the failure reproduces
-// exactly, 1 otherwise.
+// the outcome and the trace match. A simulator run must reproduce exactly,
+// record for record: returns 0 when it does, 1 otherwise. A run recorded on
+// a real kernel (backend "real:..." or "hil:real:...") is followed as closely
+// as the model allows: the report shows each step's outcome on the kernel and
+// on the model and where their actions parted (model_vs_kernel.hpp); returns
+// 0 when every step has the same outcome, 1 otherwise.
 int replay(const std::string& reproducer_file);
 
 }  // namespace brick::lab

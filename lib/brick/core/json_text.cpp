@@ -116,7 +116,11 @@ std::string dotted_path(const JsonPath& path, const std::string& prefix) {
     std::string out = prefix;
     for (const auto& step : path) {
         if (const auto* index = std::get_if<std::size_t>(&step)) {
-            out += "[" + std::to_string(*index) + "]";
+            // Appended piece by piece: gcc 12 at -O3 (Release) sees a false
+            // -Wrestrict overlap in "[" + std::string&&.
+            out += '[';
+            out += std::to_string(*index);
+            out += ']';
             continue;
         }
         const auto& key = std::get<std::string>(step);
@@ -124,7 +128,9 @@ std::string dotted_path(const JsonPath& path, const std::string& prefix) {
             out += (out.empty() ? "" : ".") + key;
         } else {
             // Keys come from the input: quote any that is not a plain name.
-            out += "[" + json(key).dump(-1, ' ', true, json::error_handler_t::replace) + "]";
+            out += '[';
+            out += json(key).dump(-1, ' ', true, json::error_handler_t::replace);
+            out += ']';
         }
     }
     return out;
