@@ -508,6 +508,11 @@ int SimDaemon::inject(const nlohmann::json& fault) {
     return id;
 }
 
+nlohmann::json SimDaemon::floors(unsigned parallel) {
+    std::lock_guard guard(mu_);
+    return model_.floors(parallel);
+}
+
 nlohmann::json SimDaemon::status() {
     std::lock_guard guard(mu_);
     sync();

@@ -113,6 +113,8 @@ class SimDaemon {
     int inject(const nlohmann::json& fault);
     // A summary of the model's state: time, leftovers, sessions, devices, maps.
     nlohmann::json status();
+    // The model's floor of each volume operation (Model::floors).
+    nlohmann::json floors(unsigned parallel);
 
   private:
     // Where a FUSE path lives in the model: the model path and whether it is the

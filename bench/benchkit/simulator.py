@@ -1,0 +1,167 @@
+"""The out-of-process simulator for a benchmark: `brick-lab sim up` under a
+temporary root, requests on its socket, `brick` runs against it, and os-brick
+in a long-lived process inside `brick-lab sim exec`."""
+
+import json
+import os
+import socket
+import struct
+import subprocess
+import tempfile
+import time
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+BENCH = os.path.dirname(HERE)
+SOURCE = os.path.dirname(BENCH)
+OS_BRICK_PYTHON = "/usr/bin/python3"  # Debian's, where python3-os-brick is installed
+
+
+def build_dir():
+    return os.environ.get("BRICK_BUILD", os.path.join(SOURCE, "build"))
+
+
+def tool(name):
+    """Path of a built program: brick, brick-lab."""
+    paths = {"brick": os.path.join("lib", "brick"), "brick-lab": os.path.join("lab", "brick-lab")}
+    path = os.path.join(build_dir(), paths[name])
+    if not os.access(path, os.X_OK):
+        raise SystemExit("bench: %s not built (cmake --build %s --target brick_cli brick_lab)"
+                         % (path, build_dir()))
+    return path
+
+
+def run(argv, check=True, timeout=600, **kwargs):
+    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
+    if check and r.returncode != 0:
+        raise RuntimeError("%s exited %d\nstdout: %s\nstderr: %s"
+                           % (argv, r.returncode, r.stdout[-2000:], r.stderr[-2000:]))
+    return r
+
+
+class Simulator:
+    """One simulator serving a fabric under a temporary root; stopped on exit."""
+
+    def __init__(self, fabric, seed=1):
+        self.tmp = tempfile.TemporaryDirectory(prefix="brick-bench-")
+        self.dir = self.tmp.name
+        self.root = os.path.join(self.dir, "root")
+        self.fabric_file = self.write_json("fabric.json", fabric)
+        self.lab = tool("brick-lab")
+        self.brick_path = tool("brick")
+        try:
+            up = run([self.lab, "sim", "up", "--root", self.root, "--fabric", self.fabric_file,
+                      "--seed", str(seed)], timeout=120)
+        except Exception:
+            self.tmp.cleanup()
+            raise
+        self.info = json.loads(up.stdout)
+        self.tools = os.path.join(self.root, "bin")
+        self.socket = os.path.join(self.root, "run", "sim.sock")
+
+    def write_json(self, name, value):
+        path = os.path.join(self.dir, name)
+        with open(path, "w") as f:
+            json.dump(value, f)
+        return path
+
+    def request(self, message, timeout=60):
+        with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+            s.settimeout(timeout)
+            s.connect(self.socket)
+            body = json.dumps(message).encode()
+            s.sendall(struct.pack(">I", len(body)) + body)
+            header = self._receive(s, 4)
+            (length,) = struct.unpack(">I", header)
+            return json.loads(self._receive(s, length))
+
+    @staticmethod
+    def _receive(s, n):
+        data = b""
+        while len(data) < n:
+            chunk = s.recv(n - len(data))
+            if not chunk:
+                raise RuntimeError("simulator closed the socket")
+            data += chunk
+        return data
+
+    def status(self):
+        return self.request({"op": "status"})
+
+    def floors(self):
+        return self.request({"op": "floors"})
+
+    def brick_argv(self, *args):
+        return [self.brick_path, "--root", self.root, "--tools", self.tools] + list(args)
+
+    def brick(self, *args, check=True, timeout=600):
+        return run(self.brick_argv(*args), check=check, timeout=timeout)
+
+    def timed_brick(self, *args, check=True, timeout=600):
+        """Runs brick; returns (seconds, completed process)."""
+        t0 = time.monotonic()
+        r = self.brick(*args, check=check, timeout=timeout)
+        return time.monotonic() - t0, r
+
+    def exec_argv(self, command):
+        return [self.lab, "sim", "exec", "--root", self.root, "--"] + list(command)
+
+    def os_brick(self):
+        return OsBrick(self)
+
+    def close(self):
+        run([self.lab, "sim", "down", "--root", self.root], check=False, timeout=120)
+        self.tmp.cleanup()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class OsBrick:
+    """os-brick 6.1 in one long-lived process inside `sim exec` (os_brick_driver.py)."""
+
+    def __init__(self, sim, timeout=600):
+        self.timeout = timeout
+        locks = os.path.join(sim.dir, "os-brick-locks")
+        os.makedirs(locks, exist_ok=True)
+        self.log_path = os.path.join(sim.dir, "os-brick.log")
+        self.log = open(self.log_path, "w")
+        self.process = subprocess.Popen(
+            sim.exec_argv([OS_BRICK_PYTHON, os.path.join(BENCH, "os_brick_driver.py"), locks]),
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
+        hello = self._reply()
+        self.import_seconds = hello["import_seconds"]
+
+    def _reply(self):
+        while True:
+            line = self.process.stdout.readline()
+            if not line:
+                self.log.flush()
+                with open(self.log_path) as f:
+                    tail = f.read()[-3000:]
+                raise RuntimeError("os-brick driver ended; its log:\n" + tail)
+            if line.startswith("BENCH "):
+                return json.loads(line[6:])
+
+    def call(self, **request):
+        self.process.stdin.write(json.dumps(request) + "\n")
+        self.process.stdin.flush()
+        return self._reply()
+
+    def close(self):
+        if self.process.poll() is None:
+            try:
+                self.call(op="quit")
+                self.process.wait(timeout=30)
+            except Exception:
+                self.process.kill()
+                self.process.wait()
+        self.log.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
