@@ -41,9 +41,11 @@ def _git(*args):
 def versions(**extra):
     commit = _git("rev-parse", "--short=12", "HEAD")
     dirty = _git("status", "--porcelain", "--untracked-files=no")
+    python = subprocess.run(["/usr/bin/python3", "-c", "import platform; "
+                             "print(platform.python_version())"], capture_output=True, text=True)
     info = {"brickworks": (commit or "unknown") + ("+changes" if dirty else ""),
             "os_brick": _package_version("python3-os-brick"),
-            "python": platform.python_version()}
+            "os_brick_python": python.stdout.strip() or None}
     info.update(extra)
     return info
 

@@ -1,13 +1,29 @@
 """Attach and detach one volume with each side, timed, on a running simulator."""
 
-import json
 import os
+import subprocess
 import time
 
 
+def run_timed(argvs):
+    """Starts every argv at once and waits for all; returns the wall time from
+    the first start to the last exit and a reply per program (exit, seconds,
+    out, err)."""
+    t0 = time.monotonic()
+    started = [(time.monotonic(), subprocess.Popen(a, stdout=subprocess.PIPE,
+                                                    stderr=subprocess.PIPE, text=True))
+               for a in argvs]
+    replies = []
+    for begun, process in started:
+        out, err = process.communicate(timeout=900)
+        replies.append({"exit": process.returncode, "seconds": time.monotonic() - begun,
+                        "out": out, "err": err[-4000:]})
+    return time.monotonic() - t0, replies
+
+
 class BrickSide:
-    """brickworks through the `brick` tool: one process per operation, timed from
-    its start to its exit (process start included)."""
+    """brickworks through the `brick` tool (--root and --tools on the simulator),
+    one process per operation, timed from the start of the process to its exit."""
 
     def __init__(self, sim, protocol, properties, multipath=False, name="volume"):
         self.sim = sim
@@ -16,25 +32,32 @@ class BrickSide:
         self.properties = sim.write_json(name + "-properties.json", properties)
         self.device_file = os.path.join(sim.dir, name + "-device.json")
 
-    def connect_argv(self):
-        return ["connect", self.protocol, "--properties", self.properties] + self.multipath
+    def connect_argv(self, extra=()):
+        return self.sim.brick_argv(*(list(extra) + [
+            "connect", self.protocol, "--properties", self.properties] + self.multipath))
+
+    def disconnect_argv(self):
+        return self.sim.brick_argv("disconnect", self.protocol, "--properties", self.properties,
+                                   "--device-info", self.device_file, *self.multipath)
+
+    def keep_device(self, reply):
+        if reply["exit"] == 0:
+            with open(self.device_file, "w") as f:
+                f.write(reply["out"])
 
     def attach(self, check=True, extra=()):
-        seconds, r = self.sim.timed_brick(*(list(extra) + self.connect_argv()), check=check)
-        if r.returncode == 0:
-            with open(self.device_file, "w") as f:
-                f.write(r.stdout)
-        return seconds, r
+        """Returns (seconds, reply); the reply has exit, out and err."""
+        _, (reply,) = run_timed([self.connect_argv(extra)])
+        if check and reply["exit"] != 0:
+            raise RuntimeError("brick connect exited %d: %s" % (reply["exit"], reply["err"]))
+        self.keep_device(reply)
+        return reply["seconds"], reply
 
     def detach(self):
-        seconds, _ = self.sim.timed_brick("disconnect", self.protocol, "--properties",
-                                          self.properties, "--device-info", self.device_file,
-                                          *self.multipath)
-        return seconds
-
-    def device(self):
-        with open(self.device_file) as f:
-            return json.load(f)
+        _, (reply,) = run_timed([self.disconnect_argv()])
+        if reply["exit"] != 0:
+            raise RuntimeError("brick disconnect exited %d: %s" % (reply["exit"], reply["err"]))
+        return reply["seconds"]
 
 
 class OsBrickSide:

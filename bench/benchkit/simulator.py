@@ -90,23 +90,15 @@ class Simulator:
     def floors(self):
         return self.request({"op": "floors"})
 
-    def brick_argv(self, *args):
-        return [self.brick_path, "--root", self.root, "--tools", self.tools] + list(args)
-
-    def brick(self, *args, check=True, timeout=600):
-        return run(self.brick_argv(*args), check=check, timeout=timeout)
-
-    def timed_brick(self, *args, check=True, timeout=600):
-        """Runs brick; returns (seconds, completed process)."""
-        t0 = time.monotonic()
-        r = self.brick(*args, check=check, timeout=timeout)
-        return time.monotonic() - t0, r
-
     def exec_argv(self, command):
         return [self.lab, "sim", "exec", "--root", self.root, "--"] + list(command)
 
+    def brick_argv(self, *args):
+        """The `brick` tool on this simulator: --root for the trees, --tools for the programs."""
+        return [self.brick_path, "--root", self.root, "--tools", self.tools] + list(args)
+
     def os_brick(self):
-        return OsBrick(self)
+        return os_brick_driver(self)
 
     def close(self):
         run([self.lab, "sim", "down", "--root", self.root], check=False, timeout=120)
@@ -119,20 +111,16 @@ class Simulator:
         self.close()
 
 
-class OsBrick:
-    """os-brick 6.1 in one long-lived process inside `sim exec` (os_brick_driver.py)."""
+class Driver:
+    """A long-lived helper process inside `sim exec`, spoken to in JSON lines
+    (os_brick_driver.py)."""
 
-    def __init__(self, sim, timeout=600):
-        self.timeout = timeout
-        locks = os.path.join(sim.dir, "os-brick-locks")
-        os.makedirs(locks, exist_ok=True)
-        self.log_path = os.path.join(sim.dir, "os-brick.log")
+    def __init__(self, sim, argv, name):
+        self.log_path = os.path.join(sim.dir, name + ".log")
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen(
-            sim.exec_argv([OS_BRICK_PYTHON, os.path.join(BENCH, "os_brick_driver.py"), locks]),
-            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=self.log, text=True)
-        hello = self._reply()
-        self.import_seconds = hello["import_seconds"]
+        self.process = subprocess.Popen(sim.exec_argv(argv), stdin=subprocess.PIPE,
+                                        stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.hello = self._reply()
 
     def _reply(self):
         while True:
@@ -141,7 +129,7 @@ class OsBrick:
                 self.log.flush()
                 with open(self.log_path) as f:
                     tail = f.read()[-3000:]
-                raise RuntimeError("os-brick driver ended; its log:\n" + tail)
+                raise RuntimeError("%s ended; its log:\n%s" % (self.process.args, tail))
             if line.startswith("BENCH "):
                 return json.loads(line[6:])
 
@@ -165,3 +153,11 @@ class OsBrick:
 
     def __exit__(self, *exc):
         self.close()
+
+
+def os_brick_driver(sim):
+    """os-brick 6.1 in one long-lived process (os_brick_driver.py)."""
+    locks = os.path.join(sim.dir, "os-brick-locks")
+    os.makedirs(locks, exist_ok=True)
+    return Driver(sim, [OS_BRICK_PYTHON, os.path.join(BENCH, "os_brick_driver.py"), locks],
+                  "os-brick")

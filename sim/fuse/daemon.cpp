@@ -208,6 +208,15 @@ int SimDaemon::stat_locked(const Place& where, NodeInfo& info) {
             info.major = 0;
             info.minor = 0;
             info.writable = true;
+        } else if (node->write == WriteKind::nvme_fabrics) {
+            // The root view is mounted nodev, so no device node opens there. The
+            // fabrics control device is the one node a connector writes (`brick
+            // --root` attaching NVMe-oF): served as a regular file whose writes
+            // act as the kernel's, as every node does in /nsdev.
+            info.type = FileType::regular;
+            info.major = 0;
+            info.minor = 0;
+            info.writable = true;
         }
     }
     return 0;

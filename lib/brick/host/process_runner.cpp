@@ -1,6 +1,8 @@
 #include "brick/host/process_runner.hpp"
 
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -53,6 +55,7 @@ CommandResult run_process(const std::string& program, const Command& command) {
                              [&](const boost::system::error_code&, std::size_t) {
                                  stdin_pipe.close();
                              });
+    const auto deadline = std::chrono::steady_clock::now() + command.deadline;
     boost::asio::steady_timer timer(context, command.deadline);
     bool expired = false;
     timer.async_wait([&](const boost::system::error_code& ec) {
@@ -62,14 +65,28 @@ CommandResult run_process(const std::string& program, const Command& command) {
             group.terminate(ignored);
         }
     });
-    // Run until the pipes are drained and the child has exited, then stop the timer.
-    while (!context.stopped()) {
+    const auto ready = [](std::future<std::string>& f) {
+        return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    };
+    // Run until the program closed its output (normally by exiting) or the
+    // deadline passed.
+    while (!context.stopped() && !expired && !(ready(out) && ready(err))) {
         context.run_one();
-        if (!child.running() && out.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
-            err.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-            timer.cancel();
-        }
     }
+    // Its exit is polled, not awaited through SIGCHLD: with programs run from
+    // several threads at once, one thread's io_context can miss the signal of
+    // another's child and sleep until the deadline.
+    std::error_code running_error;
+    while (!expired && child.running(running_error)) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            expired = true;
+            std::error_code ignored;
+            group.terminate(ignored);
+            break;
+        }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    timer.cancel();
     std::error_code wait_error;
     child.wait(wait_error);
     result.timed_out = expired;
