@@ -1,8 +1,8 @@
 # The plot of a benchmark run (bench/benchkit/plot.py passes the data files):
-# latency, ratios and failure, each with rows "label brickworks os-brick".
-set terminal pngcairo size 1400,1500 font "sans,10"
+# latency, ratios, failure and memory, each with rows "label brickworks os-brick".
+set terminal pngcairo size 1400,2000 font "sans,10"
 set output out
-set multiplot layout 3,1 title heading font "sans,13"
+set multiplot layout 4,1 title heading font "sans,13"
 set style data histograms
 set style histogram clustered gap 1
 set style fill solid 0.8 border -1
@@ -30,5 +30,10 @@ plot ratios using 2:xtic(1) title "brickworks" lc rgb "#1f77b4", \
 set title "a device that never appears: seconds until the failure is reported"
 set ylabel "s"
 plot failure using 2:xtic(1) title "brickworks" lc rgb "#1f77b4", \
+     '' using 3 title "os-brick 6.1" lc rgb "#d62728"
+
+set title "peak resident memory (brick process; os-brick's Python process + privsep daemon)"
+set ylabel "MiB"
+plot memory using 2:xtic(1) title "brickworks" lc rgb "#1f77b4", \
      '' using 3 title "os-brick 6.1" lc rgb "#d62728"
 unset multiplot

@@ -2,22 +2,37 @@
 
 import os
 import subprocess
+import tempfile
+import threading
 import time
 
 
 def run_timed(argvs):
     """Starts every argv at once and waits for all; returns the wall time from
     the first start to the last exit and a reply per program (exit, seconds,
-    out, err)."""
+    out, err, peak_rss_kib). peak_rss_kib is wait4's ru_maxrss: the largest
+    resident set of the program or of any program it ran and waited for."""
     t0 = time.monotonic()
-    started = [(time.monotonic(), subprocess.Popen(a, stdout=subprocess.PIPE,
-                                                    stderr=subprocess.PIPE, text=True))
-               for a in argvs]
+    started = []
+    for argv in argvs:
+        out, err = tempfile.TemporaryFile("w+"), tempfile.TemporaryFile("w+")
+        started.append((time.monotonic(), subprocess.Popen(argv, stdout=out, stderr=err,
+                                                            text=True), out, err))
+    # A program still running after 15 minutes is stuck: killed, its reply a failure.
+    watchdog = threading.Timer(900, lambda: [p.kill() for _, p, _, _ in started])
+    watchdog.start()
     replies = []
-    for begun, process in started:
-        out, err = process.communicate(timeout=900)
-        replies.append({"exit": process.returncode, "seconds": time.monotonic() - begun,
-                        "out": out, "err": err[-4000:]})
+    for begun, process, out, err in started:
+        _, status, usage = os.wait4(process.pid, 0)
+        seconds = time.monotonic() - begun
+        process.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0)
+        err.seek(0)
+        replies.append({"exit": process.returncode, "seconds": seconds, "out": out.read(),
+                        "err": err.read()[-4000:], "peak_rss_kib": usage.ru_maxrss})
+        out.close()
+        err.close()
+    watchdog.cancel()
     return time.monotonic() - t0, replies
 
 
@@ -31,6 +46,10 @@ class BrickSide:
         self.multipath = ["--multipath"] if multipath else []
         self.properties = sim.write_json(name + "-properties.json", properties)
         self.device_file = os.path.join(sim.dir, name + "-device.json")
+        self.peak_rss_kib = 0  # the largest of every operation's so far
+
+    def _note(self, reply):
+        self.peak_rss_kib = max(self.peak_rss_kib, reply["peak_rss_kib"])
 
     def connect_argv(self, extra=()):
         return self.sim.brick_argv(*(list(extra) + [
@@ -48,6 +67,7 @@ class BrickSide:
     def attach(self, check=True, extra=()):
         """Returns (seconds, reply); the reply has exit, out and err."""
         _, (reply,) = run_timed([self.connect_argv(extra)])
+        self._note(reply)
         if check and reply["exit"] != 0:
             raise RuntimeError("brick connect exited %d: %s" % (reply["exit"], reply["err"]))
         self.keep_device(reply)
@@ -55,6 +75,7 @@ class BrickSide:
 
     def detach(self):
         _, (reply,) = run_timed([self.disconnect_argv()])
+        self._note(reply)
         if reply["exit"] != 0:
             raise RuntimeError("brick disconnect exited %d: %s" % (reply["exit"], reply["err"]))
         return reply["seconds"]

@@ -134,13 +134,12 @@ void SimDaemon::record(nlohmann::json fields) {
 
 const Tree& SimDaemon::tree() {
     if (tree_generation_ != model_.generation()) {
-        tree_ = render(model_);
-        tree_.file("/proc/sys/kernel/hostname", options_.hostname + "\n");
-        tree_.file("/proc/sys/kernel/arch", machine() + "\n");
-        tree_.file("/proc/sys/kernel/random/uuid", "");
+        renderer_.update(model_, {{"/proc/sys/kernel/hostname", options_.hostname + "\n"},
+                                  {"/proc/sys/kernel/arch", machine() + "\n"},
+                                  {"/proc/sys/kernel/random/uuid", ""}});
         tree_generation_ = model_.generation();
     }
-    return tree_;
+    return renderer_.tree();
 }
 
 std::optional<SimDaemon::Place> SimDaemon::place(const std::string& path) const {

@@ -38,6 +38,7 @@
 #include "brick/host/host.hpp"
 #include "brick/host/trace.hpp"
 #include "sim/model/model.hpp"
+#include "sim/vfs/render.hpp"
 #include "sim/vfs/tree.hpp"
 
 namespace brick::sim {
@@ -144,7 +145,7 @@ class SimDaemon {
     std::condition_variable changed_;
     bool stopping_ = false;
     std::thread clock_;
-    Tree tree_;
+    TreeRenderer renderer_;
     std::uint64_t tree_generation_ = ~0ULL;
     std::ofstream trace_stream_;
     std::unique_ptr<TraceWriter> trace_;

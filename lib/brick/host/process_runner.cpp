@@ -87,6 +87,14 @@ CommandResult run_process(const std::string& program, const Command& command) {
         std::this_thread::sleep_for(std::chrono::milliseconds(1));
     }
     timer.cancel();
+    // The rest of its output: the program has exited or was killed, so its
+    // pipes are closed unless something it started outside its group holds
+    // them; that is given a short grace, then what it holds is left unread.
+    const auto drained_by = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!context.stopped() && !(ready(out) && ready(err)) &&
+           std::chrono::steady_clock::now() < drained_by) {
+        context.run_one_for(std::chrono::milliseconds(50));
+    }
     std::error_code wait_error;
     child.wait(wait_error);
     result.timed_out = expired;
@@ -96,8 +104,8 @@ CommandResult run_process(const std::string& program, const Command& command) {
     } else {
         result.exit_status = child.exit_code();
     }
-    result.out = out.get();
-    result.err = err.get();
+    result.out = ready(out) ? out.get() : std::string();
+    result.err = ready(err) ? err.get() : std::string();
     return result;
 }
 

@@ -1,7 +1,9 @@
 #include "brick/iscsi/connector.hpp"
 
 #include <algorithm>
+#include <exception>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "brick/core/error.hpp"
@@ -19,6 +21,9 @@ namespace {
 constexpr Duration session_appear_timeout{5000};
 constexpr Duration sysfs_write_timeout{10000};
 constexpr Duration delete_timeout{30000};
+// Past this many sessions on the host, the sessions of one target are found
+// with one `iscsiadm -m session` run instead of one sysfs read per session.
+constexpr std::size_t many_sessions = 32;
 
 std::string node_lock_name(const Target& target) {
     return "iscsi-node:" + target.iqn + "," + target.portal.to_string();
@@ -38,6 +43,36 @@ Duration remaining(Host& host, Clock::time_point deadline) {
     return std::max(Duration(0), std::chrono::duration_cast<Duration>(deadline - host.now()));
 }
 
+// Runs step(0) .. step(count - 1) as concurrent host tasks (inline when there
+// is one) and waits for all; the first error is thrown once all are done.
+void run_for_each(Host& host, std::size_t count, const std::string& name,
+                  const std::function<void(std::size_t)>& step) {
+    if (count == 1) {
+        step(0);
+        return;
+    }
+    std::vector<std::exception_ptr> errors(count);
+    std::vector<std::unique_ptr<Task>> tasks;
+    tasks.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+        tasks.push_back(host.start_task(name + "-" + std::to_string(i), [&, i] {
+            try {
+                step(i);
+            } catch (...) {
+                errors[i] = std::current_exception();
+            }
+        }));
+    }
+    for (auto& task : tasks) {
+        task->join();
+    }
+    for (const auto& error : errors) {
+        if (error) {
+            std::rethrow_exception(error);
+        }
+    }
+}
+
 // The outcome of attaching one path.
 struct PathResult {
     Target target;
@@ -50,6 +85,14 @@ struct PathResult {
 std::vector<std::string> lun_disks(Host& host, const Session& session, std::uint64_t lun) {
     std::vector<std::string> found;
     if (!session.scsi_host) {
+        return found;
+    }
+    if (session.channel && session.target) {
+        // The LUN's address is known: one lookup, whatever else the host has.
+        if (auto name = scsi::disk_name_at(
+                host, scsi::Address{*session.scsi_host, *session.channel, *session.target, lun})) {
+            found.push_back(*name);
+        }
         return found;
     }
     for (const auto& name : scsi::disk_names_for_lun(host, *session.scsi_host, lun)) {
@@ -87,7 +130,10 @@ private:
     DeviceInfo result_for(const Properties& props, const PathResult& path,
                           const std::optional<multipath::Map>& map);
     std::string wait_for_link(const std::string& link, Clock::time_point deadline);
-    void forget_unused_session(const Target& target, std::vector<std::string>& problems);
+    void forget_unused_session(const Target& target, std::optional<Session> known,
+                               std::vector<std::string>& problems);
+    std::vector<Session> target_sessions(const std::string& iqn,
+                                         const std::vector<std::string>& names);
 
     Host& host_;
     ConnectorOptions options_;
@@ -139,7 +185,8 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         // The node lock covers the whole attach of this path, so a disconnect
         // of another LUN on the same session cannot log the session out under us.
         const auto guard = host_.lock(node_lock_name(target));
-        auto session = find_session(host_, target.iqn, target.portal);
+        const auto before = session_names(host_);
+        auto session = session_at(target_sessions(target.iqn, before), target.portal);
         if (!session) {
             iscsiadm.create_node(target, props.iface, props.session_chap, "automatic");
             try {
@@ -151,8 +198,14 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
             result.new_session = true;
             session = wait_for<Session>(
                 host_, "the session to " + target.iqn + " at " + target.portal.to_string(),
-                std::min(session_appear_timeout, remaining(host_, deadline)),
-                [&] { return find_session(host_, target.iqn, target.portal); });
+                std::min(session_appear_timeout, remaining(host_, deadline)), [&] {
+                    // The login's session is one that was not there before.
+                    auto names = session_names(host_);
+                    std::erase_if(names, [&](const std::string& name) {
+                        return std::find(before.begin(), before.end(), name) != before.end();
+                    });
+                    return session_at(sessions_to(host_, target.iqn, names), target.portal);
+                });
         }
         if (!session->scsi_host) {
             throw Error(ErrorCategory::host_error, "the session to " + target.iqn +
@@ -170,8 +223,8 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         result.disk = wait_for<scsi::Disk>(
             host_, describe(target) + " as a ready block device", remaining(host_, deadline),
             [&]() -> std::optional<scsi::Disk> {
-                const auto current = find_session(host_, target.iqn, target.portal);
-                if (!current) {
+                const auto current = read_session(host_, session->id);
+                if (!current || current->target_iqn != target.iqn) {
                     throw Error(ErrorCategory::login_failed,
                                 "the session to " + target.iqn + " ended while waiting");
                 }
@@ -211,7 +264,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                 }
             }
             std::vector<std::string> ignored;
-            forget_unused_session(target, ignored);
+            forget_unused_session(target, std::nullopt, ignored);
         }
     }
     return result;
@@ -399,10 +452,19 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
 }
 
 // Logs out of the session to target and deletes its node record, unless the
-// session still carries another LUN. Caller holds no node lock.
-void IscsiConnector::forget_unused_session(const Target& target,
+// session still carries another LUN. Takes no lock itself.
+// known: the session as read before the lock; it is used only if it still
+// exists (session numbers are not reused while the host runs).
+void IscsiConnector::forget_unused_session(const Target& target, std::optional<Session> known,
                                            std::vector<std::string>& problems) {
-    const auto session = find_session(host_, target.iqn, target.portal);
+    std::optional<Session> session;
+    if (known) {
+        session = read_session(host_, known->id);
+    }
+    if (!session || session->target_iqn != target.iqn ||
+        session->portal.port != target.portal.port || session->portal.host != target.portal.host) {
+        session = session_at(target_sessions(target.iqn, session_names(host_)), target.portal);
+    }
     std::vector<scsi::Address> devices;
     if (session && session->scsi_host) {
         devices = scsi::devices_on_host(host_, *session->scsi_host);
@@ -419,10 +481,30 @@ void IscsiConnector::forget_unused_session(const Target& target,
     problems.insert(problems.end(), more.begin(), more.end());
 }
 
+// The sessions to a target among names (the entries of
+// /sys/class/iscsi_session): read from sysfs on a host with few sessions; on
+// a busy host, one `iscsiadm -m session` run (which reads the same sysfs in
+// one program) names them and only those are read.
+std::vector<Session> IscsiConnector::target_sessions(const std::string& iqn,
+                                                     const std::vector<std::string>& names) {
+    if (names.size() <= many_sessions) {
+        return sessions_to(host_, iqn, names);
+    }
+    Iscsiadm iscsiadm(host_, options_.command_timeout);
+    std::vector<Session> found;
+    for (const auto id : iscsiadm.session_ids(iqn)) {
+        if (auto session = read_session(host_, id); session && session->target_iqn == iqn) {
+            found.push_back(std::move(*session));
+        }
+    }
+    return found;
+}
+
 void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& device,
                                 const DisconnectOptions& options) {
     const auto props = parse(data);
     std::vector<std::string> problems;
+    std::mutex problems_mutex;
     // Every step either succeeds or, with force, is noted and skipped.
     auto attempt = [&](const std::function<void()>& step) {
         try {
@@ -432,6 +514,7 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
             if (!options.force) {
                 throw;
             }
+            const std::lock_guard guard(problems_mutex);
             problems.emplace_back(e.message());
             return false;
         }
@@ -450,6 +533,28 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
         });
     };
 
+    // The sessions of each target, read once.
+    std::map<std::string, std::vector<Session>> sessions;
+    auto sessions_of = [&](const std::string& iqn) -> const std::vector<Session>& {
+        auto it = sessions.find(iqn);
+        if (it == sessions.end()) {
+            it = sessions.emplace(iqn, target_sessions(iqn, session_names(host_))).first;
+        }
+        return it->second;
+    };
+    // The device's own sessions (its disk's, its map's paths') are found first,
+    // from the device: a few lookups however many sessions the host has.
+    const auto device_sessions = sessions_under_device(host_, device.path);
+    auto session_for = [&](const Target& target) {
+        for (const auto& session : device_sessions) {
+            if (session.target_iqn == target.iqn && session.portal.port == target.portal.port &&
+                session.portal.host == target.portal.host) {
+                return std::optional<Session>(session);
+            }
+        }
+        return session_at(sessions_of(target.iqn), target.portal);
+    };
+
     // The paths of this volume: for each target, the disk at its LUN in its
     // session, kept only when its identity is the volume's.
     std::string wwid = device.scsi_wwn.value_or(props.expected_wwid);
@@ -458,22 +563,27 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
         // Portals found by discovery at connect time are not in the
         // properties: take them from the sessions of this map's paths.
         if (auto map = multipath::read_map(host_, device.path.substr(5))) {
-            for (const auto& session : read_sessions(host_)) {
-                if (std::none_of(targets.begin(), targets.end(), [&](const Target& t) {
-                        return t.iqn == session.target_iqn && t.portal == session.portal;
-                    })) {
-                    if (std::any_of(targets.begin(), targets.end(),
-                                    [&](const Target& t) { return t.iqn == session.target_iqn; })) {
-                        targets.push_back(Target{session.portal, session.target_iqn,
-                                                 props.targets.front().lun});
+            std::set<std::string> iqns;
+            for (const auto& t : props.targets) {
+                iqns.insert(t.iqn);
+            }
+            for (const auto& iqn : iqns) {
+                for (const auto& session : sessions_of(iqn)) {
+                    if (std::none_of(targets.begin(), targets.end(), [&](const Target& t) {
+                            return t.iqn == session.target_iqn && t.portal == session.portal;
+                        })) {
+                        targets.push_back(
+                            Target{session.portal, session.target_iqn, props.targets.front().lun});
                     }
                 }
             }
         }
     }
+    std::vector<std::optional<Session>> sessions_found;
     std::vector<std::pair<Target, std::string>> disks;
     for (const auto& target : targets) {
-        const auto session = find_session(host_, target.iqn, target.portal);
+        sessions_found.push_back(session_for(target));
+        const auto& session = sessions_found.back();
         if (!session) {
             continue;
         }
@@ -523,18 +633,22 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
                 problems.push_back("map path " + path + " is not one of this volume's sessions");
             }
         }
-    }
-    for (const auto& [target, name] : disks) {
-        if (!map) {
+    } else {
+        // Every disk is flushed before any is removed.
+        for (const auto& [target, name] : disks) {
             if (!flush("/dev/" + name)) {
                 log::warning("flush of /dev/" + name + " failed; deleting anyway (force)");
             }
         }
+    }
+    // The paths go at once: each waits only for its own device.
+    run_for_each(host_, disks.size(), "remove-path", [&](std::size_t i) {
+        const auto& name = disks[i].second;
         if (map || multipath::map_holding(host_, name)) {
             multipath::remove_path(host_, name, options_.command_timeout);
         }
         attempt([&] { scsi::delete_disk(host_, name, delete_timeout); });
-    }
+    });
     // A map of this WWID that formed again meanwhile goes too.
     if (!wwid.empty()) {
         if (const auto again = multipath::map_for_wwid(host_, wwid)) {
@@ -542,16 +656,23 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
         }
     }
 
-    for (const auto& target : targets) {
+    // The sessions, one per portal, are logged out at once.
+    run_for_each(host_, targets.size(), "logout", [&](std::size_t i) {
+        const auto& target = targets[i];
         const auto guard = host_.lock(node_lock_name(target));
-        forget_unused_session(target, problems);
+        std::vector<std::string> mine;
+        forget_unused_session(target, sessions_found[i], mine);
+        if (!mine.empty()) {
+            const std::lock_guard problems_guard(problems_mutex);
+            problems.insert(problems.end(), mine.begin(), mine.end());
+        }
         // The by-path link of this LUN, if udev left it dangling.
         const auto link = by_path_name(target);
         FileInfo info;
         if (host_.stat(link, info, true).ok() && !host_.exists(link)) {
             host_.remove(link);
         }
-    }
+    });
     if (!problems.empty() && !options.ignore_errors) {
         std::string text;
         for (const auto& p : problems) {

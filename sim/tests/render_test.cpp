@@ -1,0 +1,166 @@
+// The incremental renderer (TreeRenderer) against a full render, after every
+// change of the model: same nodes, same contents, same directory listings.
+#include "sim/vfs/render.hpp"
+
+#include <algorithm>
+#include <catch2/catch.hpp>
+#include <iterator>
+
+#include "sim_fixture.hpp"
+
+using namespace brick;
+using namespace brick::sim;
+using namespace brick::sim::test;
+
+namespace {
+
+void require_same(const Tree& incremental, const Tree& full) {
+    std::vector<std::string> have;
+    std::vector<std::string> want;
+    for (const auto& [path, node] : incremental.nodes()) {
+        have.push_back(path);
+    }
+    for (const auto& [path, node] : full.nodes()) {
+        want.push_back(path);
+    }
+    std::vector<std::string> extra;
+    std::vector<std::string> missing;
+    std::set_difference(have.begin(), have.end(), want.begin(), want.end(),
+                        std::back_inserter(extra));
+    std::set_difference(want.begin(), want.end(), have.begin(), have.end(),
+                        std::back_inserter(missing));
+    INFO("only in the incremental tree: " << Catch::Detail::stringify(extra));
+    INFO("only in the full render: " << Catch::Detail::stringify(missing));
+    REQUIRE(have == want);
+    for (const auto& [path, a] : incremental.nodes()) {
+        const auto& b = full.nodes().at(path);
+        INFO(path);
+        CHECK(a.type == b.type);
+        CHECK(a.content == b.content);
+        CHECK(a.link == b.link);
+        CHECK(a.major == b.major);
+        CHECK(a.minor == b.minor);
+        CHECK(a.readable == b.readable);
+        CHECK(a.write == b.write);
+        CHECK(a.scsi_host == b.scsi_host);
+        CHECK(a.address == b.address);
+        CHECK(incremental.children(path) == full.children(path));
+    }
+}
+
+// Brings the model to time t and checks the trees.
+void step(Model& model, TreeRenderer& renderer, std::int64_t t) {
+    model.advance_to(t);
+    require_same(renderer.update(model), render(model));
+}
+
+}  // namespace
+
+TEST_CASE("the incremental tree equals a full render through an iSCSI multipath life", "[render]") {
+    Model model(fabric("two_portals.json"), 7);
+    TreeRenderer renderer;
+    std::int64_t t = 0;
+    step(model, renderer, t);
+    const auto& target = model.fabric().iscsi_targets.front();
+    std::vector<unsigned> sids;
+    for (const auto& portal : target.portals) {
+        auto& node = model.add_node(target.iqn, portal, target.tpgt, "default", "static");
+        node.settings["node.session.scan"] = "manual";
+        step(model, renderer, t += 5);
+        const auto login = model.login(node);
+        REQUIRE(login.status == LoginStatus::ok);
+        sids.push_back(login.sid);
+        step(model, renderer, t += 5);
+    }
+    for (const auto sid : sids) {
+        const auto host = model.state().sessions.at(sid).scsi_host;
+        auto effect = model.scan(host, 0, 0, 1);
+        REQUIRE(effect.apply);
+        effect.apply();
+        step(model, renderer, t += 1);
+    }
+    // Disks, udev links.
+    step(model, renderer, t += 2000);
+    std::vector<std::string> disks;
+    for (const auto& [address, device] : model.state().devices) {
+        if (device.sid) {
+            disks.push_back(device.disk_name());
+        }
+    }
+    REQUIRE(disks.size() == 2);
+    REQUIRE(model.add_wwid(model.scsi_id_of(*model.device_by_disk(disks[0]))));
+    for (const auto& disk : disks) {
+        REQUIRE(model.add_path(disk));
+    }
+    // The map with both paths, its holders links in both disks.
+    step(model, renderer, t += 2000);
+    REQUIRE(model.state().maps.size() == 1);
+    REQUIRE(model.state().maps.begin()->second.paths.size() == 2);
+    REQUIRE(model.del_path(disks[1]));
+    step(model, renderer, t += 1);
+    REQUIRE(model.flush_map(model.state().maps.begin()->second.name) == 0);
+    step(model, renderer, t += 1);
+    std::vector<ScsiAddress> addresses;
+    for (const auto& [address, device] : model.state().devices) {
+        if (device.sid) {
+            addresses.push_back(address);
+        }
+    }
+    for (const auto& address : addresses) {
+        auto effect = model.delete_device(address);
+        REQUIRE(effect.error == 0);
+        effect.apply();
+        step(model, renderer, t += 1);
+    }
+    for (const auto sid : sids) {
+        model.logout(sid);
+        step(model, renderer, t += 1);
+    }
+    for (const auto& portal : target.portals) {
+        model.delete_node(*model.find_nodes(target.iqn, portal, std::nullopt).front());
+        step(model, renderer, t += 1);
+    }
+    CHECK(model.leftovers().empty());
+}
+
+TEST_CASE("the incremental tree equals a full render with attached targets and NVMe-oF",
+          "[render]") {
+    auto document = nlohmann::json::parse(R"({
+        "host": {"local_disks": 1},
+        "iscsi": {"targets": [
+            {"iqn": "iqn.2026-01.org.brickworks:a", "portals": ["10.0.0.1:3260"], "attached": true,
+             "luns": [{"lun": 1, "size": 1048576, "designators": [{"type": "naa", "value": "60014050000000000000000000000a01"}]},
+                      {"lun": 2, "size": 1048576, "designators": [{"type": "naa", "value": "60014050000000000000000000000a02"}]}]},
+            {"iqn": "iqn.2026-01.org.brickworks:b", "portals": ["10.0.0.1:3260"], "attached": true,
+             "luns": [{"lun": 1, "size": 1048576, "designators": [{"type": "naa", "value": "60014050000000000000000000000b01"}]}]}]},
+        "nvme": {"subsystems": [{"nqn": "nqn.2026-01.org.brickworks:n", "serial": "s1",
+            "ports": [{"id": 1, "transport": "tcp", "address": "127.0.0.1", "service_id": 4420}],
+            "namespaces": [{"nsid": 1, "size": 1048576, "uuid": "6b72696b-0000-4000-8000-0000000000f1"}]}]}
+    })");
+    Model model(parse_fabric(document), 3);
+    TreeRenderer renderer;
+    std::int64_t t = 0;
+    step(model, renderer, t);
+    CHECK(model.state().sessions.size() == 2);
+    CHECK(model.leftovers().empty());
+    auto connect = model.nvme_connect(
+        "transport=tcp,traddr=127.0.0.1,trsvcid=4420,nqn=nqn.2026-01.org.brickworks:n");
+    REQUIRE(connect.error == 0);
+    connect.apply();
+    step(model, renderer, t += 1000);
+    REQUIRE(!model.nvme_disks().empty());
+    // An attached volume's disk goes; then its session.
+    auto effect = model.delete_device(ScsiAddress{3, 0, 0, 1});
+    REQUIRE(effect.error == 0);
+    effect.apply();
+    step(model, renderer, t += 1);
+    model.logout(model.state().sessions.rbegin()->first);
+    step(model, renderer, t += 1);
+    for (const auto& [instance, controller] : model.state().nvme.controllers) {
+        auto remove = model.nvme_delete_controller(instance);
+        REQUIRE(remove.error == 0);
+        remove.apply();
+        break;
+    }
+    step(model, renderer, t += 1000);
+}
