@@ -37,6 +37,7 @@ void require_same(const Tree& incremental, const Tree& full) {
         INFO(path);
         CHECK(a.type == b.type);
         CHECK(a.content == b.content);
+        CHECK(a.apparent_size == b.apparent_size);
         CHECK(a.link == b.link);
         CHECK(a.major == b.major);
         CHECK(a.minor == b.minor);
@@ -163,4 +164,36 @@ TEST_CASE("the incremental tree equals a full render with attached targets and N
         break;
     }
     step(model, renderer, t += 1000);
+}
+
+TEST_CASE("the incremental tree equals a full render with NFS mounts, LVM and dm-crypt",
+          "[render]") {
+    Model model(fabric("storage.json"), 5);
+    TreeRenderer renderer;
+    std::int64_t t = 0;
+    step(model, renderer, t);
+    REQUIRE_FALSE(model.state().storage.logical_volumes.empty());
+    const auto lv = model.state().storage.logical_volumes.front().device();
+    // A mount point made by the host (its store), then the share mounted there.
+    model.mutable_state().dirs.push_back("/mnt/share");
+    model.touch();
+    step(model, renderer, t += 1);
+    std::string err;
+    unsigned ms = 0;
+    REQUIRE(model.nfs_mount("127.0.0.1:/srv/nfs", "/mnt/share", "vers=4.1", err, ms) == 0);
+    step(model, renderer, t += 1);
+    CHECK(renderer.tree().find("/mnt/share/volume-1") != nullptr);
+    REQUIRE(model.luks_format(lv, 2, "passphrase") == 0);
+    step(model, renderer, t += 1);
+    REQUIRE(model.luks_open(lv, "crypt-l1", "passphrase", false) == 0);
+    step(model, renderer, t += 1);
+    // The mapping's holder link lives in the directory of the device under it.
+    const auto crypt = model.crypt_mapping("crypt-l1")->device();
+    CHECK(renderer.tree().find("/sys/devices/virtual/block/" + lv + "/holders/" + crypt) !=
+          nullptr);
+    REQUIRE(model.luks_close("crypt-l1") == 0);
+    step(model, renderer, t += 1);
+    REQUIRE(model.nfs_umount("/mnt/share", err) == 0);
+    step(model, renderer, t += 1);
+    CHECK(renderer.tree().find("/mnt/share/volume-1") == nullptr);
 }

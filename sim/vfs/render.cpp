@@ -301,6 +301,7 @@ std::uint64_t fingerprint_of(const Tree& scratch) {
         f.add(path)
             .add(static_cast<std::uint64_t>(node.type))
             .add(node.content)
+            .add(node.apparent_size ? *node.apparent_size + 1ULL : 0ULL)
             .add(node.link)
             .add(node.major)
             .add(node.minor)
@@ -426,13 +427,15 @@ const Tree& TreeRenderer::update(
     render_etc(etc, state);
     copied_part("etc", etc);
 
-    // The store last, where nothing rendered has the path (always rendered
-    // again: what it may fill depends on every other part).
+    // NFS, RBD, LVM and dm-crypt, then the store, where nothing rendered has
+    // the path: both rendered again every time (dm-crypt links into the
+    // device under it, the store fills what no other part has).
     for (const auto& path : store_) {
         tree_.erase(path);
     }
     store_.clear();
     tree_.record_into(&store_);
+    render_storage(tree_, model);
     for (const auto& dir : state.dirs) {
         tree_.dir(dir);
     }

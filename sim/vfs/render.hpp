@@ -49,7 +49,7 @@ class TreeRenderer {
     std::map<std::string, Part> maps_;
     std::map<std::string, Part> links_;
     std::map<std::string, Part> nodes_;
-    std::vector<std::string> store_;
+    std::vector<std::string> store_;  // NFS, RBD, LVM, dm-crypt and the store's paths
     std::uint64_t generation_ = 0;
 };
 
@@ -57,5 +57,9 @@ class TreeRenderer {
 // nvme-subsystem, namespace disks and hidden path devices, /dev/nvme-fabrics,
 // md arrays, /etc/nvme.
 void render_nvme(Tree& tree, const Model& model);
+// NFS mounts (/proc/mounts and the files under each mount point), RBD
+// mappings, LVM logical volumes and dm-crypt mappings (render_storage.cpp).
+// Runs after the other parts: a dm-crypt mapping links to the device under it.
+void render_storage(Tree& tree, const Model& model);
 
 }  // namespace brick::sim
