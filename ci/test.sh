@@ -5,8 +5,11 @@
 #   - the hardware-in-the-loop suite: one QEMU guest per target kind with the
 #     real tools (CTest label hil);
 #   - advisory (reported, not yet gating), each bounded and fitted into the job's
-#     time budget (ci/lib.sh): the tests under ASan and UBSan, the scenario cells
-#     on real kernels (LIO, nvmet) and the certification of the reference backends.
+#     time budget (ci/lib.sh), in this order: the certification of the reference
+#     backends (ci/certify.sh, one guest per target kind), the tests under ASan
+#     and UBSan with bounded fuzzing (ci/sanitize.sh), then the scenario cells on
+#     real kernels (LIO, nvmet) with what is left (the workflow matrix runs those
+#     cells in full).
 # Prints the time of each stage at the end; exits non-zero when a gating stage failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -14,13 +17,13 @@ stage bootstrap "$BRICK_TOP/scripts/bootstrap"
 stage build build_project || exit "$BRICK_STATUS"
 stage "unit + simulator tests" ctest --test-dir "$BRICK_BUILD" -LE hil --output-on-failure -j2 \
     --output-junit "$BRICK_TOP/reports/junit-unit.xml" || true
-for protocol in iscsi nvmeof nfs rbd local luks; do
+for protocol in iscsi nvmeof fc nfs rbd local luks; do
     stage "cell $protocol x sim" bash "$BRICK_TOP/ci/cell.sh" "$protocol" sim || true
 done
 stage "hil: real tools in QEMU" ctest --test-dir "$BRICK_BUILD" -L hil --output-on-failure \
     --output-junit "$BRICK_TOP/reports/junit-hil.xml" || true
-bounded "sanitizers (ASan+UBSan)" 900 bash "$BRICK_TOP/ci/sanitize.sh"
+bounded "certify LIO, tgt, nvmet (QEMU)" 600 bash "$BRICK_TOP/ci/certify.sh"
+bounded "sanitizers + fuzzing" 900 bash "$BRICK_TOP/ci/sanitize.sh"
 bounded "cell iscsi x lio (QEMU)" 600 bash "$BRICK_TOP/ci/cell.sh" iscsi lio
 bounded "cell nvmeof x nvmet (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" nvmeof nvmet
-bounded "certify LIO, tgt, nvmet (QEMU)" 600 bash "$BRICK_TOP/ci/certify.sh"
 exit "$BRICK_STATUS"

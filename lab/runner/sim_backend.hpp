@@ -13,10 +13,11 @@
 namespace brick::lab {
 
 class SimBackend final : public Backend {
-public:
+  public:
     std::string name() const override { return "sim"; }
     std::optional<std::string> skip_reason(const Scenario& scenario) const override;
-    void start(const Scenario& scenario, std::uint64_t seed, const std::string& trace_file) override;
+    void start(const Scenario& scenario, std::uint64_t seed,
+               const std::string& trace_file) override;
     Host& host() override;
     void inject_fault(const std::string& fault, const nlohmann::json& params) override;
     void heal_fault(const std::string& fault) override;
@@ -24,13 +25,13 @@ public:
                        std::uint64_t bytes) override;
     bool verify_pattern(const std::string& device, std::uint64_t pattern,
                         std::uint64_t bytes) override;
-    void resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) override;
+    void resize_lun(const std::string& target, std::uint64_t lun, std::uint64_t size_mib) override;
     void stop() override;
 
     // The simulator's fabric for a scenario's fabric.
     static sim::Fabric fabric_for(const Scenario& scenario);
 
-private:
+  private:
     std::ofstream trace_stream_;
     std::unique_ptr<sim::SimHost> host_;
     std::map<std::string, std::vector<nlohmann::json>> armed_;  // fault name -> specs

@@ -29,16 +29,19 @@ std::vector<UdevLink> Model::udev_links() const {
             continue;
         }
         const auto disk = device.disk_name();
-        if (!device.sid) {
+        if (!device.remote()) {
             if (device.links_by_id) {
                 links.push_back(
                     {"/dev/disk/by-id/ata-" + udev_safe(device.model) + "_" + device.serial, disk});
             }
             continue;
         }
-        const auto& session = state_.sessions.at(*device.sid);
-        if (device.links_by_path) {
+        if (device.links_by_path && device.sid) {
+            const auto& session = state_.sessions.at(*device.sid);
             links.push_back({iscsi_by_path_link(session.portal, session.iqn, address.lun), disk});
+        } else if (device.links_by_path) {
+            links.push_back(
+                {fc_by_path_link(fc_pci_address(address.host), device.fc_port, address.lun), disk});
         }
         if (!device.links_by_id || device.identity_hidden) {
             continue;
@@ -141,8 +144,9 @@ std::vector<std::string> Model::leftovers() const {
     }
     for (const auto& [address, device] : state_.devices) {
         const auto session = device.sid ? state_.sessions.find(*device.sid) : state_.sessions.end();
-        if (device.sid &&
-            (session == state_.sessions.end() || !attached.contains(session->second.iqn))) {
+        const bool preattached =
+            session != state_.sessions.end() && attached.contains(session->second.iqn);
+        if (device.remote() && !preattached) {
             left.push_back("SCSI device " + address.to_string() +
                            (device.disk_visible ? " (" + device.disk_name() + ")" : ""));
         }

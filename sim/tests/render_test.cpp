@@ -4,8 +4,10 @@
 
 #include <algorithm>
 #include <catch2/catch.hpp>
+#include <fstream>
 #include <iterator>
 
+#include "sim/faults/faults.hpp"
 #include "sim_fixture.hpp"
 
 using namespace brick;
@@ -196,4 +198,109 @@ TEST_CASE("the incremental tree equals a full render with NFS mounts, LVM and dm
     REQUIRE(model.nfs_umount("/mnt/share", err) == 0);
     step(model, renderer, t += 1);
     CHECK(renderer.tree().find("/mnt/share/volume-1") == nullptr);
+}
+
+TEST_CASE("the incremental tree equals a full render through FC scans, maps, link loss and faults",
+          "[render][fc]") {
+    // Two FC HBA ports (SCSI hosts 2 and 3) and an iSCSI target attached at
+    // start, so FC and iSCSI hosts, devices and links live side by side.
+    std::ifstream in(std::string(BRICK_SIM_FABRICS_DIR) + "/fc_two_hbas.json");
+    auto document = nlohmann::json::parse(in);
+    document["iscsi"] = nlohmann::json::parse(R"({"targets": [
+        {"iqn": "iqn.2026-01.org.brickworks:a", "portals": ["10.0.0.1:3260"], "attached": true,
+         "luns": [{"lun": 1, "size": 1048576,
+                   "designators": [{"type": "naa", "value": "60014050000000000000000000000a01"}]}]}]})");
+    Model model(parse_fabric(document), 11);
+    TreeRenderer renderer;
+    std::int64_t t = 0;
+    step(model, renderer, t);
+    REQUIRE(model.state().fc_hosts.size() == 2);
+    REQUIRE(renderer.tree().find("/sys/class/fc_remote_ports/rport-3:0-1") != nullptr);
+
+    // A targeted scan on one HBA port, a wildcard scan on the other.
+    auto targeted = model.scan(2, 0, 0, 1);
+    REQUIRE(targeted.error == 0);
+    targeted.apply();
+    step(model, renderer, t += 1);
+    auto wildcard = model.scan(3, std::nullopt, std::nullopt, 1);
+    REQUIRE(wildcard.error == 0);
+    wildcard.apply();
+    step(model, renderer, t += 1);
+    CHECK(renderer.tree().find("/sys/class/fc_transport/target3:0:1") != nullptr);
+    // The disks, their FC by-path links, then the map over the three paths.
+    step(model, renderer, t += 2000);
+    std::vector<std::string> disks;
+    for (const auto& [address, device] : model.state().devices) {
+        if (!device.fc_port.empty() && device.disk_visible) {
+            disks.push_back(device.disk_name());
+        }
+    }
+    REQUIRE(disks.size() == 3);
+    REQUIRE(model.add_wwid(model.scsi_id_of(*model.device_by_disk(disks[0]))));
+    for (const auto& disk : disks) {
+        REQUIRE(model.add_path(disk));
+    }
+    step(model, renderer, t += 2000);
+    REQUIRE(model.state().maps.size() == 1);
+
+    // A device that cannot be opened yet, then a link down on the first
+    // port: blocked remote ports and devices, then dev_loss_tmo removes them.
+    model.inject(parse_fault({{"fault", "device_not_openable"}, {"path", "/dev/" + disks[0]}}));
+    step(model, renderer, t += 1);
+    model.inject(
+        parse_fault({{"fault", "fc_link_down"}, {"hba", "10000090fa0d6f91"}, {"max_fires", 1}}));
+    model.begin_step();  // action faults fire as the next host operation begins
+    step(model, renderer, t += 10);
+    CHECK(model.state().fc_hosts.at(2).port_state == "Linkdown");
+    step(model, renderer, t += 31000);
+    for (const auto& rport : model.state().fc_rports) {
+        CHECK(rport.port_state == (rport.scsi_host == 2 ? "Not Present" : "Online"));
+    }
+    // The link comes back: remote ports log in again, no LUN without a scan.
+    CHECK(model.fc_set_link("10000090fa0d6f91", true) == 1);
+    step(model, renderer, t += 1000);
+
+    // The LUN remapped behind the target: a rescan shows the new identity.
+    model.inject(parse_fault(
+        {{"fault", "lun_remapped"},
+         {"wwnn", "500a098089a0b001"},
+         {"lun", 1},
+         {"to",
+          {{"volume", "intruder"},
+           {"size", 4096},
+           {"designators", {{{"type", "naa"}, {"value", "600a0980ffffffffffffffffffffffff"}}}}}},
+         {"max_fires", 1}}));
+    model.begin_step();
+    step(model, renderer, t += 10);
+    std::vector<ScsiAddress> remote;
+    for (const auto& [address, device] : model.state().devices) {
+        if (!device.fc_port.empty()) {
+            remote.push_back(address);
+        }
+    }
+    REQUIRE_FALSE(remote.empty());
+    auto rescan = model.rescan_device(remote.front());
+    REQUIRE(rescan.error == 0);
+    rescan.apply();
+    step(model, renderer, t += 1);
+
+    // The map and every FC device go; the targets behind the ports with them.
+    REQUIRE(model.flush_map(model.state().maps.begin()->second.name) == 0);
+    step(model, renderer, t += 1);
+    for (const auto& address : remote) {
+        auto effect = model.delete_device(address);
+        REQUIRE(effect.error == 0);
+        effect.apply();
+        step(model, renderer, t += 1);
+    }
+    CHECK(renderer.tree().children("/sys/class/fc_transport").empty());
+    // A link loss that recovers before dev_loss_tmo on the second port.
+    model.inject(parse_fault({{"fault", "fc_link_down"},
+                              {"hba", "10000090fa0d6f92"},
+                              {"recover_ms", 5000},
+                              {"max_fires", 1}}));
+    model.begin_step();
+    step(model, renderer, t += 100);
+    step(model, renderer, t += 6000);
+    CHECK(model.leftovers().empty());
 }

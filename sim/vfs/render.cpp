@@ -6,6 +6,23 @@
 #include "sim/model/records.hpp"
 
 namespace brick::sim {
+
+// FC HBA functions sit behind a PCI root port, as on a server.
+std::string scsi_host_dir(const HostState& state, unsigned number) {
+    if (number == 0) {
+        return "/sys/devices/pci0000:00/0000:00:1f.2/ata1/host0";
+    }
+    if (const auto fc = state.fc_hosts.find(number); fc != state.fc_hosts.end()) {
+        return "/sys/devices/pci0000:00/0000:00:03.0/" + fc->second.pci_address + "/host" +
+               std::to_string(number);
+    }
+    return "/sys/devices/platform/host" + std::to_string(number);
+}
+
+std::string fc_rport_dir(const HostState& state, const FcRemotePort& rport) {
+    return scsi_host_dir(state, rport.scsi_host) + "/" + rport.name();
+}
+
 namespace {
 
 std::string padded(std::string text, std::size_t width) {
@@ -15,25 +32,24 @@ std::string padded(std::string text, std::size_t width) {
     return text.substr(0, width);
 }
 
-std::string host_dir(unsigned number) {
-    if (number == 0) {
-        return "/sys/devices/pci0000:00/0000:00:1f.2/ata1/host0";
-    }
-    return "/sys/devices/platform/host" + std::to_string(number);
+std::string session_dir(const HostState& state, const IscsiSession& session) {
+    return scsi_host_dir(state, session.scsi_host) + "/session" + std::to_string(session.sid);
 }
 
-std::string session_dir(const IscsiSession& session) {
-    return host_dir(session.scsi_host) + "/session" + std::to_string(session.sid);
-}
-
-std::string device_dir(const HostState& state, const ScsiDevice& device) {
+std::string device_dir(const Model& model, const ScsiDevice& device) {
+    const auto& state = model.state();
     const auto& a = device.address;
-    const auto base = device.sid ? session_dir(state.sessions.at(*device.sid)) : host_dir(a.host);
+    std::string base = scsi_host_dir(state, a.host);
+    if (device.sid) {
+        base = session_dir(state, state.sessions.at(*device.sid));
+    } else if (const auto* rport = model.fc_rport_of(a.host, a.channel, a.target)) {
+        base = fc_rport_dir(state, *rport);
+    }
     return base + "/" + a.target_name() + "/" + a.to_string();
 }
 
 void render_scsi_host(Tree& tree, const HostState& state, const ScsiHost& host) {
-    const auto dir = host_dir(host.number);
+    const auto dir = scsi_host_dir(state, host.number);
     const auto name = "host" + std::to_string(host.number);
     tree.dir(dir);
     const auto sh = dir + "/scsi_host/" + name;
@@ -55,8 +71,8 @@ void render_scsi_host(Tree& tree, const HostState& state, const ScsiHost& host) 
     tree.link("/sys/class/iscsi_host/" + name, ih);
 }
 
-void render_session(Tree& tree, const IscsiSession& s) {
-    const auto dir = session_dir(s);
+void render_session(Tree& tree, const HostState& state, const IscsiSession& s) {
+    const auto dir = session_dir(state, s);
     const auto name = "session" + std::to_string(s.sid);
     const auto is = dir + "/iscsi_session/" + name;
     auto text = [](const std::string& v) { return (v.empty() ? std::string("(null)") : v) + "\n"; };
@@ -93,8 +109,7 @@ void render_session(Tree& tree, const IscsiSession& s) {
 }
 
 void render_device(Tree& tree, const Model& model, const ScsiDevice& device) {
-    const auto& state = model.state();
-    const auto dir = device_dir(state, device);
+    const auto dir = device_dir(model, device);
     const auto& a = device.address;
     const bool hidden = device.identity_hidden;
     tree.file(dir + "/vendor", padded(device.vendor, 8) + "\n");
@@ -136,8 +151,7 @@ void render_device(Tree& tree, const Model& model, const ScsiDevice& device) {
 
 std::string disk_block_dir(const Model& model, const std::string& disk) {
     const auto* device = model.device_by_disk(disk);
-    return device == nullptr ? std::string()
-                             : device_dir(model.state(), *device) + "/block/" + disk;
+    return device == nullptr ? std::string() : device_dir(model, *device) + "/block/" + disk;
 }
 
 void render_map(Tree& tree, const Model& model, const MultipathMap& map) {
@@ -223,15 +237,17 @@ class Fingerprint {
 std::uint64_t fingerprint_of(const ScsiHost& host, const HostState& state) {
     return Fingerprint()
         .add(host.number)
+        .add(scsi_host_dir(state, host.number))  // an FC host's lies under its HBA
         .add(host.sid ? *host.sid + 1ULL : 0ULL)
         .add(host.proc_name)
         .add(state.initiator_name)
         .value();
 }
 
-std::uint64_t fingerprint_of(const IscsiSession& s) {
+std::uint64_t fingerprint_of(const IscsiSession& s, const HostState& state) {
     return Fingerprint()
         .add(s.sid)
+        .add(session_dir(state, s))
         .add(s.iqn)
         .add(s.portal.address)
         .add(s.portal.port)
@@ -249,16 +265,12 @@ std::uint64_t fingerprint_of(const IscsiSession& s) {
         .value();
 }
 
-std::uint64_t fingerprint_of(const ScsiDevice& d, const HostState& state) {
+std::uint64_t fingerprint_of(const ScsiDevice& d, const Model& model) {
     Fingerprint f;
     f.add(d.address.host).add(d.address.channel).add(d.address.target).add(d.address.lun);
-    // Where the device sits: under its session's directory.
-    if (d.sid) {
-        const auto session = state.sessions.find(*d.sid);
-        f.add(*d.sid + 1ULL).add(session == state.sessions.end() ? 0 : session->second.scsi_host);
-    } else {
-        f.add(0);
-    }
+    // Where the device sits: under its session's, its FC remote port's or its
+    // host's directory.
+    f.add(device_dir(model, d)).add(d.fc_port);
     f.add(d.vendor).add(d.model).add(d.revision).add(d.serial).add(d.state).add(d.size_bytes);
     f.add(d.disk_index ? *d.disk_index + 1ULL : 0ULL)
         .add(d.disk_visible ? 1 : 0)
@@ -390,11 +402,11 @@ const Tree& TreeRenderer::update(
              [&](Tree& tree) { render_scsi_host(tree, state, host); });
     }
     for (const auto& [sid, session] : state.sessions) {
-        devices_changed |= part(sessions_, sid, fingerprint_of(session),
-                                [&](Tree& tree) { render_session(tree, session); });
+        devices_changed |= part(sessions_, sid, fingerprint_of(session, state),
+                                [&](Tree& tree) { render_session(tree, state, session); });
     }
     for (const auto& [address, device] : state.devices) {
-        devices_changed |= part(devices_, address, fingerprint_of(device, state),
+        devices_changed |= part(devices_, address, fingerprint_of(device, model),
                                 [&](Tree& tree) { render_device(tree, model, device); });
     }
     for (const auto& [wwid, map] : state.maps) {
@@ -408,6 +420,12 @@ const Tree& TreeRenderer::update(
     Tree nvme_files;
     render_nvme(nvme_files, model);
     devices_changed |= copied_part("nvme", nvme_files);
+    // The FC transport classes: HBA ports, remote ports, the SCSI targets
+    // behind them (their devices are parts above); the by-path links of FC
+    // disks name the remote port.
+    Tree fc_files;
+    render_fc(fc_files, model);
+    devices_changed |= copied_part("fc", fc_files);
     // NVMe-oF and md links follow state the parts above do not cover.
     const auto& nvme = state.nvme;
     if (devices_changed || links_.empty() || !nvme.controllers.empty() ||

@@ -93,8 +93,9 @@ class Connector {
 };
 
 // The connector for a protocol; throws not_supported for protocols not built yet.
-// Block protocols come wrapped so that encrypted volumes (data.encrypted) are
-// opened with LUKS after attach and closed before detach (encryption/).
+// Block protocols come wrapped so that the device connect returns can be opened
+// (openable.hpp) and encrypted volumes (data.encrypted) are opened with LUKS
+// after attach and closed before detach (encryption/).
 std::unique_ptr<Connector> make_connector(Protocol protocol, Host& host,
                                           const ConnectorOptions& options);
 

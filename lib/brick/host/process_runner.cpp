@@ -1,13 +1,12 @@
 #include "brick/host/process_runner.hpp"
 
-#include <chrono>
-#include <csignal>
-#include <thread>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/process.hpp>
+#include <chrono>
+#include <csignal>
+#include <thread>
 
 namespace brick {
 namespace bp = boost::process;
@@ -42,19 +41,17 @@ CommandResult run_process(const std::string& program, const Command& command) {
     environment["LC_ALL"] = "C";
     bp::group group;
     std::error_code launch_error;
-    bp::child child(bp::exe = program, bp::args = args, bp::std_in < stdin_pipe,
-                    bp::std_out > out, bp::std_err > err, environment, group, context,
-                    launch_error);
+    bp::child child(bp::exe = program, bp::args = args, bp::std_in<stdin_pipe, bp::std_out> out,
+                    bp::std_err > err, environment, group, context, launch_error);
     if (launch_error) {
         result.not_found = true;
         result.exit_status = 127;
         result.err = program + ": " + launch_error.message();
         return result;
     }
-    boost::asio::async_write(stdin_pipe, boost::asio::buffer(command.input),
-                             [&](const boost::system::error_code&, std::size_t) {
-                                 stdin_pipe.close();
-                             });
+    boost::asio::async_write(
+        stdin_pipe, boost::asio::buffer(command.input),
+        [&](const boost::system::error_code&, std::size_t) { stdin_pipe.close(); });
     const auto deadline = std::chrono::steady_clock::now() + command.deadline;
     boost::asio::steady_timer timer(context, command.deadline);
     bool expired = false;

@@ -1,7 +1,6 @@
 #include "brick/iscsi/session.hpp"
 
 #include <algorithm>
-#include <charconv>
 
 #include "brick/core/sysfs_name.hpp"
 
@@ -37,10 +36,9 @@ void read_portal(Host& host, const std::string& connection, Session& session) {
         port = host.read_attribute(base + "/port");
     }
     session.portal.host = address.value_or("");
-    const auto text = port.value_or("0");
-    unsigned value = 0;
-    std::from_chars(text.data(), text.data() + text.size(), value);
-    session.portal.port = static_cast<std::uint16_t>(value);
+    // 0 (no port a portal can have) when the attribute is not a port.
+    const auto value = attribute_number(port.value_or("0"));
+    session.portal.port = value && *value <= 65535 ? static_cast<std::uint16_t>(*value) : 0;
 }
 
 // The rest of a session whose targetname was read already. Its device
