@@ -389,8 +389,11 @@ case_nvme() {
     done
 }
 
-check setup setup || finish
-check configure-targets configure_targets || finish
+# check never runs inside a condition (hil/guest/lib.sh): errexit would be off.
+check setup setup
+passed || finish
+check configure-targets configure_targets
+passed || finish
 if ((OS_BRICK_SAMPLES > 0)); then
     log "starting os-brick"
     os_brick_start || { fail "os-brick did not start"; finish; }
