@@ -71,6 +71,11 @@ void register_sim_commands(CLI::App& app) {
     status->add_option("--root", options->root, "the directory given to sim up")->required();
     status->callback([options] { print(sim::sim_request(options->root, {{"op", "status"}})); });
 
+    auto* floors = sim->add_subcommand(
+        "floors", "Print the model's floor of each volume operation: the sum of its own delays");
+    floors->add_option("--root", options->root, "the directory given to sim up")->required();
+    floors->callback([options] { print(sim::sim_request(options->root, {{"op", "floors"}})); });
+
     auto* fault = sim->add_subcommand("fault", "Arm a fault in the running simulator");
     fault->add_option("--root", options->root, "the directory given to sim up")->required();
     fault->add_option("FAULT", options->fault, "fault as JSON ({\"fault\":\"...\",...})")

@@ -2,6 +2,8 @@
 // the sysfs wwid fallback, addresses and udev's by-path LUN spelling.
 
 #include <catch2/catch.hpp>
+#include <fstream>
+#include <sstream>
 #include <string>
 
 #include "brick/iscsi/iscsiadm.hpp"
@@ -117,4 +119,22 @@ TEST_CASE("SendTargets discovery output parses into portals and IQNs", "[iscsi]"
     CHECK(found[1].first.host == "fd00::1");
     CHECK(found[1].first.port == 3261);
     CHECK(found[1].second == "iqn.2003-01.org.linux-iscsi.host:t1");
+}
+
+TEST_CASE("iscsiadm -m session output parses into session ids and IQNs", "[iscsi]") {
+    // Captured from open-iscsi 2.1.8 on LIO in a guest (hil/golden).
+    std::ifstream golden(std::string(BRICK_SOURCE_DIR) +
+                         "/hil/golden/iscsiadm/session-two-portals.txt");
+    std::stringstream text;
+    text << golden.rdbuf();
+    const auto found = brick::iscsi::parse_session_list(text.str() + "garbage\n[x] no id\n");
+    REQUIRE(found.size() == 2);
+    CHECK(found[0].first == 6);
+    CHECK(found[0].second == "iqn.2026-01.org.brickworks:lio-mpath");
+    CHECK(found[1].first == 7);
+    const auto ipv6 = brick::iscsi::parse_session_list(
+        "tcp: [12] [fd00::1]:3260,1 iqn.2003-01.org.linux-iscsi.host:t1 (non-flash)\n");
+    REQUIRE(ipv6.size() == 1);
+    CHECK(ipv6[0].first == 12);
+    CHECK(ipv6[0].second == "iqn.2003-01.org.linux-iscsi.host:t1");
 }

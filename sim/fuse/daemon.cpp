@@ -134,13 +134,12 @@ void SimDaemon::record(nlohmann::json fields) {
 
 const Tree& SimDaemon::tree() {
     if (tree_generation_ != model_.generation()) {
-        tree_ = render(model_);
-        tree_.file("/proc/sys/kernel/hostname", options_.hostname + "\n");
-        tree_.file("/proc/sys/kernel/arch", machine() + "\n");
-        tree_.file("/proc/sys/kernel/random/uuid", "");
+        renderer_.update(model_, {{"/proc/sys/kernel/hostname", options_.hostname + "\n"},
+                                  {"/proc/sys/kernel/arch", machine() + "\n"},
+                                  {"/proc/sys/kernel/random/uuid", ""}});
         tree_generation_ = model_.generation();
     }
-    return tree_;
+    return renderer_.tree();
 }
 
 std::optional<SimDaemon::Place> SimDaemon::place(const std::string& path) const {
@@ -204,6 +203,15 @@ int SimDaemon::stat_locked(const Place& where, NodeInfo& info) {
                     }
                 }
             }
+            info.type = FileType::regular;
+            info.major = 0;
+            info.minor = 0;
+            info.writable = true;
+        } else if (node->write == WriteKind::nvme_fabrics) {
+            // The root view is mounted nodev, so no device node opens there. The
+            // fabrics control device is the one node a connector writes (`brick
+            // --root` attaching NVMe-oF): served as a regular file whose writes
+            // act as the kernel's, as every node does in /nsdev.
             info.type = FileType::regular;
             info.major = 0;
             info.minor = 0;
@@ -507,6 +515,11 @@ int SimDaemon::inject(const nlohmann::json& fault) {
     const int id = model_.inject(parse_fault(fault));
     changed_.notify_all();
     return id;
+}
+
+nlohmann::json SimDaemon::floors(unsigned parallel) {
+    std::lock_guard guard(mu_);
+    return model_.floors(parallel);
 }
 
 nlohmann::json SimDaemon::status() {

@@ -38,6 +38,7 @@
 #include "brick/host/host.hpp"
 #include "brick/host/trace.hpp"
 #include "sim/model/model.hpp"
+#include "sim/vfs/render.hpp"
 #include "sim/vfs/tree.hpp"
 
 namespace brick::sim {
@@ -113,6 +114,8 @@ class SimDaemon {
     int inject(const nlohmann::json& fault);
     // A summary of the model's state: time, leftovers, sessions, devices, maps.
     nlohmann::json status();
+    // The model's floor of each volume operation (Model::floors).
+    nlohmann::json floors(unsigned parallel);
 
   private:
     // Where a FUSE path lives in the model: the model path and whether it is the
@@ -142,7 +145,7 @@ class SimDaemon {
     std::condition_variable changed_;
     bool stopping_ = false;
     std::thread clock_;
-    Tree tree_;
+    TreeRenderer renderer_;
     std::uint64_t tree_generation_ = ~0ULL;
     std::ofstream trace_stream_;
     std::unique_ptr<TraceWriter> trace_;

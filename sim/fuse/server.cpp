@@ -6,6 +6,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <stdexcept>
@@ -124,6 +125,8 @@ void ToolServer::serve(int fd) {
             reply = {{"ok", true}, {"pid", ::getpid()}};
         } else if (op == "status") {
             reply = daemon_.status();
+        } else if (op == "floors") {
+            reply = daemon_.floors(std::clamp(request->value("parallel", 1U), 1U, 4096U));
         } else if (op == "inject") {
             reply = {{"id", daemon_.inject(request->value("fault", nlohmann::json::object()))}};
         } else if (op == "stop") {

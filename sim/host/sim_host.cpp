@@ -60,10 +60,10 @@ SimHost::~SimHost() = default;
 
 const Tree& SimHost::tree() {
     if (tree_generation_ != model_.generation()) {
-        tree_ = render(model_);
+        renderer_.update(model_);
         tree_generation_ = model_.generation();
     }
-    return tree_;
+    return renderer_.tree();
 }
 
 // Every seam call is a step: due action faults fire, then the seed may let

@@ -26,6 +26,7 @@
 #include "brick/host/trace.hpp"
 #include "sim/host/scheduler.hpp"
 #include "sim/model/model.hpp"
+#include "sim/vfs/render.hpp"
 #include "sim/vfs/tree.hpp"
 
 namespace brick::sim {
@@ -104,7 +105,7 @@ class SimHost final : public Host {
     Scheduler scheduler_;
     std::ostringstream memory_trace_;
     TraceWriter trace_;
-    Tree tree_;
+    TreeRenderer renderer_;
     std::uint64_t tree_generation_ = ~0ULL;
 };
 

@@ -310,6 +310,7 @@ Fabric parse_fabric(const json& document) {
                 }
                 target.portals.push_back(*portal);
             }
+            target.attached = t.boolean("attached", false);
             target.chap = parse_chap(t, "chap");
             target.mutual_chap = parse_chap(t, "mutual_chap");
             if (target.mutual_chap && !target.chap) {

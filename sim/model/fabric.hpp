@@ -7,7 +7,7 @@
 //    "timing": {"disk_ms": 40, "udev_ms": 400, ...},
 //    "iscsi":  {"discovery_chap": {"username": "...", "password": "..."},
 //               "targets": [{"iqn": "...", "portals": ["10.0.0.1:3260"], "tpgt": 1,
-//                            "chap": {...}, "mutual_chap": {...},
+//                            "chap": {...}, "mutual_chap": {...}, "attached": false,
 //                            "luns": [{"lun": 1, "size": 1073741824, "volume": "vol-1",
 //                                      "designators": [{"type": "naa", "value": "6001405..."}],
 //                                      "serial": "...", "vendor": "LIO-ORG", "model": "..."}]}]},
@@ -95,6 +95,9 @@ struct IscsiTarget {
     std::optional<Chap> chap;         // session CHAP the target requires
     std::optional<Chap> mutual_chap;  // the target's own credentials (mutual CHAP)
     std::vector<Lun> luns;
+    // The host starts logged in to every portal of this target with every LUN's
+    // disk and udev links present: a host with volumes already attached.
+    bool attached = false;
 };
 
 // One NVMe-oF port of a target (nvmet's ports/<id>): transport, address and

@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdio>
+#include <set>
 
 #include "sim/model/model.hpp"
 #include "sim/model/udev_names.hpp"
@@ -120,16 +121,32 @@ VolumeFootprint Model::footprint(const std::string& volume_id) const {
 
 std::vector<std::string> Model::leftovers() const {
     std::vector<std::string> left;
+    // What the fabric's attached targets started with is the initial state.
+    std::set<std::string> attached;
+    for (const auto& target : fabric_.iscsi_targets) {
+        if (target.attached) {
+            attached.insert(target.iqn);
+        }
+    }
     for (const auto& [sid, session] : state_.sessions) {
+        if (attached.contains(session.iqn)) {
+            continue;
+        }
         left.push_back("session " + std::to_string(sid) + " to " + session.iqn + " at " +
                        session.portal.to_string());
     }
     for (const auto& node : state_.nodes) {
+        if (attached.contains(node.iqn)) {
+            continue;
+        }
         left.push_back("node record " + node.iqn + " at " + node.portal.to_string() + " (" +
                        node.iface + ")");
     }
     for (const auto& [address, device] : state_.devices) {
-        if (device.remote()) {
+        const auto session = device.sid ? state_.sessions.find(*device.sid) : state_.sessions.end();
+        const bool preattached =
+            session != state_.sessions.end() && attached.contains(session->second.iqn);
+        if (device.remote() && !preattached) {
             left.push_back("SCSI device " + address.to_string() +
                            (device.disk_visible ? " (" + device.disk_name() + ")" : ""));
         }

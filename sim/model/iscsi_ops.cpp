@@ -212,3 +212,45 @@ DiscoveryRecord& Model::add_discovery(const Portal& portal, const std::string& i
 }
 
 }  // namespace brick::sim
+
+namespace brick::sim {
+
+// Targets the fabric marks attached: a node record (manual scan, automatic
+// startup) and a logged-in session per portal, and every LUN's disk with its
+// udev links, as a host shows volumes attached long ago. Nothing is drawn
+// from the random source, so the seeded run that follows is unchanged.
+void Model::add_attached_targets() {
+    unsigned next_disk = lowest_free_disk_index();
+    for (const auto& target : fabric_.iscsi_targets) {
+        if (!target.attached) {
+            continue;
+        }
+        for (const auto& portal : target.portals) {
+            auto& node = add_node(target.iqn, portal, target.tpgt, "default", "static");
+            node.settings["node.session.scan"] = "manual";
+            node.settings["node.startup"] = "automatic";
+            IscsiSession session;
+            session.sid = state_.next_sid++;
+            session.iqn = target.iqn;
+            session.portal = portal;
+            session.tpgt = target.tpgt;
+            session.scsi_host = state_.next_scsi_host++;
+            session.target_created = true;
+            state_.scsi_hosts[session.scsi_host] =
+                ScsiHost{session.scsi_host, session.sid, "iscsi_tcp"};
+            for (const auto& lun : target.luns) {
+                const ScsiAddress address{session.scsi_host, 0, session.target_id, lun.number};
+                auto device = make_device(address, session.sid, fabric_.volumes.at(lun.volume_id));
+                device.disk_index = next_disk++;
+                device.disk_visible = true;
+                device.links_by_path = true;
+                device.links_by_id = true;
+                device_tokens_[address] = next_token_++;
+                state_.devices.emplace(address, std::move(device));
+            }
+            state_.sessions.emplace(session.sid, std::move(session));
+        }
+    }
+}
+
+}  // namespace brick::sim

@@ -13,6 +13,7 @@ Model::Model(Fabric fabric, std::uint64_t seed) : fabric_(std::move(fabric)), ra
     // HBA drivers load at boot: FC hosts take the SCSI host numbers before
     // any iSCSI session.
     add_fc_hosts();
+    add_attached_targets();
     add_logical_volumes();
     // nvme-cli's identity files, as Debian's package creates them.
     if (!fabric_.nvme_host.host_nqn.empty()) {

@@ -263,6 +263,11 @@ class Model {
     std::uint64_t lost_blocks(const std::string& volume_id) const;
 
     // --- inspection ---------------------------------------------------------------
+    // The floor of each volume operation (floors.cpp): the sum of the model's
+    // own delays along the shortest correct sequence of steps, with its terms,
+    // nominal value and the median and 95th percentile under the jitter.
+    // parallel > 1 adds the floor of that many independent attaches at once.
+    nlohmann::json floors(unsigned parallel = 1) const;
     std::vector<UdevLink> udev_links() const;
     VolumeFootprint footprint(const std::string& volume_id) const;
     // Host state left beyond the initial one: sessions, node records, iSCSI
@@ -287,6 +292,7 @@ class Model {
     void record_fault(const ArmedFault& fault, const nlohmann::json& context);
     void fire_action(ArmedFault& fault);
     void add_local_disks();
+    void add_attached_targets();
     // The sd driver's asynchronous probe of a SCSI device a scan just found,
     // with the device faults (empty_wwid, device_never, device_late) applied.
     void add_scanned_device(ScsiDevice device, const nlohmann::json& context);

@@ -1,5 +1,7 @@
 #include "sim/vfs/render.hpp"
 
+#include <string_view>
+
 #include "sim/model/identity.hpp"
 #include "sim/model/records.hpp"
 
@@ -182,12 +184,6 @@ void render_etc(Tree& tree, const HostState& state) {
     tree.file("/etc/iscsi/iscsid.conf", "node.startup = manual\nnode.session.scan = auto\n");
     tree.dir("/etc/iscsi/nodes");
     tree.dir("/etc/iscsi/send_targets");
-    for (const auto& node : state.nodes) {
-        tree.file("/etc/iscsi/nodes/" + node.iqn + "/" + node.portal.address + "," +
-                      std::to_string(node.portal.port) + "," + std::to_string(node.tpgt) + "/" +
-                      node.iface,
-                  node_record_text(node, true));
-    }
     for (const auto& record : state.discovery) {
         tree.file("/etc/iscsi/send_targets/" + record.portal.address + "," +
                       std::to_string(record.portal.port) + "/st_config",
@@ -198,11 +194,7 @@ void render_etc(Tree& tree, const HostState& state) {
               "defaults {\n    user_friendly_names no\n    find_multipaths strict\n}\n");
 }
 
-}  // namespace
-
-Tree render(const Model& model) {
-    Tree tree;
-    const auto& state = model.state();
+void render_global(Tree& tree, const Model& model) {
     for (const auto* dir :
          {"/sys/class/iscsi_host", "/sys/class/iscsi_session", "/sys/class/iscsi_connection",
           "/sys/class/scsi_host", "/sys/class/scsi_device", "/sys/class/block", "/sys/block",
@@ -213,34 +205,270 @@ Tree render(const Model& model) {
     tree.file("/sys/module/nvme_core/parameters/multipath",
               model.fabric().host.nvme_core_multipath + "\n");
     tree.device("/dev/mapper/control", FileType::char_device, 10, 236);
+}
+
+// Fingerprints: a 64-bit hash (FNV-1a) of everything a part of the tree is
+// rendered from. A part is rendered again only when its fingerprint changed.
+class Fingerprint {
+  public:
+    Fingerprint& add(std::string_view text) {
+        for (const char c : text) {
+            mix(static_cast<unsigned char>(c));
+        }
+        mix(0xff);  // a separator no text holds
+        return *this;
+    }
+    Fingerprint& add(std::uint64_t number) {
+        for (int i = 0; i < 8; ++i) {
+            mix(static_cast<unsigned char>(number >> (8U * static_cast<unsigned>(i))));
+        }
+        return *this;
+    }
+    std::uint64_t value() const { return value_; }
+
+  private:
+    void mix(unsigned char byte) {
+        value_ ^= byte;
+        value_ *= 0x100000001b3ULL;
+    }
+    std::uint64_t value_ = 0xcbf29ce484222325ULL;
+};
+
+std::uint64_t fingerprint_of(const ScsiHost& host, const HostState& state) {
+    return Fingerprint()
+        .add(host.number)
+        .add(scsi_host_dir(state, host.number))  // an FC host's lies under its HBA
+        .add(host.sid ? *host.sid + 1ULL : 0ULL)
+        .add(host.proc_name)
+        .add(state.initiator_name)
+        .value();
+}
+
+std::uint64_t fingerprint_of(const IscsiSession& s, const HostState& state) {
+    return Fingerprint()
+        .add(s.sid)
+        .add(session_dir(state, s))
+        .add(s.iqn)
+        .add(s.portal.address)
+        .add(s.portal.port)
+        .add(static_cast<std::uint64_t>(s.tpgt))
+        .add(s.iface)
+        .add(s.scsi_host)
+        .add(s.target_id)
+        .add(s.state)
+        .add(s.connection_state)
+        .add(s.username)
+        .add(s.password)
+        .add(s.username_in)
+        .add(s.password_in)
+        .add(s.target_created ? 1 : 0)
+        .value();
+}
+
+std::uint64_t fingerprint_of(const ScsiDevice& d, const Model& model) {
+    Fingerprint f;
+    f.add(d.address.host).add(d.address.channel).add(d.address.target).add(d.address.lun);
+    // Where the device sits: under its session's, its FC remote port's or its
+    // host's directory.
+    f.add(device_dir(model, d)).add(d.fc_port);
+    f.add(d.vendor).add(d.model).add(d.revision).add(d.serial).add(d.state).add(d.size_bytes);
+    f.add(d.disk_index ? *d.disk_index + 1ULL : 0ULL)
+        .add(d.disk_visible ? 1 : 0)
+        .add(d.identity_hidden ? 1 : 0)
+        .add(d.links_by_path ? 1 : 0)  // for the udev links
+        .add(d.links_by_id ? 1 : 0);
+    for (const auto& designator : d.designators) {
+        f.add(static_cast<std::uint64_t>(designator.type)).add(designator.value);
+    }
+    return f.value();
+}
+
+std::uint64_t fingerprint_of(const MultipathMap& map, const Model& model) {
+    Fingerprint f;
+    f.add(map.dm_index).add(map.name).add(map.wwid).add(map.size_bytes).add(map.links ? 1 : 0);
+    for (const auto& path : map.paths) {
+        f.add(path).add(disk_block_dir(model, path));
+    }
+    return f.value();
+}
+
+std::string node_record_path(const NodeRecord& node) {
+    return "/etc/iscsi/nodes/" + node.iqn + "/" + node.portal.address + "," +
+           std::to_string(node.portal.port) + "," + std::to_string(node.tpgt) + "/" + node.iface;
+}
+
+std::uint64_t fingerprint_of(const NodeRecord& node) {
+    Fingerprint f;
+    f.add(node.discovery_type);
+    for (const auto& [key, value] : node.settings) {
+        f.add(key).add(value);
+    }
+    return f.value();
+}
+
+// A whole scratch tree: the fingerprint of a part rendered by copying.
+std::uint64_t fingerprint_of(const Tree& scratch) {
+    Fingerprint f;
+    for (const auto& [path, node] : scratch.nodes()) {
+        f.add(path)
+            .add(static_cast<std::uint64_t>(node.type))
+            .add(node.content)
+            .add(node.apparent_size ? *node.apparent_size + 1ULL : 0ULL)
+            .add(node.link)
+            .add(node.major)
+            .add(node.minor)
+            .add(node.readable ? 1 : 0)
+            .add(static_cast<std::uint64_t>(node.write))
+            .add(node.scsi_host)
+            .add(node.address.host)
+            .add(node.address.channel)
+            .add(node.address.target)
+            .add(node.address.lun);
+    }
+    return f.value();
+}
+
+}  // namespace
+
+template <typename Key, typename Render>
+bool TreeRenderer::part(std::map<Key, Part>& parts, const Key& key, std::uint64_t fingerprint,
+                        Render render) {
+    auto [it, inserted] = parts.try_emplace(key);
+    it->second.seen = generation_;
+    if (!inserted && it->second.fingerprint == fingerprint) {
+        return false;
+    }
+    for (const auto& path : it->second.paths) {
+        tree_.erase(path);
+    }
+    it->second.paths.clear();
+    it->second.fingerprint = fingerprint;
+    tree_.record_into(&it->second.paths);
+    render(tree_);
+    tree_.record_into(nullptr);
+    return true;
+}
+
+template <typename Key>
+bool TreeRenderer::sweep(std::map<Key, Part>& parts) {
+    bool changed = false;
+    for (auto it = parts.begin(); it != parts.end();) {
+        if (it->second.seen == generation_) {
+            ++it;
+            continue;
+        }
+        for (const auto& path : it->second.paths) {
+            tree_.erase(path);
+        }
+        it = parts.erase(it);
+        changed = true;
+    }
+    return changed;
+}
+
+bool TreeRenderer::copied_part(const std::string& key, const Tree& scratch) {
+    return part(named_, key, fingerprint_of(scratch), [&](Tree& tree) {
+        for (const auto& [path, node] : scratch.nodes()) {
+            if (path != "/" && node.refs > 0) {
+                tree.copy_node(path, node);
+            }
+        }
+    });
+}
+
+const Tree& TreeRenderer::update(
+    const Model& model, const std::vector<std::pair<std::string, std::string>>& extra_files) {
+    ++generation_;
+    const auto& state = model.state();
+    Fingerprint extra;
+    for (const auto& [path, content] : extra_files) {
+        extra.add(path).add(content);
+    }
+    part(named_, std::string("extra"), extra.value(), [&](Tree& tree) {
+        for (const auto& [path, content] : extra_files) {
+            tree.file(path, content);
+        }
+    });
+    part(named_, std::string("global"),
+         Fingerprint()
+             .add(model.fabric().host.product_uuid)
+             .add(model.fabric().host.nvme_core_multipath)
+             .value(),
+         [&](Tree& tree) { render_global(tree, model); });
+    // What the udev links derive from: rendered again only if one of these changed.
+    bool devices_changed = false;
     for (const auto& [number, host] : state.scsi_hosts) {
-        render_scsi_host(tree, state, host);
+        part(hosts_, number, fingerprint_of(host, state),
+             [&](Tree& tree) { render_scsi_host(tree, state, host); });
     }
     for (const auto& [sid, session] : state.sessions) {
-        render_session(tree, state, session);
+        devices_changed |= part(sessions_, sid, fingerprint_of(session, state),
+                                [&](Tree& tree) { render_session(tree, state, session); });
     }
     for (const auto& [address, device] : state.devices) {
-        render_device(tree, model, device);
+        devices_changed |= part(devices_, address, fingerprint_of(device, model),
+                                [&](Tree& tree) { render_device(tree, model, device); });
     }
     for (const auto& [wwid, map] : state.maps) {
-        render_map(tree, model, map);
+        devices_changed |= part(maps_, wwid, fingerprint_of(map, model),
+                                [&](Tree& tree) { render_map(tree, model, map); });
     }
-    for (const auto& link : model.udev_links()) {
-        tree.link(link.path, "/dev/" + link.device);
+    sweep(hosts_);
+    devices_changed |= sweep(sessions_);
+    devices_changed |= sweep(devices_);
+    devices_changed |= sweep(maps_);
+    Tree nvme_files;
+    render_nvme(nvme_files, model);
+    devices_changed |= copied_part("nvme", nvme_files);
+    // The FC transport classes: HBA ports, remote ports, the SCSI targets
+    // behind them (their devices are parts above); the by-path links of FC
+    // disks name the remote port.
+    Tree fc_files;
+    render_fc(fc_files, model);
+    devices_changed |= copied_part("fc", fc_files);
+    // NVMe-oF and md links follow state the parts above do not cover.
+    const auto& nvme = state.nvme;
+    if (devices_changed || links_.empty() || !nvme.controllers.empty() ||
+        !nvme.subsystems.empty() || !nvme.md_arrays.empty()) {
+        for (const auto& link : model.udev_links()) {
+            part(links_, link.path, Fingerprint().add(link.device).value(),
+                 [&](Tree& tree) { tree.link(link.path, "/dev/" + link.device); });
+        }
+        sweep(links_);
     }
-    render_etc(tree, state);
-    render_nvme(tree, model);
-    render_fc(tree, model);
-    render_storage(tree, model);
+    for (const auto& node : state.nodes) {
+        part(nodes_, node_record_path(node), fingerprint_of(node),
+             [&](Tree& tree) { tree.file(node_record_path(node), node_record_text(node, true)); });
+    }
+    sweep(nodes_);
+    Tree etc;
+    render_etc(etc, state);
+    copied_part("etc", etc);
+
+    // NFS, RBD, LVM and dm-crypt, then the store, where nothing rendered has
+    // the path: both rendered again every time (dm-crypt links into the
+    // device under it, the store fills what no other part has).
+    for (const auto& path : store_) {
+        tree_.erase(path);
+    }
+    store_.clear();
+    tree_.record_into(&store_);
+    render_storage(tree_, model);
     for (const auto& dir : state.dirs) {
-        tree.dir(dir);
+        tree_.dir(dir);
     }
     for (const auto& [path, content] : state.files) {
-        if (tree.find(path) == nullptr) {
-            tree.attribute(path, content, WriteKind::store);
+        if (tree_.find(path) == nullptr) {
+            tree_.attribute(path, content, WriteKind::store);
         }
     }
-    return tree;
+    tree_.record_into(nullptr);
+    return tree_;
+}
+
+Tree render(const Model& model) {
+    TreeRenderer renderer;
+    return renderer.update(model);
 }
 
 }  // namespace brick::sim

@@ -75,30 +75,70 @@ std::string relative_link(const std::string& link_path, const std::string& targe
 }
 
 Tree::Tree() {
-    nodes_["/"] = VNode{};
+    nodes_["/"].refs = 1;
+}
+
+void Tree::make_parents(const std::string& path) {
+    if (path == "/") {
+        return;
+    }
+    const auto parent = parent_of(path);
+    const auto name = path.substr(path.rfind('/') + 1);
+    if (!nodes_.contains(parent)) {
+        make_parents(parent);
+        nodes_.try_emplace(parent);
+    }
+    children_[parent].insert(name);
 }
 
 VNode& Tree::put(const std::string& path, VNode node) {
-    if (path != "/") {
-        const auto parent = parent_of(path);
-        if (!nodes_.contains(parent)) {
-            dir(parent);
-        }
-        children_[parent].insert(path.substr(path.rfind('/') + 1));
+    make_parents(path);
+    if (recording_ != nullptr) {
+        recording_->push_back(path);
     }
     const auto [it, inserted] = nodes_.try_emplace(path);
+    const auto refs = it->second.refs + 1;
     // A directory stays as it is when it is named again.
     if (inserted || it->second.type != FileType::directory || node.type != FileType::directory) {
         it->second = std::move(node);
     }
+    it->second.refs = refs;
     return it->second;
 }
 
-void Tree::dir(const std::string& path) {
-    if (const auto* existing = find(path);
-        existing != nullptr && existing->type == FileType::directory) {
+void Tree::erase(const std::string& path) {
+    auto it = nodes_.find(path);
+    if (it == nodes_.end() || path == "/") {
         return;
     }
+    if (it->second.refs > 0) {
+        --it->second.refs;
+    }
+    // Up from path, every node with no put left and nothing below it goes.
+    auto current = path;
+    while (current != "/") {
+        it = nodes_.find(current);
+        if (it == nodes_.end() || it->second.refs > 0) {
+            return;
+        }
+        if (const auto below = children_.find(current);
+            below != children_.end() && !below->second.empty()) {
+            if (it->second.type != FileType::directory) {
+                it->second = VNode{};  // stays as the directory of what is below
+            }
+            return;
+        }
+        children_.erase(current);
+        nodes_.erase(it);
+        const auto parent = parent_of(current);
+        if (auto siblings = children_.find(parent); siblings != children_.end()) {
+            siblings->second.erase(current.substr(current.rfind('/') + 1));
+        }
+        current = parent;
+    }
+}
+
+void Tree::dir(const std::string& path) {
     put(path, VNode{});
 }
 
@@ -143,6 +183,12 @@ void Tree::device(const std::string& path, FileType type, unsigned major, unsign
     node.major = major;
     node.minor = minor;
     put(path, std::move(node));
+}
+
+void Tree::copy_node(const std::string& path, const VNode& node) {
+    VNode copy = node;
+    copy.refs = 0;
+    put(path, std::move(copy));
 }
 
 const VNode* Tree::find(const std::string& path) const {

@@ -40,6 +40,9 @@ struct VNode {
     WriteKind write = WriteKind::none;
     unsigned scsi_host = 0;  // for scan; the controller instance for nvme_* writes
     ScsiAddress address;     // for device_* writes
+    // How many times the node was put and not erased; 0 for a directory that
+    // exists only because something below it was put.
+    unsigned refs = 0;
 };
 
 class Tree {
@@ -56,6 +59,16 @@ class Tree {
     void link(const std::string& path, const std::string& target);
     void device(const std::string& path, FileType type, unsigned major, unsigned minor,
                 WriteKind write = WriteKind::none);
+    // A node as another tree holds it (links already relative).
+    void copy_node(const std::string& path, const VNode& node);
+
+    // Takes back one put of path: the node goes when no put of it is left and
+    // nothing is below it, and so do the directories above it that exist only
+    // for it.
+    void erase(const std::string& path);
+    // While set, every path put is appended to paths (what an object rendered,
+    // to be erased when it changes).
+    void record_into(std::vector<std::string>* paths) { recording_ = paths; }
 
     // The node at a path, no link resolution.
     const VNode* find(const std::string& path) const;
@@ -64,11 +77,16 @@ class Tree {
     std::optional<std::string> resolve(const std::string& path, bool follow_last, int& error) const;
     // Sorted entry names of a directory (real path).
     std::vector<std::string> children(const std::string& dir_path) const;
+    // Every node by path, "/" first.
+    const std::map<std::string, VNode>& nodes() const { return nodes_; }
 
   private:
     VNode& put(const std::string& path, VNode node);
+    // The parent directories of path, made where missing (with no put of their own).
+    void make_parents(const std::string& path);
     std::map<std::string, VNode> nodes_;
     std::map<std::string, std::set<std::string>> children_;
+    std::vector<std::string>* recording_ = nullptr;
 };
 
 // "/a/b/../c/./d/" -> "/a/c/d".

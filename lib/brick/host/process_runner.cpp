@@ -4,7 +4,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/process.hpp>
+#include <chrono>
 #include <csignal>
+#include <thread>
 
 namespace brick {
 namespace bp = boost::process;
@@ -50,6 +52,7 @@ CommandResult run_process(const std::string& program, const Command& command) {
     boost::asio::async_write(
         stdin_pipe, boost::asio::buffer(command.input),
         [&](const boost::system::error_code&, std::size_t) { stdin_pipe.close(); });
+    const auto deadline = std::chrono::steady_clock::now() + command.deadline;
     boost::asio::steady_timer timer(context, command.deadline);
     bool expired = false;
     timer.async_wait([&](const boost::system::error_code& ec) {
@@ -59,14 +62,35 @@ CommandResult run_process(const std::string& program, const Command& command) {
             group.terminate(ignored);
         }
     });
-    // Run until the pipes are drained and the child has exited, then stop the timer.
-    while (!context.stopped()) {
+    const auto ready = [](std::future<std::string>& f) {
+        return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+    };
+    // Run until the program closed its output (normally by exiting) or the
+    // deadline passed.
+    while (!context.stopped() && !expired && !(ready(out) && ready(err))) {
         context.run_one();
-        if (!child.running() &&
-            out.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
-            err.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
-            timer.cancel();
+    }
+    // Its exit is polled, not awaited through SIGCHLD: with programs run from
+    // several threads at once, one thread's io_context can miss the signal of
+    // another's child and sleep until the deadline.
+    std::error_code running_error;
+    while (!expired && child.running(running_error)) {
+        if (std::chrono::steady_clock::now() >= deadline) {
+            expired = true;
+            std::error_code ignored;
+            group.terminate(ignored);
+            break;
         }
+        std::this_thread::sleep_for(std::chrono::milliseconds(1));
+    }
+    timer.cancel();
+    // The rest of its output: the program has exited or was killed, so its
+    // pipes are closed unless something it started outside its group holds
+    // them; that is given a short grace, then what it holds is left unread.
+    const auto drained_by = std::chrono::steady_clock::now() + std::chrono::seconds(2);
+    while (!context.stopped() && !(ready(out) && ready(err)) &&
+           std::chrono::steady_clock::now() < drained_by) {
+        context.run_one_for(std::chrono::milliseconds(50));
     }
     std::error_code wait_error;
     child.wait(wait_error);
@@ -77,8 +101,8 @@ CommandResult run_process(const std::string& program, const Command& command) {
     } else {
         result.exit_status = child.exit_code();
     }
-    result.out = out.get();
-    result.err = err.get();
+    result.out = ready(out) ? out.get() : std::string();
+    result.err = ready(err) ? err.get() : std::string();
     return result;
 }
 

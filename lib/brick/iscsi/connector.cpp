@@ -2,10 +2,12 @@
 
 #include <algorithm>
 #include <map>
+#include <mutex>
 #include <set>
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/host/concurrent.hpp"
 #include "brick/host/wait.hpp"
 #include "brick/iscsi/iscsiadm.hpp"
 #include "brick/iscsi/properties.hpp"
@@ -20,6 +22,9 @@ namespace {
 constexpr Duration session_appear_timeout{5000};
 constexpr Duration sysfs_write_timeout{10000};
 constexpr Duration delete_timeout{30000};
+// Past this many sessions on the host, the sessions of one target are found
+// with one `iscsiadm -m session` run instead of one sysfs read per session.
+constexpr std::size_t many_sessions = 32;
 
 std::string node_lock_name(const Target& target) {
     return "iscsi-node:" + target.iqn + "," + target.portal.to_string();
@@ -51,6 +56,14 @@ struct PathResult {
 std::vector<std::string> lun_disks(Host& host, const Session& session, std::uint64_t lun) {
     std::vector<std::string> found;
     if (!session.scsi_host) {
+        return found;
+    }
+    if (session.channel && session.target) {
+        // The LUN's address is known: one lookup, whatever else the host has.
+        if (auto name = scsi::disk_name_at(
+                host, scsi::Address{*session.scsi_host, *session.channel, *session.target, lun})) {
+            found.push_back(*name);
+        }
         return found;
     }
     for (const auto& name : scsi::disk_names_for_lun(host, *session.scsi_host, lun)) {
@@ -86,7 +99,10 @@ class IscsiConnector final : public Connector {
     std::vector<PathResult> attach_all(const Properties& props, const std::vector<Target>& targets,
                                        Clock::time_point deadline);
     DeviceInfo result_for(const PathResult& path, const std::optional<multipath::Map>& map);
-    void forget_unused_session(const Target& target, std::vector<std::string>& problems);
+    void forget_unused_session(const Target& target, std::optional<Session> known,
+                               std::vector<std::string>& problems);
+    std::vector<Session> target_sessions(const std::string& iqn,
+                                         const std::vector<std::string>& names);
 
     Host& host_;
     ConnectorOptions options_;
@@ -138,7 +154,8 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         // The node lock covers the whole attach of this path, so a disconnect
         // of another LUN on the same session cannot log the session out under us.
         const auto guard = host_.lock(node_lock_name(target));
-        auto session = find_session(host_, target.iqn, target.portal);
+        const auto before = session_names(host_);
+        auto session = session_at(target_sessions(target.iqn, before), target.portal);
         if (!session) {
             iscsiadm.create_node(target, props.iface, props.session_chap, "automatic");
             try {
@@ -150,8 +167,14 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
             result.new_session = true;
             session = wait_for<Session>(
                 host_, "the session to " + target.iqn + " at " + target.portal.to_string(),
-                std::min(session_appear_timeout, remaining(host_, deadline)),
-                [&] { return find_session(host_, target.iqn, target.portal); });
+                std::min(session_appear_timeout, remaining(host_, deadline)), [&] {
+                    // The login's session is one that was not there before.
+                    auto names = session_names(host_);
+                    std::erase_if(names, [&](const std::string& name) {
+                        return std::find(before.begin(), before.end(), name) != before.end();
+                    });
+                    return session_at(sessions_to(host_, target.iqn, names), target.portal);
+                });
         }
         if (!session->scsi_host) {
             throw Error(ErrorCategory::host_error,
@@ -169,8 +192,8 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         result.disk = wait_for<scsi::Disk>(
             host_, describe(target) + " as a ready block device", remaining(host_, deadline),
             [&]() -> std::optional<scsi::Disk> {
-                const auto current = find_session(host_, target.iqn, target.portal);
-                if (!current) {
+                const auto current = read_session(host_, session->id);
+                if (!current || current->target_iqn != target.iqn) {
                     throw Error(ErrorCategory::login_failed,
                                 "the session to " + target.iqn + " ended while waiting");
                 }
@@ -210,7 +233,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                 }
             }
             std::vector<std::string> ignored;
-            forget_unused_session(target, ignored);
+            forget_unused_session(target, std::nullopt, ignored);
         }
     }
     return result;
@@ -303,10 +326,19 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
 }
 
 // Logs out of the session to target and deletes its node record, unless the
-// session still carries another LUN. Caller holds no node lock.
-void IscsiConnector::forget_unused_session(const Target& target,
+// session still carries another LUN. Takes no lock itself.
+// known: the session as read before the lock; it is used only if it still
+// exists (session numbers are not reused while the host runs).
+void IscsiConnector::forget_unused_session(const Target& target, std::optional<Session> known,
                                            std::vector<std::string>& problems) {
-    const auto session = find_session(host_, target.iqn, target.portal);
+    std::optional<Session> session;
+    if (known) {
+        session = read_session(host_, known->id);
+    }
+    if (!session || session->target_iqn != target.iqn ||
+        session->portal.port != target.portal.port || session->portal.host != target.portal.host) {
+        session = session_at(target_sessions(target.iqn, session_names(host_)), target.portal);
+    }
     std::vector<scsi::Address> devices;
     if (session && session->scsi_host) {
         devices = scsi::devices_on_host(host_, *session->scsi_host);
@@ -323,9 +355,50 @@ void IscsiConnector::forget_unused_session(const Target& target,
     problems.insert(problems.end(), more.begin(), more.end());
 }
 
+// The sessions to a target among names (the entries of
+// /sys/class/iscsi_session): read from sysfs on a host with few sessions; on
+// a busy host, one `iscsiadm -m session` run (which reads the same sysfs in
+// one program) names them and only those are read.
+std::vector<Session> IscsiConnector::target_sessions(const std::string& iqn,
+                                                     const std::vector<std::string>& names) {
+    if (names.size() <= many_sessions) {
+        return sessions_to(host_, iqn, names);
+    }
+    Iscsiadm iscsiadm(host_, options_.command_timeout);
+    std::vector<Session> found;
+    for (const auto id : iscsiadm.session_ids(iqn)) {
+        if (auto session = read_session(host_, id); session && session->target_iqn == iqn) {
+            found.push_back(std::move(*session));
+        }
+    }
+    return found;
+}
+
 void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& device,
                                 const DisconnectOptions& options) {
     const auto props = parse(data);
+    // The sessions of each target, read once.
+    std::map<std::string, std::vector<Session>> sessions;
+    auto sessions_of = [&](const std::string& iqn) -> const std::vector<Session>& {
+        auto it = sessions.find(iqn);
+        if (it == sessions.end()) {
+            it = sessions.emplace(iqn, target_sessions(iqn, session_names(host_))).first;
+        }
+        return it->second;
+    };
+    // The device's own sessions (its disk's, its map's paths') are found first,
+    // from the device: a few lookups however many sessions the host has.
+    const auto device_sessions = sessions_under_device(host_, device.path);
+    auto session_for = [&](const Target& target) {
+        for (const auto& session : device_sessions) {
+            if (session.target_iqn == target.iqn && session.portal.port == target.portal.port &&
+                session.portal.host == target.portal.host) {
+                return std::optional<Session>(session);
+            }
+        }
+        return session_at(sessions_of(target.iqn), target.portal);
+    };
+
     // The paths of this volume: for each target, the disk at its LUN in its
     // session, kept only when its identity is the volume's.
     std::string wwid = device.scsi_wwn.value_or(props.expected_wwid);
@@ -334,12 +407,15 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
         // Portals found by discovery at connect time are not in the
         // properties: take them from the sessions of this map's paths.
         if (auto map = multipath::read_map(host_, device.path.substr(5))) {
-            for (const auto& session : read_sessions(host_)) {
-                if (std::none_of(targets.begin(), targets.end(), [&](const Target& t) {
-                        return t.iqn == session.target_iqn && t.portal == session.portal;
-                    })) {
-                    if (std::any_of(targets.begin(), targets.end(),
-                                    [&](const Target& t) { return t.iqn == session.target_iqn; })) {
+            std::set<std::string> iqns;
+            for (const auto& t : props.targets) {
+                iqns.insert(t.iqn);
+            }
+            for (const auto& iqn : iqns) {
+                for (const auto& session : sessions_of(iqn)) {
+                    if (std::none_of(targets.begin(), targets.end(), [&](const Target& t) {
+                            return t.iqn == session.target_iqn && t.portal == session.portal;
+                        })) {
                         targets.push_back(
                             Target{session.portal, session.target_iqn, props.targets.front().lun});
                     }
@@ -347,9 +423,11 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
             }
         }
     }
+    std::vector<std::optional<Session>> sessions_found;
     std::vector<std::string> disks;
     for (const auto& target : targets) {
-        const auto session = find_session(host_, target.iqn, target.portal);
+        sessions_found.push_back(session_for(target));
+        const auto& session = sessions_found.back();
         if (!session) {
             continue;
         }
@@ -372,11 +450,19 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
     auto problems = scsi::remove_volume(host_, wwid, disks,
                                         {options.force, options_.command_timeout, delete_timeout});
 
-    for (const auto& target : targets) {
+    // The sessions, one per portal, are logged out at once.
+    std::mutex problems_mutex;
+    run_for_each(host_, targets.size(), "logout", [&](std::size_t i) {
+        const auto& target = targets[i];
         const auto guard = host_.lock(node_lock_name(target));
-        forget_unused_session(target, problems);
+        std::vector<std::string> mine;
+        forget_unused_session(target, sessions_found[i], mine);
+        if (!mine.empty()) {
+            const std::lock_guard problems_guard(problems_mutex);
+            problems.insert(problems.end(), mine.begin(), mine.end());
+        }
         scsi::remove_dangling_link(host_, by_path_name(target));
-    }
+    });
     scsi::report_problems(problems, options.ignore_errors);
 }
 

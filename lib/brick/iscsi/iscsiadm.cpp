@@ -1,9 +1,11 @@
 #include "brick/iscsi/iscsiadm.hpp"
 
 #include <algorithm>
+#include <string_view>
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/core/sysfs_name.hpp"
 
 namespace brick::iscsi {
 namespace {
@@ -133,6 +135,54 @@ void Iscsiadm::delete_node(const Target& target) {
     auto remove = node_args(target);
     remove.insert(remove.end(), {"--op", "delete"});
     run(remove);
+}
+
+std::vector<unsigned> Iscsiadm::session_ids(const std::string& iqn) {
+    const auto result = run({"-m", "session"});
+    std::vector<unsigned> ids;
+    if (!result.ok()) {
+        if (result.exit_status != exit_code::no_records) {
+            throw Error(ErrorCategory::command_failed,
+                        "listing the iSCSI sessions failed (" + describe(result) + ")");
+        }
+        return ids;
+    }
+    for (const auto& [id, name] : parse_session_list(result.out)) {
+        if (name == iqn) {
+            ids.push_back(id);
+        }
+    }
+    return ids;
+}
+
+std::vector<std::pair<unsigned, std::string>> parse_session_list(const std::string& text) {
+    std::vector<std::pair<unsigned, std::string>> found;
+    std::size_t start = 0;
+    while (start < text.size()) {
+        auto end = text.find('\n', start);
+        if (end == std::string::npos) {
+            end = text.size();
+        }
+        const std::string_view line(text.data() + start, end - start);
+        start = end + 1;
+        // "tcp: [3] 10.0.0.1:3260,1 iqn.2010-10.org.openstack:volume-1 (non-flash)"
+        const auto open = line.find('[');
+        const auto close = line.find(']', open);
+        if (open == std::string_view::npos || close == std::string_view::npos) {
+            continue;
+        }
+        const auto id = number_after(line.substr(open + 1, close - open - 1), "");
+        const auto portal_end = line.find(' ', close + 2);
+        if (!id || portal_end == std::string_view::npos) {
+            continue;
+        }
+        auto name = line.substr(portal_end + 1);
+        name = name.substr(0, name.find(' '));
+        if (!name.empty()) {
+            found.emplace_back(*id, std::string(name));
+        }
+    }
+    return found;
 }
 
 std::vector<std::pair<Portal, std::string>> parse_target_lines(const std::string& text) {

@@ -39,6 +39,8 @@ class Iscsiadm {
     std::vector<std::string> logout_and_forget(const Target& target);
     // Deletes the node record only.
     void delete_node(const Target& target);
+    // The ids of the sessions to iqn (`iscsiadm -m session`); none is no error.
+    std::vector<unsigned> session_ids(const std::string& iqn);
     // SendTargets discovery on a portal; returns (portal, iqn) pairs.
     std::vector<std::pair<Portal, std::string>> discover(
         const Portal& portal, const std::string& iface,
@@ -50,6 +52,10 @@ class Iscsiadm {
     Host& host_;
     Duration deadline_;
 };
+
+// Parses `iscsiadm -m session` output lines "tcp: [3] 10.0.0.1:3260,1 iqn... (non-flash)"
+// into (session id, target iqn).
+std::vector<std::pair<unsigned, std::string>> parse_session_list(const std::string& text);
 
 // Parses the target lines of `iscsiadm -m discovery ...` and `iscsiadm -m node`:
 // "10.0.0.1:3260,1 iqn..." or "[2001:db8::1]:3260,1 iqn...". A line that is not

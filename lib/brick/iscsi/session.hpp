@@ -23,9 +23,30 @@ struct Session {
     std::optional<unsigned> target;
 };
 
+// Every session, read whole.
 std::vector<Session> read_sessions(Host& host);
+
+// The entries of /sys/class/iscsi_session ("session3", ...).
+std::vector<std::string> session_names(Host& host);
+
+// The sessions to a target, among names (default: all). Reads one attribute
+// of each session to another target.
+std::vector<Session> sessions_to(Host& host, const std::string& iqn,
+                                 const std::vector<std::string>& names);
+std::vector<Session> sessions_to(Host& host, const std::string& iqn);
+
+// The one of sessions at portal.
+std::optional<Session> session_at(const std::vector<Session>& sessions, const Portal& portal);
 
 // The session to (iqn, portal), if logged in or recovering.
 std::optional<Session> find_session(Host& host, const std::string& iqn, const Portal& portal);
+
+// Session N as it is now; nullopt once it is gone.
+std::optional<Session> read_session(Host& host, unsigned id);
+
+// The sessions a block device sits on: a SCSI disk's own, a multipath map's
+// paths' (device_path: /dev/sdX, /dev/dm-N or a udev link to one). A few
+// lookups, whatever the number of sessions on the host.
+std::vector<Session> sessions_under_device(Host& host, const std::string& device_path);
 
 }  // namespace brick::iscsi

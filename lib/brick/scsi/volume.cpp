@@ -3,10 +3,12 @@
 #include <algorithm>
 #include <functional>
 #include <map>
+#include <mutex>
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
 #include "brick/core/sysfs_name.hpp"
+#include "brick/host/concurrent.hpp"
 #include "brick/host/wait.hpp"
 #include "brick/properties/text.hpp"
 
@@ -152,6 +154,7 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
                                        const std::vector<std::string>& disks,
                                        const RemovalOptions& options) {
     std::vector<std::string> problems;
+    std::mutex problems_mutex;
     // Every step either succeeds or, with force, is noted and skipped.
     auto attempt = [&](const std::function<void()>& step) {
         try {
@@ -161,6 +164,7 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
             if (!options.force) {
                 throw;
             }
+            const std::lock_guard guard(problems_mutex);
             problems.emplace_back(e.message());
             return false;
         }
@@ -208,17 +212,22 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
             }
         }
     }
-    for (const auto& name : disks) {
-        if (!map) {
+    if (!map) {
+        // Every disk is flushed before any is removed.
+        for (const auto& name : disks) {
             if (!flush("/dev/" + name)) {
                 log::warning("flush of /dev/" + name + " failed; deleting anyway (force)");
             }
         }
+    }
+    // The paths go at once: each waits only for its own device to leave.
+    run_for_each(host, disks.size(), "remove-path", [&](std::size_t i) {
+        const auto& name = disks[i];
         if (map || multipath::map_holding(host, name)) {
             multipath::remove_path(host, name, options.command_timeout);
         }
         attempt([&] { delete_disk(host, name, options.delete_timeout); });
-    }
+    });
     // A map of this WWID that formed again meanwhile goes too.
     if (!wwid.empty()) {
         if (const auto again = multipath::map_for_wwid(host, wwid)) {
