@@ -170,5 +170,8 @@ ceph_cluster_stop() {
     for pid in $pids; do
         wait_until 30 eval "! kill -0 $pid 2>/dev/null" || kill -9 "$pid" 2>/dev/null || true
     done
+    for pid in $pids; do
+        ! kill -0 "$pid" 2>/dev/null || fail "ceph daemon $pid still running"
+    done
     rm -rf "$CEPH_DIR"
 }

@@ -130,8 +130,7 @@ std::string job_script(const std::string& target, const std::vector<std::uint64_
         "}\n"
         "check setup setup\n"
         "check scenarios scenarios\n" +
-        std::string(target == "ceph" ? "check ceph-stop ceph_cluster_stop\n" : "") +
-        "finish\n";
+        std::string(target == "ceph" ? "check ceph-stop ceph_cluster_stop\n" : "") + "finish\n";
     return text;
 }
 
@@ -170,7 +169,8 @@ std::vector<ScenarioResult> run_in_guest(const std::vector<fs::path>& files,
     bool multipath = false;
     std::vector<Scenario> scenarios;
     for (const auto& file : files) {
-        const auto& scenario = scenarios.emplace_back(load_scenario(file));  // refuse a broken file before booting
+        // Loading refuses a broken file before booting.
+        const auto& scenario = scenarios.emplace_back(load_scenario(file));
         for (const auto& [name, volume] : scenario.volumes) {
             multipath = multipath || volume.multipath;
         }

@@ -6,7 +6,7 @@ namespace brick::lab {
 
 namespace {
 // `rbd create` waits for the pool's placement groups; a few seconds under TCG.
-const Duration tool_timeout{120000};
+constexpr Duration tool_timeout{120000};
 }  // namespace
 
 CephCluster::CephCluster(Host& host, std::string conf) : host_(host), conf_(std::move(conf)) {}
@@ -17,7 +17,8 @@ std::string CephCluster::unsupported(const Fabric& fabric) {
     }
     for (const auto& monitor : fabric.rbd->monitors) {
         if (monitor.host != "127.0.0.1" || monitor.port != 6789) {
-            return "monitor " + monitor.to_string() + " is not the guest cluster's (127.0.0.1:6789)";
+            return "monitor " + monitor.to_string() +
+                   " is not the guest cluster's (127.0.0.1:6789)";
         }
     }
     return {};
