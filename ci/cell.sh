@@ -4,7 +4,7 @@
 #   ci/cell.sh PROTOCOL BACKEND [SHARD]
 #
 # PROTOCOL: iscsi | nvmeof | fc | nfs | rbd | local | luks (a scenarios/ folder).
-# BACKEND: sim | lio | tgt | nvmet | nfsd | loop (all but sim boot a QEMU
+# BACKEND: sim | lio | tgt | nvmet | nfsd | loop | ceph (all but sim boot a QEMU
 # guest with that target; FC has no real-kernel cell: a guest has no FC HBA and
 # Debian's kernel no FC loopback). SHARD: I/N (default 1/1).
 # Writes JUnit XML to reports/junit-PROTOCOL-BACKEND.xml and a report folder.
@@ -16,6 +16,7 @@ shard=${3:-1/1}
 case "$protocol/$backend" in
     iscsi/sim | iscsi/lio | iscsi/tgt | nvmeof/sim | nvmeof/nvmet | fc/sim) ;;
     nfs/sim | rbd/sim | local/sim | luks/sim | nfs/nfsd | local/loop | luks/lio) ;;
+    rbd/ceph | luks/ceph) ;;
     *) echo "ci/cell.sh: no such matrix cell: $protocol x $backend" >&2; exit 2 ;;
 esac
 args=(run "$BRICK_TOP/scenarios/$protocol" --shard "$shard"

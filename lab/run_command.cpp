@@ -156,8 +156,9 @@ void register_run_commands(CLI::App& app) {
         ->check(CLI::IsMember({"sim", "hil", "real"}));
     run_command
         ->add_option("--target", options->target,
-                     "real target kind: lio, tgt, nvmet, nfsd (NFS) or loop (local devices)")
-        ->check(CLI::IsMember({"lio", "tgt", "nvmet", "nfsd", "loop"}));
+                     "real target kind: lio, tgt, nvmet, nfsd (NFS), loop (local devices) or "
+                     "ceph (RBD)")
+        ->check(CLI::IsMember({"lio", "tgt", "nvmet", "nfsd", "loop", "ceph"}));
     run_command->add_option("--seed", options->seed, "seed of the first run");
     run_command
         ->add_option("--repeat", options->repeat, "runs per scenario, seeds drawn from --seed")

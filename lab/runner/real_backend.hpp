@@ -9,6 +9,7 @@
 #include "backend.hpp"
 #include "brick/host/real_host.hpp"
 #include "brick/host/recording_host.hpp"
+#include "targets/ceph.hpp"
 #include "targets/lio.hpp"
 #include "targets/loop.hpp"
 #include "targets/nfsd.hpp"
@@ -24,8 +25,8 @@ std::optional<std::string> real_kernel_skip_reason(const Scenario& scenario);
 
 class RealBackend final : public Backend {
   public:
-    // target: "lio" or "tgt" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS) or "loop"
-    // (local devices).
+    // target: "lio" or "tgt" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS), "loop"
+    // (local devices) or "ceph" (RBD, the guest's one-node cluster).
     RealBackend(std::string target, std::filesystem::path work_dir);
 
     std::string name() const override { return "real:" + target_; }
@@ -43,6 +44,7 @@ class RealBackend final : public Backend {
     void stop() override;
 
   private:
+    std::optional<std::string> rbd_skip_reason(const Scenario& scenario) const;
     // Logs out of and forgets every session and node record of the fabric's
     // targets, so a failed scenario does not spoil the next one.
     void clean_initiator_side();
@@ -58,6 +60,7 @@ class RealBackend final : public Backend {
     std::unique_ptr<NfsServer> nfsd_;
     std::unique_ptr<LoopDevices> loops_;
     std::unique_ptr<TgtTarget> tgt_;
+    std::unique_ptr<CephCluster> ceph_;
     const Scenario* scenario_ = nullptr;
     std::vector<Portal> removed_portals_;
 };

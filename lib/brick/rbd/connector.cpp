@@ -125,7 +125,10 @@ void RbdConnector::map(const Properties& props) {
     auto category = ErrorCategory::command_failed;
     if (contains(err, "timed out") || contains(err, "Connection refused")) {
         category = ErrorCategory::target_unreachable;
-    } else if (contains(err, "Permission denied") || contains(err, "handle_auth_bad_method")) {
+    } else if (result.exit_status == 13 || contains(err, "Permission denied") ||
+               contains(err, "handle_auth_bad_method")) {
+        // rbd exits with the errno: 13 (EACCES) is a key the monitors refused,
+        // printed only as "couldn't connect to the cluster!".
         category = ErrorCategory::authentication_failed;
     } else if (contains(err, "No such file or directory")) {
         category = ErrorCategory::device_not_found;
