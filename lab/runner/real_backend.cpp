@@ -155,6 +155,14 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
     if (nvme && !fs::exists("/dev/nvme-fabrics")) {
         return "no NVMe-oF initiator (load nvme-tcp)";
     }
+    if (nvme && scenario.fabric.uses_rdma()) {
+        for (const std::string module : {"rdma_rxe", "nvme_rdma", "nvmet_rdma"}) {
+            if (!fs::exists(fs::path("/sys/module") / module)) {
+                return "NVMe/RDMA needs Soft-RoCE: module " + module +
+                       " is not loaded (load rdma_rxe, nvme-rdma and nvmet-rdma)";
+            }
+        }
+    }
     using Faults = std::span<const std::string_view>;
     const Faults faults = nvme  ? Faults(nvmet_faults)
                           : tgt ? Faults(tgt_faults)

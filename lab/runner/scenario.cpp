@@ -362,6 +362,13 @@ const NvmeSubsystemSpec* Fabric::find_nvme_subsystem(const std::string& nqn) con
     return nullptr;
 }
 
+bool Fabric::uses_rdma() const {
+    return std::any_of(nvme_subsystems.begin(), nvme_subsystems.end(), [](const auto& subsystem) {
+        return std::any_of(subsystem.ports.begin(), subsystem.ports.end(),
+                           [](const auto& port) { return port.transport == "rdma"; });
+    });
+}
+
 std::vector<NvmeVolumeRef> VolumeSpec::nvme_namespaces() const {
     if (!replicas.empty()) {
         return replicas;
@@ -667,6 +674,14 @@ Scenario parse_scenario(std::string_view text, const fs::path& file) {
                 port.portal = parse_portal("/fabric/nvme_subsystems/ports",
                                            p.at("portal").get<std::string>(), 4420);
                 port.transport = p.value("transport", "tcp");
+                if (port.portal.host.rfind("10.98.", 0) == 0 && port.transport != "rdma") {
+                    throw Error(ErrorCategory::invalid_properties,
+                                file.string() + ": /fabric/nvme_subsystems/ports: portal " +
+                                    port.portal.to_string() +
+                                    " is a Soft-RoCE address: transport must be rdma (a tcp "
+                                    "portal is on 127.0.0.0/8 or [::1])",
+                                "/fabric/nvme_subsystems/ports");
+                }
                 subsystem.ports.push_back(port);
             }
             subsystem.allowed_hosts = s.value("allowed_hosts", std::vector<std::string>{});

@@ -125,6 +125,8 @@ struct Fabric {
     std::vector<LocalDeviceSpec> local_devices;
     const IscsiTargetSpec* find_iscsi_target(const std::string& iqn) const;
     const NvmeSubsystemSpec* find_nvme_subsystem(const std::string& nqn) const;
+    // Whether an NVMe port has transport rdma (a real kernel needs Soft-RoCE).
+    bool uses_rdma() const;
 };
 
 // One namespace of an NVMe-oF volume (the volume's own, or one replica).

@@ -21,7 +21,7 @@ std::string backing_name(const std::string& nqn, std::uint32_t nsid) {
 }  // namespace
 
 NvmetTarget::NvmetTarget(Host& host, fs::path work_dir, const fs::path& root)
-    : host_(host), work_dir_(std::move(work_dir)), root_(root.string()) {}
+    : host_(host), work_dir_(std::move(work_dir)), root_(root.string()), soft_roce_(host) {}
 
 void NvmetTarget::write(const std::string& path, const std::string& value) {
     const auto status = host_.write_file(path, value, configfs_timeout);
@@ -120,6 +120,9 @@ void NvmetTarget::configure(const Fabric& fabric) {
                 ports_.push_back(port);
                 const auto id = std::to_string(ports_.size());
                 const auto port_dir = root_ + "/ports/" + id;
+                if (port.transport == "rdma") {
+                    soft_roce_.add(port.portal.host);  // before the port binds its address
+                }
                 mkdir(port_dir);
                 write(port_dir + "/addr_trtype", port.transport);
                 write(port_dir + "/addr_adrfam", port.portal.is_ipv6() ? "ipv6" : "ipv4");
@@ -179,6 +182,7 @@ void NvmetTarget::clear() {
         }
         rmdir(dir);
     }
+    soft_roce_.clear();
     std::error_code ec;
     fs::remove_all(work_dir_ / "nvmet", ec);
     fabric_ = nullptr;

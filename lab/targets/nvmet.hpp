@@ -3,7 +3,9 @@
 // fabric through configfs (/sys/kernel/config/nvmet): one subsystem per
 // fabric subsystem, file namespaces (buffered_io, as a tmpfs file needs it)
 // with the fabric's UUID and NGUID, one port per distinct portal, allowed
-// hosts or any host. Needs the nvmet and nvmet-tcp modules loaded.
+// hosts or any host. Needs the nvmet and nvmet-tcp modules loaded; an rdma
+// port also nvmet-rdma and a Soft-RoCE device owning its address, which
+// configure creates (soft_roce.hpp) and clear removes.
 //
 // Faults as a real target produces them:
 //   portal_unreachable     every subsystem unlinked from the port: the port
@@ -21,6 +23,7 @@
 
 #include "brick/host/host.hpp"
 #include "runner/scenario.hpp"
+#include "soft_roce.hpp"
 
 namespace brick::lab {
 
@@ -62,6 +65,7 @@ class NvmetTarget {
     std::vector<NvmePortSpec> ports_;                       // index + 1 = port id
     std::vector<Link> unlinked_;                            // by faults, relinked by heal
     std::set<std::pair<unsigned, unsigned>> inaccessible_;  // (port, ANA group)
+    SoftRoce soft_roce_;
 };
 
 }  // namespace brick::lab

@@ -13,6 +13,8 @@
 #include "runner/replay.hpp"
 #include "runner/report.hpp"
 #include "runner/scenario.hpp"
+#include "sim/host/sim_host.hpp"
+#include "targets/soft_roce.hpp"
 
 namespace fs = std::filesystem;
 using brick::lab::Status;
@@ -195,4 +197,58 @@ TEST_CASE("JUnit and the report folder describe every result", "[report]") {
     CHECK(slurp(dir.path() / "report/summary.md").find("1 passed, 1 failed, 1 skipped") !=
           std::string::npos);
     CHECK(nlohmann::json::parse(slurp(dir.path() / "report/results.json")).size() == 3);
+}
+
+TEST_CASE("an NVMe portal off loopback is a Soft-RoCE address and needs transport rdma",
+          "[runner][rdma]") {
+    TempDir dir;
+    const auto rdma = library / "nvmeof/rdma-new-format.json";
+    const auto scenario = brick::lab::load_scenario(rdma);
+    CHECK(scenario.fabric.uses_rdma());
+    CHECK(scenario.fabric.nvme_subsystems.at(0).ports.at(0).portal.host == "10.98.0.1");
+    CHECK_FALSE(
+        brick::lab::load_scenario(library / "nvmeof/tcp-new-format.json").fabric.uses_rdma());
+
+    const auto file = dir.path() / "rdma.json";
+    auto document = nlohmann::json::parse(slurp(rdma));
+    document["fabric"]["nvme_subsystems"][0]["ports"][0]["transport"] = "tcp";
+    std::ofstream(file) << document.dump();
+    try {
+        brick::lab::load_scenario(file);
+        FAIL("loaded");
+    } catch (const brick::Error& e) {
+        CHECK(e.category() == brick::ErrorCategory::invalid_properties);
+        CHECK(e.field() == "/fabric/nvme_subsystems/ports");
+        CHECK(std::string(e.what()).find("transport must be rdma") != std::string::npos);
+    }
+    document = nlohmann::json::parse(slurp(rdma));
+    document["fabric"]["nvme_subsystems"][0]["ports"][0]["portal"] = "10.97.0.1:4420";
+    std::ofstream(file) << document.dump();
+    CHECK_THROWS_AS(brick::lab::load_scenario(file), brick::Error);
+    document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
+    document["fabric"]["iscsi_targets"][0]["portals"][0] = "10.98.0.1:3260";  // not for iSCSI
+    std::ofstream(file) << document.dump();
+    CHECK_THROWS_AS(brick::lab::load_scenario(file), brick::Error);
+}
+
+TEST_CASE("Soft-RoCE GIDs and the addresses it refuses", "[runner][rdma]") {
+    CHECK(brick::lab::roce_gid("10.98.0.1") == "0000:0000:0000:0000:0000:ffff:0a62:0001");
+    CHECK(brick::lab::roce_gid("fe80::1c4a:eaff:fe5a:72a9") ==
+          "fe80:0000:0000:0000:1c4a:eaff:fe5a:72a9");
+    CHECK(brick::lab::roce_gid("10.98.0").empty());
+    CHECK(brick::lab::roce_gid("rxe0").empty());
+
+    brick::sim::SimHost host(brick::sim::Fabric{});
+    brick::lab::SoftRoce roce(host);
+    for (const std::string address : {"127.0.0.1", "::1", "192.0.2.1", "not-an-address"}) {
+        INFO(address);
+        try {
+            roce.add(address);
+            FAIL("added");
+        } catch (const brick::Error& e) {
+            CHECK(e.category() == brick::ErrorCategory::not_supported);
+            CHECK(std::string(e.what()).find(address) != std::string::npos);
+        }
+    }
+    CHECK_FALSE(host.exists("/sys/class/net/brick-rdma0"));
 }

@@ -3,6 +3,9 @@
 # read back, disconnect with no controller left, re-connect reads the data
 # back, and real faults: the port removed under a live controller (it goes
 # connecting, then live again) and the ANA group made inaccessible.
+# NVMe/RDMA over Soft-RoCE: rdma_rxe on a dummy device carrying 10.98.0.1
+# (rxe cannot use lo, and nvme-rdma cannot reach 127.0.0.1 over rxe), with
+# nvme-cli and then the library (scenarios/nvmeof/rdma-new-format.json).
 source /brick/src/hil/guest/lib.sh
 
 NQN=nqn.2026-01.org.brickworks:nvmet-single
@@ -12,9 +15,11 @@ NVMET=/sys/kernel/config/nvmet
 SUBSYS=$NVMET/subsystems/$NQN
 PORT=$NVMET/ports/1
 CONNECT=(-t tcp -a 127.0.0.1 -s 4420 -n $NQN)
+RDMA_ADDR=10.98.0.1
+RDMA_PORT=$NVMET/ports/2
 
 setup() {
-    load_modules nvmet nvmet_tcp nvme_tcp nvme_fabrics
+    load_modules nvmet nvmet_tcp nvme_tcp nvme_fabrics dummy rdma_rxe nvme_rdma nvmet_rdma
     mkdir -p /tmp/nvmet
     start_udevd
 }
@@ -129,6 +134,62 @@ ana_inaccessible() {
     assert_no_nvme_leftovers
 }
 
+# rdma_gid_present: rxe0 lists 10.98.0.1 (::ffff:10.98.0.1) in its GID table;
+# nvmet-rdma cannot bind the address before (-EADDRNOTAVAIL).
+rdma_gid_present() { grep -q '0000:ffff:0a62:0001' /sys/class/infiniband/rxe0/ports/1/gids/*; }
+assert_no_rdma_leftovers() {
+    [ -z "$(ls /sys/class/infiniband/ 2>/dev/null)" ] || fail "RDMA devices left: $(ls /sys/class/infiniband/)"
+    ! ip -o link show | grep -qE 'brick-rdma|rdma-dummy' || fail "dummy devices left"
+}
+
+rdma_connect_io_disconnect() {
+    ip link add rdma-dummy type dummy
+    ip address add $RDMA_ADDR/32 dev rdma-dummy
+    ip link set rdma-dummy up
+    rdma link add rxe0 type rxe netdev rdma-dummy
+    wait_until 10 rdma_gid_present
+    golden rdma link-rxe rdma link show
+    mkdir $RDMA_PORT
+    echo rdma >$RDMA_PORT/addr_trtype
+    echo ipv4 >$RDMA_PORT/addr_adrfam
+    echo $RDMA_ADDR >$RDMA_PORT/addr_traddr
+    echo 4420 >$RDMA_PORT/addr_trsvcid
+    ln -s $SUBSYS $RDMA_PORT/subsystems/$NQN
+    # The namespace the TCP checks wrote: the same data over RDMA.
+    CONNECT=(-t rdma -a $RDMA_ADDR -s 4420 -n $NQN)
+    connect
+    [ "$(cat /sys/class/nvme/nvme*/transport)" = rdma ] || fail "transport is not rdma"
+    verify_pattern /dev/$NS
+    golden nvme list-subsys-rdma-json nvme list-subsys -o json
+    golden nvme list-subsys-rdma nvme list-subsys
+    disconnect
+    udevadm settle -t 10
+    assert_no_nvme_leftovers
+    rm $RDMA_PORT/subsystems/$NQN
+    rmdir $RDMA_PORT
+    rdma link delete rxe0
+    ip link delete rdma-dummy
+    assert_no_rdma_leftovers
+}
+
+# The library through the scenario runner: Soft-RoCE set up by the nvmet
+# driver (lab/targets/soft_roce.cpp), connect with transport RoCEv2 (the new
+# property format; the old one runs in the nvmeof x nvmet cell with the other
+# scenarios), data written, read back, no leftovers.
+rdma_library() {
+    [ -x /brick/build/lab/brick-lab ] || fail "brick-lab is not built"
+    # The runner's nvmet driver numbers its ports from 1: the job's own go first.
+    rm $PORT/subsystems/$NQN
+    rmdir $PORT
+    echo 0 >$SUBSYS/namespaces/1/enable
+    rmdir $SUBSYS/namespaces/1 $SUBSYS
+    /brick/build/lab/brick-lab run /brick/src/scenarios/nvmeof/rdma-new-format.json \
+        --backend real --target nvmet --report /tmp/rdma-report
+    assert_no_nvme_leftovers
+    assert_no_rdma_leftovers
+    [ -z "$(ls $NVMET/subsystems)$(ls $NVMET/ports)" ] || fail "nvmet objects left: $(ls $NVMET/*)"
+}
+
 check setup setup
 passed || finish
 check nvmet-configure configure_nvmet
@@ -137,4 +198,6 @@ check nvme-tcp-connect-io-disconnect connect_io_disconnect
 check nvme-tcp-reconnect-reads-back reconnect_reads_back
 check nvme-tcp-port-removed port_removed
 check nvme-tcp-ana-inaccessible ana_inaccessible
+check nvme-rdma-connect-io-disconnect rdma_connect_io_disconnect
+check nvme-rdma-library rdma_library
 finish
