@@ -66,6 +66,25 @@ std::vector<std::string> lun_disks(Host& host, const Session& session, std::uint
     return found;
 }
 
+// SCSI devices of this target's LUN in a session that have no disk (yet):
+// sd probes asynchronously after the scan, so a connect that gave up waiting
+// leaves such a device, which gets its disk later.
+std::vector<scsi::Address> lun_devices_without_disk(Host& host, const Session& session,
+                                                    std::uint64_t lun) {
+    std::vector<scsi::Address> found;
+    if (!session.scsi_host) {
+        return found;
+    }
+    for (const auto& address : scsi::devices_on_host(host, *session.scsi_host)) {
+        if (address.lun == lun && (!session.channel || address.channel == *session.channel) &&
+            (!session.target || address.target == *session.target) &&
+            !scsi::disk_name_at(host, address)) {
+            found.push_back(address);
+        }
+    }
+    return found;
+}
+
 class IscsiConnector final : public Connector {
 public:
     IscsiConnector(Host& host, ConnectorOptions options, bool iser)
@@ -135,10 +154,13 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
     PathResult result{target, std::nullopt, std::nullopt, false};
     Iscsiadm iscsiadm(host_, std::min(options_.command_timeout,
                                       std::max(Duration(1000), remaining(host_, deadline))));
+    // The node lock covers the whole attach of this path and the cleanup of a
+    // failed one, so a disconnect of another LUN on the same session cannot log
+    // the session out under us, and our cleanup cannot log out a session
+    // another attach has just started to use.
+    std::unique_ptr<LockGuard> guard;
     try {
-        // The node lock covers the whole attach of this path, so a disconnect
-        // of another LUN on the same session cannot log the session out under us.
-        const auto guard = host_.lock(node_lock_name(target));
+        guard = host_.lock(node_lock_name(target));
         auto session = find_session(host_, target.iqn, target.portal);
         if (!session) {
             iscsiadm.create_node(target, props.iface, props.session_chap, "automatic");
@@ -530,10 +552,30 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
                 log::warning("flush of /dev/" + name + " failed; deleting anyway (force)");
             }
         }
-        if (map || multipath::map_holding(host_, name)) {
+        // With multipath in use, multipathd may track the path even without a
+        // map (a connect that stopped between `add path` and the map forming):
+        // it lets go of the path before the disk goes, or it keeps using it.
+        if (map || options_.use_multipath || multipath::map_holding(host_, name)) {
             multipath::remove_path(host_, name, options_.command_timeout);
         }
         attempt([&] { scsi::delete_disk(host_, name, delete_timeout); });
+    }
+    // Devices of this LUN still waiting for their disk hold no data: they go
+    // too (when their identity is the volume's), or their disk appears later.
+    for (const auto& target : targets) {
+        const auto session = find_session(host_, target.iqn, target.portal);
+        if (!session) {
+            continue;
+        }
+        for (const auto& address : lun_devices_without_disk(host_, *session, target.lun)) {
+            const auto identity = scsi::read_device_identity(host_, address);
+            if (!wwid.empty() && identity.scsi_id != wwid && identity.sysfs_wwid != wwid) {
+                log::warning("not touching SCSI device " + address.to_string() + ": WWID " +
+                             identity.scsi_id + " is not the volume's " + wwid);
+                continue;
+            }
+            attempt([&] { scsi::delete_device(host_, address, delete_timeout); });
+        }
     }
     // A map of this WWID that formed again meanwhile goes too.
     if (!wwid.empty()) {

@@ -175,6 +175,37 @@ void delete_disk(Host& host, const std::string& name, Duration deadline) {
     }
 }
 
+DeviceIdentity read_device_identity(Host& host, const Address& address) {
+    const auto dir = "/sys/class/scsi_device/" + address.to_string() + "/device";
+    DeviceIdentity identity;
+    identity.sysfs_wwid = host.read_attribute(dir + "/wwid").value_or("");
+    std::string page;
+    if (host.read_file(dir + "/vpd_pg83", page).ok()) {
+        identity.scsi_id = scsi_id_from_vpd83(page).value_or("");
+    }
+    if (identity.scsi_id.empty()) {
+        identity.scsi_id = scsi_id_from_sysfs_wwid(identity.sysfs_wwid).value_or("");
+    }
+    return identity;
+}
+
+void delete_device(Host& host, const Address& address, Duration deadline) {
+    const auto dir = "/sys/class/scsi_device/" + address.to_string();
+    const auto path = dir + "/device/delete";
+    const auto start = host.now();
+    const auto status = host.write_file(path, "1", deadline);
+    if (!status.ok() && status.error != ENOENT) {
+        throw Error(status.error == ETIMEDOUT ? ErrorCategory::timeout : ErrorCategory::host_error,
+                    "deleting SCSI device " + address.to_string() + " (" + path +
+                        "): " + errno_name(status.error));
+    }
+    const auto left = std::chrono::duration_cast<Duration>(deadline - (host.now() - start));
+    if (!wait_until(host, std::max(left, Duration(0)), [&] { return !host.exists(dir); })) {
+        throw Error(ErrorCategory::timeout, "the kernel did not remove SCSI device " +
+                                                address.to_string() + " after delete");
+    }
+}
+
 std::string by_path_lun(std::uint64_t lun) {
     if (lun < 256) {
         return std::to_string(lun);
