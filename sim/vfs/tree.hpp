@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "brick/host/host.hpp"
@@ -62,9 +63,17 @@ class Tree {
     std::vector<std::string> children(const std::string& dir_path) const;
 
   private:
+    struct Resolved {
+        std::optional<std::string> path;
+        int error = 0;
+    };
     VNode& put(const std::string& path, VNode node);
+    std::optional<std::string> walk(const std::string& path, bool follow_last, int& error) const;
     std::map<std::string, VNode> nodes_;
     std::map<std::string, std::set<std::string>> children_;
+    // resolve() answers by (path, follow_last): a rendered tree does not change,
+    // and a connector reads the same paths again and again while it polls.
+    mutable std::unordered_map<std::string, Resolved> resolved_[2];
 };
 
 // "/a/b/../c/./d/" -> "/a/c/d".
