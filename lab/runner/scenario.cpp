@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <memory>
 #include <valijson/adapters/nlohmann_json_adapter.hpp>
 #include <valijson/schema.hpp>
 #include <valijson/schema_parser.hpp>
@@ -45,12 +46,21 @@ std::string json_path(const std::vector<std::string>& context) {
     return path.empty() ? "(document)" : path;
 }
 
-void validate_against_schema(const fs::path& file, const nlohmann::json& document) {
+// The schema, parsed once per thread (a sweep validates a document per seed).
+const valijson::Schema& scenario_schema() {
     static const auto schema_json = read_json_file(scenario_root() / "schema/scenario.schema.json");
-    valijson::Schema schema;
-    valijson::SchemaParser parser;
-    const valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
-    parser.populateSchema(schema_adapter, schema);
+    thread_local std::unique_ptr<valijson::Schema> schema;
+    if (!schema) {
+        schema = std::make_unique<valijson::Schema>();
+        valijson::SchemaParser parser;
+        const valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
+        parser.populateSchema(schema_adapter, *schema);
+    }
+    return *schema;
+}
+
+void validate_against_schema(const fs::path& file, const nlohmann::json& document) {
+    const auto& schema = scenario_schema();
     valijson::Validator validator;
     valijson::ValidationResults results;
     const valijson::adapters::NlohmannJsonAdapter target(document);
@@ -364,7 +374,10 @@ nlohmann::json Scenario::connection_info(const std::string& volume_name) const {
 }
 
 Scenario load_scenario(const fs::path& file) {
-    const auto document = read_json_file(file);
+    return scenario_from_json(read_json_file(file), file);
+}
+
+Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file) {
     validate_against_schema(file, document);
     Scenario scenario;
     scenario.file = file;

@@ -130,6 +130,8 @@ struct Scenario {
 // Loads and validates a scenario file. Errors (brick::Error, invalid_properties)
 // name the file, the JSON path and what was expected.
 Scenario load_scenario(const std::filesystem::path& file);
+// The same for a document in memory (a generated one); file names it in errors.
+Scenario scenario_from_json(const nlohmann::json& document, const std::filesystem::path& file);
 
 // Every *.json below the given paths (files or directories), sorted.
 std::vector<std::filesystem::path> find_scenarios(const std::vector<std::string>& paths);
