@@ -13,6 +13,8 @@ void register_hil_commands(CLI::App& app);
 void register_run_commands(CLI::App& app);
 // lab/: `brick-lab sweep ...`
 void register_sweep_commands(CLI::App& app);
+// lab/: `brick-lab certify BACKEND.json`
+void register_certify_commands(CLI::App& app);
 
 // Thrown by a subcommand to end brick-lab with an exit code after it printed
 // its own results.

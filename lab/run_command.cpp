@@ -122,8 +122,9 @@ void register_run_commands(CLI::App& app) {
     run_command->add_option("PATHS", options->paths, "scenario files or folders");
     run_command->add_option("--backend", options->backend, "sim, hil (QEMU guest) or real (this host)")
         ->check(CLI::IsMember({"sim", "hil", "real"}));
-    run_command->add_option("--target", options->target, "real target kind: lio, tgt or nvmet")
-        ->check(CLI::IsMember({"lio", "tgt", "nvmet"}));
+    run_command->add_option("--target", options->target,
+                            "real target kind: lio, tgt, nvmet, nfsd (NFS) or loop (local devices)")
+        ->check(CLI::IsMember({"lio", "tgt", "nvmet", "nfsd", "loop"}));
     run_command->add_option("--seed", options->seed, "seed of the first run");
     run_command->add_option("--repeat", options->repeat, "runs per scenario, seeds drawn from --seed")
         ->check(CLI::PositiveNumber);

@@ -154,6 +154,27 @@ start_multipathd() {
     setsid multipathd -d -s </dev/null >>"$JOB/multipathd.log" 2>&1 &
     wait_until 10 multipathd show daemon
 }
+# The kernel NFS server on 127.0.0.1 (Debian's nfs-kernel-server): rpcbind and
+# rpc.mountd (v3 needs both; v4 needs mountd for the export cache), nfsd with
+# v3 and v4.x and a 10 s grace period (the default 90 s holds every v4 open
+# after a start). No rpc_pipefs: without rpc.gssd the client's GSS upcalls
+# would stall each mount. Exports are the caller's (/etc/exports, exportfs).
+start_nfs_server() {
+    pgrep -x nfsd >/dev/null && return 0
+    mkdir -p /run/rpcbind /var/lib/nfs/v4recovery
+    : >/var/lib/nfs/etab
+    : >/var/lib/nfs/rmtab
+    mountpoint -q /proc/fs/nfsd || mount -t nfsd nfsd /proc/fs/nfsd
+    setsid rpcbind -f </dev/null >>"$JOB/rpcbind.log" 2>&1 &
+    wait_until 10 rpcinfo -p 127.0.0.1
+    : >/etc/exports
+    exportfs -ra
+    setsid rpc.mountd -F --no-udp </dev/null >>"$JOB/mountd.log" 2>&1 &
+    echo 10 >/proc/fs/nfsd/nfsv4gracetime
+    echo 10 >/proc/fs/nfsd/nfsv4leasetime
+    rpc.nfsd -H 127.0.0.1 8
+    wait_until 10 sh -c 'rpcinfo -p 127.0.0.1 | grep -q mountd'
+}
 load_modules() {
     local m
     for m in "$@"; do

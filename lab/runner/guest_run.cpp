@@ -26,6 +26,15 @@ std::string guest_setup(const std::string& target, bool multipath) {
     if (target == "nvmet") {
         modules = "configfs nvme-core nvme-fabrics nvme-tcp nvmet nvmet-tcp";
     }
+    // dm-crypt for encrypted volumes, whatever the target.
+    modules += " dm_mod dm_crypt";
+    if (target == "nfsd") {
+        return "setup() {\n    load_modules " + modules +
+               " nfsd nfs nfsv3 nfsv4\n    start_udevd\n    start_nfs_server\n}\n";
+    }
+    if (target == "loop") {
+        return "setup() {\n    load_modules " + modules + " loop\n    start_udevd\n}\n";
+    }
     if (multipath) {
         modules += " dm_multipath dm_round_robin dm_service_time scsi_dh_alua";
     }
@@ -36,6 +45,12 @@ std::string guest_setup(const std::string& target, bool multipath) {
     }
     if (multipath) {
         text += "    start_multipathd\n";
+    }
+    if (target == "tgt") {
+        // tgtd in its own session on the first portal; the tgt driver adds others.
+        text +=
+            "    setsid tgtd -f --iscsi portal=127.0.0.1:3260 </dev/null >>\"$JOB/tgtd.log\" 2>&1 &\n"
+            "    wait_until 10 tgtadm --lld iscsi --op show --mode target\n";
     }
     return text + "}\n";
 }

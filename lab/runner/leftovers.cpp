@@ -5,6 +5,8 @@
 
 #include "brick/iscsi/session.hpp"
 #include "brick/multipath/map.hpp"
+#include "brick/nfs/mounts.hpp"
+#include "brick/rbd/devices.hpp"
 #include "brick/nvmeof/controller.hpp"
 #include "brick/scsi/disk.hpp"
 
@@ -55,6 +57,48 @@ void find_nvme_leftovers(Host& host, const Scenario& scenario, std::vector<std::
     for (const auto& [name, volume] : scenario.volumes) {
         if (!volume.replicas.empty() && host.exists("/dev/md/" + name)) {
             found.push_back("md array /dev/md/" + name);
+        }
+    }
+}
+
+// NFS mounts of the fabric's exports, RBD mappings of its images, dm-crypt
+// mappings, and cluster files the RBD connector wrote.
+void find_storage_leftovers(Host& host, const Scenario& scenario,
+                            std::vector<std::string>& found) {
+    std::set<std::string> exports;
+    for (const auto& share : scenario.fabric.nfs_exports) {
+        exports.insert(share.spec());
+    }
+    for (const auto& mount : nfs::read_mounts(host)) {
+        if (exports.count(mount.source) != 0) {
+            found.push_back("NFS mount of " + mount.source + " at " + mount.mount_point);
+        }
+    }
+    if (scenario.fabric.rbd) {
+        for (const auto& device : rbd::read_mapped(host)) {
+            for (const auto& image : scenario.fabric.rbd->images) {
+                if (device.pool == image.pool && device.image == image.image) {
+                    found.push_back("RBD mapping " + device.device_path() + " of " + image.pool +
+                                    "/" + image.image);
+                }
+            }
+        }
+        std::vector<std::string> files;
+        host.list_dir("/run/brick/rbd", files);
+        for (const auto& file : files) {
+            found.push_back("cluster file /run/brick/rbd/" + file);
+        }
+    }
+    std::vector<std::string> blocks;
+    host.list_dir("/sys/block", blocks);
+    for (const auto& name : blocks) {
+        if (name.rfind("dm-", 0) != 0) {
+            continue;
+        }
+        const auto uuid = host.read_attribute("/sys/block/" + name + "/dm/uuid").value_or("");
+        const auto dm_name = host.read_attribute("/sys/block/" + name + "/dm/name").value_or("");
+        if (uuid.rfind("CRYPT-", 0) == 0 && dm_name.rfind("crypt-", 0) == 0) {
+            found.push_back("dm-crypt mapping " + dm_name + " (" + name + ")");
         }
     }
 }
@@ -125,6 +169,7 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
         }
     }
     find_nvme_leftovers(host, scenario, found);
+    find_storage_leftovers(host, scenario, found);
     return found;
 }
 

@@ -16,6 +16,7 @@ namespace fs = std::filesystem;
 namespace {
 
 const std::vector<std::string> real_faults = {"lun_removed", "portal_unreachable"};
+const std::vector<std::string> tgt_faults = {"lun_removed"};
 const std::vector<std::string> nvmet_faults = {"portal_unreachable", "controller_connecting",
                                                "ana_inaccessible", "namespace_removed"};
 
@@ -60,14 +61,45 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
             scenario.targets.end()) {
         return "the scenario does not run on " + target_;
     }
+    if (scenario.protocol == "rbd") {
+        return "no Ceph cluster runs in the guest (a monitor and an OSD cost more than the CI "
+               "budget under TCG; see README)";
+    }
     const bool nvme = scenario.protocol == "nvmeof" && target_ == "nvmet";
-    if (!nvme && (scenario.protocol != "iscsi" || target_ != "lio")) {
+    const bool storage = (scenario.protocol == "nfs" && target_ == "nfsd") ||
+                         (scenario.protocol == "local" && target_ == "loop");
+    const bool tgt = scenario.protocol == "iscsi" && target_ == "tgt";
+    if (!nvme && !tgt && !storage && (scenario.protocol != "iscsi" || target_ != "lio")) {
         return "protocol " + scenario.protocol + " on " + target_ + " is not available";
     }
     if (::geteuid() != 0) {
         return "needs root";
     }
-    if (!nvme && !fs::exists("/sys/kernel/config/target")) {
+    const bool encrypted = std::any_of(scenario.volumes.begin(), scenario.volumes.end(),
+                                       [](const auto& v) { return v.second.encrypted; });
+    if (encrypted && !fs::exists("/sbin/cryptsetup") && !fs::exists("/usr/sbin/cryptsetup")) {
+        return "cryptsetup is not installed (Debian package cryptsetup-bin)";
+    }
+    if (storage) {
+        if (scenario.protocol == "nfs" && !fs::exists("/proc/fs/nfsd/versions")) {
+            return "no NFS server in this kernel (load nfsd, start rpcbind, mountd, nfsd)";
+        }
+        if (!scenario.faults.empty()) {
+            return "fault " + scenario.faults.front() + " is simulator-only";
+        }
+        std::optional<std::string> reason;
+        for_each_step(scenario.steps, [&](const Step& step) {
+            if (step.op == "fault") {
+                reason = "fault " + step.subject + " is simulator-only";
+            }
+        });
+        return reason;
+    }
+    if (tgt) {
+        if (auto why = TgtTarget::unsupported(scenario.fabric); !why.empty()) {
+            return why;
+        }
+    } else if (!nvme && !fs::exists("/sys/kernel/config/target")) {
         return "no LIO in this kernel (/sys/kernel/config/target missing)";
     }
     if (nvme && !fs::exists("/sys/kernel/config/nvmet")) {
@@ -76,7 +108,7 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
     if (nvme && !fs::exists("/dev/nvme-fabrics")) {
         return "no NVMe-oF initiator (load nvme-tcp)";
     }
-    const auto& faults = nvme ? nvmet_faults : real_faults;
+    const auto& faults = nvme ? nvmet_faults : tgt ? tgt_faults : real_faults;
     for (const auto& fault : scenario.faults) {
         if (std::find(faults.begin(), faults.end(), fault) == faults.end()) {
             return "fault " + fault + " is simulator-only";
@@ -106,9 +138,25 @@ void RealBackend::start(const Scenario& scenario, std::uint64_t /*seed*/,
     trace_ = std::make_unique<TraceWriter>(trace_stream_);
     recording_ = std::make_unique<RecordingHost>(real_, *trace_);
     clean_initiator_side();
+    if (scenario.protocol == "nfs") {
+        // On tmpfs: nfsd cannot export the guest's 9p job share.
+        nfsd_ = std::make_unique<NfsServer>(real_, "/run/brick-lab/nfs");
+        nfsd_->configure(scenario.fabric);
+        return;
+    }
+    if (scenario.protocol == "local") {
+        loops_ = std::make_unique<LoopDevices>(real_, "/run/brick-lab/local");
+        loops_->configure(scenario.fabric);
+        return;
+    }
     if (scenario.protocol == "nvmeof") {
         nvmet_ = std::make_unique<NvmetTarget>(real_, work_dir_);
         nvmet_->configure(scenario.fabric);
+        return;
+    }
+    if (target_ == "tgt") {
+        tgt_ = std::make_unique<TgtTarget>(real_, work_dir_);
+        tgt_->configure(scenario.fabric);
         return;
     }
     lio_ = std::make_unique<LioTarget>(real_, work_dir_);
@@ -125,7 +173,9 @@ void RealBackend::inject_fault(const std::string& fault, const nlohmann::json& p
     }
     const auto& target = scenario_->fabric.iscsi_targets.at(0);
     const auto iqn = params.value("iqn", target.iqn);
-    if (fault == "lun_removed") {
+    if (fault == "lun_removed" && tgt_) {
+        tgt_->unmap_lun(iqn, params.value("lun", target.luns.at(0).lun));
+    } else if (fault == "lun_removed") {
         lio_->unmap_lun(iqn, params.value("lun", target.luns.at(0).lun));
     } else if (fault == "portal_unreachable") {
         const auto portal =
@@ -193,6 +243,27 @@ void RealBackend::clean_initiator_side() {
     if (scenario_ == nullptr) {
         return;
     }
+    // LUKS mappings first: they hold the devices under them.
+    std::vector<std::string> blocks;
+    real_.list_dir("/sys/block", blocks);
+    for (const auto& name : blocks) {
+        const auto dm_name = real_.read_attribute("/sys/block/" + name + "/dm/name").value_or("");
+        if (name.rfind("dm-", 0) == 0 && dm_name.rfind("crypt-", 0) == 0) {
+            real_.run(Command{{"cryptsetup", "luksClose", dm_name}, {}, Duration(30000)});
+        }
+    }
+    for (const auto& share : scenario_->fabric.nfs_exports) {
+        std::string mounts;
+        real_.read_file("/proc/mounts", mounts);
+        std::size_t start = 0;
+        while ((start = mounts.find(share.spec() + " ", start)) != std::string::npos) {
+            const auto from = start + share.spec().size() + 1;
+            const auto at = mounts.substr(from, mounts.find(' ', from) - from);
+            real_.run(Command{{"umount", "-l", at}, {}, Duration(30000)});
+            start = from;
+        }
+    }
+    real_.run(Command{{"sh", "-c", "rm -f /run/brick/nfs/*/*"}, {}, Duration(30000)});
     for (const auto& target : scenario_->fabric.iscsi_targets) {
         real_.run(Command{{"iscsiadm", "-m", "node", "-T", target.iqn, "--logout"}, {}, Duration(30000)});
         real_.run(Command{{"iscsiadm", "-m", "node", "-T", target.iqn, "-o", "delete"}, {}, Duration(30000)});
@@ -227,9 +298,21 @@ void RealBackend::stop() {
     if (lio_) {
         lio_->clear();
     }
+    if (tgt_) {
+        tgt_->clear();
+        tgt_.reset();
+    }
     if (nvmet_) {
         nvmet_->clear();
         nvmet_.reset();
+    }
+    if (nfsd_) {
+        nfsd_->clear();
+        nfsd_.reset();
+    }
+    if (loops_) {
+        loops_->clear();
+        loops_.reset();
     }
     recording_.reset();
     trace_.reset();

@@ -10,13 +10,17 @@
 #include "brick/host/real_host.hpp"
 #include "brick/host/recording_host.hpp"
 #include "targets/lio.hpp"
+#include "targets/loop.hpp"
+#include "targets/nfsd.hpp"
 #include "targets/nvmet.hpp"
+#include "targets/tgt.hpp"
 
 namespace brick::lab {
 
 class RealBackend final : public Backend {
 public:
-    // target: "lio" (iSCSI) or "nvmet" (NVMe-oF; tgt joins later).
+    // target: "lio" or "tgt" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS) or "loop"
+    // (local devices).
     RealBackend(std::string target, std::filesystem::path work_dir);
 
     std::string name() const override { return "real:" + target_; }
@@ -45,6 +49,9 @@ private:
     std::unique_ptr<RecordingHost> recording_;
     std::unique_ptr<LioTarget> lio_;
     std::unique_ptr<NvmetTarget> nvmet_;
+    std::unique_ptr<NfsServer> nfsd_;
+    std::unique_ptr<LoopDevices> loops_;
+    std::unique_ptr<TgtTarget> tgt_;
     const Scenario* scenario_ = nullptr;
     std::vector<Portal> removed_portals_;
 };

@@ -112,6 +112,9 @@ private:
         } else if (step.link == "by-id") {
             options.link = LinkPreference::by_id;
         }
+        options.encryption_passphrase = volume.passphrase;
+        options.luks_format = volume.luks_format;
+        options.luks_iter_time = Duration(volume.luks_iter_time_ms);
         if (step.params.contains("device_timeout_ms")) {
             options.device_timeout = Duration(step.params["device_timeout_ms"].get<std::int64_t>());
         }
@@ -179,6 +182,73 @@ private:
         }
     }
 
+    // The kernel name a device path leads to ("dm-3" for /dev/mapper/crypt-sdb).
+    std::string kernel_name(const std::string& path) {
+        Host& host = backend_.host();
+        std::string resolved = path;
+        for (int hops = 0; hops < 8; ++hops) {
+            std::string target;
+            if (!host.read_link(resolved, target).ok()) {
+                break;
+            }
+            resolved = target.front() == '/'
+                           ? target
+                           : resolved.substr(0, resolved.rfind('/') + 1) + target;
+        }
+        return resolved.substr(resolved.rfind('/') + 1);
+    }
+
+    // An encrypted volume's device is a dm-crypt mapping (CRYPT- uuid) with
+    // one device under it; returns that device's path for the identity checks.
+    DeviceInfo check_crypt_mapping(const VolumeSpec& volume, DeviceInfo device) {
+        if (!volume.encrypted) {
+            return device;
+        }
+        Host& host = backend_.host();
+        const auto dm = kernel_name(device.path);
+        const auto uuid = host.read_attribute("/sys/block/" + dm + "/dm/uuid").value_or("");
+        std::vector<std::string> slaves;
+        host.list_dir("/sys/block/" + dm + "/slaves", slaves);
+        if (device.path.rfind("/dev/mapper/crypt-", 0) != 0 || uuid.rfind("CRYPT-LUKS", 0) != 0 ||
+            slaves.size() != 1) {
+            throw Error(ErrorCategory::wrong_device,
+                        "connect returned " + device.path + " (" + dm + ", uuid \"" + uuid +
+                            "\") for an encrypted volume, not a LUKS mapping over one device");
+        }
+        device.path = "/dev/" + slaves.front();
+        return device;
+    }
+
+    // NFS, RBD and local volumes: the path is the volume's file or device.
+    void check_storage_identity(const VolumeSpec& volume, const DeviceInfo& device) {
+        Host& host = backend_.host();
+        if (!volume.nfs_export.empty()) {
+            const auto suffix = "/" + volume.nfs_file;
+            if (device.path.size() < suffix.size() ||
+                device.path.compare(device.path.size() - suffix.size(), suffix.size(), suffix) != 0) {
+                throw Error(ErrorCategory::wrong_device,
+                            "connect returned " + device.path + ", not the file " + volume.nfs_file);
+            }
+            return;
+        }
+        const auto name = kernel_name(device.path);
+        if (!volume.rbd_image.empty()) {
+            const auto id = name.rfind("rbd", 0) == 0 ? name.substr(3) : std::string();
+            const auto dir = "/sys/bus/rbd/devices/" + id;
+            if (id.empty() || host.read_attribute(dir + "/pool").value_or("") != volume.rbd_pool ||
+                host.read_attribute(dir + "/name").value_or("") != volume.rbd_image) {
+                throw Error(ErrorCategory::wrong_device,
+                            "connect returned " + device.path + " (" + name + "), not " +
+                                volume.rbd_pool + "/" + volume.rbd_image);
+            }
+            return;
+        }
+        if (!volume.device_path.empty() && name != kernel_name(volume.device_path)) {
+            throw Error(ErrorCategory::wrong_device,
+                        "connect returned " + device.path + ", not " + volume.device_path);
+        }
+    }
+
     // Runs a step; returns a note for the report, throws brick::Error on failure.
     std::string execute(const Step& step) {
         Host& host = backend_.host();
@@ -191,8 +261,16 @@ private:
             const auto data = unwrap_connection_info(info, protocol).data;
             if (step.op == "connect") {
                 auto device = watched(step, options, [&] { return connector->connect(data); });
+                const auto under = check_crypt_mapping(volume, device);
+                if (!volume.nfs_export.empty() || !volume.rbd_image.empty() ||
+                    !volume.device_path.empty()) {
+                    check_storage_identity(volume, under);
+                    const std::lock_guard lock(mutex_);
+                    devices_[step.subject] = device;
+                    return device.to_json().dump();
+                }
                 if (!volume.nvme_namespaces().empty()) {
-                    check_nvme_identity(volume, device);
+                    check_nvme_identity(volume, under);
                     const std::lock_guard lock(mutex_);
                     devices_[step.subject] = device;
                     return device.to_json().dump();

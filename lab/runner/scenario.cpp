@@ -5,79 +5,19 @@
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
-#include <memory>
-#include <valijson/adapters/nlohmann_json_adapter.hpp>
-#include <valijson/schema.hpp>
-#include <valijson/schema_parser.hpp>
-#include <valijson/validator.hpp>
 
 #include "brick/core/error.hpp"
 #include "brick/core/secrets.hpp"
+#include "json_schema.hpp"
 
 namespace brick::lab {
 namespace fs = std::filesystem;
 
 namespace {
 
-nlohmann::json read_json_file(const fs::path& file) {
-    std::ifstream in(file);
-    if (!in) {
-        throw Error(ErrorCategory::invalid_properties, file.string() + ": cannot be read",
-                    file.string());
-    }
-    const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(ErrorCategory::invalid_properties,
-                    file.string() + ": not valid JSON (" + e.what() + ")", file.string());
-    }
-}
-
-// Valijson's context is a list of path components ("<root>", "[steps]", "[3]").
-std::string json_path(const std::vector<std::string>& context) {
-    std::string path;
-    for (const auto& part : context) {
-        if (part == "<root>") {
-            continue;
-        }
-        path += part;
-    }
-    return path.empty() ? "(document)" : path;
-}
-
-// The schema, parsed once per thread (a sweep validates a document per seed).
-const valijson::Schema& scenario_schema() {
-    static const auto schema_json = read_json_file(scenario_root() / "schema/scenario.schema.json");
-    thread_local std::unique_ptr<valijson::Schema> schema;
-    if (!schema) {
-        schema = std::make_unique<valijson::Schema>();
-        valijson::SchemaParser parser;
-        const valijson::adapters::NlohmannJsonAdapter schema_adapter(schema_json);
-        parser.populateSchema(schema_adapter, *schema);
-    }
-    return *schema;
-}
-
 void validate_against_schema(const fs::path& file, const nlohmann::json& document) {
-    const auto& schema = scenario_schema();
-    valijson::Validator validator;
-    valijson::ValidationResults results;
-    const valijson::adapters::NlohmannJsonAdapter target(document);
-    if (validator.validate(schema, target, &results)) {
-        return;
-    }
-    // The deepest error is the most specific one.
-    valijson::ValidationResults::Error best;
-    valijson::ValidationResults::Error error;
-    while (results.popError(error)) {
-        if (error.context.size() > best.context.size()) {
-            best = error;
-        }
-    }
-    const auto where = json_path(best.context);
-    throw Error(ErrorCategory::invalid_properties,
-                file.string() + ": " + where + ": " + best.description, where);
+    static const auto schema_json = read_json_file(scenario_root() / "schema/scenario.schema.json");
+    validate_json(file, document, schema_json);
 }
 
 Portal portal_of(const std::string& field, const nlohmann::json& value) {
@@ -149,10 +89,58 @@ void check_nvme_references(const Scenario& scenario, const std::string& name,
     }
 }
 
+// NFS, RBD and local volumes name what the fabric has.
+bool check_storage_references(const Scenario& scenario, const std::string& name,
+                              const VolumeSpec& volume) {
+    const auto fail = [&](const std::string& key, const std::string& what) {
+        throw Error(ErrorCategory::invalid_properties,
+                    scenario.file.string() + ": /volumes/" + name + "/" + key + ": " + what,
+                    "/volumes/" + name + "/" + key);
+    };
+    const auto& fabric = scenario.fabric;
+    if (!volume.nfs_export.empty()) {
+        for (const auto& share : fabric.nfs_exports) {
+            if (share.spec() == volume.nfs_export) {
+                if (std::none_of(share.files.begin(), share.files.end(),
+                                 [&](const NfsFileSpec& f) { return f.name == volume.nfs_file; })) {
+                    fail("file", "the export has no file " + volume.nfs_file);
+                }
+                return true;
+            }
+        }
+        fail("export", "no NFS export " + volume.nfs_export + " in the fabric");
+    }
+    if (!volume.rbd_image.empty()) {
+        if (!fabric.rbd || std::none_of(fabric.rbd->images.begin(), fabric.rbd->images.end(),
+                                        [&](const RbdImageSpec& i) {
+                                            return i.pool == volume.rbd_pool &&
+                                                   i.image == volume.rbd_image;
+                                        })) {
+            fail("image", "no RBD image " + volume.rbd_pool + "/" + volume.rbd_image);
+        }
+        if (fabric.rbd->users.count(volume.rbd_user) == 0) {
+            fail("user", "no cephx user " + volume.rbd_user + " in the fabric");
+        }
+        return true;
+    }
+    if (!volume.device_path.empty()) {
+        if (std::none_of(fabric.local_devices.begin(), fabric.local_devices.end(),
+                         [&](const LocalDeviceSpec& d) { return d.path == volume.device_path; }) &&
+            volume.device_path.rfind("/dev/", 0) != 0) {
+            fail("device_path", "a /dev path");
+        }
+        return true;
+    }
+    return false;
+}
+
 void check_references(const Scenario& scenario) {
     for (const auto& [name, volume] : scenario.volumes) {
         if (!volume.nvme_namespaces().empty()) {
             check_nvme_references(scenario, name, volume);
+            continue;
+        }
+        if (check_storage_references(scenario, name, volume)) {
             continue;
         }
         const auto* target = scenario.fabric.find_iscsi_target(volume.target);
@@ -323,12 +311,48 @@ const IscsiTargetSpec* Fabric::find_iscsi_target(const std::string& iqn) const {
     return nullptr;
 }
 
+namespace {
+
+nlohmann::json storage_connection_data(const Fabric& fabric, const VolumeSpec& volume) {
+    if (!volume.nfs_export.empty()) {
+        return {{"export", volume.nfs_export}, {"name", volume.nfs_file}};
+    }
+    if (!volume.rbd_image.empty()) {
+        nlohmann::json hosts = nlohmann::json::array();
+        nlohmann::json ports = nlohmann::json::array();
+        for (const auto& monitor : fabric.rbd->monitors) {
+            hosts.push_back(monitor.host);
+            ports.push_back(std::to_string(monitor.port));
+        }
+        return {{"name", volume.rbd_pool + "/" + volume.rbd_image},
+                {"hosts", hosts},
+                {"ports", ports},
+                {"cluster_name", "ceph"},
+                {"auth_enabled", true},
+                {"auth_username", volume.rbd_user},
+                {"keyring", "[client." + volume.rbd_user + "]\n\tkey = " +
+                                fabric.rbd->users.at(volume.rbd_user) + "\n"},
+                {"do_local_attach", true}};
+    }
+    return {{"device_path", volume.device_path}};
+}
+
+}  // namespace
+
 nlohmann::json Scenario::connection_info(const std::string& volume_name) const {
     const auto& volume = volumes.at(volume_name);
+    if (!volume.nfs_export.empty() || !volume.rbd_image.empty() || !volume.device_path.empty()) {
+        auto data = storage_connection_data(fabric, volume);
+        data["volume_id"] = volume_name;
+        data["access_mode"] = "rw";
+        data["encrypted"] = volume.encrypted;
+        data.update(volume.extra_properties);
+        return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
+    }
     if (!volume.nvme_namespaces().empty()) {
         auto data = nvme_connection_data(fabric, volume_name, volume);
         data["access_mode"] = "rw";
-        data["encrypted"] = false;
+        data["encrypted"] = volume.encrypted;
         data.update(volume.extra_properties);
         return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
     }
@@ -368,7 +392,7 @@ nlohmann::json Scenario::connection_info(const std::string& volume_name) const {
     }
     data["volume_id"] = volume_name;
     data["access_mode"] = "rw";
-    data["encrypted"] = false;
+    data["encrypted"] = volume.encrypted;
     data.update(volume.extra_properties);
     return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
 }
@@ -422,6 +446,35 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
             }
             scenario.fabric.nvme_subsystems.push_back(std::move(subsystem));
         }
+        for (const auto& e : fabric.value("nfs_exports", nlohmann::json::array())) {
+            NfsExportSpec share;
+            const auto whole = e.at("export").get<std::string>();
+            share.server = whole.substr(0, whole.find(':'));
+            share.path = whole.substr(whole.find(':') + 1);
+            share.versions = e.value("versions", std::vector<std::string>{});
+            for (const auto& f : e.at("files")) {
+                share.files.push_back({f.at("name"), f.at("size_mib")});
+            }
+            scenario.fabric.nfs_exports.push_back(std::move(share));
+        }
+        if (fabric.contains("rbd")) {
+            RbdClusterSpec cluster;
+            const auto& r = fabric.at("rbd");
+            for (const auto& m : r.at("monitors")) {
+                cluster.monitors.push_back(parse_portal("/fabric/rbd/monitors", m.get<std::string>(), 6789));
+            }
+            for (const auto& [user, key] : r.at("users").items()) {
+                register_secret(key.get<std::string>());
+                cluster.users[user] = key.get<std::string>();
+            }
+            for (const auto& i : r.at("images")) {
+                cluster.images.push_back({i.at("pool"), i.at("image"), i.at("size_mib")});
+            }
+            scenario.fabric.rbd = std::move(cluster);
+        }
+        for (const auto& d : fabric.value("local_devices", nlohmann::json::array())) {
+            scenario.fabric.local_devices.push_back({d.at("path"), d.at("size_mib")});
+        }
         for (const auto& [name, v] : document.at("volumes").items()) {
             VolumeSpec volume;
             volume.name = name;
@@ -440,6 +493,22 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
                 volume.portals.push_back(portal_of("/volumes/" + name + "/portals", p));
             }
             volume.extra_properties = v.value("properties", nlohmann::json::object());
+            volume.nfs_export = v.value("export", "");
+            volume.nfs_file = v.value("file", "");
+            volume.rbd_pool = v.value("pool", "");
+            volume.rbd_image = v.value("image", "");
+            volume.rbd_user = v.value("user", "");
+            if (volume.rbd_user.empty() && scenario.fabric.rbd && !scenario.fabric.rbd->users.empty()) {
+                volume.rbd_user = scenario.fabric.rbd->users.begin()->first;
+            }
+            volume.device_path = v.value("device_path", "");
+            volume.encrypted = v.value("encrypted", false);
+            if (v.contains("passphrase")) {
+                volume.passphrase = v.at("passphrase").get<std::string>();
+                register_secret(*volume.passphrase);
+            }
+            volume.luks_format = v.value("luks_format", "luks");
+            volume.luks_iter_time_ms = v.value("luks_iter_time_ms", std::int64_t{0});
             scenario.volumes.emplace(name, std::move(volume));
         }
         for (const auto& s : document.at("steps")) {

@@ -61,9 +61,42 @@ struct NvmeSubsystemSpec {
     const NvmeNamespaceSpec* find_namespace(std::uint32_t nsid) const;
 };
 
+struct NfsFileSpec {
+    std::string name;
+    std::uint64_t size_mib = 0;
+};
+
+struct NfsExportSpec {
+    std::string server;  // 127.0.0.1
+    std::string path;    // /srv/brick-nfs
+    std::vector<std::string> versions;  // empty: all
+    std::vector<NfsFileSpec> files;
+    std::string spec() const { return server + ":" + path; }
+};
+
+struct RbdImageSpec {
+    std::string pool;
+    std::string image;
+    std::uint64_t size_mib = 0;
+};
+
+struct RbdClusterSpec {
+    std::vector<Portal> monitors;
+    std::map<std::string, std::string> users;  // cephx user -> key
+    std::vector<RbdImageSpec> images;
+};
+
+struct LocalDeviceSpec {
+    std::string path;  // /dev/<vg>/<lv>
+    std::uint64_t size_mib = 0;
+};
+
 struct Fabric {
     std::vector<IscsiTargetSpec> iscsi_targets;
     std::vector<NvmeSubsystemSpec> nvme_subsystems;
+    std::vector<NfsExportSpec> nfs_exports;
+    std::optional<RbdClusterSpec> rbd;
+    std::vector<LocalDeviceSpec> local_devices;
     const IscsiTargetSpec* find_iscsi_target(const std::string& iqn) const;
     const NvmeSubsystemSpec* find_nvme_subsystem(const std::string& nqn) const;
 };
@@ -89,6 +122,18 @@ struct VolumeSpec {
     std::vector<NvmeVolumeRef> replicas;
     // The namespaces behind the volume (itself, or its replicas).
     std::vector<NvmeVolumeRef> nvme_namespaces() const;
+    // NFS: the export and the volume's file; RBD: pool, image, user; local: the device.
+    std::string nfs_export;
+    std::string nfs_file;
+    std::string rbd_pool;
+    std::string rbd_image;
+    std::string rbd_user;
+    std::string device_path;
+    // Encrypted volumes: data.encrypted, and what the connector is given.
+    bool encrypted = false;
+    std::optional<std::string> passphrase;
+    std::string luks_format = "luks";
+    std::int64_t luks_iter_time_ms = 0;
 };
 
 struct Step {

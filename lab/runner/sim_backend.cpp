@@ -21,9 +21,9 @@ std::optional<std::string> SimBackend::skip_reason(const Scenario& scenario) con
         return "the scenario runs on real kernels only";
     }
     if (scenario.protocol != "iscsi" && scenario.protocol != "iser" &&
-        scenario.protocol != "nvmeof") {
-        return "the simulator models iSCSI and NVMe-oF only so far (" + scenario.protocol +
-               " is planned)";
+        scenario.protocol != "nvmeof" && scenario.protocol != "nfs" &&
+        scenario.protocol != "rbd" && scenario.protocol != "local") {
+        return "the simulator does not model " + scenario.protocol + " yet";
     }
     return std::nullopt;
 }
@@ -93,6 +93,44 @@ sim::Fabric SimBackend::fabric_for(const Scenario& scenario) {
                 sim::NvmeNamespace{ns.nsid, volume.id, ns.uuid, ns.nguid, ns.ana_group, 4096});
         }
         fabric.nvme_subsystems.push_back(std::move(subsystem));
+    }
+    const auto add_volume = [&](const std::string& id, std::uint64_t size_mib) {
+        sim::Volume volume;
+        volume.id = id;
+        volume.size_bytes = size_mib * 1024 * 1024;
+        fabric.volumes.emplace(id, volume);
+        return id;
+    };
+    for (const auto& spec : scenario.fabric.nfs_exports) {
+        sim::NfsExport share;
+        share.server = spec.server;
+        share.path = spec.path;
+        if (!spec.versions.empty()) {
+            share.versions = spec.versions;
+        }
+        for (const auto& file : spec.files) {
+            share.files[file.name] = add_volume(spec.spec() + "/" + file.name, file.size_mib);
+        }
+        fabric.nfs_exports.push_back(std::move(share));
+    }
+    if (scenario.fabric.rbd) {
+        sim::RbdCluster cluster;
+        for (const auto& monitor : scenario.fabric.rbd->monitors) {
+            cluster.monitors.push_back(sim::Portal{monitor.host, monitor.port});
+        }
+        cluster.users = scenario.fabric.rbd->users;
+        for (const auto& image : scenario.fabric.rbd->images) {
+            cluster.images.push_back(
+                {image.pool, image.image,
+                 add_volume("rbd:" + image.pool + "/" + image.image, image.size_mib)});
+        }
+        fabric.rbd = std::move(cluster);
+    }
+    for (const auto& device : scenario.fabric.local_devices) {
+        const auto slash = device.path.rfind('/');
+        fabric.local_devices.push_back({device.path.substr(5, slash - 5),
+                                        device.path.substr(slash + 1),
+                                        add_volume("local:" + device.path, device.size_mib)});
     }
     return fabric;
 }

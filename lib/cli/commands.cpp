@@ -6,10 +6,13 @@
 #include <sstream>
 
 #include "brick/core/error.hpp"
+#include "brick/core/secrets.hpp"
+#include "brick/encryption/luks.hpp"
 #include "brick/host/real_host.hpp"
 #include "brick/host/recording_host.hpp"
 #include "brick/initiator/connector_properties.hpp"
 #include "brick/properties/parse.hpp"
+#include "brick/properties/text.hpp"
 
 namespace brick::cli {
 
@@ -97,6 +100,36 @@ ConnectorOptions connector_options(const GlobalOptions& global, const VolumeOpti
         options.device_timeout =
             Duration(static_cast<Duration::rep>(global.timeout_seconds * 1000));
     }
+    if (!volume.mount_point_base.empty()) {
+        options.mount_point_base = volume.mount_point_base;
+    }
+    options.nfs_mount_options = volume.nfs_mount_options;
+    options.luks_format = volume.luks_format;
+    options.luks_iter_time = Duration(volume.luks_iter_time_ms);
+    options.open_encrypted = !volume.no_open_luks;
+    if (!volume.key_file.empty()) {
+        if (volume.key_file == "-" && volume.properties_file == "-") {
+            throw Error(ErrorCategory::invalid_properties,
+                        "--key-file: standard input already carries --properties", "--key-file");
+        }
+        std::string key;
+        if (volume.key_file == "-") {
+            key.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
+        } else {
+            std::ifstream in(volume.key_file, std::ios::binary);
+            if (!in) {
+                throw Error(ErrorCategory::invalid_properties,
+                            "--key-file: cannot read " + volume.key_file, "--key-file");
+            }
+            key.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
+        }
+        // A key file written with echo ends in a newline that is not part of the key.
+        if (!key.empty() && key.back() == '\n') {
+            key.pop_back();
+        }
+        register_secret(key);
+        options.encryption_passphrase = key;
+    }
     return options;
 }
 
@@ -119,6 +152,22 @@ void add_volume_options(CLI::App* command, VolumeOptions& volume, bool multipath
         command->add_flag("--multipath", volume.multipath, "use dm-multipath / all portals");
         command->add_flag("--enforce-multipath", volume.enforce_multipath,
                           "fail unless multipath can be used");
+        command->add_option("--key-file", volume.key_file,
+                            "LUKS passphrase of an encrypted volume (a file, or - for stdin)");
+        command
+            ->add_option("--luks-format", volume.luks_format,
+                         "LUKS version a blank encrypted volume gets: luks or luks2")
+            ->check(CLI::IsMember({"luks", "luks1", "luks2"}));
+        command
+            ->add_option("--luks-iter-time", volume.luks_iter_time_ms,
+                         "PBKDF milliseconds of a blank volume's key slot (cryptsetup's default)")
+            ->check(CLI::PositiveNumber);
+        command->add_option("--mount-point-base", volume.mount_point_base,
+                            "NFS: where shares are mounted (default /var/lib/brick/mnt)");
+        command->add_option("--nfs-mount-options", volume.nfs_mount_options,
+                            "NFS: options for every mount (vers=4.1,proto=tcp,...)");
+        command->add_flag("--no-open-luks", volume.no_open_luks,
+                          "attach an encrypted volume as it is (the caller opens LUKS)");
     }
 }
 
@@ -213,6 +262,48 @@ void add_commands(CLI::App& app, GlobalOptions& global) {
             auto connector =
                 make_connector(protocol, stack.host(), connector_options(global, *volume));
             print_json(connector->paths(data));
+        };
+    });
+
+    auto* luks_command = app.add_subcommand(
+        "luks", "Open or close LUKS on an attached device (os-brick's encryptors)");
+    luks_command->require_subcommand(1);
+    auto* luks_open = luks_command->add_subcommand(
+        "open", "Open LUKS on DEVICE as /dev/mapper/crypt-<name>; formats a blank device");
+    luks_open->add_option("--device", volume->device, "the attached device")->required();
+    luks_open->add_option("--key-file", volume->key_file, "the passphrase (a file, or -)")
+        ->required();
+    luks_open->add_option("--luks-format", volume->luks_format, "luks or luks2 for a blank device")
+        ->check(CLI::IsMember({"luks", "luks1", "luks2"}));
+    luks_open->callback([&global, volume] {
+        global.action = [&global, volume] {
+            const auto options = connector_options(global, *volume);
+            encryption::LuksOptions luks;
+            luks.passphrase = options.encryption_passphrase.value_or("");
+            luks.format = options.luks_format;
+            luks.command_timeout = options.command_timeout;
+            luks.device_timeout = options.device_timeout;
+            const auto device =
+                parse_absolute_path("--device", volume->device, "an absolute device path");
+            HostStack stack(global);
+            print_json(nlohmann::json{
+                {"path", encryption::open_luks(stack.host(), device,
+                                               encryption::mapping_name(device), luks)}});
+        };
+    });
+    auto* luks_close = luks_command->add_subcommand("close", "Close the LUKS mapping of DEVICE");
+    luks_close->add_option("--device", volume->device, "the attached device, or the mapping")
+        ->required();
+    luks_close->callback([&global, volume] {
+        global.action = [&global, volume] {
+            const auto device =
+                parse_absolute_path("--device", volume->device, "an absolute device path");
+            const auto name = device.rfind("/dev/mapper/crypt-", 0) == 0
+                                  ? device.substr(12)
+                                  : encryption::mapping_name(device);
+            HostStack stack(global);
+            encryption::close_luks(stack.host(), name, ConnectorOptions{}.command_timeout);
+            print_json(nlohmann::json{{"closed", name}});
         };
     });
 

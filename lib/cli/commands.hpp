@@ -32,6 +32,13 @@ struct VolumeOptions {
     bool force = false;
     bool ignore_errors = false;
     std::string link = "device";
+    std::string key_file;  // LUKS passphrase of an encrypted volume ("-": stdin)
+    std::string luks_format = "luks";
+    int luks_iter_time_ms = 0;
+    std::string mount_point_base;   // NFS (empty: the library's default)
+    std::string nfs_mount_options;  // NFS, as os-brick's nfs_mount_options
+    bool no_open_luks = false;      // the caller opens LUKS (os-brick's encryptors)
+    std::string device;             // luks open|close: the attached device
 };
 
 struct PropertiesOptions {

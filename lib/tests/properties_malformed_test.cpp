@@ -294,6 +294,10 @@ const Row rows[] = {
     {"nfs", "/options", R"("-o vers=4\n")", "data.options", "bad character"},
     {"nfs", "/options", R"("-o vers=4;reboot")", "data.options", "bad character"},
     {"nfs", "/options", "\"-o $(id)\"", "data.options", "bad character"},
+    {"nfs", "/options", R"("-o remount")", "data.options", "not accepted"},
+    {"nfs", "/options", R"("-o vers=4,loop")", "data.options", "not accepted"},
+    {"nfs", "/options", R"("--bind")", "data.options", "-o option"},
+    {"nfs", "/options", R"("-o")", "data.options", "after \"-o\""},
     // local
     {"local", "/device_path", R"("dev/sda")", "data.device_path", "absolute path"},
     {"local", "/device_path", R"("/dev/../etc/passwd")", "data.device_path", "'..'"},

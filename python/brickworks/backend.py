@@ -83,6 +83,18 @@ class InProcess:
         except _brick.Error as error:
             _raise_from(error, protocol=protocol)
 
+    def luks_open(self, device, passphrase, luks_format):
+        try:
+            return _brick.luks_open(self.host, device, passphrase, luks_format)
+        except _brick.Error as error:
+            _raise_from(error, "attach_volume")
+
+    def luks_close(self, device):
+        try:
+            _brick.luks_close(self.host, device)
+        except _brick.Error as error:
+            _raise_from(error, "detach_volume")
+
     def list_dir(self, path):
         return self.host.list_dir(path)
 
@@ -173,6 +185,17 @@ class RootHelper:
     def connector(self, protocol, options):
         return _ToolConnector(self, protocol, options)
 
+    def luks_open(self, device, passphrase, luks_format):
+        # The passphrase goes to the tool in a private file (mode 0600), never argv.
+        with tempfile.NamedTemporaryFile("w", prefix="brick-key-") as key:
+            key.write(passphrase)
+            key.flush()
+            return self.run(["luks", "open", "--device", device, "--key-file", key.name,
+                             "--luks-format", luks_format], operation="attach_volume")["path"]
+
+    def luks_close(self, device):
+        self.run(["luks", "close", "--device", device], operation="detach_volume")
+
     # Unprivileged reads of the device tree (check_valid_device, search paths).
     def _path(self, path):
         return os.path.join(self.root, path.lstrip("/"))
@@ -210,6 +233,12 @@ class _ToolConnector:
         if options.get("enforce_multipath"):
             self.flags.append("--enforce-multipath")
         self.link = options.get("link", "device")
+        # os-brick's API: Nova opens LUKS with the encryptor after connect.
+        self.flags.append("--no-open-luks")
+        if options.get("mount_point_base"):
+            self.flags += ["--mount-point-base", options["mount_point_base"]]
+        if options.get("nfs_mount_options"):
+            self.flags += ["--nfs-mount-options", options["nfs_mount_options"]]
 
     def call(self, operation, data, device_info=None, force=False, ignore_errors=False):
         try:

@@ -64,6 +64,8 @@ class InitiatorConnector:
                 + (" (not available in brickworks)" if name in protocols.OS_BRICK_NAMES else ""))
         if name == protocols.ISER:
             kwargs["transport"] = "iser"
+        if name == protocols.NFS:
+            kwargs["mount_type"] = "nfs"
         kwargs.update(root_helper=root_helper, driver=driver, use_multipath=use_multipath,
                       device_scan_attempts=device_scan_attempts)
         return cls(*args, **kwargs)
@@ -197,6 +199,135 @@ class NVMeOFConnector(InitiatorConnector):
         return "/dev/"
 
 
+class RemoteFsConnector(InitiatorConnector):
+    """NFS through libbrick's NFS connector (os-brick's RemoteFsConnector).
+
+    The share is mounted at <nfs_mount_point_base>/<md5 of the export>, as
+    os-brick mounts it; unlike os-brick, disconnect_volume unmounts it when no
+    other volume of the export is attached.
+    """
+
+    protocol = protocols.NFS
+
+    def __init__(self, mount_type, root_helper, driver=None, execute=None,
+                 device_scan_attempts=DEVICE_SCAN_ATTEMPTS_DEFAULT, *args, **kwargs):
+        kwargs = kwargs or {}
+        mount_type_lower = mount_type.lower()
+        if mount_type_lower != "nfs":
+            raise exception.ProtocolNotSupported(protocol=mount_type)
+        conn = kwargs.get("conn") or {}
+        self._mount_base = (kwargs.get("nfs_mount_point_base")
+                            or conn.get("mount_point_base"))
+        if not self._mount_base:
+            raise exception.InvalidParameterValue(err="nfs_mount_point_base required")
+        self._mount_options = kwargs.get("nfs_mount_options")
+        self._root_helper = root_helper
+        self.driver = driver
+        self.use_multipath = False
+        self.device_scan_attempts = device_scan_attempts
+        self._backend = backend.choose(root_helper)
+        options = {"mount_point_base": self._mount_base}
+        if self._mount_options:
+            options["nfs_mount_options"] = self._mount_options
+        self._connector = self._backend.connector(self.protocol, options)
+
+    @staticmethod
+    def get_connector_properties(root_helper, *args, **kwargs):
+        return {}
+
+    def get_search_path(self):
+        return self._mount_base
+
+    def get_volume_paths(self, connection_properties):
+        return super().get_volume_paths(connection_properties)
+
+    def connect_volume(self, connection_properties):
+        """Mounts the share; returns {"type": "file", "path": <mount point>/<name>}."""
+        return super().connect_volume(connection_properties)
+
+    def disconnect_volume(self, connection_properties, device_info, force=False,
+                          ignore_errors=False):
+        super().disconnect_volume(connection_properties, device_info, force, ignore_errors)
+
+    def extend_volume(self, connection_properties):
+        raise NotImplementedError
+
+
+class RBDConnector(InitiatorConnector):
+    """Ceph RBD through the kernel client (os-brick's do_local_attach): rbd map."""
+
+    protocol = protocols.RBD
+
+    def __init__(self, root_helper, driver=None, use_multipath=False,
+                 device_scan_attempts=DEVICE_SCAN_ATTEMPTS_DEFAULT, *args, **kwargs):
+        self.do_local_attach = kwargs.get("do_local_attach", False)
+        super().__init__(root_helper, driver, None, use_multipath, device_scan_attempts,
+                         *args, **kwargs)
+
+    @staticmethod
+    def get_connector_properties(root_helper, *args, **kwargs):
+        return {"do_local_attach": kwargs.get("do_local_attach", False)}
+
+    def connect_volume(self, connection_properties):
+        """Maps the image; returns {"type": "block", "path": "/dev/rbd/<pool>/<image>"}.
+
+        Only the kernel client is built: a dict without do_local_attach is
+        mapped too (os-brick would open a librados handle instead).
+        """
+        return super().connect_volume(connection_properties)
+
+    def disconnect_volume(self, connection_properties, device_info, force=False,
+                          ignore_errors=False):
+        super().disconnect_volume(connection_properties, device_info, force, ignore_errors)
+
+    def extend_volume(self, connection_properties):
+        return super().extend_volume(connection_properties)
+
+    def get_volume_paths(self, connection_properties):
+        return []
+
+    def get_search_path(self):
+        return None
+
+    def get_all_available_volumes(self, connection_properties=None):
+        return []
+
+
+class LocalConnector(InitiatorConnector):
+    """A block device of this host (os-brick's LocalConnector)."""
+
+    protocol = protocols.LOCAL
+
+    def __init__(self, root_helper, driver=None, *args, **kwargs):
+        kwargs.pop("use_multipath", None)
+        attempts = kwargs.pop("device_scan_attempts", DEVICE_SCAN_ATTEMPTS_DEFAULT)
+        super().__init__(root_helper, driver, None, False, attempts, *args, **kwargs)
+
+    @staticmethod
+    def get_connector_properties(root_helper, *args, **kwargs):
+        return {}
+
+    def get_volume_paths(self, connection_properties):
+        return super().get_volume_paths(connection_properties)
+
+    def get_search_path(self):
+        return None
+
+    def get_all_available_volumes(self, connection_properties=None):
+        return []
+
+    def connect_volume(self, connection_properties):
+        """Checks device_path is a block device; returns {"type": "local", "path": ...}."""
+        return super().connect_volume(connection_properties)
+
+    def disconnect_volume(self, connection_properties, device_info, force=False,
+                          ignore_errors=False):
+        super().disconnect_volume(connection_properties, device_info, force, ignore_errors)
+
+    def extend_volume(self, connection_properties):
+        return super().extend_volume(connection_properties)
+
+
 def _properties(root_helper, kwargs):
     return get_connector_properties(root_helper, kwargs.get("my_ip", ""),
                                     kwargs.get("multipath", False),
@@ -209,4 +340,7 @@ _CONNECTORS = {
     protocols.ISER: ISCSIConnector,
     protocols.NVME: NVMeOFConnector,
     protocols.NVMEOF: NVMeOFConnector,
+    protocols.NFS: RemoteFsConnector,
+    protocols.RBD: RBDConnector,
+    protocols.LOCAL: LocalConnector,
 }

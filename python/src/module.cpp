@@ -15,6 +15,7 @@
 
 #include "brick/connector/connector.hpp"
 #include "brick/core/error.hpp"
+#include "brick/encryption/luks.hpp"
 #include "brick/host/host.hpp"
 #include "brick/host/real_host.hpp"
 #include "brick/initiator/connector_properties.hpp"
@@ -87,6 +88,12 @@ brick::ConnectorOptions connector_options(const nlohmann::json& value) {
     if (value.contains("device_timeout_ms")) {
         options.device_timeout = brick::Duration(value["device_timeout_ms"].get<std::int64_t>());
     }
+    if (value.contains("mount_point_base") && value["mount_point_base"].is_string()) {
+        options.mount_point_base = value["mount_point_base"].get<std::string>();
+    }
+    options.nfs_mount_options = value.value("nfs_mount_options", std::string());
+    // os-brick's API: Nova opens LUKS with the encryptor after connect.
+    options.open_encrypted = false;
     return options;
 }
 
@@ -225,6 +232,31 @@ PYBIND11_MODULE(_brick, m) {
         .def("paths", &BoundConnector::paths, py::arg("data"));
 
     m.def("connector_properties", &connector_properties, py::arg("host"), py::arg("request"));
+
+    m.def(
+        "luks_open",
+        [](brick::Host& host, const std::string& device, const std::string& passphrase,
+           const std::string& format) {
+            brick::encryption::LuksOptions options;
+            options.passphrase = passphrase;
+            options.format = format;
+            py::gil_scoped_release release;
+            return brick::encryption::open_luks(host, device,
+                                                brick::encryption::mapping_name(device), options);
+        },
+        py::arg("host"), py::arg("device"), py::arg("passphrase"), py::arg("format") = "luks",
+        "Opens LUKS on an attached device; returns /dev/mapper/crypt-<name>");
+    m.def(
+        "luks_close",
+        [](brick::Host& host, const std::string& device) {
+            const auto name = device.rfind("/dev/mapper/crypt-", 0) == 0
+                                  ? device.substr(12)
+                                  : brick::encryption::mapping_name(device);
+            py::gil_scoped_release release;
+            brick::encryption::close_luks(host, name, brick::ConnectorOptions{}.command_timeout);
+        },
+        py::arg("host"), py::arg("device"),
+        "Closes the LUKS mapping of an attached device (or of /dev/mapper/crypt-<name>)");
 
     m.def(
         "protocol_name",

@@ -72,6 +72,14 @@ PYBIND11_MODULE(_brick_sim, m) {
                 return host.inject(nlohmann::json::parse(fault));
             },
             py::arg("fault"), "Arms a fault given as JSON text; returns its id")
+        .def(
+            "volume_bytes",
+            [](SimHost& host, const std::string& volume, std::uint64_t offset,
+               std::size_t length) {
+                return py::bytes(host.model().volume_bytes(volume, offset, length));
+            },
+            py::arg("volume"), py::arg("offset"), py::arg("length"),
+            "Target-side contents of a fabric volume (an NFS file, an RBD image, ...)")
         .def("trace_text", &SimHost::trace_text)
         .def("now_ms", &SimHost::now_ms)
         .def(

@@ -15,7 +15,8 @@ from conftest import run_python
 METHODS = ["__init__", "connect_volume", "disconnect_volume", "extend_volume",
            "get_volume_paths", "get_search_path", "get_all_available_volumes",
            "check_valid_device", "get_connector_properties"]
-CLASSES = ["ISCSIConnector", "NVMeOFConnector"]
+CLASSES = ["ISCSIConnector", "NVMeOFConnector", "RemoteFsConnector", "RBDConnector",
+           "LocalConnector"]
 
 DESCRIBE = """
 import inspect, json
@@ -102,9 +103,17 @@ def test_factory_returns_connectors_by_os_brick_names(sim):
     nvme = connector.InitiatorConnector.factory(initiator.NVME, "sudo")
     assert type(nvme).__name__ == "NVMeOFConnector"
     assert nvme.get_search_path() == "/dev/"
+    nfs = connector.InitiatorConnector.factory(initiator.NFS, "sudo",
+                                               nfs_mount_point_base="/var/lib/nova/mnt")
+    assert type(nfs).__name__ == "RemoteFsConnector"
+    assert nfs.get_search_path() == "/var/lib/nova/mnt"
+    rbd = connector.InitiatorConnector.factory(initiator.RBD, "sudo", do_local_attach=True)
+    assert type(rbd).__name__ == "RBDConnector" and rbd.do_local_attach
+    local = connector.InitiatorConnector.factory(initiator.LOCAL, "sudo")
+    assert type(local).__name__ == "LocalConnector"
 
 
-@pytest.mark.parametrize("protocol", ["FIBRE_CHANNEL", "RBD", "NFS", "NOT_A_PROTOCOL"])
+@pytest.mark.parametrize("protocol", ["FIBRE_CHANNEL", "GLUSTERFS", "NOT_A_PROTOCOL"])
 def test_protocols_not_built_raise_invalid_connector_protocol(protocol):
     from os_brick import exception
     from os_brick.initiator import connector

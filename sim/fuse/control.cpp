@@ -306,6 +306,9 @@ std::vector<std::pair<std::string, std::string>> tool_bind_targets() {
         if (name == "tee") {
             continue;  // the real tee writes through the mounted /sys as it is
         }
+        if (name == "mount" || name == "umount") {
+            continue;  // the namespace keeps the real /proc/mounts: NFS is modelled in-process
+        }
         for (const auto* dir :
              {"/usr/sbin/", "/usr/bin/", "/sbin/", "/bin/", "/lib/udev/", "/usr/lib/udev/"}) {
             const fs::path candidate = std::string(dir) + name;

@@ -68,7 +68,7 @@ int main(int argc, char** argv) {
         return 127;
     }
     std::string input;
-    if (name == "tee") {
+    if (name == "tee" || name == "cryptsetup") {  // cryptsetup: the key on stdin
         input.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
     }
     const int fd = brick::sim::wire::connect_unix(socket);

@@ -415,13 +415,19 @@ int SimHost::inject(const nlohmann::json& fault) {
     return model_.inject(parse_fault(fault));
 }
 
+std::string SimHost::resolved(const std::string& path) {
+    int error = 0;
+    return tree().resolve(path, true, error).value_or(path);
+}
+
 int SimHost::write_through(const std::string& device_path, std::uint64_t offset,
                            const std::string& bytes) {
     const ServedGuard served_guard(*this);
     begin(true);
     ToolContext context{model_, [this]() -> const Tree& { return tree(); }, {}};
     const auto name = device_name_of(context, device_path);
-    const int error = name.empty() ? ENOENT : model_.write_device(name, offset, bytes);
+    const int error = !name.empty() ? model_.write_device(name, offset, bytes)
+                                    : model_.nfs_file_write(resolved(device_path), offset, bytes);
     record({{"kind", "io_write"},
             {"path", device_path},
             {"offset", offset},
@@ -436,7 +442,9 @@ int SimHost::read_through(const std::string& device_path, std::uint64_t offset, 
     begin(true);
     ToolContext context{model_, [this]() -> const Tree& { return tree(); }, {}};
     const auto name = device_name_of(context, device_path);
-    const int error = name.empty() ? ENOENT : model_.read_device(name, offset, length, out);
+    const int error = !name.empty()
+                          ? model_.read_device(name, offset, length, out)
+                          : model_.nfs_file_read(resolved(device_path), offset, length, out);
     record({{"kind", "io_read"},
             {"path", device_path},
             {"offset", offset},

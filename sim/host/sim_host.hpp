@@ -74,7 +74,8 @@ class SimHost final : public Host {
     // Lets virtual time pass on the calling task (scenario "wait" steps).
     void advance(Duration duration) { sleep_for(duration); }
     // Writes/reads a pattern through a device path (/dev/sdb, /dev/dm-0, a link):
-    // writes stay dirty in the host cache until flushed. Returns an errno.
+    // writes stay dirty in the host cache until flushed. A volume file in an
+    // NFS mount is written through to the server. Returns an errno.
     int write_through(const std::string& device_path, std::uint64_t offset,
                       const std::string& bytes);
     int read_through(const std::string& device_path, std::uint64_t offset, std::size_t length,
@@ -98,6 +99,7 @@ class SimHost final : public Host {
   private:
     class ServedGuard;
     const Tree& tree();
+    std::string resolved(const std::string& path);
     void begin(bool traced_kind);
     // Called when an interaction was served: tells the observer.
     void served();

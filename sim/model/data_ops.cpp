@@ -70,6 +70,9 @@ std::uint64_t Model::lost_blocks(const std::string& volume_id) const {
 }
 
 int Model::write_device(const std::string& name, std::uint64_t offset, const std::string& bytes) {
+    if (const auto handled = storage_write(name, offset, bytes)) {
+        return *handled;
+    }
     if (const auto handled = extra_write(name, offset, bytes)) {
         return *handled;
     }
@@ -101,6 +104,9 @@ int Model::write_device(const std::string& name, std::uint64_t offset, const std
 
 int Model::read_device(const std::string& name, std::uint64_t offset, std::size_t length,
                        std::string& out) {
+    if (const auto handled = storage_read(name, offset, length, out)) {
+        return *handled;
+    }
     if (const auto handled = extra_read(name, offset, length, out)) {
         return *handled;
     }
@@ -149,6 +155,9 @@ int Model::flush_device(const std::string& name) {
 }
 
 int Model::flush_block_device(const std::string& name) {
+    if (const auto handled = storage_flush(name)) {
+        return *handled;
+    }
     if (const auto handled = extra_flush(name)) {
         return *handled;
     }
@@ -193,6 +202,9 @@ int Model::flush_block_device(const std::string& name) {
 }
 
 std::uint64_t Model::dirty_blocks(const std::string& name) const {
+    if (const auto it = state_.storage.dirty.find(name); it != state_.storage.dirty.end()) {
+        return it->second.size();
+    }
     if (const auto it = state_.nvme.dirty.find(name); it != state_.nvme.dirty.end()) {
         return it->second.size();
     }

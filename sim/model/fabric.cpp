@@ -329,6 +329,12 @@ Fabric parse_fabric(const json& document) {
     if (const auto* nvme = root.get("nvme")) {
         parse_nvme_section(*nvme, fabric);
     }
+    {
+        const auto* nfs = root.get("nfs");
+        const auto* rbd = root.get("rbd");
+        const auto* local = root.get("local");
+        parse_storage_sections(nfs, rbd, local, fabric);
+    }
     if (const auto* fc = root.get("fc")) {
         ObjectReader r(*fc, "/fc");
         const auto* ports = r.array("target_ports");

@@ -66,6 +66,13 @@ struct Volume {
     std::string md_uuid;
     std::string md_name;
     unsigned md_raid_devices = 0;
+    // A LUKS header written by cryptsetup luksFormat (storage_ops.cpp): its
+    // version (1 or 2; 0: none), UUID, the passphrase's digest and the master
+    // key the data is encrypted with.
+    unsigned luks_version = 0;
+    std::string luks_uuid;
+    std::uint64_t luks_passphrase_digest = 0;
+    std::uint64_t luks_master_key = 0;
 };
 
 struct Lun {
@@ -168,6 +175,37 @@ struct Timing {
     unsigned jitter_percent = 20;     // seeded jitter applied to the async delays
 };
 
+// An NFS export and the volume files in it ("nfs" section).
+struct NfsExport {
+    std::string server;  // "127.0.0.1"
+    std::string path;    // "/srv/nfs"
+    // Versions the server offers: "3", "4.0", "4.1", "4.2".
+    std::vector<std::string> versions{"3", "4.0", "4.1", "4.2"};
+    std::map<std::string, std::string> files;  // file name -> volume id
+    std::string spec() const { return server + ":" + path; }
+};
+
+// A Ceph cluster as the kernel RBD client sees it ("rbd" section).
+struct RbdImage {
+    std::string pool;
+    std::string image;
+    std::string volume_id;
+};
+struct RbdCluster {
+    std::vector<Portal> monitors;              // "127.0.0.1:6789"
+    std::map<std::string, std::string> users;  // cephx id ("cinder") -> key
+    std::vector<RbdImage> images;
+    std::string fsid = "6b72696b-0000-4000-8000-00000000ceff";
+};
+
+// A block device of the host itself: an LVM logical volume ("local" section).
+struct LocalDevice {
+    std::string volume_group;    // "cinder-volumes"
+    std::string logical_volume;  // "volume-1"
+    std::string volume_id;
+    std::string path() const { return "/dev/" + volume_group + "/" + logical_volume; }
+};
+
 struct Fabric {
     HostSettings host;
     Timing timing;
@@ -177,6 +215,9 @@ struct Fabric {
     std::vector<NvmeSubsystem> nvme_subsystems;
     NvmeHostSettings nvme_host;
     std::vector<FcTargetPort> fc_target_ports;
+    std::vector<NfsExport> nfs_exports;
+    std::optional<RbdCluster> rbd;
+    std::vector<LocalDevice> local_devices;
 
     NvmeSubsystem* find_subsystem(const std::string& nqn);
     const NvmeSubsystem* find_subsystem(const std::string& nqn) const;
@@ -193,6 +234,9 @@ Fabric parse_fabric(const nlohmann::json& document);
 Fabric load_fabric(const std::string& path);
 // Parses the "nvme" section into fabric (nvme_fabric.cpp); throws FabricError.
 void parse_nvme_section(const nlohmann::json& section, Fabric& fabric);
+// Parses the "nfs", "rbd" and "local" sections into fabric (storage_fabric.cpp).
+void parse_storage_sections(const nlohmann::json* nfs, const nlohmann::json* rbd,
+                            const nlohmann::json* local, Fabric& fabric);
 // Parses one volume description (used by the fabric and by lun_remapped).
 Volume parse_volume(const nlohmann::json& spec, const std::string& pointer,
                     const std::string& default_id);

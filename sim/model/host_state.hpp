@@ -13,6 +13,7 @@
 #include "sim/model/fabric.hpp"
 #include "sim/model/nvme_state.hpp"
 #include "sim/model/portal.hpp"
+#include "sim/model/storage_state.hpp"
 
 namespace brick::sim {
 
@@ -150,6 +151,8 @@ struct HostState {
     unsigned wildcard_scans = 0;
     // NVMe-oF controllers, subsystems, namespaces and md arrays.
     NvmeHostState nvme;
+    // NFS mounts, RBD mappings, logical volumes, dm-crypt mappings.
+    StorageHostState storage;
 };
 
 // sd naming as the kernel does it: 0 -> sda, 25 -> sdz, 26 -> sdaa, 701 -> sdzz, 702 -> sdaaa.

@@ -143,7 +143,21 @@ std::vector<std::string> Model::leftovers() const {
     for (const auto& [number, array] : state_.nvme.md_arrays) {
         left.push_back("md array " + array.device() + " (" + array.name + ")");
     }
+    for (const auto& mount : state_.storage.mounts) {
+        left.push_back("NFS mount of " + mount.source + " at " + mount.mount_point);
+    }
+    for (const auto& [id, mapping] : state_.storage.rbd) {
+        left.push_back("RBD mapping " + mapping.device() + " of " + mapping.pool + "/" +
+                       mapping.image);
+    }
+    for (const auto& [name, mapping] : state_.storage.crypts) {
+        left.push_back("dm-crypt mapping " + name + " (" + mapping.device() + ") on " +
+                       mapping.backing);
+    }
     for (const auto& [path, content] : state_.files) {
+        if (path.rfind("/run/brick/rbd/", 0) == 0) {
+            left.push_back("cluster file " + path);
+        }
         if (path.rfind("/dev/disk/", 0) == 0) {
             left.push_back("stray file " + path);
         }

@@ -10,6 +10,7 @@ Model::Model(Fabric fabric, std::uint64_t seed) : fabric_(std::move(fabric)), ra
     state_.iscsid_running = fabric_.host.iscsid_running;
     state_.next_scsi_host = fabric_.host.first_scsi_host;
     add_local_disks();
+    add_logical_volumes();
     // nvme-cli's identity files, as Debian's package creates them.
     if (!fabric_.nvme_host.host_nqn.empty()) {
         state_.files["/etc/nvme/hostnqn"] = fabric_.nvme_host.host_nqn + "\n";

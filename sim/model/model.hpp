@@ -209,6 +209,37 @@ class Model {
     // The md superblock on a block device's volume, or nullptr.
     const Volume* md_superblock_of(const std::string& device) const;
 
+    // --- host side: NFS, RBD, LVM and dm-crypt (storage_ops.cpp) -----------
+    // mount -t nfs: 0, or mount.nfs's exit status with its message in err.
+    int nfs_mount(const std::string& source, const std::string& mount_point,
+                  const std::string& options, std::string& err, unsigned& duration_ms);
+    // umount: 0, or umount's exit status with its message in err.
+    int nfs_umount(const std::string& mount_point, std::string& err);
+    // The export a mounted file belongs to and its volume, for a path under a mount.
+    std::optional<std::string> nfs_file_volume(const std::string& path) const;
+    // I/O on a volume file through its mount (close-to-open: written through
+    // to the server). ENOENT when the path is no mounted volume file.
+    int nfs_file_write(const std::string& path, std::uint64_t offset, const std::string& bytes);
+    int nfs_file_read(const std::string& path, std::uint64_t offset, std::size_t length,
+                      std::string& out);
+    // rbd map: the cluster files are read from the store. 0 or rbd's exit
+    // status; out is the device path.
+    int rbd_map(const std::string& pool, const std::string& spec, const std::string& user,
+                const std::string& conf_path, bool read_only, std::string& out, std::string& err,
+                unsigned& duration_ms);
+    int rbd_unmap(const std::string& device_or_spec, bool force, std::string& err);
+    // The volume behind a block device (sdX, dm-N, nvmeXnY, rbdN), if any.
+    std::optional<std::string> volume_behind(const std::string& device) const;
+    // cryptsetup: the LUKS header on the device's volume (0: none).
+    unsigned luks_version_of(const std::string& device) const;
+    int luks_format(const std::string& device, unsigned version, const std::string& passphrase);
+    // 0, 2 (wrong passphrase), 4 (no device), 5 (name in use), 1 (not LUKS).
+    int luks_open(const std::string& device, const std::string& name, const std::string& passphrase,
+                  bool read_only);
+    // 0, 4 (not active), 5 (still in use).
+    int luks_close(const std::string& name);
+    const CryptMapping* crypt_mapping(const std::string& name_or_device) const;
+
     // Size of an NVMe or md block device, if it is one.
     std::optional<std::uint64_t> block_device_size(const std::string& device) const;
 
@@ -287,6 +318,13 @@ class Model {
                                   std::string& out);
     std::optional<int> extra_flush(const std::string& name);
     std::optional<std::string> readable_volume(const std::string& name) const;
+    // Block I/O on rbd, LVM and dm-crypt devices: nullopt when name is none.
+    std::optional<int> storage_write(const std::string& name, std::uint64_t offset,
+                                     const std::string& bytes);
+    std::optional<int> storage_read(const std::string& name, std::uint64_t offset,
+                                    std::size_t length, std::string& out);
+    std::optional<int> storage_flush(const std::string& name);
+    void add_logical_volumes();
 
     Fabric fabric_;
     HostState state_;

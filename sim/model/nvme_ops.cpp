@@ -797,6 +797,19 @@ std::optional<std::uint64_t> Model::block_device_size(const std::string& device)
     if (const auto* array = md_array(device)) {
         return array->size_bytes;
     }
+    for (const auto& [id, mapping] : state_.storage.rbd) {
+        if (mapping.device() == device) {
+            return fabric_.volumes.at(mapping.volume_id).size_bytes;
+        }
+    }
+    for (const auto& lv : state_.storage.logical_volumes) {
+        if (lv.device() == device) {
+            return fabric_.volumes.at(lv.volume_id).size_bytes;
+        }
+    }
+    if (const auto* crypt = crypt_mapping(device)) {
+        return crypt->size_bytes;
+    }
     return std::nullopt;
 }
 

@@ -7,8 +7,9 @@
 namespace brick::sim {
 
 std::vector<std::string> tool_names() {
-    return {"iscsiadm", "blockdev", "multipath", "multipathd", "udevadm", "scsi_id",
-            "dmsetup",  "lsscsi",   "tee",       "nvme",       "mdadm"};
+    return {"iscsiadm", "blockdev", "multipath", "multipathd", "udevadm",
+            "scsi_id",  "dmsetup",  "lsscsi",    "tee",        "nvme",
+            "mdadm",    "mount",    "umount",    "rbd",        "cryptsetup"};
 }
 
 ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv,
@@ -44,6 +45,14 @@ ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv,
         result = run_mdadm(context, args);
     } else if (name == "tee") {
         result = run_tee(context, args, input);
+    } else if (name == "mount") {
+        result = run_mount(context, args);
+    } else if (name == "umount") {
+        result = run_umount(context, args);
+    } else if (name == "rbd") {
+        result = run_rbd(context, args);
+    } else if (name == "cryptsetup") {
+        result = run_cryptsetup(context, args, input);
     } else {
         result.not_found = true;
         result.exit_status = 127;

@@ -5,6 +5,8 @@
 // end spends before returning the result.
 
 #include <functional>
+#include <map>
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -51,6 +53,11 @@ ToolResult run_nvme(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_mdadm(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_tee(ToolContext& context, const std::vector<std::string>& args,
                    const std::string& input);
+ToolResult run_mount(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_umount(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_rbd(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_cryptsetup(ToolContext& context, const std::vector<std::string>& args,
+                          const std::string& input);
 
 // The device name ("sdb", "dm-0") a /dev path (or link to it) names; empty if none.
 std::string device_name_of(ToolContext& context, const std::string& path);

@@ -126,8 +126,10 @@ IoStatus tree_stat(const Tree& tree, const std::string& path, FileInfo& info, bo
     }
     const auto* node = tree.find(*real);
     info.type = node->type;
-    info.size =
-        node->type == FileType::regular ? (kernel_owned(*real) ? 4096 : node->content.size()) : 0;
+    info.size = node->type != FileType::regular ? 0
+                : node->apparent_size           ? *node->apparent_size
+                : kernel_owned(*real)           ? 4096
+                                                : node->content.size();
     info.major = node->major;
     info.minor = node->minor;
     return {};

@@ -216,6 +216,7 @@ Tree render(const Model& model) {
     }
     render_etc(tree, state);
     render_nvme(tree, model);
+    render_storage(tree, model);
     for (const auto& dir : state.dirs) {
         tree.dir(dir);
     }

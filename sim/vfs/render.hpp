@@ -13,5 +13,9 @@ Tree render(const Model& model);
 // nvme-subsystem, namespace disks and hidden path devices, /dev/nvme-fabrics,
 // md arrays, /etc/nvme.
 void render_nvme(Tree& tree, const Model& model);
+// NFS mounts (/proc/mounts and the files under each mount point), RBD
+// mappings, LVM logical volumes and dm-crypt mappings (render_storage.cpp).
+// Runs after the other parts: a dm-crypt mapping links to the device under it.
+void render_storage(Tree& tree, const Model& model);
 
 }  // namespace brick::sim

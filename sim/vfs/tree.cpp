@@ -111,6 +111,13 @@ void Tree::file(const std::string& path, std::string content) {
     put(path, std::move(node));
 }
 
+void Tree::sized_file(const std::string& path, std::uint64_t size) {
+    VNode node;
+    node.type = FileType::regular;
+    node.apparent_size = size;
+    put(path, std::move(node));
+}
+
 void Tree::attribute(const std::string& path, std::string content, WriteKind write, bool readable,
                      unsigned scsi_host, ScsiAddress address) {
     VNode node;

@@ -26,14 +26,16 @@ enum class WriteKind {
     store,
     nvme_fabrics,  // /dev/nvme-fabrics: a connect option string
     nvme_delete,   // a controller's delete_controller
-    nvme_rescan    // a controller's rescan_controller
+    nvme_rescan,   // a controller's rescan_controller
+    accepted       // a kernel attribute whose write succeeds and changes nothing modelled
 };
 
 struct VNode {
     FileType type = FileType::directory;
-    std::string content;  // regular files
-    std::string link;     // symlinks, as stored
-    unsigned major = 0;   // block and char devices
+    std::string content;                         // regular files
+    std::optional<std::uint64_t> apparent_size;  // a data file's size (content not rendered)
+    std::string link;                            // symlinks, as stored
+    unsigned major = 0;                          // block and char devices
     unsigned minor = 0;
     bool readable = true;  // write-only sysfs attributes read as EACCES
     WriteKind write = WriteKind::none;
@@ -46,6 +48,8 @@ class Tree {
     Tree();
     void dir(const std::string& path);
     void file(const std::string& path, std::string content);
+    // A regular file of size bytes whose data lives in the model (an NFS volume file).
+    void sized_file(const std::string& path, std::uint64_t size);
     // A kernel attribute the writer acts on.
     void attribute(const std::string& path, std::string content, WriteKind write,
                    bool readable = true, unsigned scsi_host = 0, ScsiAddress address = {});

@@ -47,6 +47,26 @@ struct ConnectorOptions {
     int nvme_ctrl_loss_tmo = -1;
     int nvme_reconnect_delay = 10;
     int nvme_keep_alive_tmo = 5;
+    // NFS: where shares are mounted (os-brick's nfs_mount_point_base), each
+    // at <base>/<md5 hex of the export>, and the mount options given to every
+    // mount (os-brick's nfs_mount_options, "-o" syntax without the "-o").
+    std::string mount_point_base = "/var/lib/brick/mnt";
+    std::string nfs_mount_options;
+    // Encrypted volumes (data.encrypted): the LUKS passphrase, registered as a
+    // secret. Without one, connecting an encrypted volume is refused before
+    // anything changes on the host. luks_format is the LUKS version a blank
+    // volume is formatted with on first use: "luks" (LUKS1, os-brick's
+    // LuksEncryptor) or "luks2".
+    std::optional<std::string> encryption_passphrase;
+    std::string luks_format = "luks";
+    // PBKDF time a blank volume's LUKS key slot is calibrated to (cryptsetup
+    // --iter-time); 0: cryptsetup's default (2 s for LUKS1). Each later open
+    // costs about that time. Lower only where key derivation time matters
+    // more than brute-force cost (tests under emulation).
+    Duration luks_iter_time{0};
+    // false: encrypted volumes are attached as they are and the caller opens
+    // LUKS itself (os-brick's API: Nova calls the encryptor after connect).
+    bool open_encrypted = true;
 };
 
 struct DisconnectOptions {
@@ -55,7 +75,7 @@ struct DisconnectOptions {
 };
 
 class Connector {
-public:
+  public:
     Connector() = default;
     Connector(const Connector&) = delete;
     Connector& operator=(const Connector&) = delete;
@@ -73,6 +93,8 @@ public:
 };
 
 // The connector for a protocol; throws not_supported for protocols not built yet.
+// Block protocols come wrapped so that encrypted volumes (data.encrypted) are
+// opened with LUKS after attach and closed before detach (encryption/).
 std::unique_ptr<Connector> make_connector(Protocol protocol, Host& host,
                                           const ConnectorOptions& options);
 

@@ -1,6 +1,7 @@
 #include "brick/nfs/properties.hpp"
 
 #include "brick/core/error.hpp"
+#include "brick/nfs/mount_options.hpp"
 #include "brick/properties/reader.hpp"
 #include "brick/properties/text.hpp"
 
@@ -62,6 +63,7 @@ Properties parse_properties(const nlohmann::json& data) {
         "the volume's file name in the share");
     if (const auto options = in.string("options", true)) {
         props.options = parse_options(in.field("options"), *options);
+        check_mount_flags(in.field("options"), props.options);
     }
     if (const auto* mode = in.find("access_mode")) {
         props.access_mode = parse_access_mode(in.field("access_mode"), *mode);

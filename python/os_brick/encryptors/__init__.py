@@ -1,10 +1,10 @@
-"""os_brick.encryptors: format names and metadata lookup; no encryption.
+"""os_brick.encryptors: os-brick's encryptor API over brickworks.encryption.
 
-brickworks attaches volumes but does not set up dm-crypt: asking for an
-encryptor of an encrypted volume raises VolumeEncryptionNotSupported, so a
-caller fails loudly instead of exposing ciphertext as plaintext.
+LUKS and LUKS2 volumes are opened with libbrick; the deprecated plain
+dm-crypt format is not provided (VolumeEncryptionNotSupported).
 """
 
+from brickworks.encryption import Luks2Encryptor, LuksEncryptor, NoOpEncryptor  # noqa: F401
 from os_brick import exception
 
 LUKS = "luks"
@@ -30,33 +30,25 @@ LEGACY_PROVIDER_CLASS_TO_FORMAT_MAP = {
     "NoOpEncryptor": None,
 }
 
-
-class NoOpEncryptor:
-    """The encryptor of a volume that is not encrypted."""
-
-    def __init__(self, root_helper=None, connection_info=None, keymgr=None, execute=None,
-                 *args, **kwargs):
-        self.connection_info = connection_info
-
-    def attach_volume(self, context, **kwargs):
-        pass
-
-    def detach_volume(self, **kwargs):
-        pass
-
-    def extend_volume(self, context, **kwargs):
-        return None
+_ENCRYPTORS = {LUKS: LuksEncryptor, LUKS2: Luks2Encryptor}
 
 
 def get_volume_encryptor(root_helper, connection_info, keymgr, execute=None, *args, **kwargs):
+    """The encryptor for a volume: LUKS or LUKS2 for front-end encryption, else no-op."""
+    location = kwargs.get("control_location")
+    if not location or location.lower() != "front-end":
+        return NoOpEncryptor(root_helper, connection_info, keymgr, execute)
     provider = kwargs.get("provider")
     provider = LEGACY_PROVIDER_CLASS_TO_FORMAT_MAP.get(provider, provider)
     if provider is None:
         return NoOpEncryptor(root_helper, connection_info, keymgr, execute)
-    data = connection_info.get("data", {})
-    raise exception.VolumeEncryptionNotSupported(
-        volume_type=f"{provider} (brickworks does not encrypt)",
-        volume_id=data.get("volume_id", "?"))
+    cls = _ENCRYPTORS.get(provider)
+    if cls is None:
+        data = connection_info.get("data", {})
+        raise exception.VolumeEncryptionNotSupported(
+            volume_type=f"{provider} (brickworks opens luks and luks2 only)",
+            volume_id=data.get("volume_id", "?"))
+    return cls(root_helper, connection_info, keymgr, execute, *args, **kwargs)
 
 
 def get_encryption_metadata(context, volume_api, volume_id, connection_info):

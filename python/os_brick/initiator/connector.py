@@ -3,7 +3,10 @@
 from brickworks.connector import (  # noqa: F401
     InitiatorConnector,
     ISCSIConnector,
+    LocalConnector,
     NVMeOFConnector,
+    RBDConnector,
+    RemoteFsConnector,
     get_connector_mapping,
     get_connector_properties,
 )
