@@ -9,6 +9,8 @@
 #include "brick/core/error.hpp"
 #include "brick/hil/guest.hpp"
 #include "brick/hil/image.hpp"
+#include "brick/hil/job_spec.hpp"
+#include "brick/hil/pair.hpp"
 #include "commands.hpp"
 
 namespace brick::lab {
@@ -51,7 +53,17 @@ void print_result(const std::string& name, const hil::GuestResult& result) {
     if (!result.qemu_error.empty()) {
         std::cout << "  qemu: " << result.qemu_error << '\n';
     }
+    for (const auto& line : result.host_problems) {
+        std::cout << "  host: " << line << '\n';
+    }
     std::cout << "  results in " << result.run_dir.string() << '\n';
+}
+
+void print_pair_result(const std::string& name, const hil::PairResult& result) {
+    std::cout << "hil " << name << " (pair): " << hil::status_name(result.status) << " ("
+              << result.wall_seconds << " s wall)\n";
+    print_result("  target", result.target);
+    print_result("  initiator", result.initiator);
 }
 
 hil::Accel parse_accel(const std::string& name) {
@@ -102,6 +114,50 @@ hil::GuestOptions guest_options(const HilSettings& settings, const RunSettings& 
     return options;
 }
 
+// The guest options of a job folder, with what its hil.json asks for.
+hil::GuestOptions job_options(const HilSettings& settings, const RunSettings& run,
+                              const fs::path& job, const hil::JobSpec& spec,
+                              const fs::path& run_dir) {
+    auto options = guest_options(settings, run, job, run_dir);
+    if (!spec.host_script.empty()) {
+        options.host_script = job / spec.host_script;
+        options.isolate_program = fs::path(settings.build_dir) / "lab" / "brick-isolate";
+    }
+    options.forwards = spec.forwards;
+    return options;
+}
+
+hil::PairOptions pair_options(const HilSettings& settings, const RunSettings& run,
+                              const fs::path& job, const hil::JobSpec& spec,
+                              const fs::path& run_dir) {
+    hil::PairOptions options;
+    options.run_dir = run_dir;
+    options.links = spec.links;
+    options.timeout = std::chrono::seconds(run.timeout_seconds);
+    for (auto [guest, role] : {std::pair{&options.target, &spec.target},
+                               std::pair{&options.initiator, &spec.initiator}}) {
+        *guest = guest_options(settings, run, job, run_dir);
+        guest->script = role->script;
+        guest->smp = role->smp.value_or(run.smp);
+        guest->memory_mb = role->memory_mb.value_or(run.memory_mb);
+    }
+    return options;
+}
+
+// Runs a job folder as its hil.json says (one guest, or a pair) and prints the result.
+bool run_job(const hil::Image& image, const HilSettings& settings, const RunSettings& run,
+             const fs::path& job, const fs::path& run_dir, const std::string& name) {
+    const auto spec = hil::read_job_spec(job);
+    if (spec.topology == hil::Topology::pair) {
+        const auto result = hil::run_pair(image, pair_options(settings, run, job, spec, run_dir));
+        print_pair_result(name, result);
+        return result.passed();
+    }
+    const auto result = hil::run_guest(image, job_options(settings, run, job, spec, run_dir));
+    print_result(name, result);
+    return result.passed();
+}
+
 fs::path default_run_dir(const HilSettings& settings, const fs::path& job) {
     auto name = job.filename().string();
     if (name == "job.sh" || name.empty()) {
@@ -113,21 +169,24 @@ fs::path default_run_dir(const HilSettings& settings, const fs::path& job) {
     return fs::path(settings.build_dir) / "hil-runs" / name;
 }
 
-// Copies the golden outputs a run captured (run/golden/<tool>/<state>.*) into dest.
+// Copies the golden outputs a run captured (run/golden/<tool>/<state>.*, or each
+// guest's of a pair) into dest.
 int copy_golden(const fs::path& run_dir, const fs::path& dest) {
     int copied = 0;
-    const auto captured = run_dir / "golden";
-    if (!fs::exists(captured)) {
-        return 0;
-    }
-    for (const auto& entry : fs::recursive_directory_iterator(captured)) {
-        if (!entry.is_regular_file()) {
+    for (const auto& captured :
+         {run_dir / "golden", run_dir / "initiator" / "golden", run_dir / "target" / "golden"}) {
+        if (!fs::exists(captured)) {
             continue;
         }
-        const auto target = dest / fs::relative(entry.path(), captured);
-        fs::create_directories(target.parent_path());
-        fs::copy_file(entry.path(), target, fs::copy_options::overwrite_existing);
-        ++copied;
+        for (const auto& entry : fs::recursive_directory_iterator(captured)) {
+            if (!entry.is_regular_file()) {
+                continue;
+            }
+            const auto target = dest / fs::relative(entry.path(), captured);
+            fs::create_directories(target.parent_path());
+            fs::copy_file(entry.path(), target, fs::copy_options::overwrite_existing);
+            ++copied;
+        }
     }
     return copied;
 }
@@ -175,10 +234,7 @@ void register_hil_commands(CLI::App& app) {
         const fs::path job = run_settings->job;
         const fs::path run_dir = run_settings->out.empty() ? default_run_dir(*settings, job)
                                                            : fs::path(run_settings->out);
-        const auto result =
-            hil::run_guest(built, guest_options(*settings, *run_settings, job, run_dir));
-        print_result(job.string(), result);
-        if (!result.passed()) {
+        if (!run_job(built, *settings, *run_settings, job, run_dir, job.string())) {
             throw CLI::RuntimeError(1);
         }
     });
@@ -186,8 +242,8 @@ void register_hil_commands(CLI::App& app) {
     auto golden_settings = std::make_shared<RunSettings>();
     auto golden_dest = std::make_shared<std::string>();
     auto golden_reuse = std::make_shared<bool>(false);
-    auto golden_jobs =
-        std::make_shared<std::vector<std::string>>(std::vector<std::string>{"lio", "tgt", "nvmet"});
+    auto golden_jobs = std::make_shared<std::vector<std::string>>(
+        std::vector<std::string>{"lio", "tgt", "nvmet", "host-tgt", "pair-iscsi"});
     auto* golden = hil->add_subcommand(
         "golden", "Re-capture the real tools' golden outputs (hil/golden) from the HIL jobs");
     golden->add_option("--out", *golden_dest, "Destination (default <source>/hil/golden)");
@@ -218,10 +274,7 @@ void register_hil_commands(CLI::App& app) {
             const auto built = image_for(*settings, false);
             const auto job = fs::path(settings->source_dir) / "hil" / "jobs" / name;
             const auto run_dir = fs::path(settings->build_dir) / "hil-runs" / ("golden-" + name);
-            const auto result =
-                hil::run_guest(built, guest_options(*settings, *golden_settings, job, run_dir));
-            print_result(name, result);
-            if (!result.passed()) {
+            if (!run_job(built, *settings, *golden_settings, job, run_dir, name)) {
                 all_passed = false;
                 continue;
             }

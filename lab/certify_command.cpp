@@ -159,7 +159,7 @@ void register_certify_commands(CLI::App& app) {
                    "run here even if the backend runs in a guest, write only result.json "
                    "(used inside the guest)")
         ->group("");
-    command->callback([options] { throw RunExit(certify_command(*options)); });
+    command->callback([options] { throw RunExit{certify_command(*options)}; });
 }
 
 }  // namespace brick::lab

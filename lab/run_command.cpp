@@ -7,8 +7,9 @@
 #include "brick/core/error.hpp"
 #include "commands.hpp"
 #include "runner/backends.hpp"
-#include "runner/report.hpp"
+#include "runner/real_backend.hpp"
 #include "runner/replay.hpp"
+#include "runner/report.hpp"
 
 namespace brick::lab {
 namespace fs = std::filesystem;
@@ -78,7 +79,29 @@ int run(const RunOptions& options) {
     const auto seeds = seeds_for(options.seed, options.repeat);
     std::vector<ScenarioResult> results;
     if (options.backend == "hil") {
-        results = run_in_guest(files, options.target, seeds, report_dir);
+        // Scenarios no guest kernel can run are skipped without booting one.
+        std::vector<fs::path> guest_files;
+        for (std::size_t i = 0; i < scenarios.size(); ++i) {
+            const auto reason = real_kernel_skip_reason(scenarios[i]);
+            if (!reason) {
+                guest_files.push_back(files[i]);
+                continue;
+            }
+            for (const auto seed : seeds) {
+                ScenarioResult skipped;
+                skipped.scenario = scenarios[i].name;
+                skipped.file = files[i].string();
+                skipped.backend = "hil:real:" + options.target;
+                skipped.seed = seed;
+                skipped.status = Status::skipped;
+                skipped.reason = *reason;
+                results.push_back(std::move(skipped));
+            }
+        }
+        if (!guest_files.empty()) {
+            auto guest = run_in_guest(guest_files, options.target, seeds, report_dir);
+            results.insert(results.end(), guest.begin(), guest.end());
+        }
         for (std::size_t i = 0; i < results.size(); ++i) {
             std::cout << progress_line(i + 1, results.size(), results[i]) << "\n";
         }
@@ -117,29 +140,33 @@ int run(const RunOptions& options) {
 
 void register_run_commands(CLI::App& app) {
     auto options = std::make_shared<RunOptions>();
-    auto* run_command = app.add_subcommand(
-        "run", "Run scenarios (default: the whole library on the simulator)");
+    auto* run_command =
+        app.add_subcommand("run", "Run scenarios (default: the whole library on the simulator)");
     run_command->add_option("PATHS", options->paths, "scenario files or folders");
-    run_command->add_option("--backend", options->backend, "sim, hil (QEMU guest) or real (this host)")
+    run_command
+        ->add_option("--backend", options->backend, "sim, hil (QEMU guest) or real (this host)")
         ->check(CLI::IsMember({"sim", "hil", "real"}));
-    run_command->add_option("--target", options->target,
-                            "real target kind: lio, tgt, nvmet, nfsd (NFS) or loop (local devices)")
+    run_command
+        ->add_option("--target", options->target,
+                     "real target kind: lio, tgt, nvmet, nfsd (NFS) or loop (local devices)")
         ->check(CLI::IsMember({"lio", "tgt", "nvmet", "nfsd", "loop"}));
     run_command->add_option("--seed", options->seed, "seed of the first run");
-    run_command->add_option("--repeat", options->repeat, "runs per scenario, seeds drawn from --seed")
+    run_command
+        ->add_option("--repeat", options->repeat, "runs per scenario, seeds drawn from --seed")
         ->check(CLI::PositiveNumber);
-    run_command->add_option("--shard", options->shard, "I/N: run every N-th scenario from the I-th");
+    run_command->add_option("--shard", options->shard,
+                            "I/N: run every N-th scenario from the I-th");
     run_command->add_option("--junit", options->junit, "write JUnit XML here");
     run_command->add_option("--report", options->report, "report folder");
     run_command->add_option("--jobs", options->jobs, "scenarios run at once")
         ->check(CLI::PositiveNumber);
-    run_command->callback([options] { throw RunExit(run(*options)); });
+    run_command->callback([options] { throw RunExit{run(*options)}; });
 
     auto replay_file = std::make_shared<std::string>();
-    auto* replay_command =
-        app.add_subcommand("replay", "Rerun a failure's reproducer on the simulator and compare traces");
+    auto* replay_command = app.add_subcommand(
+        "replay", "Rerun a failure's reproducer on the simulator and compare traces");
     replay_command->add_option("FILE", *replay_file, "reproducer JSON")->required();
-    replay_command->callback([replay_file] { throw RunExit(replay(*replay_file)); });
+    replay_command->callback([replay_file] { throw RunExit{replay(*replay_file)}; });
 }
 
 }  // namespace brick::lab

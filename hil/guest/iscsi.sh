@@ -17,9 +17,9 @@ node_new() {
 attach() {
     local iqn=$1 portal=$2 lun=$3
     iscsiadm -m node -T "$iqn" -p "$portal" --login >/dev/null
-    scan_lun "$iqn" "$lun" "${portal##*:}"
-    wait_until 10 scsi_disk_for "$iqn" "$lun" "${portal##*:}"
-    DISK=$(scsi_disk_for "$iqn" "$lun" "${portal##*:}")
+    scan_lun "$iqn" "$lun" "$portal"
+    wait_until 10 scsi_disk_for "$iqn" "$lun" "$portal"
+    DISK=$(scsi_disk_for "$iqn" "$lun" "$portal")
     wait_until 5 test -b "/dev/$DISK"
     log "attached $iqn lun $lun at $portal: /dev/$DISK"
 }
@@ -27,7 +27,7 @@ attach() {
 # detach IQN PORTAL: flush and delete the session's disks, logout, delete the node record.
 detach() {
     local iqn=$1 portal=$2 disk
-    for disk in $(session_disks "$iqn" "${portal##*:}"); do
+    for disk in $(session_disks "$iqn" "$portal"); do
         remove_disk "$disk"
     done
     iscsiadm -m node -T "$iqn" -p "$portal" --logout >/dev/null

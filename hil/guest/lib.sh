@@ -34,22 +34,34 @@ log() { echo "[$(now)] $*"; }
 fail() { log "FAIL: $*"; return 1; }
 
 # check NAME FUNCTION [ARGS...]: runs one check (in a subshell, with errexit on)
-# and records its status and duration. A failed check fails the job.
+# and records its status and duration. A failed check fails the job; `passed`
+# tells whether the last one passed:
+#     check setup setup
+#     passed || finish
+# Never call check inside a condition (if, while, ||, &&, !): bash turns errexit
+# off for everything run there, subshells included, so a failing command in the
+# middle of the check would go unnoticed. check refuses that.
+LAST_CHECK=
 check() {
-    local name=$1 started status
+    local name=$1 started status=pass
     shift
     started=$(now)
     log "check $name: start"
-    if (set -eE; trap 'echo "  failed at line $LINENO: $BASH_COMMAND"' ERR; "$@"); then
-        status=pass
-    else
+    (set -e; false; true)
+    if [ $? = 0 ]; then
+        log "check $name: called inside a condition (if, ||, &&, !), where errexit is off"
         status=fail
-        HIL_FAILED=1
+    else
+        (set -eE; trap 'echo "  failed at line $LINENO: $BASH_COMMAND"' ERR; "$@")
+        [ $? = 0 ] || status=fail
     fi
+    [ $status = pass ] || HIL_FAILED=1
+    LAST_CHECK=$status
     log "check $name: $status ($(elapsed "$started") s)"
     printf '%s\t%s\t%s\n' "$name" "$status" "$(elapsed "$started")" >>"$JOB/checks.tsv"
-    [ "$status" = pass ]
+    [ $status = pass ]
 }
+passed() { [ "$LAST_CHECK" = pass ]; }
 
 finish() {
     log "checks:"
@@ -100,6 +112,13 @@ golden() {
     return 0
 }
 
+# nap SECONDS: sleeps without a fork (read's timeout on a FIFO nobody writes):
+# every fork and exec costs tens of milliseconds under TCG.
+nap() {
+    [ -p /tmp/hil-nap ] || mkfifo /tmp/hil-nap 2>/dev/null
+    read -r -t "$1" <>/tmp/hil-nap || true
+}
+
 # wait_until SECONDS CMD...: polls CMD every 0.05 s until it succeeds.
 wait_until() {
     local limit=$(($1 * 100)) started
@@ -110,7 +129,7 @@ wait_until() {
             fail "timed out after $((limit / 100)) s waiting for: $*"
             return 1
         fi
-        sleep 0.05
+        nap 0.05
     done
 }
 
@@ -127,12 +146,15 @@ write_pattern() {
     dd if="$PATTERN" of="$1" bs=1M oflag=direct conv=fsync status=none
     blockdev --flushbufs "$1"
 }
-# verify_pattern DEV: reads the pattern back past the page cache and compares checksums.
-verify_pattern() {
-    local sum
+# pattern_on DEV: DEV holds the pattern (read past the page cache, checksums compared).
+pattern_on() {
     make_pattern
-    sum=$(dd if="$1" bs=1M count="$PATTERN_MB" iflag=direct status=none | sha256sum | cut -d' ' -f1)
-    [ "$sum" = "$PATTERN_SUM" ] || fail "data on $1 differs: $sum, expected $PATTERN_SUM"
+    PATTERN_READ=$(dd if="$1" bs=1M count="$PATTERN_MB" iflag=direct status=none | sha256sum | cut -d' ' -f1)
+    [ "$PATTERN_READ" = "$PATTERN_SUM" ]
+}
+# verify_pattern DEV: the pattern is on DEV, else the check fails.
+verify_pattern() {
+    pattern_on "$1" || fail "data on $1 differs: $PATTERN_READ, expected $PATTERN_SUM"
 }
 
 # --- daemons -----------------------------------------------------------------
@@ -183,55 +205,62 @@ load_modules() {
 }
 
 # --- SCSI / iSCSI ------------------------------------------------------------
-# scsi_disk_for IQN LUN [PORTAL_PORT]: prints the sdX of that target's LUN, from sysfs.
+# session_matches SESSION IQN [PORTAL]: the session is that target's, through that
+# portal when given (PORT, or ADDRESS:PORT when several addresses share a port).
+session_matches() {
+    local session=$1 iqn=$2 portal=${3:-} conn value
+    [ -e "$session" ] || return 1
+    read -r value <"$session/targetname" && [ "$value" = "$iqn" ] || return 1
+    [ -n "$portal" ] || return 0
+    conn=$(ls -d "$session"/device/connection*/iscsi_connection/connection* 2>/dev/null | head -1)
+    read -r value <"$conn/persistent_port" 2>/dev/null && [ "$value" = "${portal##*:}" ] || return 1
+    [ "$portal" = "${portal##*:}" ] && return 0
+    read -r value <"$conn/persistent_address" 2>/dev/null && [ "$value" = "${portal%:*}" ]
+}
+# scsi_disk_for IQN LUN [PORTAL]: prints the sdX of that target's LUN, from sysfs.
 scsi_disk_for() {
-    local iqn=$1 lun=$2 port=${3:-} session dev conn
+    local iqn=$1 lun=$2 portal=${3:-} session dev
     for session in /sys/class/iscsi_session/session*; do
-        [ -e "$session" ] || continue
-        [ "$(cat "$session/targetname")" = "$iqn" ] || continue
-        if [ -n "$port" ]; then
-            conn=$(ls -d "$session"/device/connection*/iscsi_connection/connection* 2>/dev/null | head -1)
-            [ "$(cat "$conn/persistent_port" 2>/dev/null)" = "$port" ] || continue
-        fi
+        session_matches "$session" "$iqn" "$portal" || continue
         for dev in "$session"/device/target*/*:*:*:"$lun"/block/*; do
             [ -e "$dev" ] && basename "$dev" && return 0
         done
     done
     return 1
 }
-# session_disks IQN [PORT]: every sdX of that target's session(s), from sysfs.
+# session_disks IQN [PORTAL]: every sdX of that target's session(s), from sysfs.
 session_disks() {
-    local iqn=$1 port=${2:-} session dev conn
+    local iqn=$1 portal=${2:-} session dev
     for session in /sys/class/iscsi_session/session*; do
-        [ -e "$session" ] || continue
-        [ "$(cat "$session/targetname")" = "$iqn" ] || continue
-        if [ -n "$port" ]; then
-            conn=$(ls -d "$session"/device/connection*/iscsi_connection/connection* 2>/dev/null | head -1)
-            [ "$(cat "$conn/persistent_port" 2>/dev/null)" = "$port" ] || continue
-        fi
+        session_matches "$session" "$iqn" "$portal" || continue
         for dev in "$session"/device/target*/*:*:*:*/block/*; do
             [ -e "$dev" ] && basename "$dev"
         done
     done
     return 0
 }
-# session_host IQN [PORT]: the SCSI host number of that session.
+# session_host IQN [PORTAL]: the SCSI host number of that session.
 session_host() {
-    local iqn=$1 port=${2:-} session conn host
+    local iqn=$1 portal=${2:-} session host
     for session in /sys/class/iscsi_session/session*; do
-        [ -e "$session" ] || continue
-        [ "$(cat "$session/targetname")" = "$iqn" ] || continue
-        if [ -n "$port" ]; then
-            conn=$(ls -d "$session"/device/connection*/iscsi_connection/connection* 2>/dev/null | head -1)
-            [ "$(cat "$conn/persistent_port" 2>/dev/null)" = "$port" ] || continue
-        fi
+        session_matches "$session" "$iqn" "$portal" || continue
         host=$(readlink -f "$session/device/..")
         basename "$host" | sed 's/^host//'
         return 0
     done
     return 1
 }
-# scan_lun IQN LUN [PORT]: a targeted scan of one LUN through the session's host.
+# session_state IQN [PORTAL]: LOGGED_IN, FAILED or FREE, from sysfs.
+session_state() {
+    local session
+    for session in /sys/class/iscsi_session/session*; do
+        session_matches "$session" "$1" "${2:-}" || continue
+        cat "$session/state"
+        return 0
+    done
+    return 1
+}
+# scan_lun IQN LUN [PORTAL]: a targeted scan of one LUN through the session's host.
 scan_lun() {
     local host
     host=$(session_host "$1" "${3:-}")
@@ -256,6 +285,26 @@ assert_no_iscsi_leftovers() {
         fail "SCSI devices left: $(ls /sys/class/scsi_device/)"
 }
 scsi_debug_hosts() { echo "NONE:"; }
+
+# held_gone_devices: "/proc/PID/fd/N -> /dev/X (deleted)" for each open device node
+# whose device is gone (deleted while a process held it open).
+held_gone_devices() {
+    find /proc/[0-9]*/fd -mindepth 1 \( -lname '/dev/sd*(deleted)' -o -lname '/dev/dm-*(deleted)' \
+        -o -lname '/dev/mapper/*(deleted)' -o -lname '/dev/nvme*(deleted)' \) \
+        -printf '%p -> %l\n' 2>/dev/null || true
+}
+# assert_no_held_devices: no process still holds a device that was removed.
+assert_no_held_devices() {
+    local held
+    held=$(held_gone_devices)
+    [ -z "$held" ] || fail "removed devices still held open: $held"
+}
+# assert_no_dm_maps [TARGET_TYPE]: no device-mapper map (of that target type) is left.
+assert_no_dm_maps() {
+    local maps
+    maps=$(dmsetup ls ${1:+--target "$1"} 2>/dev/null | grep -v '^No devices found' || true)
+    [ -z "$maps" ] || fail "dm maps left: $maps"
+}
 
 # The system bus: targetcli asks it for tcmu-runner handlers and fails without one.
 start_dbus() {

@@ -21,7 +21,7 @@ started=$(date +%s.%N)
 say() { printf '[hil image %5.1fs] %s\n' "$(awk -v a="$started" -v b="$(date +%s.%N)" 'BEGIN { print b - a }')" "$*" >&2; }
 die() { echo "hil image: $*" >&2; exit 1; }
 
-for tool in apt-get apt-cache dpkg-deb depmod cpio gzip sha256sum busybox awk; do
+for tool in apt-get apt-cache dpkg-deb depmod cpio gzip xz sha256sum busybox awk readelf; do
     command -v "$tool" >/dev/null || die "missing host tool: $tool"
 done
 busybox_bin=$(command -v busybox)
@@ -58,6 +58,7 @@ key=$( {
 image="$cache/images/$key"
 
 if [ -f "$image/manifest.json" ]; then
+    touch "$image"  # in use: see the clean-up below
     say "cached: $image ($kernel_package $kernel_version)"
     echo "IMAGE=$image"
     exit 0
@@ -86,6 +87,22 @@ mv "$work/pkg/lib/modules/$kver" "$work/out/modules/$kver"
 cp "$work/pkg/boot/vmlinuz-$kver" "$work/out/vmlinuz"
 cp "$work/pkg/boot/config-$kver" "$work/out/config"
 rm -rf "$work/pkg"
+
+# The kernel uncompressed, booted through its PVH entry: under TCG, unpacking the
+# XZ-compressed bzImage costs seconds at best and half a minute on a loaded
+# machine, on every boot. Kept only when it is an ELF with the PVH entry note.
+say "vmlinux (uncompressed, PVH entry)"
+xz_at=$(LC_ALL=C grep -obUaP '\xfd7zXZ\x00' "$work/out/vmlinuz" | head -1 | cut -d: -f1 || true)
+# (No pipes: xz stops reading after the first stream and pipefail would see tail's SIGPIPE.)
+if [ -n "$xz_at" ] &&
+    xz -dc --single-stream >"$work/out/vmlinux" 2>/dev/null \
+        < <(tail -c +$((xz_at + 1)) "$work/out/vmlinuz" 2>/dev/null) &&
+    [[ $(LC_ALL=C readelf -n "$work/out/vmlinux" 2>/dev/null) == *"Xen"*"(0x00000012)"* ]]; then
+    say "vmlinux: $(du -sh "$work/out/vmlinux" | cut -f1)"
+else
+    rm -f "$work/out/vmlinux"
+    say "no PVH vmlinux in this kernel package: guests boot the bzImage"
+fi
 
 say "depmod $kver"
 mkdir -p "$work/depmod/lib/modules"
@@ -138,7 +155,12 @@ cat >"$work/out/manifest.json" <<EOF
 EOF
 rm -rf "$root"
 mv "$work/out" "$image"
-# Keep the three newest images; older recipes are not coming back.
-ls -1dt "$cache"/images/*/ 2>/dev/null | tail -n +4 | while read -r old; do rm -rf "$old"; done
+# Keep the three newest images and any used in the last day: a guest of another
+# checkout may be booted from one right now (its modules are shared from it).
+ls -1dt "$cache"/images/*/ 2>/dev/null | tail -n +4 | while read -r old; do
+    if [ -n "$(find "$old" -maxdepth 0 -mmin +1440)" ]; then
+        rm -rf "$old"
+    fi
+done
 say "built $image ($(du -sh "$image/initrd.gz" | cut -f1) initramfs, kernel $kver)"
 echo "IMAGE=$image"

@@ -3,9 +3,9 @@
 #include <fstream>
 
 #include "brick/core/error.hpp"
-#include "brick/host/real_host.hpp"
 #include "brick/hil/guest.hpp"
 #include "brick/hil/image.hpp"
+#include "brick/host/real_host.hpp"
 #include "run.hpp"
 #include "runner/json_schema.hpp"
 
@@ -66,7 +66,8 @@ std::string guest_job_script(const BackendFile& backend, const std::string& only
             " --in-guest --work /tmp/certify --report /job/report" +
             (only.empty() ? std::string() : " --only " + only) +
             "\n}\n"
-            "check setup setup || finish\n"
+            "check setup setup\n"
+            "passed || finish\n"
             "check certify certify\n"
             "finish\n";
     return text;

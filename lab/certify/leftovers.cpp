@@ -8,6 +8,7 @@
 #include "brick/nvmeof/controller.hpp"
 #include "brick/properties/parse.hpp"
 #include "brick/scsi/disk.hpp"
+#include "runner/leftovers.hpp"
 
 namespace brick::lab::certify {
 
@@ -93,30 +94,7 @@ void nvme_leftovers(Host& host, const nvmeof::Properties& properties,
         ids.insert(target.nguid);
     }
     ids.erase("");
-    for (const auto& controller : nvmeof::read_controllers(host)) {
-        if (nqns.count(controller.subsystem_nqn) != 0) {
-            found.push_back("NVMe controller " + controller.name + " to " +
-                            controller.subsystem_nqn + " (" + controller.state + ")");
-        }
-    }
-    std::vector<std::string> blocks;
-    host.list_dir("/sys/block", blocks);
-    for (const auto& name : blocks) {
-        if (name.rfind("nvme", 0) != 0) {
-            continue;
-        }
-        if (const auto ns = nvmeof::read_namespace(host, name);
-            ns && (ids.count(ns->uuid) != 0 || ids.count(ns->nguid) != 0)) {
-            found.push_back("NVMe namespace device " + name);
-        }
-    }
-    std::vector<std::string> links;
-    host.list_dir("/dev/disk/by-id", links);
-    for (const auto& link : links) {
-        if (link.rfind("nvme-", 0) == 0 && contains_any(link, ids)) {
-            found.push_back("udev link /dev/disk/by-id/" + link);
-        }
-    }
+    find_nvme_leftovers(host, nqns, ids, found);
 }
 
 }  // namespace

@@ -7,36 +7,12 @@
 
 #include "brick/host/real_host.hpp"
 #include "latency.hpp"
+#include "runner/xml_text.hpp"
 
 namespace brick::lab::certify {
 namespace fs = std::filesystem;
 
 namespace {
-
-std::string escape(const std::string& text) {
-    std::string out;
-    for (const char c : text) {
-        switch (c) {
-            case '&':
-                out += "&amp;";
-                break;
-            case '<':
-                out += "&lt;";
-                break;
-            case '>':
-                out += "&gt;";
-                break;
-            case '"':
-                out += "&quot;";
-                break;
-            default:
-                if (static_cast<unsigned char>(c) >= 0x20 || c == '\n' || c == '\t') {
-                    out.push_back(c);
-                }
-        }
-    }
-    return out;
-}
 
 std::string md_cell(const std::string& text) {
     std::string out;
@@ -143,7 +119,7 @@ void write_certification_junit(const fs::path& file, const CertificationResult& 
     std::ofstream out(file);
     out << R"(<?xml version="1.0" encoding="UTF-8"?>)"
         << "\n"
-        << "<testsuites name=\"brickworks certification " << escape(backend) << "\" tests=\""
+        << "<testsuites name=\"brickworks certification " << xml_escape(backend) << "\" tests=\""
         << tests << "\" failures=\"" << failures << "\" skipped=\"" << skipped << "\" time=\""
         << fixed(result.wall_seconds, 3) << "\">\n";
     for (const auto& g : result.groups) {
@@ -152,28 +128,29 @@ void write_certification_junit(const fs::path& file, const CertificationResult& 
             group_failures += t.status == Status::failed ? 1 : 0;
         }
         const auto suite = "certify." + backend + "." + g.protocol + "." + g.name;
-        out << "  <testsuite name=\"" << escape(suite) << "\" tests=\""
+        out << "  <testsuite name=\"" << xml_escape(suite) << "\" tests=\""
             << std::max<std::size_t>(g.tests.size(), 1) << "\" failures=\"" << group_failures
             << "\" time=\"" << fixed(g.seconds, 3) << "\">\n";
         if (g.tests.empty()) {
-            out << "    <testcase classname=\"" << escape(suite) << "\" name=\"" << escape(g.name)
-                << "\" time=\"0\">\n      <" << (g.status == Status::failed ? "failure" : "skipped")
-                << " message=\"" << escape(g.reason) << "\"/>\n    </testcase>\n";
+            out << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\""
+                << xml_escape(g.name) << "\" time=\"0\">\n      <"
+                << (g.status == Status::failed ? "failure" : "skipped") << " message=\""
+                << xml_escape(g.reason) << "\"/>\n    </testcase>\n";
         }
         for (const auto& t : g.tests) {
-            out << "    <testcase classname=\"" << escape(suite) << "\" name=\"" << escape(t.name)
-                << "\" time=\"" << fixed(t.seconds, 3) << "\">";
+            out << "    <testcase classname=\"" << xml_escape(suite) << "\" name=\""
+                << xml_escape(t.name) << "\" time=\"" << fixed(t.seconds, 3) << "\">";
             if (t.status == Status::failed) {
-                out << "\n      <failure message=\"" << escape(t.reason) << "\"/>";
+                out << "\n      <failure message=\"" << xml_escape(t.reason) << "\"/>";
             } else if (t.status == Status::skipped) {
-                out << "\n      <skipped message=\"" << escape(t.reason) << "\"/>";
+                out << "\n      <skipped message=\"" << xml_escape(t.reason) << "\"/>";
             }
             std::string log;
             for (const auto& line : t.log) {
                 log += line + "\n";
             }
             if (!log.empty()) {
-                out << "\n      <system-out>" << escape(log) << "</system-out>";
+                out << "\n      <system-out>" << xml_escape(log) << "</system-out>";
             }
             out << (t.status == Status::passed && log.empty() ? "" : "\n    ") << "</testcase>\n";
         }
@@ -272,7 +249,7 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
 
     std::ofstream html(dir / "index.html");
     html << "<!doctype html><html><head><meta charset=\"utf-8\"><title>Certification of "
-         << escape(b.value("name", ""))
+         << xml_escape(b.value("name", ""))
          << "</title><style>"
             "body{font-family:sans-serif;margin:2em}td,th{padding:2px "
             "8px;text-align:left;vertical-align:top}"
@@ -280,32 +257,33 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
             ".passed{color:#070}.failed{color:#b00;font-weight:bold}.skipped{color:#777}"
             ".verdict{font-size:1.3em;padding:.5em;border:2px solid}"
             "pre{background:#f8f8f8;padding:.5em;white-space:pre-wrap}</style></head><body>"
-         << "<h1>Certification of " << escape(b.value("name", "")) << "</h1><p class=\"verdict "
-         << (result.certified ? "passed" : "failed") << "\">" << escape(result.verdict) << "</p>"
+         << "<h1>Certification of " << xml_escape(b.value("name", "")) << "</h1><p class=\"verdict "
+         << (result.certified ? "passed" : "failed") << "\">" << xml_escape(result.verdict)
+         << "</p>"
          << "<h2>Identity and versions</h2><table>";
     for (const auto& key : {"vendor", "product", "firmware", "protocols", "capabilities", "file"}) {
         html << "<tr><th>" << key << "</th><td>"
-             << escape(value_text(b.value(key, nlohmann::json("")))) << "</td></tr>";
+             << xml_escape(value_text(b.value(key, nlohmann::json("")))) << "</td></tr>";
     }
     for (const auto& [key, value] : e.items()) {
-        html << "<tr><th>" << escape(key) << "</th><td>" << escape(value_text(value))
+        html << "<tr><th>" << xml_escape(key) << "</th><td>" << xml_escape(value_text(value))
              << "</td></tr>";
     }
     html << "<tr><th>wall time</th><td>" << fixed(result.wall_seconds, 1) << " s</td></tr></table>"
-         << "<p>Rerun:</p><pre>" << escape(result.rerun) << "</pre><h2>Groups and tests</h2>"
+         << "<p>Rerun:</p><pre>" << xml_escape(result.rerun) << "</pre><h2>Groups and tests</h2>"
          << "<table><tr><th>protocol</th><th>group</th><th>test</th><th>status</th><th>time</th>"
             "<th>reason</th><th>log</th></tr>";
     for (const auto& g : result.groups) {
-        html << "<tr><td>" << escape(g.protocol) << "</td><td><b>" << escape(g.name) << "</b> ("
-             << (g.mandatory ? "mandatory" : "optional: " + escape(g.capability))
+        html << "<tr><td>" << xml_escape(g.protocol) << "</td><td><b>" << xml_escape(g.name)
+             << "</b> (" << (g.mandatory ? "mandatory" : "optional: " + xml_escape(g.capability))
              << ")</td><td></td><td class=\"" << status_name(g.status) << "\">"
              << status_name(g.status) << "</td><td>" << fixed(g.seconds, 1) << " s</td><td>"
-             << escape(g.reason) << "</td><td></td></tr>";
+             << xml_escape(g.reason) << "</td><td></td></tr>";
         for (const auto& t : g.tests) {
-            html << "<tr><td></td><td></td><td title=\"" << escape(t.description) << "\">"
-                 << escape(t.name) << "</td><td class=\"" << status_name(t.status) << "\">"
+            html << "<tr><td></td><td></td><td title=\"" << xml_escape(t.description) << "\">"
+                 << xml_escape(t.name) << "</td><td class=\"" << status_name(t.status) << "\">"
                  << status_name(t.status) << "</td><td>" << fixed(t.seconds, 2) << " s</td><td>"
-                 << escape(t.reason) << "</td><td><a href=\"" << escape(log_file(g, t))
+                 << xml_escape(t.reason) << "</td><td><a href=\"" << xml_escape(log_file(g, t))
                  << "\">log</a></td></tr>";
         }
     }
@@ -313,7 +291,7 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
          << "</p><table><tr><th>operation</th>"
             "<th>count</th><th>p50 ms</th><th>p90 ms</th><th>p99 ms</th><th>max ms</th></tr>";
     for (const auto& [operation, entry] : result.latencies.items()) {
-        html << "<tr><td>" << escape(operation) << "</td><td>" << entry.value("count", 0)
+        html << "<tr><td>" << xml_escape(operation) << "</td><td>" << entry.value("count", 0)
              << "</td><td>" << fixed(entry.value("p50_ms", 0.0), 1) << "</td><td>"
              << fixed(entry.value("p90_ms", 0.0), 1) << "</td><td>"
              << fixed(entry.value("p99_ms", 0.0), 1) << "</td><td>"
@@ -321,24 +299,25 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
     }
     html << "</table>";
     if (!plot_note.empty()) {
-        html << "<p>" << escape(plot_note) << "</p>";
+        html << "<p>" << xml_escape(plot_note) << "</p>";
     }
     for (const auto& operation : plots) {
-        html << "<img alt=\"" << escape(operation) << "\" src=\"latency/"
-             << escape(file_name_of(operation)) << ".png\">";
+        html << "<img alt=\"" << xml_escape(operation) << "\" src=\"latency/"
+             << xml_escape(file_name_of(operation)) << ".png\">";
     }
     html << "<h2>Array cleanup</h2><p>Volumes of an earlier, interrupted run deleted first: "
-         << escape(result.cleaned_from_journal.empty() ? std::string("none")
-                                                       : value_text(result.cleaned_from_journal))
+         << xml_escape(result.cleaned_from_journal.empty()
+                           ? std::string("none")
+                           : value_text(result.cleaned_from_journal))
          << "</p><p>Volumes left on the array: <span class=\""
          << (result.not_deleted.empty() ? "passed" : "failed") << "\">"
-         << escape(result.not_deleted.empty() ? std::string("none")
-                                              : value_text(result.not_deleted))
+         << xml_escape(result.not_deleted.empty() ? std::string("none")
+                                                  : value_text(result.not_deleted))
          << "</span></p>";
     html << "<h2>Notes</h2><ul><li>provisioner calls before and after the groups: "
             "<a href=\"logs/run.txt\">logs/run.txt</a></li>";
     for (const auto& note : notes) {
-        html << "<li><pre>" << escape(note) << "</pre></li>";
+        html << "<li><pre>" << xml_escape(note) << "</pre></li>";
     }
     html << "</ul>";
     html << "</body></html>\n";

@@ -34,7 +34,7 @@ struct OperationEnd {
 };
 
 class Backend {
-public:
+  public:
     Backend() = default;
     Backend(const Backend&) = delete;
     Backend& operator=(const Backend&) = delete;
@@ -60,8 +60,9 @@ public:
     // True when the device holds that pattern.
     virtual bool verify_pattern(const std::string& device, std::uint64_t pattern,
                                 std::uint64_t bytes) = 0;
-    // Grows a LUN on the target side.
-    virtual void resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) = 0;
+    // Grows a LUN on the target side (target: an IQN, or an FC target's WWNN).
+    virtual void resize_lun(const std::string& target, std::uint64_t lun,
+                            std::uint64_t size_mib) = 0;
     // Tears the target side down; nothing of the run may remain.
     virtual void stop() = 0;
 

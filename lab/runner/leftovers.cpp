@@ -3,28 +3,18 @@
 #include <algorithm>
 #include <set>
 
+#include "brick/iscsi/iscsiadm.hpp"
 #include "brick/iscsi/session.hpp"
 #include "brick/multipath/map.hpp"
 #include "brick/nfs/mounts.hpp"
-#include "brick/rbd/devices.hpp"
 #include "brick/nvmeof/controller.hpp"
+#include "brick/rbd/devices.hpp"
 #include "brick/scsi/disk.hpp"
 
 namespace brick::lab {
-namespace {
 
-// NVMe-oF: controllers to the fabric's subsystems, namespace devices (and
-// hidden path devices) of its namespaces, their udev links, md arrays of
-// replicated volumes.
-void find_nvme_leftovers(Host& host, const Scenario& scenario, std::vector<std::string>& found) {
-    std::set<std::string> nqns;
-    std::set<std::string> ids;
-    for (const auto& subsystem : scenario.fabric.nvme_subsystems) {
-        nqns.insert(subsystem.nqn);
-        for (const auto& ns : subsystem.namespaces) {
-            ids.insert(!ns.uuid.empty() ? ns.uuid : ns.nguid);
-        }
-    }
+void find_nvme_leftovers(Host& host, const std::set<std::string>& nqns,
+                         const std::set<std::string>& ids, std::vector<std::string>& found) {
     if (nqns.empty()) {
         return;
     }
@@ -48,12 +38,31 @@ void find_nvme_leftovers(Host& host, const Scenario& scenario, std::vector<std::
     std::vector<std::string> links;
     host.list_dir("/dev/disk/by-id", links);
     for (const auto& link : links) {
-        for (const auto& id : ids) {
-            if (link.rfind("nvme-", 0) == 0 && link.find(id) != std::string::npos) {
-                found.push_back("udev link /dev/disk/by-id/" + link);
-            }
+        if (link.rfind("nvme-", 0) == 0 &&
+            std::any_of(ids.begin(), ids.end(), [&](const std::string& id) {
+                return !id.empty() && link.find(id) != std::string::npos;
+            })) {
+            found.push_back("udev link /dev/disk/by-id/" + link);
         }
     }
+}
+
+namespace {
+
+// NVMe-oF: controllers to the fabric's subsystems, namespace devices (and
+// hidden path devices) of its namespaces, their udev links, md arrays of
+// replicated volumes.
+void find_fabric_nvme_leftovers(Host& host, const Scenario& scenario,
+                                std::vector<std::string>& found) {
+    std::set<std::string> nqns;
+    std::set<std::string> ids;
+    for (const auto& subsystem : scenario.fabric.nvme_subsystems) {
+        nqns.insert(subsystem.nqn);
+        for (const auto& ns : subsystem.namespaces) {
+            ids.insert(!ns.uuid.empty() ? ns.uuid : ns.nguid);
+        }
+    }
+    find_nvme_leftovers(host, nqns, ids, found);
     for (const auto& [name, volume] : scenario.volumes) {
         if (!volume.replicas.empty() && host.exists("/dev/md/" + name)) {
             found.push_back("md array /dev/md/" + name);
@@ -63,8 +72,7 @@ void find_nvme_leftovers(Host& host, const Scenario& scenario, std::vector<std::
 
 // NFS mounts of the fabric's exports, RBD mappings of its images, dm-crypt
 // mappings, and cluster files the RBD connector wrote.
-void find_storage_leftovers(Host& host, const Scenario& scenario,
-                            std::vector<std::string>& found) {
+void find_storage_leftovers(Host& host, const Scenario& scenario, std::vector<std::string>& found) {
     std::set<std::string> exports;
     for (const auto& share : scenario.fabric.nfs_exports) {
         exports.insert(share.spec());
@@ -115,25 +123,27 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
             identities.insert(lun.scsi_id());
         }
     }
+    // FC by-path names carry the target port: "...-fc-0x<wwpn>-lun-<lun>".
+    std::set<std::string> fc_ports;
+    for (const auto& target : scenario.fabric.fc.targets) {
+        for (const auto& port : target.ports) {
+            fc_ports.insert("-fc-0x" + port + "-");
+        }
+        for (const auto& lun : target.luns) {
+            identities.insert(lun.scsi_id());
+        }
+    }
     for (const auto& session : iscsi::read_sessions(host)) {
         if (iqns.count(session.target_iqn) != 0) {
-            found.push_back("session " + std::to_string(session.id) + " to " +
-                            session.target_iqn + " at " + session.portal.to_string());
+            found.push_back("session " + std::to_string(session.id) + " to " + session.target_iqn +
+                            " at " + session.portal.to_string());
         }
     }
     const auto nodes = host.run(Command{{"iscsiadm", "-m", "node"}, {}, Duration(30000)});
     if (nodes.ok()) {
-        std::size_t start = 0;
-        while (start < nodes.out.size()) {
-            auto end = nodes.out.find('\n', start);
-            if (end == std::string::npos) {
-                end = nodes.out.size();
-            }
-            const auto line = nodes.out.substr(start, end - start);
-            start = end + 1;
-            const auto space = line.rfind(' ');
-            if (space != std::string::npos && iqns.count(line.substr(space + 1)) != 0) {
-                found.push_back("node record " + line);
+        for (const auto& [portal, iqn] : iscsi::parse_target_lines(nodes.out)) {
+            if (iqns.count(iqn) != 0) {
+                found.push_back("node record " + portal.to_string() + " " + iqn);
             }
         }
     }
@@ -147,7 +157,8 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
                                 disk->address.to_string());
             }
         } else if (name.rfind("dm-", 0) == 0) {
-            if (auto map = multipath::read_map(host, name); map && identities.count(map->wwid) != 0) {
+            if (auto map = multipath::read_map(host, name);
+                map && identities.count(map->wwid) != 0) {
                 found.push_back("multipath map " + map->name + " (" + name + ")");
             }
         }
@@ -155,20 +166,25 @@ std::vector<std::string> find_leftovers(Host& host, const Scenario& scenario) {
     std::vector<std::string> links;
     host.list_dir("/dev/disk/by-path", links);
     for (const auto& link : links) {
-        if (std::any_of(iqns.begin(), iqns.end(),
-                        [&](const std::string& iqn) { return link.find(iqn) != std::string::npos; })) {
+        const auto names = [&](const std::set<std::string>& parts) {
+            return std::any_of(parts.begin(), parts.end(), [&](const std::string& part) {
+                return link.find(part) != std::string::npos;
+            });
+        };
+        if (names(iqns) || names(fc_ports)) {
             found.push_back("udev link /dev/disk/by-path/" + link);
         }
     }
     host.list_dir("/dev/disk/by-id", links);
     for (const auto& link : links) {
         if (std::any_of(identities.begin(), identities.end(), [&](const std::string& id) {
-                return link.find(id) != std::string::npos || link.find(id.substr(1)) != std::string::npos;
+                return link.find(id) != std::string::npos ||
+                       link.find(id.substr(1)) != std::string::npos;
             })) {
             found.push_back("udev link /dev/disk/by-id/" + link);
         }
     }
-    find_nvme_leftovers(host, scenario, found);
+    find_fabric_nvme_leftovers(host, scenario, found);
     find_storage_leftovers(host, scenario, found);
     return found;
 }

@@ -17,15 +17,21 @@
 
 namespace brick::lab {
 
+// Why no real kernel here can run the scenario, whatever the target (the
+// protocol has no loopback in a QEMU guest), or nullopt. `run --backend hil`
+// skips such scenarios without booting a guest.
+std::optional<std::string> real_kernel_skip_reason(const Scenario& scenario);
+
 class RealBackend final : public Backend {
-public:
+  public:
     // target: "lio" or "tgt" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS) or "loop"
     // (local devices).
     RealBackend(std::string target, std::filesystem::path work_dir);
 
     std::string name() const override { return "real:" + target_; }
     std::optional<std::string> skip_reason(const Scenario& scenario) const override;
-    void start(const Scenario& scenario, std::uint64_t seed, const std::string& trace_file) override;
+    void start(const Scenario& scenario, std::uint64_t seed,
+               const std::string& trace_file) override;
     Host& host() override;
     void inject_fault(const std::string& fault, const nlohmann::json& params) override;
     void heal_fault(const std::string& fault) override;
@@ -33,10 +39,10 @@ public:
                        std::uint64_t bytes) override;
     bool verify_pattern(const std::string& device, std::uint64_t pattern,
                         std::uint64_t bytes) override;
-    void resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) override;
+    void resize_lun(const std::string& target, std::uint64_t lun, std::uint64_t size_mib) override;
     void stop() override;
 
-private:
+  private:
     // Logs out of and forgets every session and node record of the fabric's
     // targets, so a failed scenario does not spoil the next one.
     void clean_initiator_side();

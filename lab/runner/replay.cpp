@@ -88,8 +88,9 @@ int replay(const std::string& reproducer_file) {
     if (difference) {
         std::cout << "traces differ first at record " << difference->index + 1 << " of "
                   << recorded.size() << " recorded / " << replayed.size() << " replayed"
-                  << (recorded_backend == "sim" ? "" : " (recorded on " + recorded_backend +
-                                                           ": where the model and the kernel disagree)")
+                  << (recorded_backend == "sim" ? ""
+                                                : " (recorded on " + recorded_backend +
+                                                      ": where the model and the kernel disagree)")
                   << "\n  recorded: " << difference->recorded.dump()
                   << "\n  replayed: " << difference->replayed.dump() << "\n";
         code = 1;

@@ -18,8 +18,8 @@ struct TraceDifference {
 // The first record where two traces differ (ignoring "t_ms" when the recorded
 // trace comes from a real host), or nullopt when they match.
 std::optional<TraceDifference> first_difference(const std::vector<nlohmann::json>& recorded,
-                                                 const std::vector<nlohmann::json>& replayed,
-                                                 bool compare_time);
+                                                const std::vector<nlohmann::json>& replayed,
+                                                bool compare_time);
 
 // Reruns the reproducer's scenario and seed on the simulator; prints whether
 // the outcome and the trace match. Returns 0 when the failure reproduces

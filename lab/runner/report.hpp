@@ -19,7 +19,8 @@ void write_report(const std::filesystem::path& dir, const std::vector<ScenarioRe
 
 // A reproducer of a failed run: the scenario document, seed, backend,
 // versions and the recorded trace. Returns the file written.
-std::filesystem::path write_reproducer(const std::filesystem::path& dir, const ScenarioResult& result);
+std::filesystem::path write_reproducer(const std::filesystem::path& dir,
+                                       const ScenarioResult& result);
 
 nlohmann::json result_to_json(const ScenarioResult& result);
 

@@ -20,7 +20,7 @@ std::int64_t elapsed_ms(Host& host, Clock::time_point since) {
 }
 
 class ScenarioRun {
-public:
+  public:
     ScenarioRun(Backend& backend, const Scenario& scenario)
         : backend_(backend), scenario_(scenario) {}
 
@@ -33,7 +33,7 @@ public:
         }
     }
 
-private:
+  private:
     StepResult run_step(const Step& step) {
         StepResult result;
         result.description = step.op + (step.subject.empty() ? "" : " " + step.subject);
@@ -191,9 +191,8 @@ private:
             if (!host.read_link(resolved, target).ok()) {
                 break;
             }
-            resolved = target.front() == '/'
-                           ? target
-                           : resolved.substr(0, resolved.rfind('/') + 1) + target;
+            resolved = target.front() == '/' ? target
+                                             : resolved.substr(0, resolved.rfind('/') + 1) + target;
         }
         return resolved.substr(resolved.rfind('/') + 1);
     }
@@ -225,9 +224,10 @@ private:
         if (!volume.nfs_export.empty()) {
             const auto suffix = "/" + volume.nfs_file;
             if (device.path.size() < suffix.size() ||
-                device.path.compare(device.path.size() - suffix.size(), suffix.size(), suffix) != 0) {
-                throw Error(ErrorCategory::wrong_device,
-                            "connect returned " + device.path + ", not the file " + volume.nfs_file);
+                device.path.compare(device.path.size() - suffix.size(), suffix.size(), suffix) !=
+                    0) {
+                throw Error(ErrorCategory::wrong_device, "connect returned " + device.path +
+                                                             ", not the file " + volume.nfs_file);
             }
             return;
         }
@@ -237,9 +237,9 @@ private:
             const auto dir = "/sys/bus/rbd/devices/" + id;
             if (id.empty() || host.read_attribute(dir + "/pool").value_or("") != volume.rbd_pool ||
                 host.read_attribute(dir + "/name").value_or("") != volume.rbd_image) {
-                throw Error(ErrorCategory::wrong_device,
-                            "connect returned " + device.path + " (" + name + "), not " +
-                                volume.rbd_pool + "/" + volume.rbd_image);
+                throw Error(ErrorCategory::wrong_device, "connect returned " + device.path + " (" +
+                                                             name + "), not " + volume.rbd_pool +
+                                                             "/" + volume.rbd_image);
             }
             return;
         }
@@ -275,14 +275,12 @@ private:
                     devices_[step.subject] = device;
                     return device.to_json().dump();
                 }
-                const auto expected = scenario_.fabric.find_iscsi_target(volume.target);
-                for (const auto& lun : expected->luns) {
-                    if (lun.lun == volume.lun && device.scsi_wwn != lun.scsi_id()) {
-                        throw Error(ErrorCategory::wrong_device,
-                                    "connect returned " + device.path + " with WWID " +
-                                        device.scsi_wwn.value_or("(none)") + ", the volume is " +
-                                        lun.scsi_id());
-                    }
+                if (const auto* lun = scenario_.lun_of(step.subject);
+                    lun != nullptr && device.scsi_wwn != lun->scsi_id()) {
+                    throw Error(ErrorCategory::wrong_device,
+                                "connect returned " + device.path + " with WWID " +
+                                    device.scsi_wwn.value_or("(none)") + ", the volume is " +
+                                    lun->scsi_id());
                 }
                 const std::lock_guard lock(mutex_);
                 devices_[step.subject] = device;
@@ -305,7 +303,7 @@ private:
                 return {};
             }
             if (step.size_mib > 0) {
-                backend_.resize_lun(volume.target, volume.lun, step.size_mib);
+                backend_.resize_lun(scenario_.target_of(step.subject), volume.lun, step.size_mib);
             }
             const auto size = watched(step, options, [&] { return connector->extend(data); });
             if (step.size_mib > 0 && size != step.size_mib * 1024 * 1024) {
@@ -328,9 +326,9 @@ private:
         if (step.op == "verify") {
             if (!backend_.verify_pattern(attached(step.subject).path, step.pattern,
                                          step.mib << 20U)) {
-                throw Error(ErrorCategory::wrong_device,
-                            "the data read back from " + step.subject + " differs from pattern " +
-                                std::to_string(step.pattern));
+                throw Error(ErrorCategory::wrong_device, "the data read back from " + step.subject +
+                                                             " differs from pattern " +
+                                                             std::to_string(step.pattern));
             }
             return {};
         }
@@ -388,9 +386,9 @@ private:
                         continue;
                     }
                     if (!r.passed) {
-                        throw Error(ErrorCategory::internal,
-                                    r.description + ": expected " + r.expected + ", got " +
-                                        r.actual + " (" + r.message + ")");
+                        throw Error(ErrorCategory::internal, r.description + ": expected " +
+                                                                 r.expected + ", got " + r.actual +
+                                                                 " (" + r.message + ")");
                     }
                 }
             }
@@ -417,9 +415,12 @@ std::int64_t operation_deadline_ms(const std::string& op, const ConnectorOptions
 
 std::string_view status_name(Status status) {
     switch (status) {
-        case Status::passed: return "passed";
-        case Status::failed: return "failed";
-        case Status::skipped: return "skipped";
+        case Status::passed:
+            return "passed";
+        case Status::failed:
+            return "failed";
+        case Status::skipped:
+            return "skipped";
     }
     return "failed";
 }

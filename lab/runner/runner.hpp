@@ -13,10 +13,10 @@
 namespace brick::lab {
 
 struct StepResult {
-    std::string description;  // "connect v1"
-    std::string expected;     // "ok" or an error category
-    std::string actual;       // "ok" or the error category raised
-    std::string message;      // the error message, or a check's finding
+    std::string description;       // "connect v1"
+    std::string expected;          // "ok" or an error category
+    std::string actual;            // "ok" or the error category raised
+    std::string message;           // the error message, or a check's finding
     std::int64_t duration_ms = 0;  // in the backend's time (virtual on the simulator)
     bool passed = false;
     // Invariants the step broke (the simulator checks them), one object each.
@@ -32,7 +32,7 @@ struct ScenarioResult {
     std::string backend;
     std::uint64_t seed = 0;
     Status status = Status::passed;
-    std::string reason;  // why it failed or was skipped
+    std::string reason;            // why it failed or was skipped
     std::int64_t duration_ms = 0;  // backend time
     double wall_seconds = 0;
     std::string trace_file;

@@ -1,23 +1,98 @@
 #include "scenario.hpp"
 
 #include <algorithm>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <iterator>
+#include <memory>
+#include <mutex>
+#include <valijson/adapters/nlohmann_json_adapter.hpp>
+#include <valijson/schema.hpp>
+#include <valijson/schema_parser.hpp>
+#include <valijson/validator.hpp>
 
 #include "brick/core/error.hpp"
+#include "brick/core/json_text.hpp"
 #include "brick/core/secrets.hpp"
-#include "json_schema.hpp"
+#include "brick/properties/parse.hpp"
 
 namespace brick::lab {
 namespace fs = std::filesystem;
 
 namespace {
 
+std::string read_text_file(const fs::path& file) {
+    std::ifstream in(file);
+    if (!in) {
+        throw Error(ErrorCategory::invalid_properties, file.string() + ": cannot be read",
+                    file.string());
+    }
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// Strict JSON (brick/core/json_text.hpp): a key given twice is an error naming
+// its JSON pointer, as schema errors do.
+nlohmann::json parse_json_document(std::string_view text, const fs::path& file) {
+    auto document = parse_json_text_keeping_duplicates(text, file.string());
+    if (document.duplicate) {
+        const auto where = pointer_path(*document.duplicate);
+        throw Error(ErrorCategory::invalid_properties,
+                    file.string() + ": " + where + ": a key given twice in one object", where);
+    }
+    return std::move(document.value);
+}
+
+// Valijson's context is a list of path components ("<root>", "[steps]", "[3]").
+std::string json_path(const std::vector<std::string>& context) {
+    std::string path;
+    for (const auto& part : context) {
+        if (part == "<root>") {
+            continue;
+        }
+        path += part;
+    }
+    return path.empty() ? "(document)" : path;
+}
+
+// The schema, read and compiled once per process (a run loads every scenario).
+const valijson::Schema& scenario_schema() {
+    static const auto schema = [] {
+        const auto file = scenario_root() / "schema/scenario.schema.json";
+        const auto document = parse_json_document(read_text_file(file), file);
+        auto compiled = std::make_unique<valijson::Schema>();
+        valijson::SchemaParser parser;
+        parser.populateSchema(valijson::adapters::NlohmannJsonAdapter(document), *compiled);
+        return compiled;
+    }();
+    return *schema;
+}
+
 void validate_against_schema(const fs::path& file, const nlohmann::json& document) {
-    static const auto schema_json = read_json_file(scenario_root() / "schema/scenario.schema.json");
-    validate_json(file, document, schema_json);
+    const auto& schema = scenario_schema();
+    // One validator for the process: it keeps the schema's patterns compiled.
+    static std::mutex mutex;
+    static valijson::Validator validator;
+    valijson::ValidationResults results;
+    const valijson::adapters::NlohmannJsonAdapter target(document);
+    {
+        const std::lock_guard lock(mutex);
+        if (validator.validate(schema, target, &results)) {
+            return;
+        }
+    }
+    // The deepest error is the most specific one.
+    valijson::ValidationResults::Error best;
+    valijson::ValidationResults::Error error;
+    while (results.popError(error)) {
+        if (error.context.size() > best.context.size()) {
+            best = error;
+        }
+    }
+    const auto where = json_path(best.context);
+    throw Error(ErrorCategory::invalid_properties,
+                file.string() + ": " + where + ": " + best.description, where);
 }
 
 Portal portal_of(const std::string& field, const nlohmann::json& value) {
@@ -36,10 +111,51 @@ std::optional<ChapSpec> chap_of(const nlohmann::json& object, const char* key) {
     return chap;
 }
 
+std::string lower(std::string text) {
+    std::transform(text.begin(), text.end(), text.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    return text;
+}
+
+std::vector<LunSpec> luns_of(const nlohmann::json& list) {
+    std::vector<LunSpec> luns;
+    for (const auto& l : list) {
+        luns.push_back({l.at("lun"), l.at("size_mib"), l.at("serial")});
+    }
+    return luns;
+}
+
+FcFabricSpec fc_fabric_of(const nlohmann::json& fc) {
+    FcFabricSpec spec;
+    for (const auto& h : fc.at("hbas")) {
+        spec.hbas.push_back({lower(h.at("wwpn")), h.value("port_state", "Online")});
+    }
+    for (const auto& t : fc.value("targets", nlohmann::json::array())) {
+        FcTargetSpec target;
+        target.wwnn = lower(t.at("wwnn"));
+        for (const auto& port : t.at("ports")) {
+            target.ports.push_back(lower(port));
+        }
+        target.luns = luns_of(t.at("luns"));
+        spec.targets.push_back(std::move(target));
+    }
+    if (fc.contains("zones")) {
+        spec.zones.emplace();
+        for (const auto& z : fc.at("zones")) {
+            FcZoneSpec zone{z.value("name", ""), {}};
+            for (const auto& member : z.at("members")) {
+                zone.members.push_back(lower(member));
+            }
+            spec.zones->push_back(std::move(zone));
+        }
+    }
+    return spec;
+}
+
 Step step_of(const nlohmann::json& value) {
     Step step;
-    for (const char* op : {"connect", "disconnect", "write", "verify", "extend", "fault", "heal",
-                           "check"}) {
+    for (const char* op :
+         {"connect", "disconnect", "write", "verify", "extend", "fault", "heal", "check"}) {
         if (value.contains(op)) {
             step.op = op;
             step.subject = value.at(op).get<std::string>();
@@ -143,20 +259,51 @@ void check_references(const Scenario& scenario) {
         if (check_storage_references(scenario, name, volume)) {
             continue;
         }
-        const auto* target = scenario.fabric.find_iscsi_target(volume.target);
         const auto field = "/volumes/" + name;
+        if (!volume.fc_target.empty()) {
+            if (scenario.fabric.fc.find_target(volume.fc_target) == nullptr) {
+                throw Error(ErrorCategory::invalid_properties,
+                            scenario.file.string() + ": " + field + "/fc_target: no FC target " +
+                                volume.fc_target + " in the fabric",
+                            field + "/fc_target");
+            }
+            if (scenario.lun_of(name) == nullptr) {
+                throw Error(ErrorCategory::invalid_properties,
+                            scenario.file.string() + ": " + field +
+                                "/lun: the FC target has no LUN " + std::to_string(volume.lun),
+                            field + "/lun");
+            }
+            continue;
+        }
+        const auto* target = scenario.fabric.find_iscsi_target(volume.target);
         if (target == nullptr) {
             throw Error(ErrorCategory::invalid_properties,
                         scenario.file.string() + ": " + field + "/target: no target " +
                             volume.target + " in the fabric",
                         field + "/target");
         }
+        const auto lun = volume.lun;  // a structured binding: clang 14 cannot capture it
         if (std::none_of(target->luns.begin(), target->luns.end(),
-                         [&](const LunSpec& l) { return l.lun == volume.lun; })) {
+                         [lun](const LunSpec& l) { return l.lun == lun; })) {
             throw Error(ErrorCategory::invalid_properties,
                         scenario.file.string() + ": " + field + "/lun: the target has no LUN " +
                             std::to_string(volume.lun),
                         field + "/lun");
+        }
+    }
+    // Every volume's generated connection properties are valid (the extra
+    // keys a scenario merges in may break them on purpose; those are left out).
+    const auto protocol = parse_protocol(scenario.protocol);
+    for (const auto& [name, volume] : scenario.volumes) {
+        try {
+            parse_any_properties(*protocol, scenario.connection_info(name, false));
+        } catch (const Error& e) {
+            const auto field = "/volumes/" + name;
+            throw Error(ErrorCategory::invalid_properties,
+                        scenario.file.string() + ": " + field +
+                            ": the fabric gives this volume invalid connection properties (" +
+                            e.message() + ")",
+                        field);
         }
     }
     std::function<void(const std::vector<Step>&)> walk = [&](const std::vector<Step>& steps) {
@@ -165,10 +312,10 @@ void check_references(const Scenario& scenario) {
                                       step.op == "write" || step.op == "verify" ||
                                       step.op == "extend";
             if (names_volume && scenario.volumes.count(step.subject) == 0) {
-                throw Error(ErrorCategory::invalid_properties,
-                            scenario.file.string() + ": step " + step.op + ": no volume " +
-                                step.subject,
-                            "/steps");
+                throw Error(
+                    ErrorCategory::invalid_properties,
+                    scenario.file.string() + ": step " + step.op + ": no volume " + step.subject,
+                    "/steps");
             }
             walk(step.concurrent);
         }
@@ -192,7 +339,9 @@ std::string nvme_serial(const std::string& nqn) {
     return serial;
 }
 
-std::string LunSpec::scsi_id() const { return "36001405" + serial.substr(0, 25); }
+std::string LunSpec::scsi_id() const {
+    return "36001405" + serial.substr(0, 25);
+}
 
 const NvmeNamespaceSpec* NvmeSubsystemSpec::find_namespace(std::uint32_t nsid) const {
     for (const auto& ns : namespaces) {
@@ -245,7 +394,8 @@ nlohmann::json nvme_target(const Fabric& fabric, const NvmeVolumeRef& ref,
                            const VolumeSpec& volume) {
     const auto& subsystem = *fabric.find_nvme_subsystem(ref.subsystem);
     const auto& ns = *subsystem.find_namespace(ref.nsid);
-    nlohmann::json data{{"target_nqn", subsystem.nqn}, {"portals", nvme_portals(subsystem, volume)}};
+    nlohmann::json data{{"target_nqn", subsystem.nqn},
+                        {"portals", nvme_portals(subsystem, volume)}};
     if (!ns.uuid.empty()) {
         data["vol_uuid"] = ns.uuid;
     }
@@ -286,6 +436,12 @@ nlohmann::json nvme_connection_data(const Fabric& fabric, const std::string& nam
     auto data = nvme_target(fabric, *volume.nvme, volume);
     if (volume.format == "old") {
         // Cinder's nvmeof_conn_info_version 1: one portal, no vol_uuid.
+        if (data["portals"].empty()) {
+            throw Error(ErrorCategory::invalid_properties,
+                        "/volumes/" + name + "/portals: none of them is a port of " +
+                            volume.nvme->subsystem,
+                        "/volumes/" + name + "/portals");
+        }
         const auto& portal = data["portals"].at(0);
         nlohmann::json old{{"nqn", data["target_nqn"]},
                            {"target_portal", portal[0]},
@@ -311,7 +467,67 @@ const IscsiTargetSpec* Fabric::find_iscsi_target(const std::string& iqn) const {
     return nullptr;
 }
 
+const FcTargetSpec* FcFabricSpec::find_target(const std::string& wwnn) const {
+    for (const auto& target : targets) {
+        if (target.wwnn == wwnn) {
+            return &target;
+        }
+    }
+    return nullptr;
+}
+
+const LunSpec* Scenario::lun_of(const std::string& volume_name) const {
+    const auto& volume = volumes.at(volume_name);
+    const std::vector<LunSpec>* luns = nullptr;
+    if (!volume.fc_target.empty()) {
+        if (const auto* target = fabric.fc.find_target(volume.fc_target)) {
+            luns = &target->luns;
+        }
+    } else if (const auto* target = fabric.find_iscsi_target(volume.target)) {
+        luns = &target->luns;
+    }
+    if (luns == nullptr) {
+        return nullptr;
+    }
+    for (const auto& lun : *luns) {
+        if (lun.lun == volume.lun) {
+            return &lun;
+        }
+    }
+    return nullptr;
+}
+
+std::string Scenario::target_of(const std::string& volume_name) const {
+    const auto& volume = volumes.at(volume_name);
+    return volume.fc_target.empty() ? volume.target : volume.fc_target;
+}
+
 namespace {
+
+// The properties of Cinder's FC drivers: the target ports and the LUN, in
+// one of the shapes they send.
+nlohmann::json fc_connection_data(const Fabric& fabric, const VolumeSpec& volume) {
+    const auto& target = *fabric.fc.find_target(volume.fc_target);
+    nlohmann::json data{{"target_discovered", false}};
+    if (volume.format == "target_wwn") {
+        data["target_wwn"] = target.ports.front();
+        data["target_lun"] = volume.lun;
+    } else if (volume.format == "target_wwns") {
+        data["target_wwns"] = target.ports;
+        data["target_luns"] = std::vector<std::uint64_t>(target.ports.size(), volume.lun);
+    } else {
+        // A driver without a fabric lookup service maps every initiator port
+        // to every target port; the zoning decides which pairs meet.
+        data["target_wwn"] = target.ports;
+        data["target_lun"] = volume.lun;
+        nlohmann::json map = nlohmann::json::object();
+        for (const auto& hba : fabric.fc.hbas) {
+            map[hba.wwpn] = target.ports;
+        }
+        data["initiator_target_map"] = map;
+    }
+    return data;
+}
 
 nlohmann::json storage_connection_data(const Fabric& fabric, const VolumeSpec& volume) {
     if (!volume.nfs_export.empty()) {
@@ -330,8 +546,8 @@ nlohmann::json storage_connection_data(const Fabric& fabric, const VolumeSpec& v
                 {"cluster_name", "ceph"},
                 {"auth_enabled", true},
                 {"auth_username", volume.rbd_user},
-                {"keyring", "[client." + volume.rbd_user + "]\n\tkey = " +
-                                fabric.rbd->users.at(volume.rbd_user) + "\n"},
+                {"keyring", "[client." + volume.rbd_user +
+                                "]\n\tkey = " + fabric.rbd->users.at(volume.rbd_user) + "\n"},
                 {"do_local_attach", true}};
     }
     return {{"device_path", volume.device_path}};
@@ -339,21 +555,33 @@ nlohmann::json storage_connection_data(const Fabric& fabric, const VolumeSpec& v
 
 }  // namespace
 
-nlohmann::json Scenario::connection_info(const std::string& volume_name) const {
+nlohmann::json Scenario::connection_info(const std::string& volume_name,
+                                         bool with_extra_properties) const {
     const auto& volume = volumes.at(volume_name);
+    if (!volume.fc_target.empty()) {
+        auto data = fc_connection_data(fabric, volume);
+        data["access_mode"] = "rw";
+        data["encrypted"] = volume.encrypted;
+        data.update(volume.extra_properties);
+        return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
+    }
     if (!volume.nfs_export.empty() || !volume.rbd_image.empty() || !volume.device_path.empty()) {
         auto data = storage_connection_data(fabric, volume);
         data["volume_id"] = volume_name;
         data["access_mode"] = "rw";
         data["encrypted"] = volume.encrypted;
-        data.update(volume.extra_properties);
+        if (with_extra_properties) {
+            data.update(volume.extra_properties);
+        }
         return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
     }
     if (!volume.nvme_namespaces().empty()) {
         auto data = nvme_connection_data(fabric, volume_name, volume);
         data["access_mode"] = "rw";
         data["encrypted"] = volume.encrypted;
-        data.update(volume.extra_properties);
+        if (with_extra_properties) {
+            data.update(volume.extra_properties);
+        }
         return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
     }
     const auto& target = *fabric.find_iscsi_target(volume.target);
@@ -393,12 +621,18 @@ nlohmann::json Scenario::connection_info(const std::string& volume_name) const {
     data["volume_id"] = volume_name;
     data["access_mode"] = "rw";
     data["encrypted"] = volume.encrypted;
-    data.update(volume.extra_properties);
+    if (with_extra_properties) {
+        data.update(volume.extra_properties);
+    }
     return nlohmann::json{{"driver_volume_type", protocol}, {"data", data}};
 }
 
 Scenario load_scenario(const fs::path& file) {
-    return scenario_from_json(read_json_file(file), file);
+    return parse_scenario(read_text_file(file), file);
+}
+
+Scenario parse_scenario(std::string_view text, const fs::path& file) {
+    return scenario_from_json(parse_json_document(text, file), file);
 }
 
 Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file) {
@@ -410,7 +644,8 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
         scenario.description = document.value("description", "");
         const auto& requires_ = document.at("requires");
         scenario.protocol = requires_.at("protocol");
-        scenario.needs_multipathd = requires_.value("multipathd", requires_.value("multipath", false));
+        scenario.needs_multipathd =
+            requires_.value("multipathd", requires_.value("multipath", false));
         scenario.faults = requires_.value("faults", std::vector<std::string>{});
         scenario.backends = requires_.value("backends", std::vector<std::string>{});
         scenario.targets = requires_.value("targets", std::vector<std::string>{});
@@ -423,9 +658,7 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
             }
             target.chap = chap_of(t, "chap");
             target.discovery_chap = chap_of(t, "discovery_chap");
-            for (const auto& l : t.at("luns")) {
-                target.luns.push_back({l.at("lun"), l.at("size_mib"), l.at("serial")});
-            }
+            target.luns = luns_of(t.at("luns"));
             scenario.fabric.iscsi_targets.push_back(std::move(target));
         }
         for (const auto& s : fabric.value("nvme_subsystems", nlohmann::json::array())) {
@@ -434,7 +667,8 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
             subsystem.serial = s.value("serial", "");
             for (const auto& p : s.at("ports")) {
                 NvmePortSpec port;
-                port.portal = parse_portal("/fabric/nvme_subsystems/ports", p.at("portal").get<std::string>(), 4420);
+                port.portal = parse_portal("/fabric/nvme_subsystems/ports",
+                                           p.at("portal").get<std::string>(), 4420);
                 port.transport = p.value("transport", "tcp");
                 subsystem.ports.push_back(port);
             }
@@ -445,6 +679,9 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
                                                 n.value("nguid", ""), n.value("ana_group", 1U)});
             }
             scenario.fabric.nvme_subsystems.push_back(std::move(subsystem));
+        }
+        if (fabric.contains("fc")) {
+            scenario.fabric.fc = fc_fabric_of(fabric.at("fc"));
         }
         for (const auto& e : fabric.value("nfs_exports", nlohmann::json::array())) {
             NfsExportSpec share;
@@ -461,7 +698,8 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
             RbdClusterSpec cluster;
             const auto& r = fabric.at("rbd");
             for (const auto& m : r.at("monitors")) {
-                cluster.monitors.push_back(parse_portal("/fabric/rbd/monitors", m.get<std::string>(), 6789));
+                cluster.monitors.push_back(
+                    parse_portal("/fabric/rbd/monitors", m.get<std::string>(), 6789));
             }
             for (const auto& [user, key] : r.at("users").items()) {
                 register_secret(key.get<std::string>());
@@ -479,11 +717,13 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
             VolumeSpec volume;
             volume.name = name;
             volume.target = v.value("target", "");
+            volume.fc_target = lower(v.value("fc_target", ""));
             volume.lun = v.value("lun", std::uint64_t{0});
             if (v.contains("subsystem")) {
                 volume.nvme = NvmeVolumeRef{v.at("subsystem"), v.value("nsid", 1U)};
             }
-            volume.format = v.value("format", "new");
+            volume.format =
+                v.value("format", volume.fc_target.empty() ? "new" : "initiator_target_map");
             for (const auto& r : v.value("replicas", nlohmann::json::array())) {
                 volume.replicas.push_back(NvmeVolumeRef{r.at("subsystem"), r.value("nsid", 1U)});
             }
@@ -498,7 +738,8 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
             volume.rbd_pool = v.value("pool", "");
             volume.rbd_image = v.value("image", "");
             volume.rbd_user = v.value("user", "");
-            if (volume.rbd_user.empty() && scenario.fabric.rbd && !scenario.fabric.rbd->users.empty()) {
+            if (volume.rbd_user.empty() && scenario.fabric.rbd &&
+                !scenario.fabric.rbd->users.empty()) {
                 volume.rbd_user = scenario.fabric.rbd->users.begin()->first;
             }
             volume.device_path = v.value("device_path", "");

@@ -8,6 +8,7 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "brick/properties/common.hpp"
@@ -47,7 +48,7 @@ struct NvmeNamespaceSpec {
 };
 
 struct NvmePortSpec {
-    Portal portal;                 // 127.0.0.1:4420
+    Portal portal;                  // 127.0.0.1:4420
     std::string transport = "tcp";  // tcp, rdma
 };
 
@@ -61,14 +62,38 @@ struct NvmeSubsystemSpec {
     const NvmeNamespaceSpec* find_namespace(std::uint32_t nsid) const;
 };
 
+// Fibre Channel: this host's HBA ports, the arrays' targets, the zoning.
+struct FcHbaSpec {
+    std::string wwpn;                   // 16 lower-case hex digits
+    std::string port_state = "Online";  // at the start: Online or Linkdown
+};
+
+struct FcTargetSpec {
+    std::string wwnn;
+    std::vector<std::string> ports;  // target port WWPNs
+    std::vector<LunSpec> luns;
+};
+
+struct FcZoneSpec {
+    std::string name;
+    std::vector<std::string> members;
+};
+
+struct FcFabricSpec {
+    std::vector<FcHbaSpec> hbas;
+    std::vector<FcTargetSpec> targets;
+    std::optional<std::vector<FcZoneSpec>> zones;  // absent: every HBA sees every target port
+    const FcTargetSpec* find_target(const std::string& wwnn) const;
+};
+
 struct NfsFileSpec {
     std::string name;
     std::uint64_t size_mib = 0;
 };
 
 struct NfsExportSpec {
-    std::string server;  // 127.0.0.1
-    std::string path;    // /srv/brick-nfs
+    std::string server;                 // 127.0.0.1
+    std::string path;                   // /srv/brick-nfs
     std::vector<std::string> versions;  // empty: all
     std::vector<NfsFileSpec> files;
     std::string spec() const { return server + ":" + path; }
@@ -94,6 +119,7 @@ struct LocalDeviceSpec {
 struct Fabric {
     std::vector<IscsiTargetSpec> iscsi_targets;
     std::vector<NvmeSubsystemSpec> nvme_subsystems;
+    FcFabricSpec fc;
     std::vector<NfsExportSpec> nfs_exports;
     std::optional<RbdClusterSpec> rbd;
     std::vector<LocalDeviceSpec> local_devices;
@@ -115,8 +141,13 @@ struct VolumeSpec {
     bool enforce_multipath = false;
     std::vector<Portal> portals;  // empty: the target's first (or all, with multipath)
     nlohmann::json extra_properties = nlohmann::json::object();
+    // FC: the target (its WWNN) holding the LUN; the volume's LUN is lun.
+    std::string fc_target;
     // NVMe-oF: the namespace, the property format ("new" or "old", os-brick's
-    // two) and, for an md RAID1 volume, its replicas.
+    // two) and, for an md RAID1 volume, its replicas. FC: how the properties
+    // name the target ports ("initiator_target_map", the default: target_wwn
+    // as a list with an initiator_target_map; "target_wwn": one port as a
+    // string; "target_wwns": target_wwns and target_luns).
     std::optional<NvmeVolumeRef> nvme;
     std::string format = "new";
     std::vector<NvmeVolumeRef> replicas;
@@ -137,8 +168,9 @@ struct VolumeSpec {
 };
 
 struct Step {
-    std::string op;      // connect, disconnect, write, verify, extend, fault, heal, concurrent, check, wait_ms
-    std::string subject; // volume name, fault name or check name
+    std::string
+        op;  // connect, disconnect, write, verify, extend, fault, heal, concurrent, check, wait_ms
+    std::string subject;  // volume name, fault name or check name
     nlohmann::json params = nlohmann::json::object();
     std::string expect = "ok";
     bool force = false;
@@ -168,13 +200,22 @@ struct Scenario {
     std::int64_t wall_seconds_limit = 300;
 
     // The connection properties a storage service would return for a volume
-    // ({"driver_volume_type": ..., "data": {...}}).
-    nlohmann::json connection_info(const std::string& volume) const;
+    // ({"driver_volume_type": ..., "data": {...}}), with the volume's extra
+    // properties merged in unless with_extra_properties is false.
+    nlohmann::json connection_info(const std::string& volume,
+                                   bool with_extra_properties = true) const;
+    // The LUN spec of an iSCSI or FC volume, or nullptr (NVMe-oF).
+    const LunSpec* lun_of(const std::string& volume) const;
+    // The target name a LUN fault or resize names for an iSCSI or FC volume
+    // (IQN or WWNN).
+    std::string target_of(const std::string& volume) const;
 };
 
 // Loads and validates a scenario file. Errors (brick::Error, invalid_properties)
 // name the file, the JSON path and what was expected.
 Scenario load_scenario(const std::filesystem::path& file);
+// The same for a scenario's JSON text; file names it in errors.
+Scenario parse_scenario(std::string_view text, const std::filesystem::path& file);
 // The same for a document in memory (a generated one); file names it in errors.
 Scenario scenario_from_json(const nlohmann::json& document, const std::filesystem::path& file);
 

@@ -11,18 +11,61 @@ namespace {
 // Data I/O through the simulated device in chunks, as a workload would.
 constexpr std::uint64_t chunk = 64 * 1024;
 
+// The identity LIO gives a LU with this unit serial: an NAA 6 designator
+// with LIO's OUI, and a T10 vendor designator.
+sim::Volume volume_of(const LunSpec& lun) {
+    sim::Volume volume;
+    volume.id = "lu-" + lun.serial;
+    volume.size_bytes = lun.size_mib * 1024 * 1024;
+    volume.serial = lun.serial;
+    volume.model = "bw" + lun.serial.substr(0, 12);
+    volume.designators = {
+        {sim::DesignatorType::naa, lun.scsi_id().substr(1)},
+        {sim::DesignatorType::t10, "LIO-ORG " + lun.serial},
+    };
+    return volume;
+}
+
+// FC: the HBA ports (functions 0 and 1 of one card, then the next card) and
+// the arrays with the same LUN identities as the iSCSI targets.
+void add_fc(const FcFabricSpec& spec, sim::Fabric& fabric) {
+    for (std::size_t i = 0; i < spec.hbas.size(); ++i) {
+        sim::FcHba hba;
+        hba.wwpn = spec.hbas[i].wwpn;
+        hba.wwnn = "2" + hba.wwpn.substr(1);
+        hba.pci_address = "0000:0" + std::to_string(5 + i / 2) + ":00." + std::to_string(i % 2);
+        hba.port_state = spec.hbas[i].port_state;
+        fabric.fc.hbas.push_back(std::move(hba));
+    }
+    for (const auto& target_spec : spec.targets) {
+        sim::FcTarget target;
+        target.wwnn = target_spec.wwnn;
+        target.ports = target_spec.ports;
+        for (const auto& lun : target_spec.luns) {
+            auto volume = volume_of(lun);
+            target.luns.push_back(sim::Lun{lun.lun, volume.id});
+            fabric.volumes.emplace(volume.id, std::move(volume));
+        }
+        fabric.fc.targets.push_back(std::move(target));
+    }
+    if (spec.zones) {
+        fabric.fc.zones.emplace();
+        for (const auto& zone : *spec.zones) {
+            fabric.fc.zones->push_back(sim::FcZone{zone.name, zone.members});
+        }
+    }
+}
 
 }  // namespace
 
 std::optional<std::string> SimBackend::skip_reason(const Scenario& scenario) const {
-    if (!scenario.backends.empty() &&
-        std::find(scenario.backends.begin(), scenario.backends.end(), "sim") ==
-            scenario.backends.end()) {
+    if (!scenario.backends.empty() && std::find(scenario.backends.begin(), scenario.backends.end(),
+                                                "sim") == scenario.backends.end()) {
         return "the scenario runs on real kernels only";
     }
     if (scenario.protocol != "iscsi" && scenario.protocol != "iser" &&
-        scenario.protocol != "nvmeof" && scenario.protocol != "nfs" &&
-        scenario.protocol != "rbd" && scenario.protocol != "local") {
+        scenario.protocol != "nvmeof" && scenario.protocol != "fibre_channel" &&
+        scenario.protocol != "nfs" && scenario.protocol != "rbd" && scenario.protocol != "local") {
         return "the simulator does not model " + scenario.protocol + " yet";
     }
     return std::nullopt;
@@ -48,19 +91,9 @@ sim::Fabric SimBackend::fabric_for(const Scenario& scenario) {
                 sim::Chap{spec.discovery_chap->username, spec.discovery_chap->password};
         }
         for (const auto& lun : spec.luns) {
-            // The identity LIO gives a LU with this unit serial: an NAA 6
-            // designator with LIO's OUI, and a T10 vendor designator.
-            sim::Volume volume;
-            volume.id = "lu-" + lun.serial;
-            volume.size_bytes = lun.size_mib * 1024 * 1024;
-            volume.serial = lun.serial;
-            volume.model = "bw" + lun.serial.substr(0, 12);
-            volume.designators = {
-                {sim::DesignatorType::naa, lun.scsi_id().substr(1)},
-                {sim::DesignatorType::t10, "LIO-ORG " + lun.serial},
-            };
-            fabric.volumes.emplace(volume.id, volume);
+            auto volume = volume_of(lun);
             target.luns.push_back(sim::Lun{lun.lun, volume.id});
+            fabric.volumes.emplace(volume.id, std::move(volume));
         }
         fabric.iscsi_targets.push_back(std::move(target));
     }
@@ -94,6 +127,7 @@ sim::Fabric SimBackend::fabric_for(const Scenario& scenario) {
         }
         fabric.nvme_subsystems.push_back(std::move(subsystem));
     }
+    add_fc(scenario.fabric.fc, fabric);
     const auto add_volume = [&](const std::string& id, std::uint64_t size_mib) {
         sim::Volume volume;
         volume.id = id;
@@ -240,6 +274,8 @@ void SimBackend::heal_fault(const std::string& fault) {
         host_->model().set_multipathd_running(true);
     } else if (fault == "iscsid_down") {
         host_->model().set_iscsid_running(true);
+    } else if (fault == "fc_link_down") {
+        host_->model().fc_set_link("", true);
     } else if (fault == "controller_connecting" || fault == "ana_inaccessible") {
         host_->model().nvme_heal(*sim::fault_from_name(fault), nlohmann::json::object());
     }
@@ -273,15 +309,21 @@ bool SimBackend::verify_pattern(const std::string& device, std::uint64_t pattern
     return true;
 }
 
-void SimBackend::resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) {
-    auto* volume = host_->model().fabric().volume_at(iqn, lun);
-    if (volume == nullptr) {
-        // The target dropped it (lun_removed): nothing to grow.
-        throw Error(ErrorCategory::device_not_found,
-                    "the target " + iqn + " has no LUN " + std::to_string(lun));
+void SimBackend::resize_lun(const std::string& target, std::uint64_t lun, std::uint64_t size_mib) {
+    auto& model = host_->model();
+    if (const auto* luns = model.luns_of(target)) {
+        for (const auto& l : *luns) {
+            const auto volume = model.fabric().volumes.find(l.volume_id);
+            if (l.number == lun && volume != model.fabric().volumes.end()) {
+                volume->second.size_bytes = size_mib * 1024 * 1024;
+                model.touch();
+                return;
+            }
+        }
     }
-    volume->size_bytes = size_mib * 1024 * 1024;
-    host_->model().touch();
+    // The target dropped it (lun_removed): nothing to grow.
+    throw Error(ErrorCategory::device_not_found,
+                "the target " + target + " has no LUN " + std::to_string(lun));
 }
 
 void SimBackend::stop() {

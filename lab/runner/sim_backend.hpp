@@ -15,10 +15,11 @@
 namespace brick::lab {
 
 class SimBackend final : public Backend {
-public:
+  public:
     std::string name() const override { return "sim"; }
     std::optional<std::string> skip_reason(const Scenario& scenario) const override;
-    void start(const Scenario& scenario, std::uint64_t seed, const std::string& trace_file) override;
+    void start(const Scenario& scenario, std::uint64_t seed,
+               const std::string& trace_file) override;
     Host& host() override;
     void inject_fault(const std::string& fault, const nlohmann::json& params) override;
     void heal_fault(const std::string& fault) override;
@@ -26,7 +27,7 @@ public:
                        std::uint64_t bytes) override;
     bool verify_pattern(const std::string& device, std::uint64_t pattern,
                         std::uint64_t bytes) override;
-    void resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) override;
+    void resize_lun(const std::string& target, std::uint64_t lun, std::uint64_t size_mib) override;
     void stop() override;
     int operation_begins(const OperationStart& operation) override;
     void operation_ends(int id, const OperationEnd& outcome) override;

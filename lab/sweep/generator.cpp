@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <optional>
 #include <random>
 #include <set>
 #include <vector>
@@ -248,6 +249,23 @@ Plan nvme_fabric(Draw& draw, unsigned max_volumes) {
     return plan;
 }
 
+// A device that appears but does not open (device_not_openable) stands in
+// for the fault drawn, decided by a draw of its own so the schedule of every
+// other fault of every seed stays as it is.
+std::optional<json> not_openable_fault(std::uint64_t seed, unsigned number, std::size_t kinds,
+                                       const std::vector<std::string>& devices) {
+    Draw own(seed * 7919 + number + 0x0be4ULL * 1000003);
+    if (own.below(kinds + 1) != 0) {
+        return std::nullopt;
+    }
+    json params = {{"path", own.pick(devices)}};
+    if (own.percent(50)) {
+        params["max_fires"] = own.between(1, 40);
+    }
+    params["fault"] = "device_not_openable";
+    return params;
+}
+
 // Where a fault applies: selectors drawn from the fabric.
 json iscsi_fault(Draw& draw, const Plan& plan, std::uint64_t seed, unsigned number) {
     const auto& volume = draw.pick(plan.plans);
@@ -258,6 +276,10 @@ json iscsi_fault(Draw& draw, const Plan& plan, std::uint64_t seed, unsigned numb
         "iscsid_down",        "tool_hangs",          "sysfs_write_fails", "sysfs_write_blocks",
         "device_held_open",   "map_queue_if_no_path"};
     auto kind = draw.pick(kinds);
+    if (auto openable = not_openable_fault(seed, number, kinds.size(),
+                                           {"/dev/sd*", "/dev/dm-*", "/dev/disk/by-*", "*"})) {
+        return *openable;
+    }
     if (kind == "lun_remapped" && !volume.knows_wwid) {
         kind = "lun_removed";  // without scsi_wwn no library can tell the volumes apart
     }
@@ -306,7 +328,7 @@ json iscsi_fault(Draw& draw, const Plan& plan, std::uint64_t seed, unsigned numb
     return params;
 }
 
-json nvme_fault(Draw& draw, const Plan& plan) {
+json nvme_fault(Draw& draw, const Plan& plan, std::uint64_t seed, unsigned number) {
     const auto& volume = draw.pick(plan.plans);
     const std::vector<std::string> kinds = {
         "portal_unreachable", "device_late",       "device_never", "controller_connecting",
@@ -314,6 +336,10 @@ json nvme_fault(Draw& draw, const Plan& plan) {
         "sysfs_write_blocks", "device_held_open"};
     const auto& kind = draw.pick(kinds);
     json params = json::object();
+    if (auto openable = not_openable_fault(seed, number, kinds.size(),
+                                           {"/dev/nvme*", "/dev/md*", "/dev/disk/by-*", "*"})) {
+        return *openable;
+    }
     const auto portal =
         volume.portals.empty() ? draw.pick(plan.portals) : draw.pick(volume.portals);
     if (kind == "portal_unreachable") {
@@ -441,8 +467,9 @@ json generate_sweep_scenario(const SweepShape& shape, std::uint64_t seed) {
     unsigned fault_number = 0;
     for (std::uint64_t i = 0; i < operations; ++i) {
         if (fault_slots.contains(i)) {
-            auto spec =
-                iscsi ? iscsi_fault(draw, plan, seed, fault_number++) : nvme_fault(draw, plan);
+            auto spec = iscsi ? iscsi_fault(draw, plan, seed, fault_number)
+                              : nvme_fault(draw, plan, seed, fault_number);
+            ++fault_number;
             fault_names.insert(spec["fault"].get<std::string>());
             steps.push_back(fault_step(draw, spec));
         }
@@ -552,7 +579,7 @@ json generate_concurrent_scenario(const std::string& protocol, unsigned volumes,
     json steps = json::array();
     std::set<std::string> fault_names;
     for (unsigned f = 0; f < 4; ++f) {
-        auto spec = iscsi ? iscsi_fault(draw, plan, seed, f) : nvme_fault(draw, plan);
+        auto spec = iscsi ? iscsi_fault(draw, plan, seed, f) : nvme_fault(draw, plan, seed, f);
         fault_names.insert(spec["fault"].get<std::string>());
         steps.push_back(fault_step(draw, spec));
     }

@@ -14,7 +14,9 @@ namespace {
 
 constexpr Duration targetcli_timeout{120000};
 
-std::string backstore_name(const LunSpec& lun) { return "bw" + lun.serial.substr(0, 12); }
+std::string backstore_name(const LunSpec& lun) {
+    return "bw" + lun.serial.substr(0, 12);
+}
 
 nlohmann::json chap_keys(const ChapSpec& chap) {
     nlohmann::json out{{"chap_userid", chap.username}, {"chap_password", chap.password}};

@@ -17,7 +17,7 @@ namespace brick::lab {
 nlohmann::json lio_save_file(const Fabric& fabric, const std::filesystem::path& backing_dir);
 
 class LioTarget {
-public:
+  public:
     LioTarget(Host& host, std::filesystem::path work_dir);
 
     // Creates the backing files and loads the fabric (replacing any LIO configuration).
@@ -29,7 +29,7 @@ public:
     void remove_portal(const std::string& iqn, const Portal& portal);
     void add_portal(const std::string& iqn, const Portal& portal);
 
-private:
+  private:
     void targetcli(std::vector<std::string> args);
     Host& host_;
     std::filesystem::path work_dir_;

@@ -218,7 +218,7 @@ TEST_CASE("the simulated array is certified with its declared capabilities", "[c
     CHECK(result.latencies["connect"]["count"].get<int>() >= 10);
 }
 
-TEST_CASE("--only runs one group and does not claim a certification", "[certify]") {
+TEST_CASE("a run of one group (--only) does not claim a certification", "[certify]") {
     TempDir dir;
     const auto result = certify_on_sim(sim_backend, dir.path() / "work", "chap");
     CHECK(group(result, "chap").status == Status::passed);

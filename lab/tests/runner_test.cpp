@@ -1,6 +1,8 @@
 // The scenario runner on the simulator: loading and schema errors, outcomes,
 // determinism, reproducers and replay.
 
+#include "runner/runner.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 #include <fstream>
@@ -10,7 +12,6 @@
 #include "runner/backends.hpp"
 #include "runner/replay.hpp"
 #include "runner/report.hpp"
-#include "runner/runner.hpp"
 #include "runner/scenario.hpp"
 
 namespace fs = std::filesystem;
@@ -21,7 +22,7 @@ namespace {
 const fs::path library = fs::path(BRICK_SOURCE_DIR) / "scenarios";
 
 class TempDir {
-public:
+  public:
     TempDir() {
         std::string pattern = (fs::temp_directory_path() / "brick-lab-test-XXXXXX").string();
         path_ = ::mkdtemp(pattern.data());
@@ -36,7 +37,7 @@ public:
     TempDir& operator=(TempDir&&) = delete;
     const fs::path& path() const { return path_; }
 
-private:
+  private:
     fs::path path_;
 };
 
@@ -109,7 +110,41 @@ TEST_CASE("a run is a pure function of scenario and seed", "[runner][determinism
     CHECK(a != slurp(dir.path() / "c.jsonl"));
 }
 
-TEST_CASE("a broken scenario fails, writes a reproducer, and replay reproduces it", "[runner][replay]") {
+TEST_CASE(
+    "FC scenarios: properties in each driver shape, deterministic on the simulator, skipped "
+    "on real kernels with the reason",
+    "[runner][fc]") {
+    TempDir dir;
+    auto scenario = brick::lab::load_scenario(library / "fc/multipath-2-hbas-2-ports.json");
+    const auto& volume = scenario.volumes.at("vol1");
+    const auto& target = *scenario.fabric.fc.find_target(volume.fc_target);
+    auto data = scenario.connection_info("vol1")["data"];
+    CHECK(data["target_wwn"] == target.ports);
+    CHECK(data["target_lun"] == 1);
+    CHECK(data["initiator_target_map"].size() == scenario.fabric.fc.hbas.size());
+    scenario.volumes.at("vol1").format = "target_wwns";
+    data = scenario.connection_info("vol1")["data"];
+    CHECK(data["target_wwns"] == target.ports);
+    CHECK(data["target_luns"] == nlohmann::json::array({1, 1}));
+    CHECK_FALSE(data.contains("initiator_target_map"));
+    CHECK(scenario.lun_of("vol1")->scsi_id().rfind("36001405", 0) == 0);
+
+    const auto file = library / "fc/multipath-2-hbas-2-ports.json";
+    const auto a = run_on_sim(file, 5, dir.path() / "a.jsonl");
+    run_on_sim(file, 5, dir.path() / "b.jsonl");
+    CHECK(a.status == Status::passed);
+    CHECK(slurp(dir.path() / "a.jsonl") == slurp(dir.path() / "b.jsonl"));
+
+    auto real = brick::lab::make_backend("real", "lio", dir.path());
+    const auto reason = real->skip_reason(scenario);
+    REQUIRE(reason);
+    CHECK(reason->find("Fibre Channel runs on the simulator only") != std::string::npos);
+    CHECK(reason->find("FC loopback") != std::string::npos);
+    CHECK_FALSE(brick::lab::make_backend("sim", "lio", dir.path())->skip_reason(scenario));
+}
+
+TEST_CASE("a broken scenario fails, writes a reproducer, and replay reproduces it",
+          "[runner][replay]") {
     TempDir dir;
     auto document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
     // Verifying a pattern that was never written must fail.

@@ -6,6 +6,7 @@
 #include <sstream>
 
 #include "brick/core/error.hpp"
+#include "brick/core/json_text.hpp"
 #include "brick/core/secrets.hpp"
 #include "brick/encryption/luks.hpp"
 #include "brick/host/real_host.hpp"
@@ -49,7 +50,7 @@ Host& HostStack::host() {
     return parts_->real;
 }
 
-nlohmann::json read_json_input(const std::string& option, const std::string& path) {
+std::string read_input(const std::string& option, const std::string& path) {
     std::string text;
     if (path == "-") {
         text.assign(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -61,12 +62,15 @@ nlohmann::json read_json_input(const std::string& option, const std::string& pat
         }
         text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
     }
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw Error(ErrorCategory::invalid_properties,
-                    option + ": expected a JSON document (" + std::string(e.what()) + ")", option);
-    }
+    return text;
+}
+
+nlohmann::json read_json_input(const std::string& option, const std::string& path) {
+    return parse_json_text(read_input(option, path), option);
+}
+
+nlohmann::json read_properties_input(const std::string& option, const std::string& path) {
+    return parse_properties_text(read_input(option, path), option);
 }
 
 namespace {
@@ -135,7 +139,7 @@ ConnectorOptions connector_options(const GlobalOptions& global, const VolumeOpti
 
 // Reads the properties file and returns its data dict, checked against PROTOCOL.
 nlohmann::json volume_data(Protocol protocol, const VolumeOptions& volume) {
-    const auto document = read_json_input("--properties", volume.properties_file);
+    const auto document = read_properties_input("--properties", volume.properties_file);
     return unwrap_connection_info(document, protocol).data;
 }
 
@@ -313,7 +317,7 @@ void add_commands(CLI::App& app, GlobalOptions& global) {
     validate->callback([&global, volume] {
         global.action = [volume] {
             const auto protocol = protocol_argument(volume->protocol);
-            const auto document = read_json_input("--properties", volume->properties_file);
+            const auto document = read_properties_input("--properties", volume->properties_file);
             print_json(validate_properties(protocol, document));
         };
     });

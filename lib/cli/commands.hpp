@@ -68,7 +68,11 @@ class HostStack {
 
 void add_commands(CLI::App& app, GlobalOptions& global);
 
-// Reads a JSON document from a file or "-" (stdin); errors name the option.
+// The text of a file or "-" (stdin); errors name the option.
+std::string read_input(const std::string& option, const std::string& path);
+// A JSON document from a file or stdin, parsed strictly (brick/core/json_text.hpp).
 nlohmann::json read_json_input(const std::string& option, const std::string& path);
+// Connection properties from a file or stdin (parse_properties_text).
+nlohmann::json read_properties_input(const std::string& option, const std::string& path);
 
 }  // namespace brick::cli

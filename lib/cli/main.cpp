@@ -32,9 +32,9 @@ void refuse_privileged_overrides(const brick::cli::GlobalOptions& global) {
     if (!elevated) {
         return;
     }
-    for (const auto& [option, given] : {std::pair{"--tools", !global.tools_dir.empty()},
-                                        std::pair{"--root", global.root != "/"},
-                                        std::pair{"--trace", !global.trace_file.empty()}}) {
+    for (const auto& [option, given] :
+         {std::pair{"--tools", !global.tools_dir.empty()}, std::pair{"--root", global.root != "/"},
+          std::pair{"--trace", !global.trace_file.empty()}}) {
         if (given) {
             throw brick::Error(brick::ErrorCategory::invalid_properties,
                                std::string(option) +

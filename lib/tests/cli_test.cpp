@@ -41,8 +41,8 @@ TEST_CASE("brick validate prints normalised properties with secrets masked", "[c
 TEST_CASE("malformed properties give a typed JSON error and exit code 10", "[cli]") {
     auto bad = nlohmann::json::parse(chap_properties);
     bad["data"]["target_portal"] = "192.0.2.10:3260; reboot";
-    const auto result = brick_tool(
-        {"--log-format", "json", "validate", "iscsi", "--properties", "-"}, bad.dump());
+    const auto result =
+        brick_tool({"--log-format", "json", "validate", "iscsi", "--properties", "-"}, bad.dump());
     CHECK(result.exit_status == 10);
     CHECK(result.out.empty());
     const auto error = nlohmann::json::parse(result.err);
@@ -52,21 +52,21 @@ TEST_CASE("malformed properties give a typed JSON error and exit code 10", "[cli
 }
 
 TEST_CASE("a properties file of another protocol is refused", "[cli]") {
-    const auto result =
-        brick_tool({"--log-format", "json", "validate", "nvmeof", "--properties", "-"},
-                   chap_properties);
+    const auto result = brick_tool(
+        {"--log-format", "json", "validate", "nvmeof", "--properties", "-"}, chap_properties);
     CHECK(result.exit_status == 10);
     CHECK(nlohmann::json::parse(result.err)["field"] == "driver_volume_type");
 }
 
-TEST_CASE("unknown protocols and unimplemented connectors are typed errors", "[cli]") {
-    // FC has no connector in this build yet.
+TEST_CASE("unknown protocols are typed errors", "[cli]") {
+    // Every protocol the properties name has a connector in this build, so an
+    // unknown name is the one way to ask for a connector that does not exist.
     auto result = brick_tool({"validate", "floppy", "--properties", "-"}, "{}");
     CHECK(result.exit_status == 10);
-    result = brick_tool({"--log-format", "json", "connect", "fibre_channel", "--properties", "-"},
-                        R"({"target_wwn": "500a098280feeba5", "target_lun": 1})");
-    CHECK(result.exit_status == 17);
-    CHECK(nlohmann::json::parse(result.err)["category"] == "not_supported");
+    result = brick_tool({"--log-format", "json", "connect", "glusterfs", "--properties", "-"},
+                        R"({"export": "192.0.2.1:/vol"})");
+    CHECK(result.exit_status == 10);
+    CHECK(nlohmann::json::parse(result.err)["category"] == "invalid_properties");
 }
 
 TEST_CASE("brick properties reads a host tree under --root", "[cli]") {
@@ -102,4 +102,26 @@ TEST_CASE("under sudo, options that pick programs or files are refused", "[cli][
         CHECK(result.exit_status == 10);
         CHECK(nlohmann::json::parse(result.err)["field"] == option.front());
     }
+}
+
+TEST_CASE("brick connect fibre_channel on a host whose ports see no target port", "[cli][fc]") {
+    brick::testing::TempDir dir;
+    std::filesystem::copy(BRICK_SOURCE_DIR "/lib/tests/fixtures/host-tree", dir.path(),
+                          std::filesystem::copy_options::recursive);
+    const std::string properties = R"({"driver_volume_type": "fibre_channel",
+        "data": {"target_wwn": ["500A098189A0B001"], "target_lun": 1}})";
+    auto result = brick_tool({"--root", dir.path().string(), "--log-format", "json", "--timeout",
+                              "1", "connect", "FIBRE_CHANNEL", "--properties", "-"},
+                             properties);
+    CHECK(result.exit_status == 14);
+    const auto error = nlohmann::json::parse(result.err);
+    CHECK(error["category"] == "device_not_found");
+    // host5 and host7 are Online; host6 is in Linkdown and not tried.
+    CHECK(error["message"].get<std::string>().find(
+              "host5 sees no remote port 0x500a098189a0b001") != std::string::npos);
+    CHECK(error["message"].get<std::string>().find("host6") == std::string::npos);
+    result = brick_tool(
+        {"--root", dir.path().string(), "paths", "fibre_channel", "--properties", "-"}, properties);
+    CHECK(result.exit_status == 0);
+    CHECK(nlohmann::json::parse(result.out) == nlohmann::json::array());
 }

@@ -1,11 +1,12 @@
 // Connector properties read from a fixture host tree through the root prefix.
 
+#include "brick/initiator/connector_properties.hpp"
+
 #include <catch2/catch.hpp>
 #include <filesystem>
 
 #include "brick/core/error.hpp"
 #include "brick/host/real_host.hpp"
-#include "brick/initiator/connector_properties.hpp"
 #include "temp_dir.hpp"
 
 namespace {

@@ -47,7 +47,7 @@ TEST_CASE("root prefix relocates every path the library uses", "[host]") {
     CHECK(names == std::vector<std::string>{"sdb"});
     CHECK(host.glob("/sys/block/sd*/device/wwid") ==
           std::vector<std::string>{"/sys/block/sdb/device/wwid"});
-    CHECK(host.glob("/sys/block/nvme*") .empty());
+    CHECK(host.glob("/sys/block/nvme*").empty());
 
     REQUIRE(host.make_dirs("/etc/nvme").ok());
     REQUIRE(host.write_file("/etc/nvme/hostid", "abc\n", Duration(1000), true).ok());
@@ -144,9 +144,9 @@ TEST_CASE("a wait that never succeeds ends at its deadline with a typed error", 
     RealHost host;
     const auto start = std::chrono::steady_clock::now();
     try {
-        brick::wait_for<int>(host, "the device", Duration(150),
-                             []() -> std::optional<int> { return std::nullopt; }, {},
-                             brick::ErrorCategory::device_not_found);
+        brick::wait_for<int>(
+            host, "the device", Duration(150), []() -> std::optional<int> { return std::nullopt; },
+            {}, brick::ErrorCategory::device_not_found);
         FAIL("wait_for returned");
     } catch (const brick::Error& e) {
         CHECK(e.category() == brick::ErrorCategory::device_not_found);

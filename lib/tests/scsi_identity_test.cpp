@@ -45,8 +45,7 @@ TEST_CASE("scsi_id prefers NAA over EUI-64 over T10 and prefixes the type", "[sc
           "36001405abcdef0123456789abcdef012");
     CHECK(brick::scsi::scsi_id_from_vpd83(vpd83({{2, 0, 1, t10}, {1, 0, 2, eui}})) ==
           "20025385b71000001");
-    CHECK(brick::scsi::scsi_id_from_vpd83(vpd83({{2, 0, 1, t10}})) ==
-          "1LIO-ORG_block1_1b2c3d4e");
+    CHECK(brick::scsi::scsi_id_from_vpd83(vpd83({{2, 0, 1, t10}})) == "1LIO-ORG_block1_1b2c3d4e");
     // Designators of the target port (association 1) do not identify the LU.
     CHECK_FALSE(brick::scsi::scsi_id_from_vpd83(vpd83({{1, 1, 3, naa}})).has_value());
     CHECK_FALSE(brick::scsi::scsi_id_from_vpd83("").has_value());
@@ -63,6 +62,24 @@ TEST_CASE("sysfs wwid maps to scsi_id's prefix", "[scsi]") {
     CHECK(brick::scsi::scsi_id_from_sysfs_wwid("t10.LIO-ORG   block1") == "1LIO-ORG_block1");
     CHECK_FALSE(brick::scsi::scsi_id_from_sysfs_wwid("").has_value());
     CHECK_FALSE(brick::scsi::scsi_id_from_sysfs_wwid("garbage").has_value());
+    // NAA and EUI-64 identifiers are hex; anything else identifies nothing.
+    CHECK(brick::scsi::scsi_id_from_sysfs_wwid("naa.6001405ABCDEF012") == "36001405abcdef012");
+    CHECK_FALSE(brick::scsi::scsi_id_from_sysfs_wwid("naa.6001405 VIRT").has_value());
+    CHECK_FALSE(brick::scsi::scsi_id_from_sysfs_wwid("eui.0025;rm").has_value());
+    CHECK_FALSE(brick::scsi::scsi_id_from_sysfs_wwid("t10.   ").has_value());
+}
+
+TEST_CASE("T10 identifiers are spelt as udev exports them", "[scsi]") {
+    // White space runs become '_', characters udev does not allow become '_'
+    // (what dm-multipath then takes as the WWID), control characters included.
+    CHECK(brick::scsi::scsi_id_from_sysfs_wwid("t10.LIO-ORG vol/1;x") == "1LIO-ORG_vol_1_x");
+    CHECK(brick::scsi::scsi_id_from_vpd83(vpd83({{2, 0, 1, "IET  a\x1b[2J\x7f#+=@"}})) ==
+          "1IET_a__2J_#+=@");
+    // NAA and EUI-64 designators in a text code set are malformed: the T10 one counts.
+    CHECK(brick::scsi::scsi_id_from_vpd83(vpd83({{2, 0, 3, "6001405"}, {2, 0, 1, "LIO"}})) ==
+          "1LIO");
+    // An empty designator is passed over for the next best.
+    CHECK(brick::scsi::scsi_id_from_vpd83(vpd83({{1, 0, 3, ""}, {2, 0, 1, "LIO"}})) == "1LIO");
 }
 
 TEST_CASE("SCSI addresses parse strictly", "[scsi]") {
@@ -75,6 +92,9 @@ TEST_CASE("SCSI addresses parse strictly", "[scsi]") {
     CHECK_FALSE(brick::scsi::Address::parse("2:0:0:1:5").has_value());
     CHECK_FALSE(brick::scsi::Address::parse("a:0:0:1").has_value());
     CHECK_FALSE(brick::scsi::Address::parse("2:0:0:-1").has_value());
+    // Not the kernel's spelling: "2:0:0:01" is not 2:0:0:1.
+    CHECK_FALSE(brick::scsi::Address::parse("2:0:0:01").has_value());
+    CHECK_FALSE(brick::scsi::Address::parse("2:+0:0:1").has_value());
 }
 
 TEST_CASE("by-path LUN spelling follows udev", "[scsi]") {
@@ -86,7 +106,7 @@ TEST_CASE("by-path LUN spelling follows udev", "[scsi]") {
 }
 
 TEST_CASE("SendTargets discovery output parses into portals and IQNs", "[iscsi]") {
-    const auto found = brick::iscsi::parse_discovery_output(
+    const auto found = brick::iscsi::parse_target_lines(
         "127.0.0.1:3260,1 iqn.2003-01.org.linux-iscsi.host:t1\n"
         "[fd00::1]:3261,1 iqn.2003-01.org.linux-iscsi.host:t1\n"
         "garbage line\n"

@@ -9,9 +9,10 @@
 namespace brick::testing {
 
 class TempDir {
-public:
+  public:
     TempDir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "brick-test-XXXXXX").string();
+        std::string pattern =
+            (std::filesystem::temp_directory_path() / "brick-test-XXXXXX").string();
         path_ = ::mkdtemp(pattern.data());
     }
     ~TempDir() {
@@ -32,7 +33,7 @@ public:
         std::ofstream(file) << content;
     }
 
-private:
+  private:
     std::filesystem::path path_;
 };
 

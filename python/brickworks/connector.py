@@ -199,6 +199,40 @@ class NVMeOFConnector(InitiatorConnector):
         return "/dev/"
 
 
+class FibreChannelConnector(InitiatorConnector):
+    """Fibre Channel through libbrick's FC connector (targeted scans only)."""
+
+    protocol = protocols.FIBRE_CHANNEL
+
+    def __init__(self, root_helper, driver=None, execute=None, use_multipath=False,
+                 device_scan_attempts=DEVICE_SCAN_ATTEMPTS_DEFAULT, *args, **kwargs):
+        super().__init__(root_helper, driver, execute, use_multipath, device_scan_attempts,
+                         *args, **kwargs)
+
+    @staticmethod
+    def get_connector_properties(root_helper, *args, **kwargs):
+        """The WWPNs and WWNNs of this host's Online FC ports."""
+        props = _properties(root_helper, kwargs)
+        return {key: props[key] for key in ("wwpns", "wwnns") if key in props}
+
+    def connect_volume(self, connection_properties):
+        return super().connect_volume(connection_properties)
+
+    def disconnect_volume(self, connection_properties, device_info, force=False,
+                          ignore_errors=False):
+        super().disconnect_volume(connection_properties, device_info, force, ignore_errors)
+
+    def extend_volume(self, connection_properties):
+        return super().extend_volume(connection_properties)
+
+    def get_volume_paths(self, connection_properties):
+        """The volume's by-path names that exist on this host."""
+        return super().get_volume_paths(connection_properties)
+
+    def get_search_path(self):
+        return "/dev/disk/by-path"
+
+
 class RemoteFsConnector(InitiatorConnector):
     """NFS through libbrick's NFS connector (os-brick's RemoteFsConnector).
 
@@ -340,6 +374,7 @@ _CONNECTORS = {
     protocols.ISER: ISCSIConnector,
     protocols.NVME: NVMeOFConnector,
     protocols.NVMEOF: NVMeOFConnector,
+    protocols.FIBRE_CHANNEL: FibreChannelConnector,
     protocols.NFS: RemoteFsConnector,
     protocols.RBD: RBDConnector,
     protocols.LOCAL: LocalConnector,

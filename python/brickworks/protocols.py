@@ -36,7 +36,7 @@ NVMEOF = "NVMEOF"
 LIGHTOS = "LIGHTOS"
 
 # Every protocol name os-brick 6.1 knows; brickworks builds ISCSI, ISER, NVME, NVMEOF,
-# NFS, RBD (kernel client) and LOCAL.
+# FIBRE_CHANNEL, NFS, RBD (kernel client) and LOCAL.
 OS_BRICK_NAMES = frozenset(
     value for key, value in dict(globals()).items()
     if key.isupper() and isinstance(value, str) and value.isupper() and key == value)

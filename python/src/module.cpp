@@ -15,6 +15,7 @@
 
 #include "brick/connector/connector.hpp"
 #include "brick/core/error.hpp"
+#include "brick/core/json_text.hpp"
 #include "brick/encryption/luks.hpp"
 #include "brick/host/host.hpp"
 #include "brick/host/real_host.hpp"
@@ -25,14 +26,10 @@ namespace py = pybind11;
 
 namespace {
 
+// Strict (brick/core/json_text.hpp): errors never quote the text, which may
+// hold a CHAP secret.
 nlohmann::json parse_json(const std::string& what, const std::string& text) {
-    try {
-        return nlohmann::json::parse(text);
-    } catch (const nlohmann::json::parse_error& e) {
-        throw brick::Error(brick::ErrorCategory::invalid_properties,
-                           what + ": expected a JSON document (" + std::string(e.what()) + ")",
-                           what);
-    }
+    return brick::parse_json_text(text, what);
 }
 
 std::string dump(const nlohmann::json& value) {

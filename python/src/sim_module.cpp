@@ -64,8 +64,9 @@ PYBIND11_MODULE(_brick_sim, m) {
                 return py::bytes(out);
             },
             py::arg("path"), py::arg("offset"), py::arg("length"))
-        .def("lun_bytes", &SimHost::lun_bytes, py::arg("iqn"), py::arg("lun"), py::arg("offset"),
-             py::arg("length"))
+        .def("lun_bytes", &SimHost::lun_bytes, py::arg("target"), py::arg("lun"), py::arg("offset"),
+             py::arg("length"),
+             "Target-side bytes of a LUN; target is an IQN or an FC target's WWNN or port WWPN")
         .def(
             "inject",
             [](SimHost& host, const std::string& fault) {
@@ -74,8 +75,7 @@ PYBIND11_MODULE(_brick_sim, m) {
             py::arg("fault"), "Arms a fault given as JSON text; returns its id")
         .def(
             "volume_bytes",
-            [](SimHost& host, const std::string& volume, std::uint64_t offset,
-               std::size_t length) {
+            [](SimHost& host, const std::string& volume, std::uint64_t offset, std::size_t length) {
                 return py::bytes(host.model().volume_bytes(volume, offset, length));
             },
             py::arg("volume"), py::arg("offset"), py::arg("length"),

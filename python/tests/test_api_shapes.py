@@ -15,8 +15,8 @@ from conftest import run_python
 METHODS = ["__init__", "connect_volume", "disconnect_volume", "extend_volume",
            "get_volume_paths", "get_search_path", "get_all_available_volumes",
            "check_valid_device", "get_connector_properties"]
-CLASSES = ["ISCSIConnector", "NVMeOFConnector", "RemoteFsConnector", "RBDConnector",
-           "LocalConnector"]
+CLASSES = ["ISCSIConnector", "NVMeOFConnector", "FibreChannelConnector", "RemoteFsConnector",
+           "RBDConnector", "LocalConnector"]
 
 DESCRIBE = """
 import inspect, json
@@ -103,6 +103,9 @@ def test_factory_returns_connectors_by_os_brick_names(sim):
     nvme = connector.InitiatorConnector.factory(initiator.NVME, "sudo")
     assert type(nvme).__name__ == "NVMeOFConnector"
     assert nvme.get_search_path() == "/dev/"
+    fc = connector.InitiatorConnector.factory(initiator.FIBRE_CHANNEL, "sudo", use_multipath=True)
+    assert type(fc).__name__ == "FibreChannelConnector" and fc.use_multipath
+    assert fc.get_search_path() == "/dev/disk/by-path"
     nfs = connector.InitiatorConnector.factory(initiator.NFS, "sudo",
                                                nfs_mount_point_base="/var/lib/nova/mnt")
     assert type(nfs).__name__ == "RemoteFsConnector"
@@ -113,7 +116,7 @@ def test_factory_returns_connectors_by_os_brick_names(sim):
     assert type(local).__name__ == "LocalConnector"
 
 
-@pytest.mark.parametrize("protocol", ["FIBRE_CHANNEL", "GLUSTERFS", "NOT_A_PROTOCOL"])
+@pytest.mark.parametrize("protocol", ["GLUSTERFS", "NOT_A_PROTOCOL"])
 def test_protocols_not_built_raise_invalid_connector_protocol(protocol):
     from os_brick import exception
     from os_brick.initiator import connector
@@ -125,8 +128,10 @@ def test_protocols_not_built_raise_invalid_connector_protocol(protocol):
 def test_what_nova_imports_resolves_to_brickworks():
     import nova.virt.block_device  # noqa: F401 - os_brick.encryptors, initiator.utils
     import nova.virt.libvirt.driver  # noqa: F401 - os_brick.encryptors.luks, exception
+    import nova.virt.libvirt.volume.fibrechannel as fibrechannel
     import nova.virt.libvirt.volume.iscsi as iscsi
     import nova.virt.libvirt.volume.nvme as nvme
     assert iscsi.connector.__name__ == "os_brick.initiator.connector"
     assert iscsi.connector.InitiatorConnector.__module__ == "brickworks.connector"
     assert nvme.initiator.NVME == "NVME"
+    assert fibrechannel.connector.InitiatorConnector.__module__ == "brickworks.connector"

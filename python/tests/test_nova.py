@@ -10,6 +10,8 @@ What is stubbed, and why (nothing else is):
     as for any unencrypted volume) and fails the test on any other use, so no
     libvirt daemon is needed.
   - the instance: only used as log context by Nova here, so a dict with a uuid.
+The FC driver passes its connection data as the device info on disconnect (its
+own TODO says so); brickworks takes what it needs from it.
 The drivers reach brickworks through the os_brick compatibility package: the
 connector they build with InitiatorConnector.factory runs in-process on the
 simulated host (brickworks.use_host).
@@ -18,6 +20,7 @@ simulated host (brickworks.use_host).
 import pytest
 
 import nova.conf
+from nova.virt.libvirt.volume import fibrechannel as nova_fc
 from nova.virt.libvirt.volume import iscsi as nova_iscsi
 from nova.virt.libvirt.volume import nvme as nova_nvme
 
@@ -117,3 +120,35 @@ def test_nova_nvme_driver_connects_and_disconnects(sim):
     assert host.read_through(connection_info["data"]["device_path"], 0, 9) == b"nvme data"
     driver.disconnect_volume(connection_info, INSTANCE)
     assert host.leftovers() == []
+
+
+def fc_data(lun=1):
+    """An FC driver's connection data for sim/fabrics/fc_two_hbas.json."""
+    ports = ["500a098189a0b001", "500a098289a0b001"]
+    return {"target_discovered": True, "target_wwn": ports, "target_lun": lun,
+            "initiator_target_map": {"10000090fa0d6f91": ports, "10000090fa0d6f92": ports},
+            "access_mode": "rw", "encrypted": False}
+
+
+@pytest.mark.parametrize("multipath", [False, True])
+def test_nova_fibre_channel_driver_connects_and_disconnects(sim, nova_config, multipath):
+    nova_config.set_override("volume_use_multipath", multipath, group="libvirt")
+    host = sim("fc_two_hbas.json", seed=12)
+    driver = nova_fc.LibvirtFibreChannelVolumeDriver(UnusedLibvirtHost())
+    connection_info = {"driver_volume_type": "fibre_channel", "serial": "vol-fc1",
+                       "data": fc_data()}
+    driver.connect_volume(connection_info, INSTANCE)
+    path = connection_info["data"]["device_path"]
+    if multipath:
+        assert path == "/dev/dm-0"
+        assert connection_info["data"]["multipath_id"] == "3600a098038303053453f463045747a31"
+    else:
+        assert path.startswith("/dev/sd") and "multipath_id" not in connection_info["data"]
+    conf = driver.get_config(connection_info, disk_info())
+    assert (conf.source_type, conf.source_path, conf.driver_io) == ("block", path, "native")
+    assert f"<source dev=\"{path}\"/>" in conf.to_xml()
+    assert host.write_through(path, 0, "fc guest data") == 0
+    assert driver.extend_volume(connection_info, INSTANCE, 1073741824) == 1073741824
+    driver.disconnect_volume(connection_info, INSTANCE)
+    assert host.leftovers() == []
+    assert host.lun_bytes("500a098089a0b001", 1, 0, 13) == "fc guest data"

@@ -82,9 +82,12 @@ def test_hostile_dict_is_refused_before_anything_runs(unprivileged, name):
     assert unprivileged.ran() == []
     assert unprivileged.tree() == before
     (argv,) = unprivileged.calls()
-    assert argv[argv.index("connect") - 4:] == ["--root", os.environ["BRICKWORKS_ROOT"],
-                                                "--tools", os.environ["BRICKWORKS_TOOLS"],
-                                                "connect", "ISCSI", "--properties", "-"]
+    at = argv.index("connect")
+    assert argv[at - 4:at + 4] == ["--root", os.environ["BRICKWORKS_ROOT"],
+                                   "--tools", os.environ["BRICKWORKS_TOOLS"],
+                                   "connect", "ISCSI", "--properties", "-"]
+    # Nova opens LUKS itself after connect (os-brick's contract), so the tool must not.
+    assert argv[at + 4:] == ["--no-open-luks"]
     assert not any("iqn." in a or "192.168" in a for a in argv)  # the dict went on stdin
 
 

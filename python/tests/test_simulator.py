@@ -1,5 +1,7 @@
 """os-brick's API attaching and detaching on the simulator (in-process, GIL released)."""
 
+import json
+
 import pytest
 
 from os_brick.initiator import connector
@@ -129,3 +131,75 @@ def test_nvme_subsystem_that_refuses_this_host_is_a_missing_device(sim):
     assert raised.value.category in ("login_failed", "authentication_failed",
                                      "target_unreachable", "device_not_found")
     assert host.leftovers() == []
+
+
+FC_HBAS = ["10000090fa0d6f91", "10000090fa0d6f92"]
+FC_PORTS = ["500a098189a0b001", "500a098289a0b001"]
+FC_TARGET = "500a098089a0b001"
+FC_WWID = "3600a098038303053453f463045747a31"
+
+
+def fc_data(lun=1, **changes):
+    """An FC driver's connection data for sim/fabrics/fc_two_hbas.json (upper-case WWNs)."""
+    data = {"target_discovered": True, "target_wwn": [p.upper() for p in FC_PORTS],
+            "target_lun": lun, "initiator_target_map": {h: list(FC_PORTS) for h in FC_HBAS},
+            "access_mode": "rw", "encrypted": False}
+    data.update(changes)
+    return data
+
+
+def test_fc_multipath_attach_detach_over_four_paths(sim):
+    host = sim("fc_two_hbas.json", seed=5)
+    fc = connector.InitiatorConnector.factory("FIBRE_CHANNEL", "sudo", use_multipath=True)
+    data = fc_data()
+    device = fc.connect_volume(data)
+    assert device == {"type": "block", "path": "/dev/dm-0", "scsi_wwn": FC_WWID,
+                      "multipath_id": FC_WWID}
+    assert data == fc_data()  # the caller's dict is never modified
+    host.advance(2000)
+    paths = fc.get_volume_paths(data)
+    assert sorted(paths) == sorted(
+        f"/dev/disk/by-path/pci-0000:05:00.{h}-fc-0x{p}-lun-1" for h in (0, 1) for p in FC_PORTS)
+    assert set(paths) <= set(fc.get_all_available_volumes())
+    assert fc.check_valid_device(device["path"])
+    assert host.write_through(device["path"], 1024, "four paths") == 0
+    assert fc.extend_volume(data) == 1073741824
+    fc.disconnect_volume(data, device)
+    assert host.leftovers() == []
+    assert host.lun_bytes(FC_TARGET, 1, 1024, 10) == "four paths"
+    assert fc.get_volume_paths(data) == []
+
+
+def test_fc_single_path_and_disconnect_with_the_data_dict_as_device_info(sim):
+    host = sim("fc_two_hbas.json", seed=6)
+    fc = connector.InitiatorConnector.factory("fibre_channel", "sudo")
+    data = fc_data(lun=2)
+    device = fc.connect_volume(data)
+    assert device["path"].startswith("/dev/sd") and "multipath_id" not in device
+    assert host.write_through(device["path"], 0, "one path") == 0
+    fc.disconnect_volume(data, dict(data, device_path=device["path"]))  # as Nova calls it
+    assert host.leftovers() == []
+    assert host.lun_bytes(FC_PORTS[0], 2, 0, 8) == "one path"
+
+
+def test_fc_connector_properties_are_the_online_ports(sim):
+    sim("fc_two_hbas.json")
+    assert connector.FibreChannelConnector.get_connector_properties("sudo") == {
+        "wwpns": FC_HBAS, "wwnns": ["20000090fa0d6f91", "20000090fa0d6f92"]}
+    props = connector.get_connector_properties("sudo", "192.0.2.10", True, False)
+    assert props["wwpns"] == FC_HBAS
+
+
+def test_fc_refuses_a_stale_lun_and_malformed_properties(sim):
+    from os_brick import exception
+    host = sim("fc_two_hbas.json")
+    host.inject(json.dumps({"fault": "lun_remapped", "wwnn": FC_TARGET, "lun": 1,
+                            "to": {"volume": "intruder", "size": 4096, "designators": [
+                                {"type": "naa", "value": "600a0980ffffffffffffffffffffffff"}]}}))
+    fc = connector.InitiatorConnector.factory("FIBRE_CHANNEL", "sudo", use_multipath=True)
+    with pytest.raises(exception.BrickException) as refused:
+        fc.connect_volume(fc_data(scsi_wwn=FC_WWID))
+    assert refused.value.category == "wrong_device"
+    assert host.leftovers() == []
+    with pytest.raises(exception.InvalidParameterValue):
+        fc.connect_volume(fc_data(target_wwn="500a0981;reboot"))

@@ -9,7 +9,7 @@
 namespace brick::sim {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 21> names = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 23> names = {{
     {FaultKind::portal_unreachable, "portal_unreachable"},
     {FaultKind::login_timeout, "login_timeout"},
     {FaultKind::auth_failure, "auth_failure"},
@@ -31,10 +31,13 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 21> names = {{
     {FaultKind::controller_connecting, "controller_connecting"},
     {FaultKind::ana_inaccessible, "ana_inaccessible"},
     {FaultKind::namespace_removed, "namespace_removed"},
+    {FaultKind::device_not_openable, "device_not_openable"},
+    {FaultKind::fc_link_down, "fc_link_down"},
 }};
 
-constexpr std::array<std::string_view, 9> selectors = {"portal", "iqn",    "lun", "tool", "path",
-                                                       "device", "volume", "nqn", "nsid"};
+constexpr std::array<std::string_view, 12> selectors = {"portal", "iqn",    "lun",    "tool",
+                                                        "path",   "device", "volume", "nqn",
+                                                        "nsid",   "hba",    "wwpn",   "wwnn"};
 
 }  // namespace
 
@@ -75,6 +78,7 @@ bool is_action_fault(FaultKind kind) {
         case FaultKind::controller_connecting:
         case FaultKind::ana_inaccessible:
         case FaultKind::namespace_removed:
+        case FaultKind::fc_link_down:
             return true;
         default:
             return false;

@@ -10,7 +10,8 @@
 //
 // Parameters that select where a fault applies (all optional; absent = any):
 //   "portal" ("10.0.0.1:3260"), "iqn", "lun", "tool" (basename), "path" (glob),
-//   "device" ("sdb"), "volume".
+//   "device" ("sdb"), "volume"; FC: "hba" (an initiator port WWPN), "wwpn" (a
+//   target port WWPN), "wwnn" (a target's node name).
 // Parameters of the effect, per kind:
 //   portal_unreachable, login_timeout, auth_failure: none
 //   device_late: "delay_ms" (extra delay of the sd disk)
@@ -21,8 +22,9 @@
 //   sysfs_write_blocks: "ms" (how long the write blocks; default 60000)
 //   device_held_open: none (flush and delete of the device fail with EBUSY)
 //   map_queue_if_no_path: none (maps formed while armed queue I/O with no path)
-//   lun_removed: "iqn", "lun"
-//   lun_remapped: "iqn", "lun", "to": a volume description as in the fabric
+//   lun_removed: "iqn" (FC: "wwnn" or "wwpn"), "lun"
+//   lun_remapped: "iqn" (FC: "wwnn" or "wwpn"), "lun", "to": a volume
+//     description as in the fabric
 //   path_offline: "device" or "portal"
 //   session_drop: "portal" or "iqn"; "recover_ms" (0 = never)
 //   multipathd_down, iscsid_down: "restore_ms" (0 = stays down)
@@ -35,6 +37,15 @@
 //   ana_inaccessible: "nqn", "portal", "ana_group"; "recover_ms": the port's
 //     ANA group turns inaccessible
 //   namespace_removed: "nqn", "nsid": the target drops the namespace
+// Any block device (selector "path", the path opened):
+//   device_not_openable: opening the device fails with ENXIO while armed (its
+//     node exists but the disk is not live yet); "max_fires" bounds how many
+//     opens fail
+// Fibre Channel:
+//   fc_link_down: "hba" (absent: every port); "recover_ms" (0 = until healed):
+//     the initiator port goes Linkdown, its remote ports Blocked, and after
+//     dev_loss_tmo Not Present with their devices removed
+//   device_late, device_never, empty_wwid: selectors "hba", "wwpn", "lun"
 
 #include <cstdint>
 #include <nlohmann/json.hpp>
@@ -67,6 +78,8 @@ enum class FaultKind {
     controller_connecting,
     ana_inaccessible,
     namespace_removed,
+    device_not_openable,
+    fc_link_down,
 };
 
 std::string_view fault_name(FaultKind kind);

@@ -461,6 +461,7 @@ int SimDaemon::remove(const std::string& path) {
 }
 
 ToolRun SimDaemon::run_tool(const std::vector<std::string>& argv, const std::string& input) {
+    register_argument_secrets(argv);
     std::unique_lock guard(mu_);
     sync();
     model_.begin_step();
@@ -529,6 +530,7 @@ nlohmann::json SimDaemon::status() {
             {"seed", options_.seed},
             {"sessions", state.sessions.size()},
             {"devices", devices},
+            {"wildcard_scans", state.wildcard_scans},
             {"maps", maps},
             {"faults_fired", model_.faults_fired()},
             {"leftovers", model_.leftovers()}};

@@ -12,26 +12,6 @@
 namespace brick::sim {
 namespace {
 
-std::string_view type_name(FileType type) {
-    switch (type) {
-        case FileType::missing:
-            return "missing";
-        case FileType::regular:
-            return "file";
-        case FileType::directory:
-            return "dir";
-        case FileType::symlink:
-            return "link";
-        case FileType::block_device:
-            return "block";
-        case FileType::char_device:
-            return "char";
-        case FileType::other:
-            return "other";
-    }
-    return "other";
-}
-
 class SimTask final : public Task {
   public:
     SimTask(Scheduler& scheduler, int id) : scheduler_(scheduler), id_(id) {}
@@ -236,10 +216,22 @@ IoStatus SimHost::stat(const std::string& path, FileInfo& info, bool no_follow) 
     if (options_.trace_reads) {
         nlohmann::json r{{"kind", "stat"}, {"path", path}, {"result", errno_name(status.error)}};
         if (status.ok()) {
-            r["type"] = type_name(info.type);
+            r["type"] = file_type_name(info.type);
         }
         record(std::move(r));
     }
+    return status;
+}
+
+IoStatus SimHost::open_check(const std::string& path) {
+    begin(true);
+    FileInfo info;
+    auto status = tree_stat(tree(), path, info, false);
+    if (status.ok() && info.type == FileType::block_device &&
+        model_.consult(FaultKind::device_not_openable, {{"path", path}}) != nullptr) {
+        status = IoStatus{ENXIO};
+    }
+    record({{"kind", "open"}, {"path", path}, {"result", errno_name(status.error)}});
     return status;
 }
 
@@ -309,6 +301,7 @@ std::vector<std::string> SimHost::glob(const std::string& pattern) {
 
 CommandResult SimHost::run(const Command& command) {
     const ServedGuard served_guard(*this);
+    register_argument_secrets(command.argv);
     begin(true);
     CommandResult result;
     const auto tool = command.argv.empty() ? std::string()

@@ -53,6 +53,7 @@ class SimHost final : public Host {
     IoStatus list_dir(const std::string& path, std::vector<std::string>& names) override;
     IoStatus read_link(const std::string& path, std::string& target) override;
     IoStatus stat(const std::string& path, FileInfo& info, bool no_follow = false) override;
+    IoStatus open_check(const std::string& path) override;
     IoStatus make_dirs(const std::string& path) override;
     IoStatus remove(const std::string& path) override;
     std::vector<std::string> glob(const std::string& pattern) override;
@@ -80,10 +81,11 @@ class SimHost final : public Host {
                       const std::string& bytes);
     int read_through(const std::string& device_path, std::uint64_t offset, std::size_t length,
                      std::string& out);
-    // Target-side contents of a LUN (what survives the host).
-    std::string lun_bytes(const std::string& iqn, std::uint64_t lun, std::uint64_t offset,
+    // Target-side contents of a LUN (what survives the host); target is an
+    // IQN, or an FC target's WWNN or port WWPN.
+    std::string lun_bytes(const std::string& target, std::uint64_t lun, std::uint64_t offset,
                           std::size_t length) const {
-        return model_.lun_bytes(iqn, lun, offset, length);
+        return model_.lun_bytes(target, lun, offset, length);
     }
     // Watches every interaction and action from now on (nullptr: none).
     void set_observer(SimObserver* observer) { observer_ = observer; }

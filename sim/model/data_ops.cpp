@@ -50,13 +50,13 @@ std::string Model::volume_bytes(const std::string& volume_id, std::uint64_t offs
     return out;
 }
 
-std::string Model::lun_bytes(const std::string& iqn, std::uint64_t lun, std::uint64_t offset,
+std::string Model::lun_bytes(const std::string& target, std::uint64_t lun, std::uint64_t offset,
                              std::size_t length) const {
-    const auto* target = fabric_.find_target(iqn);
-    if (target == nullptr) {
+    const auto* luns = luns_of(target);
+    if (luns == nullptr) {
         return {};
     }
-    for (const auto& l : target->luns) {
+    for (const auto& l : *luns) {
         if (l.number == lun) {
             return volume_bytes(l.volume_id, offset, length);
         }

@@ -1,9 +1,12 @@
 #include "sim/model/fabric.hpp"
 
+#include <algorithm>
 #include <fstream>
 #include <set>
 #include <sstream>
 
+#include "brick/core/error.hpp"
+#include "brick/core/json_text.hpp"
 #include "brick/core/secrets.hpp"
 
 namespace brick::sim {
@@ -165,6 +168,7 @@ Timing parse_timing(const json& value, const std::string& pointer) {
     t.nvme_delete_ms = r.small_number("nvme_delete_ms", t.nvme_delete_ms);
     t.nvme_refused_ms = r.small_number("nvme_refused_ms", t.nvme_refused_ms);
     t.md_ms = r.small_number("md_ms", t.md_ms);
+    t.fc_login_ms = r.small_number("fc_login_ms", t.fc_login_ms);
     t.jitter_percent = r.small_number("jitter_percent", t.jitter_percent);
     if (t.jitter_percent > 100) {
         throw FabricError(r.where("jitter_percent"), "at most 100");
@@ -190,6 +194,9 @@ Volume parse_volume(const json& spec, const std::string& pointer, const std::str
     volume.model = r.string("model").value_or(volume.model);
     volume.revision = r.string("revision").value_or(volume.revision);
     if (const auto* list = r.array("designators")) {
+        if (list->size() > 16) {
+            throw FabricError(r.where("designators"), "at most 16 designators");
+        }
         for (std::size_t i = 0; i < list->size(); ++i) {
             ObjectReader d((*list)[i], r.where("designators") + "/" + std::to_string(i));
             const auto type_name = d.required_string("type");
@@ -204,6 +211,18 @@ Volume parse_volume(const json& spec, const std::string& pointer, const std::str
             if (*type == DesignatorType::naa && !value.empty() && value.size() != 16 &&
                 value.size() != 32) {
                 throw FabricError(d.where("value"), "an NAA identifier has 8 or 16 bytes");
+            }
+            if (*type == DesignatorType::eui64 && !value.empty() && value.size() != 16 &&
+                value.size() != 24 && value.size() != 32) {
+                throw FabricError(d.where("value"), "an EUI-64 identifier has 8, 12 or 16 bytes");
+            }
+            // A designator's length is one byte on the page; ASCII designators
+            // are printable (SPC-4, code set 2).
+            if (*type == DesignatorType::t10 &&
+                (value.size() > 255 || std::any_of(value.begin(), value.end(),
+                                                   [](char c) { return c < 0x20 || c > 0x7e; }))) {
+                throw FabricError(d.where("value"),
+                                  "a T10 identifier of at most 255 printable ASCII characters");
             }
             d.finish();
             volume.designators.push_back(Designator{*type, value});
@@ -336,13 +355,7 @@ Fabric parse_fabric(const json& document) {
         parse_storage_sections(nfs, rbd, local, fabric);
     }
     if (const auto* fc = root.get("fc")) {
-        ObjectReader r(*fc, "/fc");
-        const auto* ports = r.array("target_ports");
-        for (std::size_t i = 0; ports != nullptr && i < ports->size(); ++i) {
-            ObjectReader s((*ports)[i], "/fc/target_ports/" + std::to_string(i));
-            fabric.fc_target_ports.push_back(FcTargetPort{s.required_string("wwpn"), (*ports)[i]});
-        }
-        r.finish();
+        parse_fc_section(*fc, fabric);
     }
     root.finish();
     return fabric;
@@ -355,13 +368,20 @@ Fabric load_fabric(const std::string& path) {
     }
     std::stringstream text;
     text << in.rdbuf();
-    json document;
+    return parse_fabric_text(text.str(), path);
+}
+
+Fabric parse_fabric_text(std::string_view text, const std::string& name) {
+    JsonDocument document;
     try {
-        document = json::parse(text.str());
-    } catch (const json::parse_error& e) {
-        throw FabricError("/", path + " is not JSON: " + e.what());
+        document = parse_json_text_keeping_duplicates(text, name);
+    } catch (const Error& e) {
+        throw FabricError("/", e.message());
     }
-    return parse_fabric(document);
+    if (document.duplicate) {
+        throw FabricError(pointer_path(*document.duplicate), "a key given twice in one object");
+    }
+    return parse_fabric(document.value);
 }
 
 }  // namespace brick::sim

@@ -18,7 +18,14 @@
 //                                          "service_id": 4420, "ana": {"1": "optimized"}}],
 //                               "namespaces": [{"nsid": 1, "size": 67108864, "volume": "...",
 //                                               "uuid": "...", "nguid": "...", "ana_group": 1}]}]},
-//    "fc": {...}}   (reserved: parsed later, accepted now)
+//    "fc":     {"hbas": [{"wwpn": "10000090fa0d6f91", "wwnn": "20000090fa0d6f91",
+//                         "pci_address": "0000:05:00.0", "driver": "qla2xxx",
+//                         "port_state": "Online"}],
+//               "targets": [{"wwnn": "500a098089000001", "ports": ["500a098189000001"],
+//                            "luns": [{"lun": 1, "size": ..., "volume": ..., "designators":
+//                            [...]}]}],
+//               "zones": [{"name": "z1", "members": ["10000090fa0d6f91", "500a098189000001"]}],
+//               "dev_loss_tmo_s": 30}}   (see fc_fabric.cpp)
 
 #include <cstdint>
 #include <map>
@@ -26,6 +33,7 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "sim/model/identity.hpp"
@@ -134,10 +142,43 @@ struct NvmeHostSettings {
     std::string cli_version = "2.3";
 };
 
-// Reserved for the FC model (not simulated yet).
-struct FcTargetPort {
-    std::string wwpn;
-    nlohmann::json spec;
+// An initiator port of the simulated host: one FC HBA port, one SCSI host.
+struct FcHba {
+    std::string wwpn;  // 16 lower-case hex digits
+    std::string wwnn;
+    std::string pci_address = "0000:05:00.0";  // the HBA function; udev's by-path names use it
+    std::string driver = "qla2xxx";            // the SCSI host's proc_name
+    std::string port_state = "Online";         // at boot: Online or Linkdown
+};
+
+// A storage array's FC target: its ports, and the LUNs it maps to this host
+// (every port presents the same LUNs).
+struct FcTarget {
+    std::string wwnn;
+    std::vector<std::string> ports;  // target port WWPNs
+    std::vector<Lun> luns;
+};
+
+// A zone of the switch: its member ports see each other.
+struct FcZone {
+    std::string name;
+    std::vector<std::string> members;  // WWPNs
+};
+
+struct FcFabric {
+    std::vector<FcHba> hbas;
+    std::vector<FcTarget> targets;
+    // The zoning; absent: one open zone, every HBA port sees every target port.
+    std::optional<std::vector<FcZone>> zones;
+    // How long the transport keeps a lost remote port's SCSI targets (the
+    // kernel's dev_loss_tmo) before it removes them.
+    unsigned dev_loss_tmo_s = 30;
+
+    bool zoned(const std::string& initiator, const std::string& target) const;
+    FcTarget* target_with_port(const std::string& wwpn);
+    const FcTarget* target_with_port(const std::string& wwpn) const;
+    // The target whose WWNN or one of whose port WWPNs is name, or nullptr.
+    FcTarget* find_target(const std::string& name);
 };
 
 struct HostSettings {
@@ -172,6 +213,7 @@ struct Timing {
     unsigned nvme_delete_ms = 80;     // delete_controller (returns once the controller is gone)
     unsigned nvme_refused_ms = 3;     // a connect to a port nobody listens on (loopback)
     unsigned md_ms = 30;              // an md array appears after mdadm --create / --assemble
+    unsigned fc_login_ms = 300;       // FC remote ports log in again after a link comes up
     unsigned jitter_percent = 20;     // seeded jitter applied to the async delays
 };
 
@@ -214,7 +256,7 @@ struct Fabric {
     std::optional<Chap> discovery_chap;
     std::vector<NvmeSubsystem> nvme_subsystems;
     NvmeHostSettings nvme_host;
-    std::vector<FcTargetPort> fc_target_ports;
+    FcFabric fc;
     std::vector<NfsExport> nfs_exports;
     std::optional<RbdCluster> rbd;
     std::vector<LocalDevice> local_devices;
@@ -232,8 +274,13 @@ struct Fabric {
 Fabric parse_fabric(const nlohmann::json& document);
 // Reads and parses a fabric file; FabricError("/", ...) when unreadable or not JSON.
 Fabric load_fabric(const std::string& path);
+// Parses a fabric document's JSON text (strictly: a key given twice is an
+// error); name names it in messages.
+Fabric parse_fabric_text(std::string_view text, const std::string& name);
 // Parses the "nvme" section into fabric (nvme_fabric.cpp); throws FabricError.
 void parse_nvme_section(const nlohmann::json& section, Fabric& fabric);
+// Parses the "fc" section into fabric (fc_fabric.cpp); throws FabricError.
+void parse_fc_section(const nlohmann::json& section, Fabric& fabric);
 // Parses the "nfs", "rbd" and "local" sections into fabric (storage_fabric.cpp).
 void parse_storage_sections(const nlohmann::json* nfs, const nlohmann::json* rbd,
                             const nlohmann::json* local, Fabric& fabric);

@@ -78,6 +78,16 @@ std::string ScsiDevice::disk_name() const {
     return disk_index ? sd_name(*disk_index) : std::string();
 }
 
+std::string FcRemotePort::name() const {
+    return "rport-" + std::to_string(scsi_host) + ":" + std::to_string(channel) + "-" +
+           std::to_string(number);
+}
+
+std::string FcRemotePort::target_name() const {
+    return "target" + std::to_string(scsi_host) + ":" + std::to_string(channel) + ":" +
+           std::to_string(scsi_target_id);
+}
+
 std::string sd_name(unsigned index) {
     // Bijective base 26, as the kernel's sd_format_disk_name.
     std::string letters;

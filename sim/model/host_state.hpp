@@ -73,12 +73,47 @@ struct ScsiHost {
     unsigned number = 0;
     std::optional<unsigned> sid;  // the iSCSI session it carries (iscsi_tcp: one each)
     std::string proc_name = "iscsi_tcp";
+    bool fc = false;  // an FC HBA port (fc_hosts holds its port)
+};
+
+// An FC initiator port (/sys/class/fc_host/hostN): the HBA port of SCSI host N.
+struct FcHostPort {
+    unsigned scsi_host = 0;
+    std::string wwpn;
+    std::string wwnn;
+    std::string pci_address;
+    std::uint32_t port_id = 0;          // the fabric address (N_Port ID)
+    std::string port_state = "Online";  // Online, Linkdown
+    // Consistent binding: the SCSI target id given to each target port's
+    // WWPN the first time it logged in; kept while the host lives.
+    std::map<std::string, unsigned> target_ids;
+    unsigned next_rport = 0;
+    // Bumped on every link change: a pending dev_loss_tmo of an older link
+    // state does nothing.
+    unsigned link_generation = 0;
+};
+
+// A remote port an initiator port sees (/sys/class/fc_remote_ports/rport-H:C-N).
+struct FcRemotePort {
+    unsigned scsi_host = 0;
+    unsigned channel = 0;
+    unsigned number = 0;
+    std::string wwpn;
+    std::string wwnn;
+    std::uint32_t port_id = 0;
+    unsigned scsi_target_id = 0;
+    // Online; Blocked while the link is down (I/O held); Not Present after
+    // dev_loss_tmo (its SCSI target and devices removed).
+    std::string port_state = "Online";
+    std::string name() const;         // "rport-2:0-1"
+    std::string target_name() const;  // "target2:0:1"
 };
 
 // A SCSI device and, once sd bound to it, its disk.
 struct ScsiDevice {
     ScsiAddress address;
     std::optional<unsigned> sid;
+    std::string fc_port;  // FC: the target port WWPN it was scanned through
     // Identity as read at scan (or rescan) time: it stays stale when the target
     // re-maps the LUN until a rescan.
     std::string volume_id;
@@ -100,6 +135,8 @@ struct ScsiDevice {
     std::map<std::uint64_t, std::string> dirty;
 
     std::string disk_name() const;  // "sdb"; empty before sd bound
+    // Reached through a storage transport (iSCSI or FC), not a local disk.
+    bool remote() const { return sid.has_value() || !fc_port.empty(); }
 };
 
 struct MultipathMap {
@@ -147,10 +184,14 @@ struct HostState {
     unsigned next_dm = 0;
     // Dirty blocks lost because a device went away unflushed, per volume.
     std::map<std::string, std::uint64_t> lost_blocks;
-    // Wildcard LUN scans seen ("- - -" or a "-" LUN): libbrick must never do one.
+    // Wildcard scans seen (a "-" LUN; on FC hosts also a "-" channel or
+    // target, which reaches every zoned array): libbrick must never do one.
     unsigned wildcard_scans = 0;
     // NVMe-oF controllers, subsystems, namespaces and md arrays.
     NvmeHostState nvme;
+    // FC initiator ports by SCSI host, and the remote ports they see.
+    std::map<unsigned, FcHostPort> fc_hosts;
+    std::vector<FcRemotePort> fc_rports;
     // NFS mounts, RBD mappings, logical volumes, dm-crypt mappings.
     StorageHostState storage;
 };

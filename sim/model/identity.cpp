@@ -36,11 +36,17 @@ int rank(const Designator& d) {
     return 0;
 }
 
-std::string collapse_white_space(const std::string& text) {
+// udev's ID_SERIAL for an ASCII identifier (udev_replace_whitespace, then
+// udev_replace_chars): runs of white space become one '_', leading and
+// trailing ones go, and characters other than letters, digits, "#+-.:=@_" and
+// "\x" escapes become '_'.
+std::string udev_serial(const std::string& text) {
+    static const std::string allowed = "#+-.:=@_";
     std::string out;
     bool pending = false;
-    for (const char c : text) {
-        if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+    for (std::size_t i = 0; i < text.size(); ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (std::isspace(c) != 0) {
             pending = true;
             continue;
         }
@@ -48,7 +54,10 @@ std::string collapse_white_space(const std::string& text) {
             out.push_back('_');
         }
         pending = false;
-        out.push_back(c);
+        const bool keep = (c < 0x80 && std::isalnum(c) != 0) ||
+                          allowed.find(static_cast<char>(c)) != std::string::npos ||
+                          (c == '\\' && i + 1 < text.size() && text[i + 1] == 'x');
+        out.push_back(keep ? static_cast<char>(c) : '_');
     }
     return out;
 }
@@ -137,7 +146,7 @@ std::string scsi_id(const std::vector<Designator>& designators) {
     }
     const auto prefix = std::to_string(static_cast<int>(best->type));
     if (best->type == DesignatorType::t10) {
-        const auto text = collapse_white_space(best->value);
+        const auto text = udev_serial(best->value);
         return text.empty() ? std::string() : prefix + text;
     }
     return prefix + lower(best->value);

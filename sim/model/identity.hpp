@@ -36,8 +36,9 @@ const Designator* preferred_designator(const std::vector<Designator>& designator
 // sysfs device/wwid: "naa.<hex>", "eui.<hex>", "t10.<text>"; empty when none.
 std::string sysfs_wwid(const std::vector<Designator>& designators);
 
-// `/lib/udev/scsi_id --page 0x83 --whitelisted`: type digit + hex, or for
-// t10 the text with white-space runs replaced by "_"; empty when none.
+// `/lib/udev/scsi_id --page 0x83 --whitelisted` as udev exports it
+// (ID_SERIAL): type digit + hex, or for t10 the text with white-space runs
+// replaced by "_" and characters udev does not allow by "_"; empty when none.
 std::string scsi_id(const std::vector<Designator>& designators);
 
 // udev's wwn link name ("wwn-0x<hex>") for NAA identifiers; nullopt otherwise.

@@ -28,16 +28,19 @@ std::vector<UdevLink> Model::udev_links() const {
             continue;
         }
         const auto disk = device.disk_name();
-        if (!device.sid) {
+        if (!device.remote()) {
             if (device.links_by_id) {
                 links.push_back(
                     {"/dev/disk/by-id/ata-" + udev_safe(device.model) + "_" + device.serial, disk});
             }
             continue;
         }
-        const auto& session = state_.sessions.at(*device.sid);
-        if (device.links_by_path) {
+        if (device.links_by_path && device.sid) {
+            const auto& session = state_.sessions.at(*device.sid);
             links.push_back({iscsi_by_path_link(session.portal, session.iqn, address.lun), disk});
+        } else if (device.links_by_path) {
+            links.push_back(
+                {fc_by_path_link(fc_pci_address(address.host), device.fc_port, address.lun), disk});
         }
         if (!device.links_by_id || device.identity_hidden) {
             continue;
@@ -126,7 +129,7 @@ std::vector<std::string> Model::leftovers() const {
                        node.iface + ")");
     }
     for (const auto& [address, device] : state_.devices) {
-        if (device.sid) {
+        if (device.remote()) {
             left.push_back("SCSI device " + address.to_string() +
                            (device.disk_visible ? " (" + device.disk_name() + ")" : ""));
         }

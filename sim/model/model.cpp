@@ -10,6 +10,9 @@ Model::Model(Fabric fabric, std::uint64_t seed) : fabric_(std::move(fabric)), ra
     state_.iscsid_running = fabric_.host.iscsid_running;
     state_.next_scsi_host = fabric_.host.first_scsi_host;
     add_local_disks();
+    // HBA drivers load at boot: FC hosts take the SCSI host numbers before
+    // any iSCSI session.
+    add_fc_hosts();
     add_logical_volumes();
     // nvme-cli's identity files, as Debian's package creates them.
     if (!fabric_.nvme_host.host_nqn.empty()) {
@@ -166,6 +169,15 @@ void Model::fire_action(ArmedFault& fault) {
     const auto text = [&](const char* key) {
         return p.contains(key) && p[key].is_string() ? p[key].get<std::string>() : std::string();
     };
+    // The target of a LUN fault: an iSCSI IQN, or an FC target's WWNN or port WWPN.
+    const auto target_name = [&] {
+        for (const char* key : {"iqn", "wwnn", "wwpn"}) {
+            if (!text(key).empty()) {
+                return text(key);
+            }
+        }
+        return std::string();
+    };
     const auto number = [&](const char* key, std::uint64_t fallback) {
         return p.contains(key) && p[key].is_number_integer() && p[key].get<std::int64_t>() >= 0
                    ? p[key].get<std::uint64_t>()
@@ -173,13 +185,22 @@ void Model::fire_action(ArmedFault& fault) {
     };
     switch (fault.spec.kind) {
         case FaultKind::lun_removed:
-            remove_lun(text("iqn"), number("lun", 0));
+            remove_lun(target_name(), number("lun", 0));
             break;
         case FaultKind::lun_remapped: {
             const auto lun = number("lun", 0);
             auto volume = parse_volume(p.value("to", nlohmann::json::object()), "/to",
-                                       text("iqn") + ":lun" + std::to_string(lun) + ":remapped");
-            remap_lun(text("iqn"), lun, std::move(volume));
+                                       target_name() + ":lun" + std::to_string(lun) + ":remapped");
+            remap_lun(target_name(), lun, std::move(volume));
+            break;
+        }
+        case FaultKind::fc_link_down: {
+            fc_set_link(text("hba"), false);
+            if (const auto recover = number("recover_ms", 0); recover > 0) {
+                const auto hba = text("hba");
+                schedule(static_cast<std::int64_t>(recover), "fc link recovers",
+                         [this, hba] { fc_set_link(hba, true); });
+            }
             break;
         }
         case FaultKind::path_offline: {
@@ -190,8 +211,9 @@ void Model::fire_action(ArmedFault& fault) {
                     context["portal"] = session.portal.to_string();
                     context["iqn"] = session.iqn;
                 }
+                context.update(fc_context(device));
                 context["lun"] = address.lun;
-                if (device.sid && fault_matches(p, context)) {
+                if (device.remote() && fault_matches(p, context)) {
                     device.state = "offline";
                     note({{"what", "device offline"}, {"device", device.disk_name()}});
                 }
@@ -254,27 +276,50 @@ void Model::fire_action(ArmedFault& fault) {
     }
 }
 
-bool Model::remove_lun(const std::string& iqn, std::uint64_t lun) {
-    auto* target = fabric_.find_target(iqn);
-    if (target == nullptr) {
-        return false;
+std::vector<Lun>* Model::luns_of(const std::string& target) {
+    if (auto* iscsi = fabric_.find_target(target)) {
+        return &iscsi->luns;
     }
-    const auto before = target->luns.size();
-    std::erase_if(target->luns, [&](const Lun& l) { return l.number == lun; });
-    note({{"what", "target dropped LUN"}, {"iqn", iqn}, {"lun", lun}});
-    return target->luns.size() != before;
+    if (auto* fc = fabric_.fc.find_target(target)) {
+        return &fc->luns;
+    }
+    return nullptr;
 }
 
-bool Model::remap_lun(const std::string& iqn, std::uint64_t lun, Volume volume) {
-    auto* target = fabric_.find_target(iqn);
-    if (target == nullptr) {
+const std::vector<Lun>* Model::luns_of(const std::string& target) const {
+    if (const auto* iscsi = fabric_.find_target(target)) {
+        return &iscsi->luns;
+    }
+    for (const auto& fc : fabric_.fc.targets) {
+        if (fc.wwnn == target) {
+            return &fc.luns;
+        }
+    }
+    const auto* fc = fabric_.fc.target_with_port(target);
+    return fc == nullptr ? nullptr : &fc->luns;
+}
+
+bool Model::remove_lun(const std::string& target, std::uint64_t lun) {
+    auto* luns = luns_of(target);
+    if (luns == nullptr) {
         return false;
     }
-    std::erase_if(target->luns, [&](const Lun& l) { return l.number == lun; });
+    const auto before = luns->size();
+    std::erase_if(*luns, [&](const Lun& l) { return l.number == lun; });
+    note({{"what", "target dropped LUN"}, {"target", target}, {"lun", lun}});
+    return luns->size() != before;
+}
+
+bool Model::remap_lun(const std::string& target, std::uint64_t lun, Volume volume) {
+    auto* luns = luns_of(target);
+    if (luns == nullptr) {
+        return false;
+    }
+    std::erase_if(*luns, [&](const Lun& l) { return l.number == lun; });
     const auto id = volume.id;
     fabric_.volumes[id] = std::move(volume);
-    target->luns.push_back(Lun{lun, id});
-    note({{"what", "target remapped LUN"}, {"iqn", iqn}, {"lun", lun}, {"volume", id}});
+    luns->push_back(Lun{lun, id});
+    note({{"what", "target remapped LUN"}, {"target", target}, {"lun", lun}, {"volume", id}});
     return true;
 }
 

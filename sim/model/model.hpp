@@ -124,10 +124,14 @@ class Model {
     // --- target side ----------------------------------------------------------
     Fabric& fabric() { return fabric_; }
     const Fabric& fabric() const { return fabric_; }
-    // Removes a LUN from a target (the kernel's devices stay, stale).
-    bool remove_lun(const std::string& iqn, std::uint64_t lun);
+    // Removes a LUN from a target (the kernel's devices stay, stale). target
+    // is an iSCSI target's IQN, or an FC target's WWNN or one of its port WWPNs.
+    bool remove_lun(const std::string& target, std::uint64_t lun);
     // Maps another volume at a LUN number (CVE-2023-2088 shape).
-    bool remap_lun(const std::string& iqn, std::uint64_t lun, Volume volume);
+    bool remap_lun(const std::string& target, std::uint64_t lun, Volume volume);
+    // The LUN list of a target named as for remove_lun, or nullptr.
+    std::vector<Lun>* luns_of(const std::string& target);
+    const std::vector<Lun>* luns_of(const std::string& target) const;
 
     // --- host side: iSCSI -----------------------------------------------------
     const HostState& state() const { return state_; }
@@ -174,6 +178,19 @@ class Model {
     bool disable_queueing(const std::string& name);
     void set_multipathd_running(bool running);
     void set_iscsid_running(bool running);
+
+    // --- host side: Fibre Channel (fc_ops.cpp) ---------------------------------
+    // Takes an initiator port's link down or brings it up; hba is the port's
+    // WWPN (a glob; empty: every port). Down: its remote ports are Blocked
+    // and their devices blocked, then after dev_loss_tmo Not Present and the
+    // devices removed. Up: the zoned target ports log in again after
+    // fc_login_ms (consistent binding keeps their SCSI target ids). Returns
+    // how many ports changed.
+    unsigned fc_set_link(const std::string& hba, bool up);
+    // The remote port bound to a SCSI target of an FC host, or nullptr.
+    const FcRemotePort* fc_rport_of(unsigned scsi_host, unsigned channel, unsigned target) const;
+    // The PCI address of an FC host's HBA function (empty: not an FC host).
+    std::string fc_pci_address(unsigned scsi_host) const;
 
     // --- host side: NVMe-oF (nvme_ops.cpp) ------------------------------------
     // A write of a connect option string to /dev/nvme-fabrics.
@@ -256,7 +273,8 @@ class Model {
     // Bytes of a volume on the target side.
     std::string volume_bytes(const std::string& volume_id, std::uint64_t offset,
                              std::size_t length) const;
-    std::string lun_bytes(const std::string& iqn, std::uint64_t lun, std::uint64_t offset,
+    // target: an IQN, or an FC target's WWNN or port WWPN.
+    std::string lun_bytes(const std::string& target, std::uint64_t lun, std::uint64_t offset,
                           std::size_t length) const;
     std::uint64_t lost_blocks(const std::string& volume_id) const;
 
@@ -285,6 +303,17 @@ class Model {
     void record_fault(const ArmedFault& fault, const nlohmann::json& context);
     void fire_action(ArmedFault& fault);
     void add_local_disks();
+    // The sd driver's asynchronous probe of a SCSI device a scan just found,
+    // with the device faults (empty_wwid, device_never, device_late) applied.
+    void add_scanned_device(ScsiDevice device, const nlohmann::json& context);
+    // FC internals (fc_ops.cpp).
+    void add_fc_hosts();
+    void fc_login(unsigned scsi_host);
+    void fc_link_down(unsigned scsi_host);
+    void fc_dev_loss(unsigned scsi_host, unsigned link_generation);
+    WriteEffect fc_scan(unsigned scsi_host, std::optional<unsigned> channel,
+                        std::optional<unsigned> target, std::optional<std::uint64_t> lun);
+    nlohmann::json fc_context(const ScsiDevice& device) const;
     void probe_disk(ScsiAddress address, unsigned generation_token);
     void run_udev(ScsiAddress address, unsigned generation_token);
     void consider_multipath(const std::string& disk);

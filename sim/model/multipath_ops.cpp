@@ -19,7 +19,7 @@ bool Model::add_wwid(const std::string& wwid) {
 
 void Model::consider_multipath(const std::string& disk) {
     const auto* device = device_by_disk(disk);
-    if (!state_.multipathd_running || device == nullptr || !device->sid) {
+    if (!state_.multipathd_running || device == nullptr || !device->remote()) {
         return;
     }
     const auto wwid = scsi_id_of(*device);

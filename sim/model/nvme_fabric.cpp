@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 
+#include "brick/core/sysfs_name.hpp"
 #include "sim/model/fabric.hpp"
 
 namespace brick::sim {
@@ -86,13 +87,15 @@ NvmePort parse_port(const json& value, const std::string& pointer, unsigned defa
             throw FabricError(pointer + "/ana", "an object: ANA group -> state");
         }
         for (const auto& [group, state] : ana.items()) {
-            if (group.empty() || group.find_first_not_of("0123456789") != std::string::npos ||
-                !state.is_string() || !ana_states.contains(state.get<std::string>())) {
+            // ANA group IDs 1..128, as namespaces' ana_group.
+            const auto number = number_after(group, "");
+            if (!number || *number == 0 || *number > 128 || !state.is_string() ||
+                !ana_states.contains(state.get<std::string>())) {
                 throw FabricError(pointer + "/ana/" + group,
-                                  "a group number -> optimized, non-optimized, inaccessible, "
-                                  "persistent-loss or change");
+                                  "a group number 1..128 -> optimized, non-optimized, "
+                                  "inaccessible, persistent-loss or change");
             }
-            port.ana[static_cast<unsigned>(std::stoul(group))] = state.get<std::string>();
+            port.ana[*number] = state.get<std::string>();
         }
     }
     return port;

@@ -47,6 +47,9 @@ unsigned Model::lowest_free_disk_index() const {
 
 WriteEffect Model::scan(unsigned scsi_host, std::optional<unsigned> channel,
                         std::optional<unsigned> target, std::optional<std::uint64_t> lun) {
+    if (state_.fc_hosts.contains(scsi_host)) {
+        return fc_scan(scsi_host, channel, target, lun);
+    }
     WriteEffect effect;
     effect.duration_ms = fabric_.timing.scan_ms;
     const auto* session = session_on_host(scsi_host);
@@ -88,27 +91,31 @@ WriteEffect Model::scan(unsigned scsi_host, std::optional<unsigned> channel,
             if (volume == fabric_.volumes.end()) {
                 continue;
             }
-            auto device = make_device(address, sid, volume->second);
             const nlohmann::json context{{"portal", session_state.portal.to_string()},
                                          {"iqn", session_state.iqn},
                                          {"lun", l.number},
                                          {"volume", l.volume_id}};
-            device.identity_hidden = consult(FaultKind::empty_wwid, context) != nullptr;
-            const unsigned token = next_token_++;
-            device_tokens_[address] = token;
-            state_.devices.emplace(address, std::move(device));
-            note({{"what", "scsi device added"}, {"address", address.to_string()}});
-            if (consult(FaultKind::device_never, context) != nullptr) {
-                continue;
-            }
-            unsigned delay = jittered(fabric_.timing.disk_ms);
-            if (const auto* late = consult(FaultKind::device_late, context)) {
-                delay += late->params.value("delay_ms", 5000U);
-            }
-            schedule(delay, "sd probe", [this, address, token] { probe_disk(address, token); });
+            add_scanned_device(make_device(address, sid, volume->second), context);
         }
     };
     return effect;
+}
+
+void Model::add_scanned_device(ScsiDevice device, const nlohmann::json& context) {
+    const auto address = device.address;
+    device.identity_hidden = consult(FaultKind::empty_wwid, context) != nullptr;
+    const unsigned token = next_token_++;
+    device_tokens_[address] = token;
+    state_.devices.emplace(address, std::move(device));
+    note({{"what", "scsi device added"}, {"address", address.to_string()}});
+    if (consult(FaultKind::device_never, context) != nullptr) {
+        return;
+    }
+    unsigned delay = jittered(fabric_.timing.disk_ms);
+    if (const auto* late = consult(FaultKind::device_late, context)) {
+        delay += late->params.value("delay_ms", 5000U);
+    }
+    schedule(delay, "sd probe", [this, address, token] { probe_disk(address, token); });
 }
 
 void Model::probe_disk(ScsiAddress address, unsigned generation_token) {
@@ -138,6 +145,7 @@ void Model::run_udev(ScsiAddress address, unsigned generation_token) {
         context["portal"] = session.portal.to_string();
         context["iqn"] = session.iqn;
     }
+    context.update(fc_context(device));
     std::string missing;
     if (const auto* fault = consult(FaultKind::udev_link_missing, context)) {
         missing = fault->params.value("link", "all");
@@ -235,6 +243,18 @@ WriteEffect Model::delete_device(const ScsiAddress& address) {
 }
 
 std::optional<std::string> Model::live_volume_of(const ScsiDevice& device) const {
+    if (!device.fc_port.empty()) {
+        const auto* target = fabric_.fc.target_with_port(device.fc_port);
+        if (target == nullptr) {
+            return std::nullopt;
+        }
+        for (const auto& l : target->luns) {
+            if (l.number == device.address.lun) {
+                return l.volume_id;
+            }
+        }
+        return std::nullopt;
+    }
     if (!device.sid) {
         return device.volume_id;
     }
@@ -275,6 +295,7 @@ WriteEffect Model::rescan_device(const ScsiAddress& address) {
         const auto& volume = fabric_.volumes.at(*live);
         const bool hidden = device.identity_hidden;
         auto fresh = make_device(address, device.sid, volume);
+        fresh.fc_port = device.fc_port;
         device.volume_id = fresh.volume_id;
         device.vendor = fresh.vendor;
         device.model = fresh.model;

@@ -22,6 +22,11 @@ std::string iscsi_by_path_link(const Portal& portal, const std::string& iqn, std
            by_path_lun(lun);
 }
 
+std::string fc_by_path_link(const std::string& pci_address, const std::string& wwpn,
+                            std::uint64_t lun) {
+    return "/dev/disk/by-path/pci-" + pci_address + "-fc-0x" + wwpn + "-lun-" + by_path_lun(lun);
+}
+
 std::string udev_safe(const std::string& text) {
     std::string out;
     std::string trimmed = text;

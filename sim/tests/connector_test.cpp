@@ -106,3 +106,36 @@ TEST_CASE("CVE-2023-2088 shape: a stale device at a remapped LUN is refused",
     CHECK(host.trace_text().find("\"fault\":\"lun_remapped\"") != std::string::npos);
     (void)first;
 }
+
+TEST_CASE("a device whose node is there before the disk is live is handed out once it opens",
+          "[connector][faults]") {
+    SECTION("ENXIO for the first opens: connect waits, then returns the device") {
+        SimHost host(fabric("single_chap.json"), {.seed = 5});
+        host.inject({{"fault", "device_not_openable"}, {"max_fires", 3}});
+        auto connector = make_connector(Protocol::iscsi, host, {});
+        const auto device = connector->connect(chap_properties());
+        CHECK(device.path == "/dev/sdb");
+        CHECK(host.open_check(device.path).ok());
+        const auto trace = host.trace_text();
+        CHECK(trace.find("\"fault\":\"device_not_openable\"") != std::string::npos);
+        CHECK(trace.find("\"result\":\"ENXIO\"") != std::string::npos);
+        connector->disconnect(chap_properties(), device, {});
+        CHECK(host.model().leftovers().empty());
+    }
+    SECTION("never opens: device_not_found naming the device, and the attach is undone") {
+        SimHost host(fabric("single_chap.json"), {.seed = 5});
+        host.inject({{"fault", "device_not_openable"}});
+        ConnectorOptions options;
+        options.device_timeout = Duration(3000);
+        auto connector = make_connector(Protocol::iscsi, host, options);
+        try {
+            connector->connect(chap_properties());
+            FAIL("connect returned a device that cannot be opened");
+        } catch (const Error& e) {
+            CHECK(e.category() == ErrorCategory::device_not_found);
+            CHECK(e.message().find("/dev/sdb appeared but could not be opened") !=
+                  std::string::npos);
+        }
+        CHECK(host.model().leftovers().empty());
+    }
+}

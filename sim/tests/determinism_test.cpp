@@ -1,6 +1,5 @@
 // Same seed, same trace byte for byte; other seeds interleave differently.
 #include <catch2/catch.hpp>
-#include <chrono>
 #include <set>
 
 #include "brick/connector/connector.hpp"
@@ -85,10 +84,10 @@ TEST_CASE("a lock held by one task blocks the other in the scheduler", "[determi
     CHECK(host.now_ms() >= 100);
 }
 
-TEST_CASE("short seeded runs are fast", "[determinism][speed]") {
-    const auto start = std::chrono::steady_clock::now();
-    int runs = 0;
+TEST_CASE("twenty seeded CHAP attach and detach runs leave nothing behind", "[determinism]") {
+    // Throughput is measured by bench/, against a reference in the same run.
     for (std::uint64_t seed = 100; seed < 120; ++seed) {
+        INFO("seed " << seed);
         SimHost host(fabric("single_chap.json"), {.seed = seed});
         auto connector = make_connector(Protocol::iscsi, host, {});
         const nlohmann::json props = {{"target_portal", "192.168.122.10:3260"},
@@ -98,12 +97,8 @@ TEST_CASE("short seeded runs are fast", "[determinism][speed]") {
                                       {"auth_username", "chapuser"},
                                       {"auth_password", "chapsecret-7f3a"}};
         const auto device = connector->connect(props);
+        CHECK_FALSE(host.model().leftovers().empty());
         connector->disconnect(props, device, {});
         REQUIRE(host.model().leftovers().empty());
-        ++runs;
     }
-    const auto seconds =
-        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-    WARN("attach+detach runs per minute: " << static_cast<int>(runs / seconds * 60));
-    CHECK(runs / seconds * 60 > 1000);
 }

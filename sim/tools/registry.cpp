@@ -1,6 +1,7 @@
 #include <cerrno>
 #include <cstring>
 
+#include "brick/core/secrets.hpp"
 #include "sim/tools/tool.hpp"
 #include "sim/vfs/files.hpp"
 
@@ -10,6 +11,18 @@ std::vector<std::string> tool_names() {
     return {"iscsiadm", "blockdev", "multipath", "multipathd", "udevadm",
             "scsi_id",  "dmsetup",  "lsscsi",    "tee",        "nvme",
             "mdadm",    "mount",    "umount",    "rbd",        "cryptsetup"};
+}
+
+void register_argument_secrets(const std::vector<std::string>& argv) {
+    for (std::size_t i = 0; i + 3 < argv.size(); ++i) {
+        const auto& name = argv[i + 1];
+        const bool secret =
+            (name.size() > 9 && name.compare(name.size() - 9, 9, ".password") == 0) ||
+            (name.size() > 12 && name.compare(name.size() - 12, 12, ".password_in") == 0);
+        if (argv[i] == "-n" && secret && argv[i + 2] == "-v") {
+            register_secret(argv[i + 3]);
+        }
+    }
 }
 
 ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv,

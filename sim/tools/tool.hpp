@@ -34,6 +34,13 @@ struct ToolResult {
 
 // Runs argv (argv[0] a bare name or a path; dispatch is on the basename).
 // An unknown program gives not_found.
+// Registers (brick::register_secret) the secrets an argument vector carries:
+// the value after "-v" of a setting named "*.password" or "*.password_in"
+// (iscsiadm's CHAP settings). The simulator's front ends call it before they
+// trace a run, so a secret the fabric does not know (a wrong one sent by the
+// client) is masked as well.
+void register_argument_secrets(const std::vector<std::string>& argv);
+
 ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv,
                     const std::string& input);
 

@@ -4,6 +4,23 @@
 #include "sim/model/records.hpp"
 
 namespace brick::sim {
+
+// FC HBA functions sit behind a PCI root port, as on a server.
+std::string scsi_host_dir(const HostState& state, unsigned number) {
+    if (number == 0) {
+        return "/sys/devices/pci0000:00/0000:00:1f.2/ata1/host0";
+    }
+    if (const auto fc = state.fc_hosts.find(number); fc != state.fc_hosts.end()) {
+        return "/sys/devices/pci0000:00/0000:00:03.0/" + fc->second.pci_address + "/host" +
+               std::to_string(number);
+    }
+    return "/sys/devices/platform/host" + std::to_string(number);
+}
+
+std::string fc_rport_dir(const HostState& state, const FcRemotePort& rport) {
+    return scsi_host_dir(state, rport.scsi_host) + "/" + rport.name();
+}
+
 namespace {
 
 std::string padded(std::string text, std::size_t width) {
@@ -13,25 +30,24 @@ std::string padded(std::string text, std::size_t width) {
     return text.substr(0, width);
 }
 
-std::string host_dir(unsigned number) {
-    if (number == 0) {
-        return "/sys/devices/pci0000:00/0000:00:1f.2/ata1/host0";
-    }
-    return "/sys/devices/platform/host" + std::to_string(number);
+std::string session_dir(const HostState& state, const IscsiSession& session) {
+    return scsi_host_dir(state, session.scsi_host) + "/session" + std::to_string(session.sid);
 }
 
-std::string session_dir(const IscsiSession& session) {
-    return host_dir(session.scsi_host) + "/session" + std::to_string(session.sid);
-}
-
-std::string device_dir(const HostState& state, const ScsiDevice& device) {
+std::string device_dir(const Model& model, const ScsiDevice& device) {
+    const auto& state = model.state();
     const auto& a = device.address;
-    const auto base = device.sid ? session_dir(state.sessions.at(*device.sid)) : host_dir(a.host);
+    std::string base = scsi_host_dir(state, a.host);
+    if (device.sid) {
+        base = session_dir(state, state.sessions.at(*device.sid));
+    } else if (const auto* rport = model.fc_rport_of(a.host, a.channel, a.target)) {
+        base = fc_rport_dir(state, *rport);
+    }
     return base + "/" + a.target_name() + "/" + a.to_string();
 }
 
 void render_scsi_host(Tree& tree, const HostState& state, const ScsiHost& host) {
-    const auto dir = host_dir(host.number);
+    const auto dir = scsi_host_dir(state, host.number);
     const auto name = "host" + std::to_string(host.number);
     tree.dir(dir);
     const auto sh = dir + "/scsi_host/" + name;
@@ -53,8 +69,8 @@ void render_scsi_host(Tree& tree, const HostState& state, const ScsiHost& host) 
     tree.link("/sys/class/iscsi_host/" + name, ih);
 }
 
-void render_session(Tree& tree, const IscsiSession& s) {
-    const auto dir = session_dir(s);
+void render_session(Tree& tree, const HostState& state, const IscsiSession& s) {
+    const auto dir = session_dir(state, s);
     const auto name = "session" + std::to_string(s.sid);
     const auto is = dir + "/iscsi_session/" + name;
     auto text = [](const std::string& v) { return (v.empty() ? std::string("(null)") : v) + "\n"; };
@@ -91,8 +107,7 @@ void render_session(Tree& tree, const IscsiSession& s) {
 }
 
 void render_device(Tree& tree, const Model& model, const ScsiDevice& device) {
-    const auto& state = model.state();
-    const auto dir = device_dir(state, device);
+    const auto dir = device_dir(model, device);
     const auto& a = device.address;
     const bool hidden = device.identity_hidden;
     tree.file(dir + "/vendor", padded(device.vendor, 8) + "\n");
@@ -134,8 +149,7 @@ void render_device(Tree& tree, const Model& model, const ScsiDevice& device) {
 
 std::string disk_block_dir(const Model& model, const std::string& disk) {
     const auto* device = model.device_by_disk(disk);
-    return device == nullptr ? std::string()
-                             : device_dir(model.state(), *device) + "/block/" + disk;
+    return device == nullptr ? std::string() : device_dir(model, *device) + "/block/" + disk;
 }
 
 void render_map(Tree& tree, const Model& model, const MultipathMap& map) {
@@ -203,7 +217,7 @@ Tree render(const Model& model) {
         render_scsi_host(tree, state, host);
     }
     for (const auto& [sid, session] : state.sessions) {
-        render_session(tree, session);
+        render_session(tree, state, session);
     }
     for (const auto& [address, device] : state.devices) {
         render_device(tree, model, device);
@@ -216,6 +230,7 @@ Tree render(const Model& model) {
     }
     render_etc(tree, state);
     render_nvme(tree, model);
+    render_fc(tree, model);
     render_storage(tree, model);
     for (const auto& dir : state.dirs) {
         tree.dir(dir);

@@ -129,8 +129,10 @@ ana_inaccessible() {
     assert_no_nvme_leftovers
 }
 
-check setup setup || finish
-check nvmet-configure configure_nvmet || finish
+check setup setup
+passed || finish
+check nvmet-configure configure_nvmet
+passed || finish
 check nvme-tcp-connect-io-disconnect connect_io_disconnect
 check nvme-tcp-reconnect-reads-back reconnect_reads_back
 check nvme-tcp-port-removed port_removed

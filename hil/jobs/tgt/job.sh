@@ -77,7 +77,6 @@ iscsid_restart() {
     assert_no_iscsi_leftovers $TARGET
 }
 
-session_state() { cat /sys/class/iscsi_session/session*/state 2>/dev/null; }
 io_fails() { ! dd if="/dev/$1" of=/dev/null bs=4k count=1 iflag=direct status=none; }
 
 target_removed() {
@@ -101,8 +100,10 @@ stop_tgtd() {
     wait_until 10 sh -c '! pgrep -x tgtd'
 }
 
-check setup setup || finish
-check tgt-configure configure_tgt || finish
+check setup setup
+passed || finish
+check tgt-configure configure_tgt
+passed || finish
 check iscsi-single-path single_path
 check iscsi-reattach-reads-back reattach_reads_back
 check iscsid-restart iscsid_restart

@@ -1,6 +1,8 @@
 #include "brick/connector/connector.hpp"
+#include "brick/connector/openable.hpp"
 #include "brick/core/error.hpp"
 #include "brick/encryption/encrypted_connector.hpp"
+#include "brick/fc/connector.hpp"
 #include "brick/iscsi/connector.hpp"
 #include "brick/local/connector.hpp"
 #include "brick/nfs/connector.hpp"
@@ -22,6 +24,9 @@ std::unique_ptr<Connector> make_connector(Protocol protocol, Host& host,
         case Protocol::nvmeof:
             block = nvmeof::make_connector(host, options);
             break;
+        case Protocol::fibre_channel:
+            block = fc::make_connector(host, options);
+            break;
         case Protocol::rbd:
             block = rbd::make_connector(host, options);
             break;
@@ -38,7 +43,8 @@ std::unique_ptr<Connector> make_connector(Protocol protocol, Host& host,
         throw Error(ErrorCategory::not_supported, "the " + std::string(protocol_name(protocol)) +
                                                       " connector is not available in this build");
     }
-    return encryption::wrap_encrypted(std::move(block), host, options);
+    return encryption::wrap_encrypted(wrap_openable(std::move(block), host, options), host,
+                                      options);
 }
 
 }  // namespace brick

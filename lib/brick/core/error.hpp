@@ -32,7 +32,7 @@ std::string_view category_name(ErrorCategory category);
 int exit_code(ErrorCategory category);
 
 class Error : public std::runtime_error {
-public:
+  public:
     Error(ErrorCategory category, std::string message, std::string field = {});
 
     ErrorCategory category() const { return category_; }
@@ -41,7 +41,7 @@ public:
     // The masked message without the category prefix.
     const std::string& message() const { return message_; }
 
-private:
+  private:
     ErrorCategory category_;
     std::string message_;
     std::string field_;

@@ -41,8 +41,9 @@ void write(spdlog::level::level_enum level, std::string_view message) {
     }
     const auto masked = mask_secrets(message);
     if (state().format == Format::json) {
-        log.log(level, "{}", nlohmann::json(masked).dump(-1, ' ', false,
-                                                         nlohmann::json::error_handler_t::replace));
+        log.log(
+            level, "{}",
+            nlohmann::json(masked).dump(-1, ' ', false, nlohmann::json::error_handler_t::replace));
     } else {
         log.log(level, "{}", masked);
     }
@@ -63,11 +64,21 @@ void configure(Level level, Format format) {
         log.set_pattern("%Y-%m-%d %H:%M:%S.%e %l %v");
     }
     switch (level) {
-        case Level::debug: log.set_level(spdlog::level::debug); break;
-        case Level::info: log.set_level(spdlog::level::info); break;
-        case Level::warning: log.set_level(spdlog::level::warn); break;
-        case Level::error: log.set_level(spdlog::level::err); break;
-        case Level::off: log.set_level(spdlog::level::off); break;
+        case Level::debug:
+            log.set_level(spdlog::level::debug);
+            break;
+        case Level::info:
+            log.set_level(spdlog::level::info);
+            break;
+        case Level::warning:
+            log.set_level(spdlog::level::warn);
+            break;
+        case Level::error:
+            log.set_level(spdlog::level::err);
+            break;
+        case Level::off:
+            log.set_level(spdlog::level::off);
+            break;
     }
 }
 
@@ -90,9 +101,17 @@ std::optional<Level> parse_level(std::string_view name) {
     return std::nullopt;
 }
 
-void debug(std::string_view message) { write(spdlog::level::debug, message); }
-void info(std::string_view message) { write(spdlog::level::info, message); }
-void warning(std::string_view message) { write(spdlog::level::warn, message); }
-void error(std::string_view message) { write(spdlog::level::err, message); }
+void debug(std::string_view message) {
+    write(spdlog::level::debug, message);
+}
+void info(std::string_view message) {
+    write(spdlog::level::info, message);
+}
+void warning(std::string_view message) {
+    write(spdlog::level::warn, message);
+}
+void error(std::string_view message) {
+    write(spdlog::level::err, message);
+}
 
 }  // namespace brick::log

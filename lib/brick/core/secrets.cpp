@@ -33,6 +33,12 @@ void register_secret(std::string_view value) {
     reg.values.emplace(value);
 }
 
+void forget_secrets() {
+    auto& reg = registry();
+    const std::lock_guard lock(reg.mutex);
+    reg.values.clear();
+}
+
 std::string mask_secrets(std::string_view text) {
     std::string out(text);
     auto& reg = registry();

@@ -13,6 +13,10 @@ inline constexpr std::string_view masked_text = "***";
 // Remember a secret value (empty values are ignored). Thread-safe.
 void register_secret(std::string_view value);
 
+// Forget every registered secret. For tests and fuzzers, which parse many
+// unrelated documents in one process and start each one clean. Thread-safe.
+void forget_secrets();
+
 // Replace every occurrence of every registered secret with "***". Thread-safe.
 std::string mask_secrets(std::string_view text);
 

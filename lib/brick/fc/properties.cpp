@@ -131,6 +131,7 @@ std::string_view addressing_mode_name(AddressingMode mode) {
 }
 
 Properties parse_properties(const nlohmann::json& data) {
+    register_secrets_in(data);
     const ObjectReader in(data, "data");
     Properties props;
     props.targets = parse_targets(in);
@@ -144,6 +145,10 @@ Properties parse_properties(const nlohmann::json& data) {
         props.access_mode = parse_access_mode(in.field("access_mode"), *mode);
     }
     props.encrypted = in.boolean("encrypted", false);
+    if (const auto wwid = in.string("scsi_wwn")) {
+        // udev WWIDs ("36001405...") reach multipath's argv.
+        props.expected_wwid = parse_safe_name(in.field("scsi_wwn"), *wwid, "a SCSI WWID");
+    }
     return props;
 }
 
@@ -162,6 +167,9 @@ nlohmann::json to_json(const Properties& properties) {
     }
     if (properties.addressing_mode) {
         out["addressing_mode"] = addressing_mode_name(*properties.addressing_mode);
+    }
+    if (!properties.expected_wwid.empty()) {
+        out["scsi_wwn"] = properties.expected_wwid;
     }
     return out;
 }

@@ -34,6 +34,8 @@ struct Properties {
     bool enable_wildcard_scan = true;
     AccessMode access_mode = AccessMode::read_write;
     bool encrypted = false;
+    // WWID the device must carry when the service tells it (key "scsi_wwn"), else empty.
+    std::string expected_wwid;
 };
 
 // Parses the data dict (see unwrap_connection_info); never modifies it.

@@ -15,8 +15,9 @@ ChangeWatcher::ChangeWatcher(const std::vector<std::string>& directories, bool u
         inotify_fd_ = ::inotify_init1(IN_NONBLOCK | IN_CLOEXEC);
         for (const auto& dir : directories) {
             if (inotify_fd_ >= 0) {
-                ::inotify_add_watch(inotify_fd_, dir.c_str(),
-                                    IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB);
+                ::inotify_add_watch(
+                    inotify_fd_, dir.c_str(),
+                    IN_CREATE | IN_DELETE | IN_MOVED_TO | IN_MOVED_FROM | IN_ATTRIB);
             }
         }
     }

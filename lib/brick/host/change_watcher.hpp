@@ -15,7 +15,7 @@ struct udev_monitor;
 namespace brick {
 
 class ChangeWatcher {
-public:
+  public:
     ChangeWatcher(const std::vector<std::string>& directories, bool udev_events);
     ~ChangeWatcher();
     ChangeWatcher(const ChangeWatcher&) = delete;
@@ -26,7 +26,7 @@ public:
     // Returns when an event arrived or after at most timeout.
     void wait(Duration timeout);
 
-private:
+  private:
     int inotify_fd_ = -1;
     ::udev* udev_ = nullptr;
     ::udev_monitor* monitor_ = nullptr;

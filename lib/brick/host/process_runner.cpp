@@ -1,11 +1,10 @@
 #include "brick/host/process_runner.hpp"
 
-#include <csignal>
-
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/process.hpp>
+#include <csignal>
 
 namespace brick {
 namespace bp = boost::process;
@@ -40,19 +39,17 @@ CommandResult run_process(const std::string& program, const Command& command) {
     environment["LC_ALL"] = "C";
     bp::group group;
     std::error_code launch_error;
-    bp::child child(bp::exe = program, bp::args = args, bp::std_in < stdin_pipe,
-                    bp::std_out > out, bp::std_err > err, environment, group, context,
-                    launch_error);
+    bp::child child(bp::exe = program, bp::args = args, bp::std_in<stdin_pipe, bp::std_out> out,
+                    bp::std_err > err, environment, group, context, launch_error);
     if (launch_error) {
         result.not_found = true;
         result.exit_status = 127;
         result.err = program + ": " + launch_error.message();
         return result;
     }
-    boost::asio::async_write(stdin_pipe, boost::asio::buffer(command.input),
-                             [&](const boost::system::error_code&, std::size_t) {
-                                 stdin_pipe.close();
-                             });
+    boost::asio::async_write(
+        stdin_pipe, boost::asio::buffer(command.input),
+        [&](const boost::system::error_code&, std::size_t) { stdin_pipe.close(); });
     boost::asio::steady_timer timer(context, command.deadline);
     bool expired = false;
     timer.async_wait([&](const boost::system::error_code& ec) {
@@ -65,7 +62,8 @@ CommandResult run_process(const std::string& program, const Command& command) {
     // Run until the pipes are drained and the child has exited, then stop the timer.
     while (!context.stopped()) {
         context.run_one();
-        if (!child.running() && out.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
+        if (!child.running() &&
+            out.wait_for(std::chrono::seconds(0)) == std::future_status::ready &&
             err.wait_for(std::chrono::seconds(0)) == std::future_status::ready) {
             timer.cancel();
         }

@@ -9,12 +9,12 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <cstring>
 #include <condition_variable>
+#include <cstring>
 #include <thread>
 
-#include "brick/host/process_runner.hpp"
 #include "brick/host/change_watcher.hpp"
+#include "brick/host/process_runner.hpp"
 #include "brick/host/task_name.hpp"
 
 namespace brick {
@@ -23,7 +23,7 @@ namespace fs = std::filesystem;
 namespace {
 
 class ThreadTask final : public Task {
-public:
+  public:
     ThreadTask(std::string name, std::function<void()> body)
         : thread_([name = std::move(name), body = std::move(body)] {
               set_current_task_name(name);
@@ -44,7 +44,7 @@ public:
         }
     }
 
-private:
+  private:
     std::thread thread_;
 };
 
@@ -52,7 +52,7 @@ private:
 // flock() on a file named by the lock's hash, so separate `brick` processes
 // on one host serialise on the same shared state too.
 class NamedLock final : public LockGuard {
-public:
+  public:
     NamedLock(std::shared_ptr<std::mutex> mutex, const std::string& file)
         : mutex_(std::move(mutex)), guard_(*mutex_) {
         fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
@@ -72,7 +72,7 @@ public:
     NamedLock(NamedLock&&) = delete;
     NamedLock& operator=(NamedLock&&) = delete;
 
-private:
+  private:
     std::shared_ptr<std::mutex> mutex_;
     std::lock_guard<std::mutex> guard_;
     int fd_ = -1;
@@ -89,7 +89,9 @@ std::string hex_hash(const std::string& text) {
     return buffer.data();
 }
 
-IoStatus errno_status() { return IoStatus{errno == 0 ? EIO : errno}; }
+IoStatus errno_status() {
+    return IoStatus{errno == 0 ? EIO : errno};
+}
 
 }  // namespace
 
@@ -179,7 +181,7 @@ IoStatus RealHost::write_file(const std::string& path, std::string_view data, Du
     auto shared = std::make_shared<Shared>();
     std::thread writer([shared, file = relocate(path), text = std::string(data), create_private] {
         int error = 0;
-        const int flags = O_WRONLY | O_CLOEXEC | O_CREAT | (create_private ? 0 : 0);
+        const int flags = O_WRONLY | O_CLOEXEC | O_CREAT;
         const int fd = ::open(file.c_str(), flags | O_TRUNC, create_private ? 0600 : 0644);
         if (fd < 0) {
             error = errno;
@@ -250,15 +252,43 @@ IoStatus RealHost::stat(const std::string& path, FileInfo& info, bool no_follow)
     }
     info.size = static_cast<std::uint64_t>(st.st_size);
     switch (st.st_mode & S_IFMT) {
-        case S_IFREG: info.type = FileType::regular; break;
-        case S_IFDIR: info.type = FileType::directory; break;
-        case S_IFLNK: info.type = FileType::symlink; break;
-        case S_IFBLK: info.type = FileType::block_device; break;
-        case S_IFCHR: info.type = FileType::char_device; break;
-        default: info.type = FileType::other; break;
+        case S_IFREG:
+            info.type = FileType::regular;
+            break;
+        case S_IFDIR:
+            info.type = FileType::directory;
+            break;
+        case S_IFLNK:
+            info.type = FileType::symlink;
+            break;
+        case S_IFBLK:
+            info.type = FileType::block_device;
+            break;
+        case S_IFCHR:
+            info.type = FileType::char_device;
+            break;
+        default:
+            info.type = FileType::other;
+            break;
     }
     info.major = ::major(st.st_rdev);
     info.minor = ::minor(st.st_rdev);
+    return {};
+}
+
+IoStatus RealHost::open_check(const std::string& path) {
+    const auto file = relocate(path);
+    if (file != path) {
+        // Under a relocated root (a simulated host's tree, mounted nodev), a
+        // device node is an entry of the tree, not a device: present is ready.
+        struct ::stat st {};
+        return ::stat(file.c_str(), &st) == 0 ? IoStatus{} : errno_status();
+    }
+    const int fd = ::open(file.c_str(), O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) {
+        return errno_status();
+    }
+    ::close(fd);
     return {};
 }
 
@@ -291,9 +321,13 @@ CommandResult RealHost::run(const Command& command) {
     return run_process(program, command);
 }
 
-Clock::time_point RealHost::now() { return Clock::now(); }
+Clock::time_point RealHost::now() {
+    return Clock::now();
+}
 
-void RealHost::sleep_for(Duration duration) { std::this_thread::sleep_for(duration); }
+void RealHost::sleep_for(Duration duration) {
+    std::this_thread::sleep_for(duration);
+}
 
 bool RealHost::wait_until(const std::function<bool()>& ready, Clock::time_point deadline,
                           const WaitHints& hints) {

@@ -17,13 +17,13 @@
 namespace brick {
 
 struct RealHostOptions {
-    std::filesystem::path root = "/";   // root prefix
-    std::filesystem::path tools_dir;    // empty: PATH only
+    std::filesystem::path root = "/";                     // root prefix
+    std::filesystem::path tools_dir;                      // empty: PATH only
     std::filesystem::path lock_dir = "/run/brick/locks";  // under root
 };
 
 class RealHost final : public Host {
-public:
+  public:
     explicit RealHost(RealHostOptions options = {});
 
     IoStatus read_file(const std::string& path, std::string& content) override;
@@ -32,6 +32,7 @@ public:
     IoStatus list_dir(const std::string& path, std::vector<std::string>& names) override;
     IoStatus read_link(const std::string& path, std::string& target) override;
     IoStatus stat(const std::string& path, FileInfo& info, bool no_follow = false) override;
+    IoStatus open_check(const std::string& path) override;
     IoStatus make_dirs(const std::string& path) override;
     IoStatus remove(const std::string& path) override;
 
@@ -50,7 +51,7 @@ public:
     // The program to execute for argv0 (tools dir, then PATH); empty if none.
     std::string resolve_program(const std::string& argv0) const;
 
-private:
+  private:
     RealHostOptions options_;
     std::mutex locks_mutex_;
     std::map<std::string, std::shared_ptr<std::mutex>> locks_;

@@ -1,29 +1,12 @@
 #include "brick/host/recording_host.hpp"
 
 namespace brick {
-namespace {
-
-std::string_view file_type_name(FileType type) {
-    switch (type) {
-        case FileType::missing: return "missing";
-        case FileType::regular: return "file";
-        case FileType::directory: return "dir";
-        case FileType::symlink: return "link";
-        case FileType::block_device: return "block";
-        case FileType::char_device: return "char";
-        case FileType::other: return "other";
-    }
-    return "other";
-}
-
-}  // namespace
 
 RecordingHost::RecordingHost(Host& inner, TraceWriter& trace)
     : inner_(inner), trace_(trace), start_(inner.now()) {}
 
 void RecordingHost::record(nlohmann::json fields) {
-    fields["t_ms"] =
-        std::chrono::duration_cast<Duration>(inner_.now() - start_).count();
+    fields["t_ms"] = std::chrono::duration_cast<Duration>(inner_.now() - start_).count();
     trace_.write(std::move(fields));
 }
 
@@ -77,6 +60,12 @@ IoStatus RecordingHost::stat(const std::string& path, FileInfo& info, bool no_fo
     return status;
 }
 
+IoStatus RecordingHost::open_check(const std::string& path) {
+    const auto status = inner_.open_check(path);
+    record({{"kind", "open"}, {"path", path}, {"result", errno_name(status.error)}});
+    return status;
+}
+
 IoStatus RecordingHost::make_dirs(const std::string& path) {
     const auto status = inner_.make_dirs(path);
     record({{"kind", "mkdir"}, {"path", path}, {"result", errno_name(status.error)}});
@@ -114,7 +103,9 @@ CommandResult RecordingHost::run(const Command& command) {
     return result;
 }
 
-Clock::time_point RecordingHost::now() { return inner_.now(); }
+Clock::time_point RecordingHost::now() {
+    return inner_.now();
+}
 
 void RecordingHost::sleep_for(Duration duration) {
     record({{"kind", "sleep"}, {"ms", duration.count()}});

@@ -8,7 +8,7 @@
 namespace brick {
 
 class RecordingHost final : public Host {
-public:
+  public:
     RecordingHost(Host& inner, TraceWriter& trace);
 
     IoStatus read_file(const std::string& path, std::string& content) override;
@@ -17,6 +17,7 @@ public:
     IoStatus list_dir(const std::string& path, std::vector<std::string>& names) override;
     IoStatus read_link(const std::string& path, std::string& target) override;
     IoStatus stat(const std::string& path, FileInfo& info, bool no_follow = false) override;
+    IoStatus open_check(const std::string& path) override;
     IoStatus make_dirs(const std::string& path) override;
     IoStatus remove(const std::string& path) override;
     std::vector<std::string> glob(const std::string& pattern) override;
@@ -28,7 +29,7 @@ public:
     std::unique_ptr<Task> start_task(std::string name, std::function<void()> body) override;
     std::unique_ptr<LockGuard> lock(const std::string& name) override;
 
-private:
+  private:
     void record(nlohmann::json fields);
     Host& inner_;
     TraceWriter& trace_;

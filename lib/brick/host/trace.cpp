@@ -51,28 +51,68 @@ std::uint64_t TraceWriter::records_written() const {
     return seq_;
 }
 
+std::string_view file_type_name(FileType type) {
+    switch (type) {
+        case FileType::missing:
+            return "missing";
+        case FileType::regular:
+            return "file";
+        case FileType::directory:
+            return "dir";
+        case FileType::symlink:
+            return "link";
+        case FileType::block_device:
+            return "block";
+        case FileType::char_device:
+            return "char";
+        case FileType::other:
+            return "other";
+    }
+    return "other";
+}
+
 std::string errno_name(int error) {
     switch (error) {
-        case 0: return "OK";
-        case ENOENT: return "ENOENT";
-        case EACCES: return "EACCES";
-        case EPERM: return "EPERM";
-        case EIO: return "EIO";
-        case EBUSY: return "EBUSY";
-        case EEXIST: return "EEXIST";
-        case EINVAL: return "EINVAL";
-        case ENOTDIR: return "ENOTDIR";
-        case EISDIR: return "EISDIR";
-        case ETIMEDOUT: return "ETIMEDOUT";
-        case ENODEV: return "ENODEV";
-        case ENXIO: return "ENXIO";
-        case EAGAIN: return "EAGAIN";
-        case EROFS: return "EROFS";
-        case ENOSPC: return "ENOSPC";
-        case EALREADY: return "EALREADY";
-        case ENOTCONN: return "ENOTCONN";
-        case ECONNREFUSED: return "ECONNREFUSED";
-        default: return "E" + std::to_string(error);
+        case 0:
+            return "OK";
+        case ENOENT:
+            return "ENOENT";
+        case EACCES:
+            return "EACCES";
+        case EPERM:
+            return "EPERM";
+        case EIO:
+            return "EIO";
+        case EBUSY:
+            return "EBUSY";
+        case EEXIST:
+            return "EEXIST";
+        case EINVAL:
+            return "EINVAL";
+        case ENOTDIR:
+            return "ENOTDIR";
+        case EISDIR:
+            return "EISDIR";
+        case ETIMEDOUT:
+            return "ETIMEDOUT";
+        case ENODEV:
+            return "ENODEV";
+        case ENXIO:
+            return "ENXIO";
+        case EAGAIN:
+            return "EAGAIN";
+        case EROFS:
+            return "EROFS";
+        case ENOSPC:
+            return "ENOSPC";
+        case EALREADY:
+            return "EALREADY";
+        case ENOTCONN:
+            return "ENOTCONN";
+        case ECONNREFUSED:
+            return "ECONNREFUSED";
+        default:
+            return "E" + std::to_string(error);
     }
 }
 

@@ -10,13 +10,16 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <ostream>
+#include <string_view>
+
+#include "brick/host/host.hpp"
 
 namespace brick {
 
 inline constexpr int trace_format_version = 1;
 
 class TraceWriter {
-public:
+  public:
     explicit TraceWriter(std::ostream& out) : out_(out) {}
 
     // Adds "v" and "seq" (and "task" unless present), masks secrets, writes one line.
@@ -24,7 +27,7 @@ public:
 
     std::uint64_t records_written() const;
 
-private:
+  private:
     std::ostream& out_;
     mutable std::mutex mutex_;
     std::uint64_t seq_ = 0;
@@ -36,5 +39,9 @@ nlohmann::json mask_json(const nlohmann::json& value);
 
 // The symbolic name of an errno value ("ENOENT"), or "E<number>".
 std::string errno_name(int error);
+
+// The name of a file type in `stat` records: missing, file, dir, link, block,
+// char, other.
+std::string_view file_type_name(FileType type);
 
 }  // namespace brick

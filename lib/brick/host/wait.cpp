@@ -15,8 +15,8 @@ bool retry(Host& host, const RetryPolicy& policy, const std::function<bool(int a
         }
         if (i < policy.attempts) {
             host.sleep_for(delay);
-            delay = Duration(static_cast<Duration::rep>(static_cast<double>(delay.count()) *
-                                                        policy.backoff));
+            delay = Duration(
+                static_cast<Duration::rep>(static_cast<double>(delay.count()) * policy.backoff));
         }
     }
     return false;

@@ -7,6 +7,7 @@
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/fc/ports.hpp"
 #include "brick/properties/common.hpp"
 
 namespace brick {
@@ -79,22 +80,15 @@ bool write_id_file(Host& host, const std::string& path, const std::string& value
     return status.ok();
 }
 
-std::vector<std::string> online_fc_names(Host& host, const std::string& attribute) {
-    std::vector<std::string> names;
-    for (const auto& port : host.glob("/sys/class/fc_host/host*")) {
-        const auto state = host.read_attribute(port + "/port_state");
-        if (!state || *state != "Online") {
-            continue;
+// WWPNs and WWNNs of the Online initiator ports, as os-brick reports them
+// (lower-case hex without 0x).
+std::pair<std::vector<std::string>, std::vector<std::string>> online_fc_names(Host& host) {
+    std::pair<std::vector<std::string>, std::vector<std::string>> names;
+    for (const auto& port : fc::read_host_ports(host)) {
+        if (port.online()) {
+            names.first.push_back(port.wwpn);
+            names.second.push_back(port.wwnn);
         }
-        auto name = host.read_attribute(port + "/" + attribute);
-        if (!name) {
-            continue;
-        }
-        auto value = to_lower(*name);
-        if (value.rfind("0x", 0) == 0) {
-            value.erase(0, 2);
-        }
-        names.push_back(value);
     }
     return names;
 }
@@ -170,8 +164,7 @@ std::optional<std::string> read_system_uuid(Host& host) {
             return value;
         }
     }
-    const auto result =
-        host.run(Command{{"dmidecode", "-s", "system-uuid"}, {}, probe_timeout});
+    const auto result = host.run(Command{{"dmidecode", "-s", "system-uuid"}, {}, probe_timeout});
     if (result.ok()) {
         auto value = to_lower(trim(result.out));
         if (is_uuid(value)) {
@@ -215,10 +208,10 @@ nlohmann::json get_connector_properties(Host& host, const ConnectorPropertiesReq
         log::info("no iSCSI initiator name: /etc/iscsi/initiatorname.iscsi missing or empty");
     }
 
-    auto wwpns = online_fc_names(host, "port_name");
+    const auto [wwpns, wwnns] = online_fc_names(host);
     if (!wwpns.empty()) {
         props["wwpns"] = wwpns;
-        props["wwnns"] = online_fc_names(host, "node_name");
+        props["wwnns"] = wwnns;
     }
 
     const auto system_uuid = read_system_uuid(host);

@@ -12,6 +12,7 @@
 #include "brick/iscsi/session.hpp"
 #include "brick/multipath/map.hpp"
 #include "brick/scsi/disk.hpp"
+#include "brick/scsi/volume.hpp"
 
 namespace brick::iscsi {
 namespace {
@@ -66,19 +67,15 @@ std::vector<std::string> lun_disks(Host& host, const Session& session, std::uint
     return found;
 }
 
-// SCSI devices of this target's LUN in a session that have no disk (yet):
-// sd probes asynchronously after the scan, so a connect that gave up waiting
-// leaves such a device, which gets its disk later.
-std::vector<scsi::Address> lun_devices_without_disk(Host& host, const Session& session,
-                                                    std::uint64_t lun) {
+// The SCSI devices of this target's LUN in a session, with a disk or not.
+std::vector<scsi::Address> lun_devices(Host& host, const Session& session, std::uint64_t lun) {
     std::vector<scsi::Address> found;
     if (!session.scsi_host) {
         return found;
     }
     for (const auto& address : scsi::devices_on_host(host, *session.scsi_host)) {
         if (address.lun == lun && (!session.channel || address.channel == *session.channel) &&
-            (!session.target || address.target == *session.target) &&
-            !scsi::disk_name_at(host, address)) {
+            (!session.target || address.target == *session.target)) {
             found.push_back(address);
         }
     }
@@ -86,7 +83,7 @@ std::vector<scsi::Address> lun_devices_without_disk(Host& host, const Session& s
 }
 
 class IscsiConnector final : public Connector {
-public:
+  public:
     IscsiConnector(Host& host, ConnectorOptions options, bool iser)
         : host_(host), options_(std::move(options)), iser_(iser) {}
 
@@ -96,16 +93,14 @@ public:
     std::uint64_t extend(const nlohmann::json& data) override;
     std::vector<std::string> paths(const nlohmann::json& data) override;
 
-private:
+  private:
     Properties parse(const nlohmann::json& data) const;
     std::vector<Target> connect_targets(const Properties& props);
     PathResult attach_path(const Properties& props, const Target& target,
                            Clock::time_point deadline);
     std::vector<PathResult> attach_all(const Properties& props, const std::vector<Target>& targets,
                                        Clock::time_point deadline);
-    DeviceInfo result_for(const Properties& props, const PathResult& path,
-                          const std::optional<multipath::Map>& map);
-    std::string wait_for_link(const std::string& link, Clock::time_point deadline);
+    DeviceInfo result_for(const PathResult& path, const std::optional<multipath::Map>& map);
     void forget_unused_session(const Target& target, std::vector<std::string>& problems);
 
     Host& host_;
@@ -134,8 +129,8 @@ std::vector<Target> IscsiConnector::connect_targets(const Properties& props) {
     Iscsiadm iscsiadm(host_, options_.command_timeout);
     const auto found = iscsiadm.discover(first.portal, props.iface, props.discovery_chap);
     std::vector<Target> targets;
-    const bool any_same_iqn = std::any_of(found.begin(), found.end(),
-                                          [&](const auto& pair) { return pair.second == first.iqn; });
+    const bool any_same_iqn = std::any_of(
+        found.begin(), found.end(), [&](const auto& pair) { return pair.second == first.iqn; });
     for (const auto& [portal, iqn] : found) {
         if (!any_same_iqn || iqn == first.iqn) {
             targets.push_back(Target{portal, iqn, first.lun});
@@ -177,8 +172,8 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                 [&] { return find_session(host_, target.iqn, target.portal); });
         }
         if (!session->scsi_host) {
-            throw Error(ErrorCategory::host_error, "the session to " + target.iqn +
-                                                       " has no SCSI host in sysfs");
+            throw Error(ErrorCategory::host_error,
+                        "the session to " + target.iqn + " has no SCSI host in sysfs");
         }
         // A disk already at this LUN may be stale (its volume was unmapped and
         // another mapped at the same number): rescan so its identity is fresh.
@@ -224,12 +219,10 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
             // This attach created the session: remove what it scanned there
             // (a refused device included), then the session itself.
             if (const auto session = find_session(host_, target.iqn, target.portal)) {
-                for (const auto& name : lun_disks(host_, *session, target.lun)) {
-                    try {
-                        scsi::delete_disk(host_, name, delete_timeout);
-                    } catch (const Error& cleanup) {
-                        log::warning("cleanup: " + std::string(cleanup.what()));
-                    }
+                for (const auto& address : lun_devices(host_, *session, target.lun)) {
+                    scsi::discard_device(
+                        host_, address,
+                        {false, options_.use_multipath, options_.command_timeout, delete_timeout});
                 }
             }
             std::vector<std::string> ignored;
@@ -256,54 +249,16 @@ std::vector<PathResult> IscsiConnector::attach_all(const Properties& props,
     return results;
 }
 
-std::string IscsiConnector::wait_for_link(const std::string& link, Clock::time_point deadline) {
-    WaitHints hints;
-    hints.watch_paths = {link.substr(0, link.rfind('/'))};
-    return wait_for<std::string>(
-        host_, "the udev link " + link, remaining(host_, deadline),
-        [&]() -> std::optional<std::string> {
-            return host_.exists(link) ? std::optional<std::string>(link) : std::nullopt;
-        },
-        hints, ErrorCategory::device_not_found);
-}
-
-DeviceInfo IscsiConnector::result_for(const Properties& props, const PathResult& path,
+DeviceInfo IscsiConnector::result_for(const PathResult& path,
                                       const std::optional<multipath::Map>& map) {
-    (void)props;
-    DeviceInfo info;
-    info.scsi_wwn = path.disk->scsi_id;
-    const auto deadline = host_.now() + options_.device_timeout;
-    if (map) {
-        info.path = map->device_path();
-        info.multipath_id = map->wwid;
-        if (options_.link == LinkPreference::by_id) {
-            info.path = wait_for_link("/dev/disk/by-id/dm-uuid-mpath-" + map->wwid, deadline);
-        }
-        return info;
-    }
-    info.path = path.disk->device_path();
-    if (options_.link == LinkPreference::by_path) {
-        info.path = wait_for_link(by_path_name(path.target), deadline);
-    } else if (options_.link == LinkPreference::by_id) {
-        info.path = wait_for_link("/dev/disk/by-id/scsi-" + path.disk->scsi_id, deadline);
-    }
-    return info;
+    return scsi::device_info_for(host_, *path.disk, map, options_.link, by_path_name(path.target),
+                                 options_.device_timeout);
 }
 
 DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
     const auto props = parse(data);
     const auto deadline = host_.now() + options_.device_timeout;
-    bool multipathd = false;
-    if (options_.use_multipath) {
-        multipathd = multipath::daemon_running(host_, options_.command_timeout);
-        if (!multipathd && options_.enforce_multipath) {
-            throw Error(ErrorCategory::command_failed,
-                        "multipath is enforced but multipathd is not running: start multipathd");
-        }
-        if (!multipathd) {
-            log::warning("multipathd is not running: attaching without a multipath map");
-        }
-    }
+    const bool multipathd = scsi::multipath_available(host_, options_);
 
     if (!options_.use_multipath) {
         // Single path: each (portal, iqn, lun) in turn until one yields the device.
@@ -312,29 +267,30 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
         for (const auto& target : props.targets) {
             auto path = attach_path(props, target, deadline);
             if (path.disk) {
-                return result_for(props, path, std::nullopt);
+                return result_for(path, std::nullopt);
             }
             failures.push_back(path.error->message());
             category = category ? category : std::optional(path.error->category());
         }
-        throw Error(category.value_or(ErrorCategory::device_not_found),
-                    "no path to the volume worked: " + failures.front() +
-                        (failures.size() > 1 ? " (and " + std::to_string(failures.size() - 1) +
-                                                   " more)"
-                                             : ""));
+        throw Error(
+            category.value_or(ErrorCategory::device_not_found),
+            "no path to the volume worked: " + failures.front() +
+                (failures.size() > 1 ? " (and " + std::to_string(failures.size() - 1) + " more)"
+                                     : ""));
     }
 
     const auto targets = connect_targets(props);
     auto results = attach_all(props, targets, deadline);
 
-    // Group the paths by identity; every path must carry the volume's WWID.
-    std::map<std::string, std::vector<PathResult*>> by_wwid;
-    for (auto& r : results) {
+    std::vector<scsi::VolumePath> found;
+    std::vector<const PathResult*> found_results;
+    for (const auto& r : results) {
         if (r.disk) {
-            by_wwid[r.disk->scsi_id].push_back(&r);
+            found.push_back({describe(r.target), *r.disk, r.new_session});
+            found_results.push_back(&r);
         }
     }
-    if (by_wwid.empty()) {
+    if (found.empty()) {
         std::string text;
         std::optional<ErrorCategory> category;
         for (const auto& r : results) {
@@ -346,78 +302,20 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
         throw Error(category.value_or(ErrorCategory::device_not_found),
                     "no path to the volume worked: " + text);
     }
-    std::string wwid = props.expected_wwid;
-    if (wwid.empty()) {
-        // The identity most paths agree on; on a tie, the one seen through a
-        // session logged in just now (a reused session may hold a stale device).
-        std::size_t best = 0;
-        bool best_new = false;
-        for (const auto& [id, paths] : by_wwid) {
-            const bool fresh = std::any_of(paths.begin(), paths.end(),
-                                           [](const PathResult* p) { return p->new_session; });
-            if (paths.size() > best || (paths.size() == best && fresh && !best_new)) {
-                wwid = id;
-                best = paths.size();
-                best_new = fresh;
-            }
-        }
-    }
-    std::vector<PathResult*> good;
-    for (auto& [id, paths] : by_wwid) {
-        if (id == wwid) {
-            good = paths;
-        } else {
-            for (const auto* p : paths) {
-                log::error("refusing " + describe(p->target) + ": device " + p->disk->name +
-                           " has WWID " + id + " but the volume's is " + wwid);
-            }
-        }
-    }
-    if (good.empty()) {
-        throw Error(ErrorCategory::wrong_device,
-                    "no path carries the expected WWID " + wwid, "scsi_wwn");
-    }
-
+    // Every path must carry the volume's WWID.
+    const auto verdict = scsi::check_identity(found, props.expected_wwid);
+    const auto& first = *found_results[verdict.accepted.front()];
     if (!multipathd) {
-        return result_for(props, *good.front(), std::nullopt);
+        return result_for(first, std::nullopt);
     }
     std::vector<std::string> disks;
-    for (const auto* p : good) {
-        disks.push_back(p->disk->name);
+    for (const auto i : verdict.accepted) {
+        disks.push_back(found[i].disk.name);
     }
-    const auto map_guard = host_.lock("multipath-map:" + wwid);
-    multipath::add_paths(host_, wwid, disks, options_.command_timeout);
-    WaitHints hints;
-    hints.watch_paths = {"/dev"};
-    std::optional<multipath::Map> map;
-    wait_until(
-        host_, std::min(options_.multipath_timeout, remaining(host_, deadline)),
-        [&] {
-            map = multipath::map_for_wwid(host_, wwid);
-            if (!map) {
-                return false;
-            }
-            FileInfo info;
-            const bool node = host_.stat(map->device_path(), info).ok();
-            const auto sectors = host_.read_attribute("/sys/block/" + map->device + "/size");
-            return node && sectors && *sectors != "0" &&
-                   std::all_of(disks.begin(), disks.end(), [&](const std::string& d) {
-                       return std::find(map->paths.begin(), map->paths.end(), d) !=
-                              map->paths.end();
-                   });
-        },
-        hints);
-    if (!map) {
-        if (options_.enforce_multipath) {
-            throw Error(ErrorCategory::device_not_found,
-                        "the multipath map for " + wwid + " did not form within " +
-                            std::to_string(options_.multipath_timeout.count()) + " ms");
-        }
-        log::warning("no multipath map formed for " + wwid + "; returning the single device " +
-                     good.front()->disk->name);
-        return result_for(props, *good.front(), std::nullopt);
-    }
-    return result_for(props, *good.front(), map);
+    const auto map =
+        scsi::form_map(host_, verdict.wwid, disks, options_,
+                       std::min(options_.multipath_timeout, remaining(host_, deadline)));
+    return result_for(first, map);
 }
 
 // Logs out of the session to target and deletes its node record, unless the
@@ -444,34 +342,6 @@ void IscsiConnector::forget_unused_session(const Target& target,
 void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& device,
                                 const DisconnectOptions& options) {
     const auto props = parse(data);
-    std::vector<std::string> problems;
-    // Every step either succeeds or, with force, is noted and skipped.
-    auto attempt = [&](const std::function<void()>& step) {
-        try {
-            step();
-            return true;
-        } catch (const Error& e) {
-            if (!options.force) {
-                throw;
-            }
-            problems.emplace_back(e.message());
-            return false;
-        }
-    };
-    // A flush that fails stops the disconnect before anything is removed,
-    // unless forced: removing the device would drop the unflushed data.
-    auto flush = [&](const std::string& path) {
-        return attempt([&] {
-            try {
-                scsi::flush_buffers(host_, path, options_.command_timeout);
-            } catch (const Error& e) {
-                throw Error(ErrorCategory::would_lose_data,
-                            e.message() + "; nothing was removed (disconnect with force to drop "
-                                          "unflushed data)");
-            }
-        });
-    };
-
     // The paths of this volume: for each target, the disk at its LUN in its
     // session, kept only when its identity is the volume's.
     std::string wwid = device.scsi_wwn.value_or(props.expected_wwid);
@@ -486,14 +356,17 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
                     })) {
                     if (std::any_of(targets.begin(), targets.end(),
                                     [&](const Target& t) { return t.iqn == session.target_iqn; })) {
-                        targets.push_back(Target{session.portal, session.target_iqn,
-                                                 props.targets.front().lun});
+                        targets.push_back(
+                            Target{session.portal, session.target_iqn, props.targets.front().lun});
                     }
                 }
             }
         }
     }
-    std::vector<std::pair<Target, std::string>> disks;
+    std::vector<std::string> disks;
+    // Devices of the LUN still waiting for their disk (sd probes after the
+    // scan, so a connect that gave up waiting leaves them).
+    std::vector<scsi::Address> bare;
     for (const auto& target : targets) {
         const auto session = find_session(host_, target.iqn, target.portal);
         if (!session) {
@@ -504,7 +377,7 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
             if (!disk) {
                 continue;
             }
-            if (!wwid.empty() && disk->scsi_id != wwid && disk->sysfs_wwid != wwid) {
+            if (!scsi::removable_with(*disk, wwid)) {
                 log::warning("not touching " + name + ": WWID " + disk->scsi_id +
                              " is not the volume's " + wwid);
                 continue;
@@ -512,124 +385,37 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
             if (wwid.empty()) {
                 wwid = disk->scsi_id;
             }
-            disks.emplace_back(target, name);
+            disks.push_back(name);
         }
-    }
-
-    // The multipath map, found by WWID (never by name).
-    std::optional<multipath::Map> map;
-    if (!wwid.empty()) {
-        map = multipath::map_for_wwid(host_, wwid);
-    }
-    if (map) {
-        const auto map_guard = host_.lock("multipath-map:" + map->wwid);
-        if (!flush(map->device_path())) {
-            log::warning("flush of " + map->device_path() + " failed; continuing (force)");
-        }
-        if (options.force) {
-            multipath::disable_queueing(host_, map->name, options_.command_timeout);
-        }
-        attempt([&] {
-            try {
-                multipath::flush_map(host_, map->name, options_.command_timeout);
-            } catch (const Error&) {
-                if (multipath::map_for_wwid(host_, map->wwid)) {
-                    throw;
-                }
-                // multipathd removed the map itself meanwhile: that is the goal.
-            }
-        });
-        for (const auto& path : map->paths) {
-            if (std::none_of(disks.begin(), disks.end(),
-                             [&](const auto& d) { return d.second == path; })) {
-                problems.push_back("map path " + path + " is not one of this volume's sessions");
+        for (const auto& address : lun_devices(host_, *session, target.lun)) {
+            if (!scsi::disk_name_at(host_, address)) {
+                bare.push_back(address);
             }
         }
     }
-    for (const auto& [target, name] : disks) {
-        if (!map) {
-            if (!flush("/dev/" + name)) {
-                log::warning("flush of /dev/" + name + " failed; deleting anyway (force)");
-            }
-        }
-        // With multipath in use, multipathd may track the path even without a
-        // map (a connect that stopped between `add path` and the map forming):
-        // it lets go of the path before the disk goes, or it keeps using it.
-        if (map || options_.use_multipath || multipath::map_holding(host_, name)) {
-            multipath::remove_path(host_, name, options_.command_timeout);
-        }
-        attempt([&] { scsi::delete_disk(host_, name, delete_timeout); });
-    }
-    // Devices of this LUN still waiting for their disk hold no data: they go
-    // too (when their identity is the volume's), or their disk appears later.
-    for (const auto& target : targets) {
-        const auto session = find_session(host_, target.iqn, target.portal);
-        if (!session) {
-            continue;
-        }
-        for (const auto& address : lun_devices_without_disk(host_, *session, target.lun)) {
-            const auto identity = scsi::read_device_identity(host_, address);
-            if (!wwid.empty() && identity.scsi_id != wwid && identity.sysfs_wwid != wwid) {
-                log::warning("not touching SCSI device " + address.to_string() + ": WWID " +
-                             identity.scsi_id + " is not the volume's " + wwid);
-                continue;
-            }
-            attempt([&] { scsi::delete_device(host_, address, delete_timeout); });
-        }
-    }
-    // A map of this WWID that formed again meanwhile goes too.
-    if (!wwid.empty()) {
-        if (const auto again = multipath::map_for_wwid(host_, wwid)) {
-            attempt([&] { multipath::flush_map(host_, again->name, options_.command_timeout); });
-        }
-    }
+    auto problems = scsi::remove_volume(
+        host_, wwid, {disks, bare},
+        {options.force, options_.use_multipath, options_.command_timeout, delete_timeout});
 
     for (const auto& target : targets) {
         const auto guard = host_.lock(node_lock_name(target));
         forget_unused_session(target, problems);
-        // The by-path link of this LUN, if udev left it dangling.
-        const auto link = by_path_name(target);
-        FileInfo info;
-        if (host_.stat(link, info, true).ok() && !host_.exists(link)) {
-            host_.remove(link);
-        }
+        scsi::remove_dangling_link(host_, by_path_name(target));
     }
-    if (!problems.empty() && !options.ignore_errors) {
-        std::string text;
-        for (const auto& p : problems) {
-            text += (text.empty() ? "" : "; ") + p;
-        }
-        throw Error(ErrorCategory::command_failed, "disconnect finished with errors: " + text);
-    }
+    scsi::report_problems(problems, options.ignore_errors);
 }
 
 std::uint64_t IscsiConnector::extend(const nlohmann::json& data) {
     const auto props = parse(data);
-    std::uint64_t size = 0;
-    std::string wwid;
+    std::vector<std::string> disks;
     for (const auto& target : props.targets) {
-        const auto session = find_session(host_, target.iqn, target.portal);
-        if (!session) {
-            continue;
-        }
-        for (const auto& name : lun_disks(host_, *session, target.lun)) {
-            scsi::rescan_disk(host_, name, sysfs_write_timeout);
-            if (auto disk = scsi::read_disk(host_, name)) {
-                size = std::max(size, disk->size_bytes);
-                wwid = disk->scsi_id;
+        if (const auto session = find_session(host_, target.iqn, target.portal)) {
+            for (const auto& name : lun_disks(host_, *session, target.lun)) {
+                disks.push_back(name);
             }
         }
     }
-    if (size == 0) {
-        throw Error(ErrorCategory::device_not_found, "the volume is not attached on this host");
-    }
-    if (auto map = multipath::map_for_wwid(host_, wwid)) {
-        multipath::resize_map(host_, map->name, options_.command_timeout);
-        if (auto sectors = host_.read_attribute("/sys/block/" + map->device + "/size")) {
-            size = std::stoull(*sectors) * 512;
-        }
-    }
-    return size;
+    return scsi::extend_volume(host_, disks, options_.command_timeout, sysfs_write_timeout);
 }
 
 std::vector<std::string> IscsiConnector::paths(const nlohmann::json& data) {

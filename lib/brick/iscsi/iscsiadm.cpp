@@ -1,5 +1,7 @@
 #include "brick/iscsi/iscsiadm.hpp"
 
+#include <algorithm>
+
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
 
@@ -23,6 +25,18 @@ std::string describe(const CommandResult& result) {
 }  // namespace
 
 CommandResult Iscsiadm::run(std::vector<std::string> argv) {
+    // iscsiadm walks every record under /etc/iscsi/nodes when it changes one
+    // (--op) or discovers (it writes records), and fails ("could not stat",
+    // exit 6) when another iscsiadm removes a record meanwhile: measured with
+    // concurrent detaches on a real kernel. Record changes take one host-wide
+    // lock, innermost (never held while taking another); logins do not.
+    const bool changes_records =
+        std::find(argv.begin(), argv.end(), "--op") != argv.end() ||
+        (argv.size() >= 2 && argv[0] == "-m" && argv[1].rfind("discovery", 0) == 0);
+    std::unique_ptr<LockGuard> records_guard;
+    if (changes_records) {
+        records_guard = host_.lock("iscsi-node-records");
+    }
     argv.insert(argv.begin(), "iscsiadm");
     auto result = host_.run(Command{std::move(argv), {}, deadline_});
     if (result.not_found) {
@@ -37,8 +51,7 @@ std::vector<std::string> Iscsiadm::node_args(const Target& target) const {
 }
 
 void Iscsiadm::create_node(const Target& target, const std::string& iface,
-                           const std::optional<ChapCredentials>& chap,
-                           const std::string& startup) {
+                           const std::optional<ChapCredentials>& chap, const std::string& startup) {
     auto create = node_args(target);
     create.insert(create.end(), {"--interface", iface, "--op", "new"});
     const auto created = run(create);
@@ -53,9 +66,9 @@ void Iscsiadm::create_node(const Target& target, const std::string& iface,
     update.insert(update.end(), {"--op", "update", "-n", "node.session.scan", "-v", "manual", "-n",
                                  "node.startup", "-v", startup});
     if (chap) {
-        update.insert(update.end(), {"-n", "node.session.auth.authmethod", "-v", chap->method,
-                                     "-n", "node.session.auth.username", "-v", chap->username,
-                                     "-n", "node.session.auth.password", "-v", chap->password});
+        update.insert(update.end(), {"-n", "node.session.auth.authmethod", "-v", chap->method, "-n",
+                                     "node.session.auth.username", "-v", chap->username, "-n",
+                                     "node.session.auth.password", "-v", chap->password});
         if (chap->mutual()) {
             update.insert(update.end(),
                           {"-n", "node.session.auth.username_in", "-v", chap->username_in, "-n",
@@ -64,9 +77,8 @@ void Iscsiadm::create_node(const Target& target, const std::string& iface,
     }
     const auto updated = run(update);
     if (!updated.ok()) {
-        throw Error(ErrorCategory::command_failed, "configuring the node record for " +
-                                                       target.iqn + " failed (" +
-                                                       describe(updated) + ")");
+        throw Error(ErrorCategory::command_failed, "configuring the node record for " + target.iqn +
+                                                       " failed (" + describe(updated) + ")");
     }
 }
 
@@ -85,9 +97,9 @@ void Iscsiadm::login(const Target& target) {
                         ")");
     }
     if (result.timed_out || result.exit_status == exit_code::transport_timeout) {
-        throw Error(ErrorCategory::target_unreachable,
-                    "portal " + target.portal.to_string() + " did not answer (" +
-                        describe(result) + ")");
+        throw Error(
+            ErrorCategory::target_unreachable,
+            "portal " + target.portal.to_string() + " did not answer (" + describe(result) + ")");
     }
     throw Error(ErrorCategory::login_failed, "login to " + where + " failed (" + describe(result) +
                                                  "): check the target's ACL for this initiator");
@@ -123,7 +135,7 @@ void Iscsiadm::delete_node(const Target& target) {
     run(remove);
 }
 
-std::vector<std::pair<Portal, std::string>> parse_discovery_output(const std::string& text) {
+std::vector<std::pair<Portal, std::string>> parse_target_lines(const std::string& text) {
     std::vector<std::pair<Portal, std::string>> found;
     std::size_t start = 0;
     while (start < text.size()) {
@@ -143,7 +155,7 @@ std::vector<std::pair<Portal, std::string>> parse_discovery_output(const std::st
             auto iqn = parse_iscsi_name("discovery", line.substr(space + 1));
             found.emplace_back(std::move(portal), std::move(iqn));
         } catch (const Error& e) {
-            log::warning("ignoring a discovery line: " + std::string(e.what()));
+            log::warning("ignoring an iscsiadm line: " + std::string(e.what()));
         }
     }
     return found;
@@ -155,8 +167,8 @@ std::vector<std::pair<Portal, std::string>> Iscsiadm::discover(
     const auto where = portal.to_string();
     CommandResult result;
     if (discovery_chap) {
-        const std::vector<std::string> base = {"-m", "discoverydb", "-t", "sendtargets", "-I",
-                                               iface, "-p", where};
+        const std::vector<std::string> base = {"-m", "discoverydb", "-t", "sendtargets",
+                                               "-I", iface,         "-p", where};
         auto create = base;
         create.insert(create.end(), {"--op", "new"});
         run(create);  // exists already: fine
@@ -164,8 +176,8 @@ std::vector<std::pair<Portal, std::string>> Iscsiadm::discover(
         update.insert(update.end(),
                       {"--op", "update", "-n", "discovery.sendtargets.auth.authmethod", "-v",
                        discovery_chap->method, "-n", "discovery.sendtargets.auth.username", "-v",
-                       discovery_chap->username, "-n", "discovery.sendtargets.auth.password",
-                       "-v", discovery_chap->password});
+                       discovery_chap->username, "-n", "discovery.sendtargets.auth.password", "-v",
+                       discovery_chap->password});
         run(update);
         auto discover_args = base;
         discover_args.emplace_back("--discover");
@@ -177,10 +189,10 @@ std::vector<std::pair<Portal, std::string>> Iscsiadm::discover(
         const auto category = result.exit_status == exit_code::authentication
                                   ? ErrorCategory::authentication_failed
                                   : ErrorCategory::target_unreachable;
-        throw Error(category, "SendTargets discovery on " + where + " failed (" +
-                                  describe(result) + ")");
+        throw Error(category,
+                    "SendTargets discovery on " + where + " failed (" + describe(result) + ")");
     }
-    return parse_discovery_output(result.out);
+    return parse_target_lines(result.out);
 }
 
 }  // namespace brick::iscsi

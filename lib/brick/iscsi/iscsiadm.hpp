@@ -24,7 +24,7 @@ inline constexpr int authentication = 24;
 }  // namespace exit_code
 
 class Iscsiadm {
-public:
+  public:
     Iscsiadm(Host& host, Duration deadline) : host_(host), deadline_(deadline) {}
 
     // Creates (or resets) the node record and applies settings in one update:
@@ -44,14 +44,17 @@ public:
         const Portal& portal, const std::string& iface,
         const std::optional<ChapCredentials>& discovery_chap);
 
-private:
+  private:
     CommandResult run(std::vector<std::string> argv);
     std::vector<std::string> node_args(const Target& target) const;
     Host& host_;
     Duration deadline_;
 };
 
-// Parses `iscsiadm -m discovery` output lines "10.0.0.1:3260,1 iqn...".
-std::vector<std::pair<Portal, std::string>> parse_discovery_output(const std::string& text);
+// Parses the target lines of `iscsiadm -m discovery ...` and `iscsiadm -m node`:
+// "10.0.0.1:3260,1 iqn..." or "[2001:db8::1]:3260,1 iqn...". A line that is not
+// a valid portal and iSCSI name is skipped (and logged), so every pair
+// returned holds a checked portal and name.
+std::vector<std::pair<Portal, std::string>> parse_target_lines(const std::string& text);
 
 }  // namespace brick::iscsi

@@ -124,6 +124,7 @@ std::string parse_iface(const ObjectReader& in, bool iser) {
 }  // namespace
 
 Properties parse_properties(const nlohmann::json& data, bool iser) {
+    register_secrets_in(data);
     const ObjectReader in(data, "data");
     Properties props;
     if (const auto* portals = in.array("target_portals")) {

@@ -2,11 +2,8 @@
 
 #include "brick/core/sysfs_name.hpp"
 
-#include <charconv>
-
 namespace brick::iscsi {
 namespace {
-
 
 // Fills scsi_host, channel and target from the session's device directory:
 // /sys/class/iscsi_host/hostH/device/sessionN/targetH:C:T.
@@ -53,17 +50,18 @@ std::vector<Session> read_sessions(Host& host) {
         const auto base = "/sys/class/iscsi_session/" + name;
         session.target_iqn = host.read_attribute(base + "/targetname").value_or("");
         session.state = host.read_attribute(base + "/state").value_or("");
-        const auto connections = host.glob("/sys/class/iscsi_connection/connection" +
-                                           std::to_string(*id) + ":*");
+        const auto connections =
+            host.glob("/sys/class/iscsi_connection/connection" + std::to_string(*id) + ":*");
         if (!connections.empty()) {
             const auto& conn = connections.front();
-            session.portal.host = host.read_attribute(conn + "/persistent_address")
-                                      .value_or(host.read_attribute(conn + "/address").value_or(""));
+            session.portal.host =
+                host.read_attribute(conn + "/persistent_address")
+                    .value_or(host.read_attribute(conn + "/address").value_or(""));
             const auto port = host.read_attribute(conn + "/persistent_port")
                                   .value_or(host.read_attribute(conn + "/port").value_or("0"));
-            unsigned value = 0;
-            std::from_chars(port.data(), port.data() + port.size(), value);
-            session.portal.port = static_cast<std::uint16_t>(value);
+            // 0 (no port a portal can have) when the attribute is not a port.
+            const auto value = attribute_number(port);
+            session.portal.port = value && *value <= 65535 ? static_cast<std::uint16_t>(*value) : 0;
         }
         read_scsi_placement(host, session);
         sessions.push_back(std::move(session));

@@ -13,10 +13,10 @@
 namespace brick::iscsi {
 
 struct Session {
-    unsigned id = 0;              // N of sessionN
-    std::string target_iqn;       // targetname
-    Portal portal;                // persistent_address / persistent_port
-    std::string state;            // "LOGGED_IN", "FAILED", "FREE"
+    unsigned id = 0;                    // N of sessionN
+    std::string target_iqn;             // targetname
+    Portal portal;                      // persistent_address / persistent_port
+    std::string state;                  // "LOGGED_IN", "FAILED", "FREE"
     std::optional<unsigned> scsi_host;  // H of hostH (iscsi_tcp: one host per session)
     // Channel and target of the session's SCSI target, once one was scanned.
     std::optional<unsigned> channel;

@@ -6,6 +6,7 @@
 namespace brick::local {
 
 Properties parse_properties(const nlohmann::json& data) {
+    register_secrets_in(data);
     const ObjectReader in(data, "data");
     Properties props;
     const auto field = in.field("device_path");

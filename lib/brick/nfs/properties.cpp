@@ -55,6 +55,7 @@ std::vector<std::string> parse_options(const std::string& field, const std::stri
 }  // namespace
 
 Properties parse_properties(const nlohmann::json& data) {
+    register_secrets_in(data);
     const ObjectReader in(data, "data");
     Properties props;
     parse_export(in, props);

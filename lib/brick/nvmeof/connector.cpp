@@ -68,6 +68,9 @@ class NvmeofConnector final : public Connector {
                     const DisconnectOptions& options) override;
     std::uint64_t extend(const nlohmann::json& data) override;
     std::vector<std::string> paths(const nlohmann::json& data) override;
+    // Its in-use record (or its array) exists: a namespace device alone does
+    // not tell, every controller of a subsystem carries all its namespaces.
+    std::optional<bool> attached(const nlohmann::json& data) override;
 
   private:
     HostIdentity identity_for(const Target& target);
@@ -194,8 +197,21 @@ Namespace NvmeofConnector::attach(const Target& target, Clock::time_point deadli
         record_in_use(host_, target.nqn, ns);
         return ns;
     } catch (const Error&) {
-        // Remove the controllers this attach created, also those still connecting.
-        for (const auto& controller : controllers_of(target, identity.nqn)) {
+        // Remove the controllers this attach created, also those still
+        // connecting, unless another namespace of the subsystem is in use
+        // meanwhile: every controller carries all of them.
+        const auto current = controllers_of(target, identity.nqn);
+        for (const auto& controller : current) {
+            for (const auto& ns : namespaces_of(host_, controller)) {
+                if (!namespace_matches(ns, target) &&
+                    (host_.exists(in_use_record(target.nqn, ns.nsid)) || held(host_, ns))) {
+                    log::info("keeping the controllers of " + target.nqn + ": namespace " +
+                              std::to_string(ns.nsid) + " is in use");
+                    throw;
+                }
+            }
+        }
+        for (const auto& controller : current) {
             if (before.count(controller.name) == 0) {
                 try {
                     delete_controller(host_, controller, options_.command_timeout);
@@ -335,6 +351,29 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
             problems.push_back(e.message());
         }
     }
+    // A controller the kernel is still deleting (a delete that did not finish
+    // in time, now or earlier) still carries the namespace: the detach is done
+    // once it went.
+    const auto deleting = [&] {
+        const auto all = read_controllers(host_);
+        return std::any_of(all.begin(), all.end(), [&](const Controller& c) {
+            return c.subsystem_nqn == target.nqn && c.state == "deleting" &&
+                   (identity.nqn.empty() || c.host_nqn.empty() || c.host_nqn == identity.nqn);
+        });
+    };
+    WaitHints hints;
+    hints.watch_paths = {"/sys/class/nvme"};
+    if (!wait_until(
+            host_, options_.command_timeout, [&] { return !deleting(); }, hints)) {
+        Error still(ErrorCategory::timeout, "a controller of " + target.nqn +
+                                                " is still being deleted by the kernel after " +
+                                                std::to_string(options_.command_timeout.count()) +
+                                                " ms");
+        if (!options.force) {
+            throw still;
+        }
+        problems.push_back(still.message());
+    }
     for (const auto& ns : ours) {
         remove_stale_links(ns.name);
     }
@@ -404,6 +443,19 @@ std::uint64_t NvmeofConnector::extend(const nlohmann::json& data) {
         return grow_raid(host_, props.alias, options_.command_timeout);
     }
     return size;
+}
+
+std::optional<bool> NvmeofConnector::attached(const nlohmann::json& data) {
+    const auto props = parse_properties(data);
+    if (props.replicated()) {
+        return host_.exists("/dev/md/" + props.alias);
+    }
+    const auto& target = props.targets.front();
+    if (!target.ns_id) {
+        const auto ns = find_namespace(target, identity_for(target).nqn);
+        return ns && host_.exists(in_use_record(target.nqn, ns->nsid));
+    }
+    return host_.exists(in_use_record(target.nqn, *target.ns_id));
 }
 
 std::vector<std::string> NvmeofConnector::paths(const nlohmann::json& data) {

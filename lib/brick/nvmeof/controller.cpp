@@ -1,15 +1,13 @@
 #include "brick/nvmeof/controller.hpp"
 
-#include "brick/core/sysfs_name.hpp"
-
 #include <algorithm>
 #include <cctype>
-#include <charconv>
 #include <regex>
+
+#include "brick/core/sysfs_name.hpp"
 
 namespace brick::nvmeof {
 namespace {
-
 
 std::string lower(std::string text) {
     std::transform(text.begin(), text.end(), text.begin(),
@@ -35,9 +33,8 @@ std::string normal_address(std::string address) {
 
 std::map<std::string, std::string> parse_address(std::string_view address) {
     std::map<std::string, std::string> fields;
-    while (!address.empty() && (address.back() == '\n' || address.back() == '\0')) {
-        address.remove_suffix(1);
-    }
+    // The attribute is one line: what follows a newline or a NUL is not part of it.
+    address = address.substr(0, address.find_first_of(std::string_view("\n\0", 2)));
     std::size_t start = 0;
     while (start < address.size()) {
         auto end = address.find(',', start);
@@ -119,7 +116,7 @@ std::optional<Namespace> read_namespace(Host& host, const std::string& name) {
     nguid.erase(std::remove(nguid.begin(), nguid.end(), '-'), nguid.end());
     ns.nguid = nguid;
     if (auto sectors = host.read_attribute(base + "/size")) {
-        ns.size_bytes = std::strtoull(sectors->c_str(), nullptr, 10) * 512;
+        ns.size_bytes = sectors_in_bytes(*sectors).value_or(0);
     }
     FileInfo info;
     ns.has_device_node =

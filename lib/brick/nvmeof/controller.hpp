@@ -17,7 +17,7 @@ namespace brick::nvmeof {
 // The controller's `address` attribute as key=value fields. Kernel 6.1 writes
 // "traddr=127.0.0.1,trsvcid=4420,src_addr=127.0.0.1"; host_traddr and
 // host_iface appear when the connect set them. Fields, not the whole string,
-// identify a portal.
+// identify a portal. Only the first line counts (up to a newline or a NUL).
 std::map<std::string, std::string> parse_address(std::string_view address);
 
 struct Controller {

@@ -132,6 +132,7 @@ std::string_view transport_name(Transport transport) {
 }
 
 Properties parse_properties(const nlohmann::json& data) {
+    register_secrets_in(data);
     const ObjectReader in(data, "data");
     Properties props;
     if (const auto* replicas = in.find("volume_replicas")) {

@@ -2,7 +2,9 @@
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/core/sysfs_name.hpp"
 #include "brick/host/wait.hpp"
+#include "brick/properties/text.hpp"
 
 namespace brick::nvmeof {
 namespace {
@@ -97,7 +99,20 @@ std::uint64_t grow_raid(Host& host, const std::string& alias, Duration command_t
     if (!result.ok()) {
         throw Error(ErrorCategory::command_failed, "reading the size of " + path + " failed");
     }
-    return std::stoull(result.out);
+    const auto size = parse_size_output(result.out);
+    if (!size) {
+        throw Error(
+            ErrorCategory::command_failed,
+            "blockdev --getsize64 " + path + " printed no size: " + describe_text(result.out));
+    }
+    return *size;
+}
+
+std::optional<std::uint64_t> parse_size_output(std::string_view out) {
+    if (!out.empty() && out.back() == '\n') {
+        out.remove_suffix(1);
+    }
+    return attribute_number(out);
 }
 
 }  // namespace brick::nvmeof

@@ -1,7 +1,10 @@
 #pragma once
 // md RAID1 over NVMe-oF replicas (volume_replicas), through mdadm.
 
+#include <cstdint>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "brick/host/host.hpp"
@@ -20,5 +23,9 @@ void stop_raid(Host& host, const std::string& alias, Duration command_timeout);
 
 // `mdadm --grow --size max`; returns the array's size in bytes.
 std::uint64_t grow_raid(Host& host, const std::string& alias, Duration command_timeout);
+
+// The output of `blockdev --getsize64`: one decimal number and a newline;
+// nullopt for anything else.
+std::optional<std::uint64_t> parse_size_output(std::string_view out);
 
 }  // namespace brick::nvmeof

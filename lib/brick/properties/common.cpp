@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "brick/core/error.hpp"
+#include "brick/core/json_text.hpp"
 #include "brick/properties/number.hpp"
 #include "brick/properties/text.hpp"
 
@@ -108,6 +109,7 @@ bool parse_bool(const std::string& field, const nlohmann::json& value) {
 
 ConnectionInfo unwrap_connection_info(const nlohmann::json& document,
                                       std::optional<Protocol> expected) {
+    register_secrets_in(document);
     if (!document.is_object()) {
         throw_invalid("document",
                       "a JSON object: {\"driver_volume_type\": ..., \"data\": {...}} "
@@ -142,6 +144,24 @@ ConnectionInfo unwrap_connection_info(const nlohmann::json& document,
     }
     info.data = *data;
     return info;
+}
+
+nlohmann::json parse_properties_text(std::string_view text, const std::string& what) {
+    auto document = parse_json_text_keeping_duplicates(text, what);
+    if (document.duplicate) {
+        const auto& path = *document.duplicate;
+        const auto& value = document.value;
+        register_secrets_in(value);  // a key may repeat a secret's text
+        // The envelope's own keys are named as they are; a bare data dict's
+        // keys get the "data." the property errors use.
+        const bool wrapped =
+            value.is_object() && (value.contains("driver_volume_type") || value.contains("data"));
+        const auto field = wrapped ? dotted_path(path) : dotted_path(path, "data");
+        throw Error(ErrorCategory::invalid_properties,
+                    field + ": expected each key once in an object (" + what + " gives it twice)",
+                    field);
+    }
+    return std::move(document.value);
 }
 
 }  // namespace brick

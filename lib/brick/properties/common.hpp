@@ -92,4 +92,10 @@ struct ConnectionInfo {
 ConnectionInfo unwrap_connection_info(const nlohmann::json& document,
                                       std::optional<Protocol> expected);
 
+// Connection properties as JSON text (a file, stdin), parsed strictly (see
+// brick/core/json_text.hpp). A key given twice is an error naming it as the
+// other errors do: "data.target_iqn" whether the document is the envelope or
+// the bare data dict. what names the input ("--properties").
+nlohmann::json parse_properties_text(std::string_view text, const std::string& what);
+
 }  // namespace brick

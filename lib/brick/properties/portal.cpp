@@ -15,9 +15,16 @@ namespace {
 
 constexpr std::string_view host_expected = "an IPv4 address, an IPv6 address or a DNS name";
 
+// inet_pton reads a C string: only the characters an address can have are
+// passed to it, so "::1\0;reboot" is not read as "::1".
+bool only_chars(std::string_view text, std::string_view allowed) {
+    return text.find_first_not_of(allowed) == std::string_view::npos;
+}
+
 bool is_ipv4(std::string_view text) {
     std::array<unsigned char, 4> buffer{};
-    return inet_pton(AF_INET, std::string(text).c_str(), buffer.data()) == 1;
+    return only_chars(text, "0123456789.") &&
+           inet_pton(AF_INET, std::string(text).c_str(), buffer.data()) == 1;
 }
 
 // An IPv6 address with an optional "%zone" (interface name characters).
@@ -36,7 +43,8 @@ bool is_ipv6(std::string_view text) {
         address = text.substr(0, percent);
     }
     std::array<unsigned char, 16> buffer{};
-    return inet_pton(AF_INET6, std::string(address).c_str(), buffer.data()) == 1;
+    return only_chars(address, "0123456789abcdefABCDEF:.") &&
+           inet_pton(AF_INET6, std::string(address).c_str(), buffer.data()) == 1;
 }
 
 bool is_dns_label(std::string_view label) {

@@ -60,7 +60,8 @@ std::string_view json_type_name(const nlohmann::json& value) {
 std::string describe_value(const nlohmann::json& value) {
     std::string text = value.dump(-1, ' ', true, nlohmann::json::error_handler_t::replace);
     if (text.size() > describe_limit) {
-        text = text.substr(0, describe_limit) + "...";
+        text.resize(describe_limit);
+        text += "...";
     }
     return mask_secrets(text);
 }
@@ -129,6 +130,22 @@ std::string parse_absolute_path(const std::string& field, std::string_view text,
         start = end + 1;
     }
     return std::string(text);
+}
+
+void register_secrets_in(const nlohmann::json& value) {
+    if (value.is_array()) {
+        for (const auto& item : value) {
+            register_secrets_in(item);
+        }
+    } else if (value.is_object()) {
+        for (const auto& [key, item] : value.items()) {
+            if (is_secret_key(key) && item.is_string()) {
+                register_secret(item.get_ref<const std::string&>());
+            } else {
+                register_secrets_in(item);
+            }
+        }
+    }
 }
 
 std::string parse_secret(const std::string& field, const nlohmann::json& value, bool multiline,

@@ -38,6 +38,12 @@ std::string parse_path_component(const std::string& field, std::string_view text
 std::string parse_absolute_path(const std::string& field, std::string_view text,
                                 std::string_view what);
 
+// Registers every string under a key that names a secret (is_secret_key:
+// auth_password, keyring, ...) anywhere in value. Each protocol's parser calls
+// it before it checks anything, so no error about another key can quote a
+// secret (an IQN that happens to contain the CHAP password included).
+void register_secrets_in(const nlohmann::json& value);
+
 // A secret (password, key): a string without control characters (unless
 // multiline, where newlines and tabs are allowed), at most max_length bytes.
 // Registered with register_secret() before anything else is checked, and never

@@ -80,6 +80,7 @@ void parse_monitors(const ObjectReader& in, Properties& props) {
 }  // namespace
 
 Properties parse_properties(const nlohmann::json& data) {
+    register_secrets_in(data);
     const ObjectReader in(data, "data");
     Properties props;
     if (const auto* keyring = in.find("keyring")) {

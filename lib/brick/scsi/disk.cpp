@@ -1,27 +1,16 @@
 #include "brick/scsi/disk.hpp"
 
 #include <array>
-#include <charconv>
 #include <cstdio>
 
 #include "brick/core/error.hpp"
+#include "brick/core/sysfs_name.hpp"
 #include "brick/host/trace.hpp"
 #include "brick/host/wait.hpp"
 #include "brick/scsi/vpd83.hpp"
 
 namespace brick::scsi {
 namespace {
-
-template <typename T>
-std::optional<T> parse_number(std::string_view text) {
-    T value{};
-    const auto* end = text.data() + text.size();
-    const auto [ptr, ec] = std::from_chars(text.data(), end, value);
-    if (ec != std::errc() || ptr != end) {
-        return std::nullopt;
-    }
-    return value;
-}
 
 std::string session_independent_device_dir(const std::string& name) {
     return "/sys/block/" + name + "/device";
@@ -44,10 +33,10 @@ std::optional<Address> Address::parse(std::string_view text) {
         parts.at(i) = text.substr(0, colon);
         text = colon == std::string_view::npos ? std::string_view{} : text.substr(colon + 1);
     }
-    auto h = parse_number<unsigned>(parts[0]);
-    auto c = parse_number<unsigned>(parts[1]);
-    auto t = parse_number<unsigned>(parts[2]);
-    auto l = parse_number<std::uint64_t>(parts[3]);
+    auto h = kernel_number<unsigned>(parts[0]);
+    auto c = kernel_number<unsigned>(parts[1]);
+    auto t = kernel_number<unsigned>(parts[2]);
+    auto l = kernel_number<std::uint64_t>(parts[3]);
     if (!h || !c || !t || !l) {
         return std::nullopt;
     }
@@ -74,7 +63,7 @@ std::optional<Disk> read_disk(Host& host, const std::string& name) {
     disk.address = *address;
     disk.state = host.read_attribute(dir + "/state").value_or("");
     if (auto sectors = host.read_attribute("/sys/block/" + name + "/size")) {
-        disk.size_bytes = parse_number<std::uint64_t>(*sectors).value_or(0) * 512;
+        disk.size_bytes = sectors_in_bytes(*sectors).value_or(0);
     }
     disk.sysfs_wwid = host.read_attribute(dir + "/wwid").value_or("");
     std::string page;
@@ -169,8 +158,9 @@ void delete_disk(Host& host, const std::string& name, Duration deadline) {
     const auto left = std::chrono::duration_cast<Duration>(deadline - (host.now() - start));
     WaitHints hints;
     hints.watch_paths = {"/dev"};
-    if (!wait_until(host, std::max(left, Duration(0)),
-                    [&] { return !host.exists("/sys/block/" + name); }, hints)) {
+    if (!wait_until(
+            host, std::max(left, Duration(0)), [&] { return !host.exists("/sys/block/" + name); },
+            hints)) {
         throw Error(ErrorCategory::timeout, "the kernel did not remove " + name + " after delete");
     }
 }
@@ -191,18 +181,17 @@ DeviceIdentity read_device_identity(Host& host, const Address& address) {
 
 void delete_device(Host& host, const Address& address, Duration deadline) {
     const auto dir = "/sys/class/scsi_device/" + address.to_string();
-    const auto path = dir + "/device/delete";
     const auto start = host.now();
-    const auto status = host.write_file(path, "1", deadline);
+    const auto status = host.write_file(dir + "/device/delete", "1", deadline);
     if (!status.ok() && status.error != ENOENT) {
-        throw Error(status.error == ETIMEDOUT ? ErrorCategory::timeout : ErrorCategory::host_error,
-                    "deleting SCSI device " + address.to_string() + " (" + path +
-                        "): " + errno_name(status.error));
+        throw Error(
+            status.error == ETIMEDOUT ? ErrorCategory::timeout : ErrorCategory::host_error,
+            "deleting SCSI device " + address.to_string() + ": " + errno_name(status.error));
     }
     const auto left = std::chrono::duration_cast<Duration>(deadline - (host.now() - start));
     if (!wait_until(host, std::max(left, Duration(0)), [&] { return !host.exists(dir); })) {
-        throw Error(ErrorCategory::timeout, "the kernel did not remove SCSI device " +
-                                                address.to_string() + " after delete");
+        throw Error(ErrorCategory::timeout,
+                    "the kernel did not remove SCSI device " + address.to_string());
     }
 }
 
@@ -212,7 +201,8 @@ std::string by_path_lun(std::uint64_t lun) {
     }
     std::array<char, 32> buffer{};
     std::snprintf(buffer.data(), buffer.size(), "0x%04x%04x00000000",
-                  static_cast<unsigned>(lun & 0xFFFFU), static_cast<unsigned>((lun >> 16U) & 0xFFFFU));
+                  static_cast<unsigned>(lun & 0xFFFFU),
+                  static_cast<unsigned>((lun >> 16U) & 0xFFFFU));
     return buffer.data();
 }
 

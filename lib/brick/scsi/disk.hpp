@@ -25,11 +25,11 @@ struct Address {
 struct Disk {
     std::string name;  // "sdb"
     Address address;
-    std::string state;              // "running", "offline", ...
-    std::uint64_t size_bytes = 0;   // 0 until the kernel read the capacity
-    std::string sysfs_wwid;         // device/wwid as is
-    std::string scsi_id;            // scsi_id's identifier (see vpd83.hpp), may be empty
-    bool has_device_node = false;   // /dev/<name> exists and is a block device
+    std::string state;                 // "running", "offline", ...
+    std::uint64_t size_bytes = 0;      // 0 until the kernel read the capacity
+    std::string sysfs_wwid;            // device/wwid as is
+    std::string scsi_id;               // scsi_id's identifier (see vpd83.hpp), may be empty
+    bool has_device_node = false;      // /dev/<name> exists and is a block device
     std::vector<std::string> holders;  // "dm-0", ...
 
     std::string device_path() const { return "/dev/" + name; }
@@ -73,8 +73,8 @@ struct DeviceIdentity {
 };
 DeviceIdentity read_device_identity(Host& host, const Address& address);
 
-// Deletes the SCSI device at an address (one without a disk: nothing cached
-// to flush) and waits until the kernel removed it. Throws like delete_disk.
+// Deletes the SCSI device at an address (with or without a disk) through
+// /sys/class/scsi_device/<address>/device/delete and waits until it is gone.
 void delete_device(Host& host, const Address& address, Duration deadline);
 
 // The by-path LUN spelling of udev: decimal below 256, else 0x%04x%04x00000000.

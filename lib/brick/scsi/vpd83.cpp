@@ -1,5 +1,6 @@
 #include "brick/scsi/vpd83.hpp"
 
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <vector>
@@ -34,16 +35,18 @@ std::string to_hex(std::string_view bytes) {
     return out;
 }
 
-// scsi_id replaces runs of white space in ASCII identifiers by one underscore
-// (--whitelisted, with the default replace-whitespace behaviour).
+// The identifier udev exports as ID_SERIAL (what dm-multipath takes as the
+// WWID) from an ASCII designator: runs of white space become one '_' (leading
+// and trailing ones go), and every character outside udev's allowed set
+// (letters, digits, "#+-.:=@_", and "\x" escapes) becomes '_'. Bytes from 0x80
+// are replaced too: ASCII designators hold none. A NUL ends the text.
 std::string ascii_identifier(std::string_view text) {
+    constexpr std::string_view allowed = "#+-.:=@_";
     std::string out;
     bool in_space = false;
-    for (const char c : text) {
-        if (c == '\0') {
-            break;
-        }
-        if (std::isspace(static_cast<unsigned char>(c)) != 0) {
+    for (std::size_t i = 0; i < text.size() && text[i] != '\0'; ++i) {
+        const auto c = static_cast<unsigned char>(text[i]);
+        if (std::isspace(c) != 0) {
             in_space = true;
             continue;
         }
@@ -51,7 +54,24 @@ std::string ascii_identifier(std::string_view text) {
             out.push_back('_');
         }
         in_space = false;
-        out.push_back(c);
+        const bool keep = (c < 0x80 && std::isalnum(c) != 0) ||
+                          allowed.find(static_cast<char>(c)) != std::string_view::npos ||
+                          (c == '\\' && i + 1 < text.size() && text[i + 1] == 'x');
+        out.push_back(keep ? static_cast<char>(c) : '_');
+    }
+    return out;
+}
+
+bool is_hex(std::string_view text) {
+    return !text.empty() && std::all_of(text.begin(), text.end(), [](char c) {
+        return std::isxdigit(static_cast<unsigned char>(c)) != 0;
+    });
+}
+
+std::string lower(std::string_view text) {
+    std::string out(text);
+    for (auto& c : out) {
+        c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
     }
     return out;
 }
@@ -92,19 +112,23 @@ std::optional<std::string> scsi_id_from_vpd83(std::string_view page) {
         if (pos + 4 + body_length > end) {
             break;
         }
-        if (association == association_lun) {
+        // NAA and EUI-64 designators are binary (SPC-4); one in another code
+        // set is malformed and identifies nothing.
+        const bool binary_kind = type == type_naa || type == type_eui64;
+        if (association == association_lun && (!binary_kind || code_set == code_set_binary)) {
             found.push_back({static_cast<int>(type), static_cast<int>(code_set),
                              page.substr(pos + 4, body_length)});
         }
         pos += 4 + body_length;
     }
+    // An empty designator identifies nothing: the next best one counts.
     const Designator* best = nullptr;
     for (const auto& d : found) {
-        if (rank(d) > 0 && (best == nullptr || rank(d) > rank(*best))) {
+        if (rank(d) > 0 && !d.body.empty() && (best == nullptr || rank(d) > rank(*best))) {
             best = &d;
         }
     }
-    if (best == nullptr || best->body.empty()) {
+    if (best == nullptr) {
         return std::nullopt;
     }
     const char prefix = static_cast<char>('0' + best->type);
@@ -131,14 +155,17 @@ std::optional<std::string> scsi_id_from_sysfs_wwid(std::string_view wwid) {
     }
     const auto kind = wwid.substr(0, dot);
     const auto body = wwid.substr(dot + 1);
-    if (kind == "naa") {
-        return "3" + std::string(body);
-    }
-    if (kind == "eui") {
-        return "2" + std::string(body);
+    // The kernel writes NAA and EUI-64 identifiers as hex digits; anything
+    // else is not an identifier.
+    if (kind == "naa" || kind == "eui") {
+        if (!is_hex(body)) {
+            return std::nullopt;
+        }
+        return (kind == "naa" ? "3" : "2") + lower(body);
     }
     if (kind == "t10") {
-        return "1" + ascii_identifier(body);
+        const auto text = ascii_identifier(body);
+        return text.empty() ? std::nullopt : std::optional<std::string>("1" + text);
     }
     return std::nullopt;
 }

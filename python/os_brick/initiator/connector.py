@@ -1,6 +1,7 @@
 """os_brick.initiator.connector: brickworks.connector under os-brick's import name."""
 
 from brickworks.connector import (  # noqa: F401
+    FibreChannelConnector,
     InitiatorConnector,
     ISCSIConnector,
     LocalConnector,

@@ -38,6 +38,19 @@ PROPERTIES = {
     "volume_id": "vol-1",
 }
 
+# sim/fabrics/fc_two_hbas.json: two HBA ports, one array with two target ports.
+FC_HBAS = ["10000090fa0d6f91", "10000090fa0d6f92"]
+FC_PORTS = ["500a098189a0b001", "500a098289a0b001"]
+FC_WWID = "3600a098038303053453f463045747a31"
+# What Cinder's FC drivers send without a fabric lookup service.
+FC_PROPERTIES = {
+    "target_discovered": False,
+    "target_wwn": FC_PORTS,
+    "target_lun": 1,
+    "initiator_target_map": {hba: FC_PORTS for hba in FC_HBAS},
+    "volume_id": "vol-fc1",
+}
+
 
 def run(argv, check=True, timeout=120, **kwargs):
     result = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, **kwargs)
@@ -281,6 +294,74 @@ class OutOfProcessTest(unittest.TestCase):
             if os.environ.get("BRICK_SIM_TIMINGS"):
                 with open(os.environ["BRICK_SIM_TIMINGS"], "w") as f:
                     json.dump(timings, f, indent=1)
+            self.assert_clean_down(sim)
+
+    def test_os_brick_fc_and_brick_side_by_side(self):
+        """Debian's os-brick FibreChannelConnector and brick on the same FC host.
+
+        Both read the same HBA ports, bring in the same four (HBA port, target
+        port) paths of the LUN and leave nothing behind on detach; brick does
+        it with targeted scans only.
+        """
+        with Sim("fc_two_hbas.json") as sim:
+            properties = sim.write_json("fc-properties.json", FC_PROPERTIES)
+            locks = os.path.join(sim.tmp.name, "locks")
+            os.makedirs(locks)
+            t0 = time.monotonic()
+            r = run([BRICK_LAB, "sim", "exec", "--root", sim.root, "--", OS_BRICK_PYTHON,
+                     os.path.join(HERE, "os_brick_fc_attach.py"), properties, locks],
+                    timeout=300)
+            t1 = time.monotonic()
+            os_brick = json.loads(r.stdout.strip().splitlines()[-1])
+            self.assertEqual(os_brick["wwpns"], FC_HBAS)
+            self.assertEqual(os_brick["wwnns"], ["20000090fa0d6f91", "20000090fa0d6f92"])
+            self.assertEqual(os_brick["device"]["scsi_wwn"], FC_WWID)
+            self.assertEqual(os_brick["attached"]["size"], 1073741824)
+            by_path = sorted("pci-0000:05:00.%d-fc-0x%s-lun-1" % (h, p)
+                             for h in (0, 1) for p in FC_PORTS)
+            self.assertEqual(os_brick["attached"]["by_path"], by_path)
+            os_brick_addresses = sorted(os_brick["attached"]["disks"].values())
+            self.assertEqual(len(os_brick_addresses), 4, os_brick)
+            self.assertEqual(os_brick["disks_after"], {})
+            status = sim.status()
+            # os-brick looks for the target ids in fc_transport, which has no
+            # target before its first LUN is scanned, and falls back to
+            # wildcard scans; counted, not required.
+            os_brick_wildcards = status["wildcard_scans"]
+            self.assertEqual(status["leftovers"], [])
+
+            booted = {d["address"] for d in status["devices"]}
+            t2 = time.monotonic()
+            connected = sim.brick("connect", "fibre_channel", "--properties", properties)
+            t3 = time.monotonic()
+            device = json.loads(connected.stdout)
+            self.assertEqual(device["scsi_wwn"], FC_WWID)
+            # brick returns with the first ready path (no multipathd here);
+            # udev names the others as the model's timing says.
+            for _ in range(50):
+                paths = json.loads(sim.brick("paths", "fibre_channel", "--properties",
+                                             properties).stdout)
+                if len(paths) == len(by_path):
+                    break
+                time.sleep(0.2)
+            self.assertEqual(sorted(os.path.basename(p) for p in paths), by_path)
+            status = sim.status()
+            brick_addresses = sorted(d["address"] for d in status["devices"]
+                                     if "disk" in d and d["address"] not in booted)
+            self.assertEqual(brick_addresses, os_brick_addresses)
+            info = sim.write_json("fc-device.json", device)
+            sim.brick("disconnect", "fibre_channel", "--properties", properties,
+                      "--device-info", info)
+            t4 = time.monotonic()
+            status = sim.status()
+            self.assertEqual(status["wildcard_scans"], os_brick_wildcards)  # brick: none
+            self.assertEqual(status["leftovers"], [])
+            print("FC wall times: " + json.dumps({
+                "os_brick_wildcard_scans": os_brick_wildcards,
+                "os_brick": {"attach_s": os_brick["attach_s"], "detach_s": os_brick["detach_s"],
+                             "import_s": os_brick["import_s"], "process_s": t1 - t0},
+                "brick": {"connect_process_s": t3 - t2, "disconnect_process_s": t4 - t3}},
+                indent=1))
             self.assert_clean_down(sim)
 
     def test_down_after_client_killed_in_a_hung_tool(self):

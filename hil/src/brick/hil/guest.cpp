@@ -8,7 +8,8 @@
 #include <sstream>
 
 #include "brick/core/error.hpp"
-#include "brick/host/process_runner.hpp"
+#include "brick/hil/host_side.hpp"
+#include "brick/hil/processes.hpp"
 
 namespace brick::hil {
 namespace fs = std::filesystem;
@@ -68,13 +69,16 @@ void prepare_run_dir(const fs::path& run_dir) {
     fs::create_directories(run_dir);
 }
 
-void copy_job(const fs::path& job, const fs::path& run_dir) {
+void copy_job(const fs::path& job, const std::string& script, const fs::path& run_dir) {
     if (fs::is_directory(job)) {
-        if (!fs::exists(job / "job.sh")) {
+        if (!fs::exists(job / script)) {
             throw Error(ErrorCategory::invalid_properties,
-                        "job folder " + job.string() + " has no job.sh");
+                        "job folder " + job.string() + " has no " + script);
         }
         fs::copy(job, run_dir, fs::copy_options::recursive);
+        if (script != "job.sh") {
+            fs::copy_file(job / script, run_dir / "job.sh", fs::copy_options::overwrite_existing);
+        }
     } else if (fs::is_regular_file(job)) {
         fs::copy_file(job, run_dir / "job.sh");
     } else {
@@ -118,6 +122,7 @@ void write_summary(const GuestResult& result, const Image& image, const GuestOpt
         {"kernel_package", image.kernel_package + "=" + image.kernel_package_version},
         {"image", image.dir.string()},
         {"qemu_error", result.qemu_error},
+        {"host_problems", result.host_problems},
     };
     auto& checks = summary["checks"] = nlohmann::json::array();
     for (const auto& check : result.checks) {
@@ -194,44 +199,47 @@ std::vector<std::string> qemu_command(const Image& image, const GuestOptions& op
     for (const auto& arg : options.extra_kernel_args) {
         append += " " + arg;
     }
-    std::vector<std::string> argv = {
-        // The parent-death signal takes QEMU down with the runner, however it ends.
-        "/usr/bin/setpriv",
-        "--pdeathsig",
-        "KILL",
-        "qemu-system-x86_64",
-        "-name",
-        "brick-hil",
-        "-no-user-config",
-        "-nodefaults",
-        "-display",
-        "none",
-        "-monitor",
-        "none",
-        "-no-reboot",
-        "-nic",
-        "none",
-        "-m",
-        std::to_string(options.memory_mb),
-        "-smp",
-        std::to_string(options.smp),
-        "-serial",
-        "file:" + (options.run_dir / "console.log").string(),
-        "-kernel",
-        image.kernel().string(),
-        "-initrd",
-        image.initrd().string(),
-        "-append",
-        append,
-        "-virtfs",
-        share("/usr", "usr", true),
-        "-virtfs",
-        share("/etc", "etc", true),
-        "-virtfs",
-        share(image.modules(), "modules", true),
-        "-virtfs",
-        share(options.run_dir, "job", false),
-    };
+    std::vector<std::string> argv;
+    if (!options.net_namespace.empty()) {
+        argv = {"nsenter", "--net=" + options.net_namespace, "--"};
+    }
+    argv.insert(argv.end(), {
+                                "qemu-system-x86_64",
+                                "-name",
+                                "brick-hil",
+                                "-no-user-config",
+                                "-nodefaults",
+                                "-display",
+                                "none",
+                                "-monitor",
+                                "none",
+                                "-no-reboot",
+                                "-m",
+                                std::to_string(options.memory_mb),
+                                "-smp",
+                                std::to_string(options.smp),
+                                "-serial",
+                                "file:" + (options.run_dir / "console.log").string(),
+                                "-kernel",
+                                image.kernel().string(),
+                                "-initrd",
+                                image.initrd().string(),
+                                "-append",
+                                append,
+                                "-virtfs",
+                                share("/usr", "usr", true),
+                                "-virtfs",
+                                share("/etc", "etc", true),
+                                "-virtfs",
+                                share(image.modules(), "modules", true),
+                                "-virtfs",
+                                share(options.run_dir, "job", false),
+                            });
+    const auto nics = nic_arguments(options.links, options.forwards);
+    argv.insert(argv.end(), nics.begin(), nics.end());
+    if (!options.pair_dir.empty()) {
+        argv.insert(argv.end(), {"-virtfs", share(options.pair_dir, "pair", false)});
+    }
     if (accel == Accel::kvm) {
         argv.insert(argv.end(), {"-accel", "kvm", "-cpu", "host"});
     } else {
@@ -249,29 +257,13 @@ std::vector<std::string> qemu_command(const Image& image, const GuestOptions& op
     return argv;
 }
 
-GuestResult run_guest(const Image& image, const GuestOptions& options) {
-    GuestResult result;
-    result.run_dir = fs::absolute(options.run_dir);
-    GuestOptions effective = options;
-    effective.run_dir = result.run_dir;
-    prepare_run_dir(result.run_dir);
-    copy_job(options.job, result.run_dir);
+void prepare_run(const GuestOptions& options, const fs::path& run_dir) {
+    prepare_run_dir(run_dir);
+    copy_job(options.job, options.script, run_dir);
+}
 
-    Command command;
-    command.argv = qemu_command(image, effective, options.accel);
-    command.deadline = options.timeout;
-    std::ofstream(result.run_dir / "qemu.argv") << nlohmann::json(command.argv).dump(1) << '\n';
-
-    const auto started = Clock::now();
-    const auto qemu = run_process(command.argv.front(), command);
-    result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
-    if (!qemu.err.empty()) {
-        std::ofstream(result.run_dir / "qemu.stderr") << qemu.err;
-    }
-    if (qemu.not_found || (!qemu.ok() && !qemu.timed_out)) {
-        result.qemu_error = qemu.err;
-    }
-
+void collect_result(GuestResult& result, const Image& image, const GuestOptions& options,
+                    bool timed_out) {
     const auto exit_file = result.run_dir / "result" / "exit_status";
     if (fs::exists(exit_file)) {
         try {
@@ -287,7 +279,7 @@ GuestResult run_guest(const Image& image, const GuestOptions& options) {
         }
         result.status = result.job_exit == 0 ? GuestStatus::passed : GuestStatus::failed;
     } else {
-        result.status = qemu.timed_out ? GuestStatus::timed_out : GuestStatus::no_result;
+        result.status = timed_out ? GuestStatus::timed_out : GuestStatus::no_result;
     }
     result.checks = read_checks(result.run_dir / "checks.tsv");
     // The guest's dmesg when it saved one, else whatever reached the console.
@@ -297,7 +289,70 @@ GuestResult run_guest(const Image& image, const GuestOptions& options) {
     if (result.status == GuestStatus::passed && !result.kernel_problems.empty()) {
         result.status = GuestStatus::kernel_problem;
     }
+    if (result.status == GuestStatus::passed && !result.host_problems.empty()) {
+        result.status = GuestStatus::failed;
+    }
+    GuestOptions effective = options;
+    effective.run_dir = result.run_dir;
     write_summary(result, image, effective);
+}
+
+GuestResult run_guest(const Image& image, const GuestOptions& options) {
+    GuestResult result;
+    result.run_dir = fs::absolute(options.run_dir);
+    GuestOptions effective = options;
+    effective.run_dir = result.run_dir;
+    if (!options.forwards.empty() && options.host_script.empty()) {
+        throw Error(ErrorCategory::invalid_properties,
+                    "forwards need a host script: the host side must run in its own network "
+                    "namespace",
+                    "forwards");
+    }
+    prepare_run(options, result.run_dir);
+
+    const auto started = Clock::now();
+    const auto deadline = started + options.timeout;
+    Processes processes;
+    std::unique_ptr<HostSide> host;
+    if (!options.host_script.empty()) {
+        const auto isolate = options.isolate_program.empty()
+                                 ? fs::path(options.build_dir) / "lab" / "brick-isolate"
+                                 : options.isolate_program;
+        try {
+            host = std::make_unique<HostSide>(processes, fs::absolute(options.host_script),
+                                              result.run_dir, isolate, deadline);
+        } catch (const Error& error) {
+            result.host_problems.emplace_back(error.message());
+            result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+            collect_result(result, image, effective, false);
+            return result;
+        }
+        effective.net_namespace = host->net_namespace();
+    }
+
+    ProcessSpec qemu;
+    qemu.argv = qemu_command(image, effective, options.accel);
+    qemu.output = result.run_dir / "qemu.stderr";
+    for (const auto& link : options.links) {
+        qemu.inherit.push_back(link.fd);
+    }
+    std::ofstream(result.run_dir / "qemu.argv") << nlohmann::json(qemu.argv).dump(1) << '\n';
+    const auto index = processes.start(qemu);
+    const bool ended = processes.wait_until(deadline, [&] { return !processes.running(index); });
+    if (!ended) {
+        processes.kill_group(index);
+    }
+    result.wall_seconds = std::chrono::duration<double>(Clock::now() - started).count();
+    if (host) {
+        result.host_problems = host->stop(std::chrono::seconds(60));
+    }
+    const auto qemu_output = read_text(qemu.output);
+    if (qemu_output.empty()) {
+        fs::remove(qemu.output);
+    } else if (ended && processes.exit_status(index) != 0) {
+        result.qemu_error = qemu_output;
+    }
+    collect_result(result, image, effective, !ended);
     return result;
 }
 

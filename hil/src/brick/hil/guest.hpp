@@ -13,15 +13,21 @@
 // /brick/src and build tree at /brick/build (read-only, and also at their host
 // paths so rpaths resolve), the run folder at /job.
 //
-// QEMU is the only process a run starts; it dies with the runner (parent-death
-// signal) and at the deadline (its process group is killed). The guest's mounts
-// live inside the guest. So nothing outlives a run, also on failure or Ctrl-C.
+// A guest has no network device unless it has links to another guest
+// (pair.hpp) or forwards to the host (network.hpp); a job with a host script
+// runs it on the host for the whole boot, in a fresh network namespace that
+// QEMU joins (host_side.hpp).
+//
+// QEMU (and the host script) die with the runner (parent-death signal) and at
+// the deadline (their process groups are killed); the guest's mounts live
+// inside the guest. So nothing outlives a run, also on failure or Ctrl-C.
 
 #include <filesystem>
 #include <string>
 #include <vector>
 
 #include "brick/hil/image.hpp"
+#include "brick/hil/network.hpp"
 
 namespace brick::hil {
 
@@ -29,6 +35,7 @@ enum class Accel { tcg, kvm, auto_detect };
 
 struct GuestOptions {
     std::filesystem::path job;         // a job folder with job.sh, or a script file
+    std::string script = "job.sh";     // in a job folder: the script run as the guest's job.sh
     std::filesystem::path run_dir;     // created afresh (an old one is removed)
     std::filesystem::path source_dir;  // shared at /brick/src
     std::filesystem::path build_dir;   // shared at /brick/build; empty: not shared
@@ -37,6 +44,12 @@ struct GuestOptions {
     int smp = 2;
     int memory_mb = 1024;
     std::vector<std::string> extra_kernel_args;
+    std::vector<LinkNic> links;         // NICs on links to another guest (run_pair fills these)
+    std::vector<Forward> forwards;      // user network forwards to 127.0.0.1 (needs host_script)
+    std::filesystem::path pair_dir;     // shared read-write at /pair (run_pair sets it)
+    std::filesystem::path host_script;  // run on the host for the whole boot
+    std::filesystem::path isolate_program;  // brick-isolate; default <build_dir>/lab/brick-isolate
+    std::string net_namespace;  // a network namespace QEMU joins (/proc/PID/ns/net), or none
 };
 
 enum class GuestStatus {
@@ -64,6 +77,7 @@ struct GuestResult {
     std::vector<std::string> kernel_problems;  // offending dmesg lines
     std::vector<CheckResult> checks;           // the job's checks, in order
     std::string qemu_error;                    // QEMU's stderr when it failed to start or run
+    std::vector<std::string> host_problems;    // the host side failed or left something behind
     std::filesystem::path run_dir;
     bool passed() const { return status == GuestStatus::passed; }
 };
@@ -71,10 +85,19 @@ struct GuestResult {
 // The kernel log lines that fail a run: WARNING, Oops, BUG, panic, hung tasks.
 std::vector<std::string> find_kernel_problems(const std::string& kernel_log);
 
-// The QEMU argument vector for a run (without running it).
+// The QEMU argument vector for a run (without running it). The runner starts it
+// under `setpriv --pdeathsig KILL` (processes.hpp).
 std::vector<std::string> qemu_command(const Image& image, const GuestOptions& options, Accel accel);
 
 // Boots the guest, waits for it (at most options.timeout) and collects the result.
 GuestResult run_guest(const Image& image, const GuestOptions& options);
+
+// Reads what a guest left in its run folder (result/, checks.tsv, dmesg.txt) into
+// result; `timed_out`: the host's deadline ended QEMU. Writes result.json.
+void collect_result(GuestResult& result, const Image& image, const GuestOptions& options,
+                    bool timed_out);
+
+// Makes a fresh run folder (replacing a previous run's) and copies the job into it.
+void prepare_run(const GuestOptions& options, const std::filesystem::path& run_dir);
 
 }  // namespace brick::hil

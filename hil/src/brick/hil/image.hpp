@@ -17,13 +17,18 @@ struct ImageOptions {
 };
 
 struct Image {
-    std::filesystem::path dir;  // vmlinuz, initrd.gz, modules/, manifest.json
+    std::filesystem::path dir;  // vmlinuz, vmlinux (when the kernel has a PVH entry), initrd.gz,
+                                // modules/, manifest.json
     std::string kernel_release;
     std::string kernel_package;
     std::string kernel_package_version;
     std::string key;        // hash of the recipe and the package versions
     std::string build_log;  // the build script's progress lines
-    std::filesystem::path kernel() const { return dir / "vmlinuz"; }
+    // What QEMU boots: the uncompressed kernel through its PVH entry when the
+    // image has one (no decompression under TCG), else the bzImage.
+    std::filesystem::path kernel() const {
+        return std::filesystem::exists(dir / "vmlinux") ? dir / "vmlinux" : dir / "vmlinuz";
+    }
     std::filesystem::path initrd() const { return dir / "initrd.gz"; }
     std::filesystem::path modules() const { return dir / "modules"; }
 };

@@ -1,0 +1,329 @@
+#include "brick/scsi/volume.hpp"
+
+#include <algorithm>
+#include <functional>
+#include <map>
+
+#include "brick/core/error.hpp"
+#include "brick/core/log.hpp"
+#include "brick/core/sysfs_name.hpp"
+#include "brick/host/wait.hpp"
+#include "brick/properties/text.hpp"
+
+namespace brick::scsi {
+namespace {
+
+std::string wait_for_link(Host& host, const std::string& link, Duration timeout) {
+    WaitHints hints;
+    hints.watch_paths = {link.substr(0, link.rfind('/'))};
+    return wait_for<std::string>(
+        host, "the udev link " + link, timeout,
+        [&]() -> std::optional<std::string> {
+            return host.exists(link) ? std::optional<std::string>(link) : std::nullopt;
+        },
+        hints, ErrorCategory::device_not_found);
+}
+
+}  // namespace
+
+bool carries(const Disk& disk, const std::string& wwid) {
+    return !wwid.empty() && (disk.scsi_id == wwid || disk.sysfs_wwid == wwid);
+}
+
+bool removable_with(const Disk& disk, const std::string& wwid) {
+    return wwid.empty() || carries(disk, wwid) || (disk.scsi_id.empty() && disk.sysfs_wwid.empty());
+}
+
+namespace {
+
+// `multipathd del path` for a disk about to go; false when multipathd timed
+// out and may still use it (the disk must stay).
+bool release_path(Host& host, const std::string& disk, Duration timeout) {
+    return !multipath::remove_path(host, disk, timeout).timed_out;
+}
+
+}  // namespace
+
+IdentityVerdict check_identity(const std::vector<VolumePath>& paths,
+                               const std::string& expected_wwid) {
+    IdentityVerdict verdict;
+    if (!expected_wwid.empty()) {
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            (carries(paths[i].disk, expected_wwid) ? verdict.accepted : verdict.refused)
+                .push_back(i);
+        }
+        if (verdict.accepted.empty()) {
+            const auto& first = paths.front();
+            throw Error(ErrorCategory::wrong_device,
+                        first.description + " has WWID " + first.disk.scsi_id + ", expected " +
+                            expected_wwid + ": refusing a device of another volume",
+                        "scsi_wwn");
+        }
+        verdict.wwid = paths[verdict.accepted.front()].disk.scsi_id;
+    } else {
+        // The identity most paths agree on; on a tie, the one seen through a
+        // fresh path.
+        std::map<std::string, std::vector<std::size_t>> by_wwid;
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            by_wwid[paths[i].disk.scsi_id].push_back(i);
+        }
+        std::size_t best = 0;
+        bool best_fresh = false;
+        for (const auto& [id, members] : by_wwid) {
+            const bool fresh = std::any_of(members.begin(), members.end(),
+                                           [&](std::size_t i) { return paths[i].fresh; });
+            if (members.size() > best || (members.size() == best && fresh && !best_fresh)) {
+                verdict.wwid = id;
+                best = members.size();
+                best_fresh = fresh;
+            }
+        }
+        for (std::size_t i = 0; i < paths.size(); ++i) {
+            (paths[i].disk.scsi_id == verdict.wwid ? verdict.accepted : verdict.refused)
+                .push_back(i);
+        }
+    }
+    for (const auto i : verdict.refused) {
+        log::error("refusing " + paths[i].description + ": device " + paths[i].disk.name +
+                   " has WWID " + paths[i].disk.scsi_id + " but the volume's is " + verdict.wwid);
+    }
+    return verdict;
+}
+
+bool multipath_available(Host& host, const ConnectorOptions& options) {
+    if (!options.use_multipath) {
+        return false;
+    }
+    const bool running = multipath::daemon_running(host, options.command_timeout);
+    if (!running && options.enforce_multipath) {
+        throw Error(ErrorCategory::command_failed,
+                    "multipath is enforced but multipathd is not running: start multipathd");
+    }
+    if (!running) {
+        log::warning("multipathd is not running: attaching without a multipath map");
+    }
+    return running;
+}
+
+std::optional<multipath::Map> form_map(Host& host, const std::string& wwid,
+                                       const std::vector<std::string>& disks,
+                                       const ConnectorOptions& options, Duration timeout) {
+    const auto map_guard = host.lock("multipath-map:" + wwid);
+    multipath::add_paths(host, wwid, disks, options.command_timeout);
+    WaitHints hints;
+    hints.watch_paths = {"/dev"};
+    std::optional<multipath::Map> map;
+    wait_until(
+        host, timeout,
+        [&] {
+            map = multipath::map_for_wwid(host, wwid);
+            if (!map) {
+                return false;
+            }
+            FileInfo info;
+            const bool node = host.stat(map->device_path(), info).ok();
+            const auto sectors = host.read_attribute("/sys/block/" + map->device + "/size");
+            return node && sectors && *sectors != "0" &&
+                   std::all_of(disks.begin(), disks.end(), [&](const std::string& d) {
+                       return std::find(map->paths.begin(), map->paths.end(), d) !=
+                              map->paths.end();
+                   });
+        },
+        hints);
+    if (!map) {
+        if (options.enforce_multipath) {
+            throw Error(ErrorCategory::device_not_found,
+                        "the multipath map for " + wwid + " did not form within " +
+                            std::to_string(timeout.count()) + " ms");
+        }
+        log::warning("no multipath map formed for " + wwid + "; returning a single device");
+    }
+    return map;
+}
+
+DeviceInfo device_info_for(Host& host, const Disk& disk, const std::optional<multipath::Map>& map,
+                           LinkPreference link, const std::string& by_path_link, Duration timeout) {
+    DeviceInfo info;
+    info.scsi_wwn = disk.scsi_id;
+    if (map) {
+        info.path = map->device_path();
+        info.multipath_id = map->wwid;
+        if (link == LinkPreference::by_id) {
+            info.path = wait_for_link(host, "/dev/disk/by-id/dm-uuid-mpath-" + map->wwid, timeout);
+        }
+        return info;
+    }
+    info.path = disk.device_path();
+    if (link == LinkPreference::by_path) {
+        info.path = wait_for_link(host, by_path_link, timeout);
+    } else if (link == LinkPreference::by_id) {
+        info.path = wait_for_link(host, "/dev/disk/by-id/scsi-" + disk.scsi_id, timeout);
+    }
+    return info;
+}
+
+std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
+                                       const VolumeDevices& devices,
+                                       const RemovalOptions& options) {
+    const auto& disks = devices.disks;
+    std::vector<std::string> problems;
+    // Every step either succeeds or, with force, is noted and skipped.
+    auto attempt = [&](const std::function<void()>& step) {
+        try {
+            step();
+            return true;
+        } catch (const Error& e) {
+            if (!options.force) {
+                throw;
+            }
+            problems.emplace_back(e.message());
+            return false;
+        }
+    };
+    // A flush that fails stops the disconnect before anything is removed,
+    // unless forced: removing the device would drop the unflushed data.
+    auto flush = [&](const std::string& path) {
+        return attempt([&] {
+            try {
+                flush_buffers(host, path, options.command_timeout);
+            } catch (const Error& e) {
+                throw Error(ErrorCategory::would_lose_data,
+                            e.message() +
+                                "; nothing was removed (disconnect with force to drop "
+                                "unflushed data)");
+            }
+        });
+    };
+
+    std::optional<multipath::Map> map;
+    if (!wwid.empty()) {
+        map = multipath::map_for_wwid(host, wwid);
+    }
+    if (map) {
+        const auto map_guard = host.lock("multipath-map:" + map->wwid);
+        if (!flush(map->device_path())) {
+            log::warning("flush of " + map->device_path() + " failed; continuing (force)");
+        }
+        if (options.force) {
+            multipath::disable_queueing(host, map->name, options.command_timeout);
+        }
+        attempt([&] {
+            try {
+                multipath::flush_map(host, map->name, options.command_timeout);
+            } catch (const Error&) {
+                if (multipath::map_for_wwid(host, map->wwid)) {
+                    throw;
+                }
+                // multipathd removed the map itself meanwhile: that is the goal.
+            }
+        });
+        for (const auto& path : map->paths) {
+            if (std::find(disks.begin(), disks.end(), path) == disks.end()) {
+                problems.push_back("map path " + path + " is not one of this volume's paths");
+            }
+        }
+    }
+    for (const auto& name : disks) {
+        if (!map) {
+            if (!flush("/dev/" + name)) {
+                log::warning("flush of /dev/" + name + " failed; deleting anyway (force)");
+            }
+        }
+        // multipathd lets go of the path before the disk goes, or it keeps
+        // using it.
+        if ((map || options.use_multipath || multipath::map_holding(host, name)) &&
+            !release_path(host, name, options.command_timeout)) {
+            attempt([&] {
+                throw Error(ErrorCategory::timeout,
+                            "multipathd did not let go of path " + name +
+                                " in time; not deleting it under the daemon");
+            });
+            continue;
+        }
+        attempt([&] { delete_disk(host, name, options.delete_timeout); });
+    }
+    // Devices without a disk hold no data: they go unless they report another
+    // volume's identity.
+    for (const auto& address : devices.bare) {
+        const auto identity = read_device_identity(host, address);
+        const bool unknown = identity.scsi_id.empty() && identity.sysfs_wwid.empty();
+        if (!wwid.empty() && !unknown && identity.scsi_id != wwid && identity.sysfs_wwid != wwid) {
+            log::warning("not touching SCSI device " + address.to_string() + ": WWID " +
+                         identity.scsi_id + " is not the volume's " + wwid);
+            continue;
+        }
+        attempt([&] { delete_device(host, address, options.delete_timeout); });
+    }
+    // A map of this WWID that formed again meanwhile goes too.
+    if (!wwid.empty()) {
+        if (const auto again = multipath::map_for_wwid(host, wwid)) {
+            attempt([&] { multipath::flush_map(host, again->name, options.command_timeout); });
+        }
+    }
+    return problems;
+}
+
+void discard_device(Host& host, const Address& address, const RemovalOptions& options) {
+    try {
+        if (const auto name = disk_name_at(host, address)) {
+            if ((options.use_multipath || multipath::map_holding(host, *name)) &&
+                !release_path(host, *name, options.command_timeout)) {
+                log::warning("cleanup: multipathd did not let go of path " + *name +
+                             " in time; leaving it");
+                return;
+            }
+        }
+        delete_device(host, address, options.delete_timeout);
+    } catch (const Error& e) {
+        log::warning("cleanup: " + std::string(e.what()));
+    }
+}
+
+std::uint64_t extend_volume(Host& host, const std::vector<std::string>& disks,
+                            Duration command_timeout, Duration sysfs_timeout) {
+    std::uint64_t size = 0;
+    std::string wwid;
+    for (const auto& name : disks) {
+        rescan_disk(host, name, sysfs_timeout);
+        if (auto disk = read_disk(host, name)) {
+            size = std::max(size, disk->size_bytes);
+            wwid = disk->scsi_id;
+        }
+    }
+    if (size == 0) {
+        throw Error(ErrorCategory::device_not_found, "the volume is not attached on this host");
+    }
+    if (auto map = multipath::map_for_wwid(host, wwid)) {
+        multipath::resize_map(host, map->name, command_timeout);
+        const auto attribute = "/sys/block/" + map->device + "/size";
+        if (auto sectors = host.read_attribute(attribute)) {
+            const auto bytes = sectors_in_bytes(*sectors);
+            if (!bytes) {
+                throw Error(ErrorCategory::host_error,
+                            attribute + " holds no size in sectors: " + describe_text(*sectors));
+            }
+            size = *bytes;
+        }
+    }
+    return size;
+}
+
+void remove_dangling_link(Host& host, const std::string& link) {
+    FileInfo info;
+    if (!link.empty() && host.stat(link, info, true).ok() && !host.exists(link)) {
+        host.remove(link);
+    }
+}
+
+void report_problems(const std::vector<std::string>& problems, bool ignore_errors) {
+    if (problems.empty() || ignore_errors) {
+        return;
+    }
+    std::string text;
+    for (const auto& p : problems) {
+        text += (text.empty() ? "" : "; ") + p;
+    }
+    throw Error(ErrorCategory::command_failed, "disconnect finished with errors: " + text);
+}
+
+}  // namespace brick::scsi

@@ -1,0 +1,120 @@
+#pragma once
+// A SCSI volume seen through one or more paths (a disk of the same logical
+// unit per initiator/target nexus), and what the iSCSI and FC connectors do
+// alike once the disks are found: checking that every path carries the
+// volume's identity, forming the dm-multipath map, naming the device to
+// return, extending, and removing exactly the volume's disks and map.
+// The protocol connectors find the disks (sessions, remote ports); these
+// functions never scan.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "brick/connector/connector.hpp"
+#include "brick/host/host.hpp"
+#include "brick/multipath/map.hpp"
+#include "brick/scsi/disk.hpp"
+
+namespace brick::scsi {
+
+// A disk found for the volume through one path.
+struct VolumePath {
+    std::string description;  // "LUN 1 of <iqn> at <portal>", for messages
+    Disk disk;
+    // Found through a session or port this attach set up: on a tie between
+    // identities the fresh path wins (a reused one may hold a stale device).
+    bool fresh = false;
+};
+
+// Which paths carry the volume's identity.
+struct IdentityVerdict {
+    std::string wwid;                   // scsi_id's identifier: what multipath names the map by
+    std::vector<std::size_t> accepted;  // indexes into the paths
+    std::vector<std::size_t> refused;   // another identity: never to be used
+};
+
+// True when the disk's identity is wwid (scsi_id's or the sysfs wwid).
+bool carries(const Disk& disk, const std::string& wwid);
+
+// True when a disk found at one of a volume's addresses goes with the volume:
+// it carries wwid (or wwid is empty), or it reports no identity at all (one
+// whose identity could not be read is the volume's where the volume lives).
+bool removable_with(const Disk& disk, const std::string& wwid);
+
+// With expected_wwid, the paths that carry it; without, the identity most
+// paths agree on. Refused paths are logged. Throws wrong_device (field
+// "scsi_wwn") when no path carries the expected identity. paths must not be empty.
+IdentityVerdict check_identity(const std::vector<VolumePath>& paths,
+                               const std::string& expected_wwid);
+
+// Whether connect should form a dm-multipath map: use_multipath and
+// multipathd answers. Throws command_failed when multipath is enforced and
+// multipathd is not running.
+bool multipath_available(Host& host, const ConnectorOptions& options);
+
+// Hands the disks to multipathd under wwid and waits (at most timeout) until
+// the map holds all of them, has its node and a size. nullopt when no map
+// formed; with options.enforce_multipath that throws device_not_found.
+std::optional<multipath::Map> form_map(Host& host, const std::string& wwid,
+                                       const std::vector<std::string>& disks,
+                                       const ConnectorOptions& options, Duration timeout);
+
+// The device info connect returns: the map when there is one, else the disk,
+// named as options.link asks (waiting at most timeout for udev's link;
+// by_path_link is the disk's by-path name).
+DeviceInfo device_info_for(Host& host, const Disk& disk, const std::optional<multipath::Map>& map,
+                           LinkPreference link, const std::string& by_path_link, Duration timeout);
+
+struct RemovalOptions {
+    bool force = false;  // carry on past errors, drop unflushed data
+    // multipathd is in use on this host: it may track a path even without a
+    // map (a connect that stopped between `add path` and the map forming).
+    bool use_multipath = false;
+    Duration command_timeout{30000};
+    Duration delete_timeout{30000};
+};
+
+// What the protocol connector found of a volume at its addresses.
+struct VolumeDevices {
+    std::vector<std::string> disks;  // disks that carry the volume's identity
+    // SCSI devices at the volume's addresses without a disk (yet): sd probes
+    // after the scan, so a connect that gave up waiting leaves them, and
+    // they get their disk later unless they go.
+    std::vector<Address> bare;
+};
+
+// Removes a volume's disks and its map (found by wwid, never by name): flushes
+// the map, or each disk when there is no map; takes the map down; drops the
+// paths from multipathd (always when options.use_multipath: it may hold a path
+// without a map, and keeps using a path deleted under it); deletes the disks
+// (not one whose `del path` timed out: the daemon may still use it, which is
+// a timeout problem)
+// and the bare devices unless they report another identity; removes a map of wwid that formed again
+// meanwhile. A failed flush throws would_lose_data before anything is removed, unless forced. With
+// force every failing step is returned as a problem and the rest goes on; without, the first
+// failure throws.
+std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
+                                       const VolumeDevices& devices, const RemovalOptions& options);
+
+// Removes a SCSI device a failed attach brought in (with or without a disk):
+// multipathd lets go of its disk first (with options.use_multipath it may
+// have taken it as a path on its own), then the device goes. Failures are
+// logged, never thrown: the attach's own error is what the caller reports.
+void discard_device(Host& host, const Address& address, const RemovalOptions& options);
+
+// Rescans the disks (the kernel re-reads the capacity) and resizes the
+// volume's map. Returns the new size in bytes; throws device_not_found when
+// none of the disks is there.
+std::uint64_t extend_volume(Host& host, const std::vector<std::string>& disks,
+                            Duration command_timeout, Duration sysfs_timeout);
+
+// Removes a udev link that points at nothing any more (udev left it behind).
+void remove_dangling_link(Host& host, const std::string& link);
+
+// Throws command_failed "disconnect finished with errors: ..." when there
+// are problems, unless ignore_errors.
+void report_problems(const std::vector<std::string>& problems, bool ignore_errors);
+
+}  // namespace brick::scsi
