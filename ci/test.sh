@@ -9,7 +9,8 @@
 #     backends (ci/certify.sh, one guest per target kind), the tests under ASan
 #     and UBSan with bounded fuzzing (ci/sanitize.sh), then the scenario cells on
 #     real kernels (LIO, nvmet) with what is left (the workflow matrix runs those
-#     cells in full).
+#     cells in full), then the seeded fault sweeps on the simulator with the
+#     invariant checker (ci/sweep.sh).
 # Prints the time of each stage at the end; exits non-zero when a gating stage failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -26,4 +27,5 @@ bounded "certify LIO, tgt, nvmet (QEMU)" 600 bash "$BRICK_TOP/ci/certify.sh"
 bounded "sanitizers + fuzzing" 900 bash "$BRICK_TOP/ci/sanitize.sh"
 bounded "cell iscsi x lio (QEMU)" 600 bash "$BRICK_TOP/ci/cell.sh" iscsi lio
 bounded "cell nvmeof x nvmet (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" nvmeof nvmet
+bounded "seeded fault sweeps" 240 bash "$BRICK_TOP/ci/sweep.sh"
 exit "$BRICK_STATUS"
