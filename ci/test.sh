@@ -3,12 +3,13 @@
 #   - unit, simulator, runner, out-of-process simulator and Python tests (CTest);
 #   - the scenario matrix cells on the simulator;
 #   - the hardware-in-the-loop suite: one QEMU guest per target kind with the
-#     real tools (CTest label hil);
+#     real tools (CTest label hil), then the local-device and NFS scenario cells
+#     on real kernels (loop devices, nfsd; about 30 s and 70 s);
 #   - advisory (reported, not yet gating), each bounded and fitted into the job's
 #     time budget (ci/lib.sh), in this order: the certification of the reference
 #     backends (ci/certify.sh, one guest per target kind), the tests under ASan
 #     and UBSan with bounded fuzzing (ci/sanitize.sh), then the scenario cells on
-#     real kernels (LIO, nvmet) with what is left (the workflow matrix runs those
+#     real kernels (LIO, nvmet, LUKS over LIO) with what is left (the workflow matrix runs those
 #     cells in full), then the seeded fault sweeps on the simulator with the
 #     invariant checker (ci/sweep.sh).
 # Prints the time of each stage at the end; exits non-zero when a gating stage failed.
@@ -23,9 +24,14 @@ for protocol in iscsi nvmeof fc nfs rbd local luks; do
 done
 stage "hil: real tools in QEMU" ctest --test-dir "$BRICK_BUILD" -L hil --output-on-failure \
     --output-junit "$BRICK_TOP/reports/junit-hil.xml" || true
+for cell in "local loop" "nfs nfsd"; do
+    read -r protocol backend <<<"$cell"
+    stage "cell $protocol x $backend (QEMU)" bash "$BRICK_TOP/ci/cell.sh" "$protocol" "$backend" || true
+done
 bounded "certify LIO, tgt, nvmet (QEMU)" 600 bash "$BRICK_TOP/ci/certify.sh"
 bounded "sanitizers + fuzzing" 900 bash "$BRICK_TOP/ci/sanitize.sh"
 bounded "cell iscsi x lio (QEMU)" 600 bash "$BRICK_TOP/ci/cell.sh" iscsi lio
 bounded "cell nvmeof x nvmet (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" nvmeof nvmet
+bounded "cell luks x lio (QEMU)" 420 bash "$BRICK_TOP/ci/cell.sh" luks lio
 bounded "seeded fault sweeps" 240 bash "$BRICK_TOP/ci/sweep.sh"
 exit "$BRICK_STATUS"

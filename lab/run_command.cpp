@@ -71,6 +71,7 @@ int run(const RunOptions& options) {
         files = mine;
     }
     std::vector<Scenario> scenarios;
+    scenarios.reserve(files.size());
     for (const auto& file : files) {
         scenarios.push_back(load_scenario(file));
     }

@@ -128,10 +128,10 @@ CertificationResult certify_in_guest(const BackendFile& backend, const fs::path&
     }
     for (const auto& check : guest.checks) {
         if (check.name == "setup" && !check.passed) {
-            result.notes.push_back("failed: the guest setup failed (see guest/output.log)");
+            result.notes.emplace_back("failed: the guest setup failed (see guest/output.log)");
         }
     }
-    result.notes.push_back("guest logs: guest/output.log, guest/dmesg.txt, guest/console.log");
+    result.notes.emplace_back("guest logs: guest/output.log, guest/dmesg.txt, guest/console.log");
     result.wall_seconds = guest.wall_seconds;
     result.decide();
     return result;

@@ -21,6 +21,7 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr std::size_t block_size = 1U << 20U;
+constexpr std::size_t chunk_bytes = std::size_t{64} * 1024;  // one pattern write or read
 
 // A 4096-aligned buffer for O_DIRECT.
 class AlignedBuffer {
@@ -180,10 +181,10 @@ class SimulatorInitiator final : public Initiator {
     }
 
     void write(const std::string& device, std::uint64_t pattern, std::uint64_t bytes) override {
-        std::string data(64 * 1024, '\0');
+        std::string data(chunk_bytes, '\0');
         for (std::uint64_t offset = 0; offset < bytes; offset += data.size()) {
             data.resize(
-                static_cast<std::size_t>(std::min<std::uint64_t>(64 * 1024, bytes - offset)));
+                static_cast<std::size_t>(std::min<std::uint64_t>(chunk_bytes, bytes - offset)));
             fill_pattern(pattern, offset, data.data(), data.size());
             if (const int error = host_.write_through(device, offset, data); error != 0) {
                 throw Error(ErrorCategory::host_error,
@@ -195,9 +196,9 @@ class SimulatorInitiator final : public Initiator {
     bool verify(const std::string& device, std::uint64_t pattern, std::uint64_t bytes) override {
         std::string expected;
         std::string actual;
-        for (std::uint64_t offset = 0; offset < bytes; offset += 64 * 1024) {
+        for (std::uint64_t offset = 0; offset < bytes; offset += chunk_bytes) {
             expected.resize(
-                static_cast<std::size_t>(std::min<std::uint64_t>(64 * 1024, bytes - offset)));
+                static_cast<std::size_t>(std::min<std::uint64_t>(chunk_bytes, bytes - offset)));
             fill_pattern(pattern, offset, expected.data(), expected.size());
             if (host_.read_through(device, offset, expected.size(), actual) != 0 ||
                 actual != expected) {

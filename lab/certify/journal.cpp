@@ -1,5 +1,6 @@
 #include "journal.hpp"
 
+#include <array>
 #include <ctime>
 #include <fstream>
 #include <nlohmann/json.hpp>
@@ -14,9 +15,9 @@ std::string utc_now() {
     const auto now = std::time(nullptr);
     std::tm tm{};
     ::gmtime_r(&now, &tm);
-    char text[32];
-    std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &tm);
-    return text;
+    std::array<char, 32> text{};
+    const auto length = std::strftime(text.data(), text.size(), "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return {text.data(), length};
 }
 
 Journal::Journal(fs::path file) : file_(std::move(file)) {

@@ -124,10 +124,10 @@ std::string Provisioner::create(std::uint64_t size_gib) {
     const auto answer = parse_output("create", out);
     if (!answer.is_object() || !answer.contains("volume_id") || !answer["volume_id"].is_string()) {
         throw Error(ErrorCategory::invalid_properties,
-                    "provisioner create: expected {\"volume_id\": \"...\"}, got " + excerpt(out),
+                    R"(provisioner create: expected {"volume_id": "..."}, got )" + excerpt(out),
                     "volume_id");
     }
-    const auto id = answer["volume_id"].get<std::string>();
+    auto id = answer["volume_id"].get<std::string>();
     if (!valid_volume_id(id)) {
         throw Error(ErrorCategory::invalid_properties,
                     "provisioner create: volume_id \"" + excerpt(id) +
@@ -156,7 +156,7 @@ nlohmann::json Provisioner::export_volume(const std::string& id, const std::stri
         args.push_back(std::to_string(*request.lun));
     }
     const auto out = call("export", args);
-    const auto info = parse_output("export", out);
+    auto info = parse_output("export", out);
     if (!info.is_object() || !info.contains("driver_volume_type") ||
         !info["driver_volume_type"].is_string() || !info.contains("data")) {
         throw Error(ErrorCategory::invalid_properties,
@@ -202,7 +202,7 @@ std::vector<std::string> Provisioner::list() {
     const auto answer = parse_output("list", out);
     const auto bad = [&] {
         return Error(ErrorCategory::invalid_properties,
-                     "provisioner list: expected {\"volumes\": [\"ID\", ...]}, got " + excerpt(out),
+                     R"(provisioner list: expected {"volumes": ["ID", ...]}, got )" + excerpt(out),
                      "volumes");
     };
     if (!answer.is_object() || !answer.contains("volumes") || !answer["volumes"].is_array()) {

@@ -1,6 +1,7 @@
 #include "run.hpp"
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <fstream>
 #include <map>
@@ -65,12 +66,12 @@ std::string describe_call(const ProvisionerCall& call) {
     for (const auto& arg : call.argv) {
         words.push_back(mask_secrets(arg));
     }
-    char seconds[32];
-    std::snprintf(seconds, sizeof seconds, "%.2f", call.seconds);
+    std::array<char, 32> seconds{};
+    std::snprintf(seconds.data(), seconds.size(), "%.2f", call.seconds);
     std::string line =
         "$ " + join(words, " ") + "  -> " +
         (call.timed_out ? std::string("timed out") : "exit " + std::to_string(call.exit_status)) +
-        " (" + seconds + " s)";
+        " (" + seconds.data() + " s)";
     if (!call.out.empty()) {
         line += "\n    stdout: " + call.out;
     }
@@ -115,7 +116,7 @@ class Run {
         result_.latencies = latencies_.to_json();
         result_.interrupted = stop_.load();
         if (!findings_.empty()) {
-            result_.notes.push_back(
+            result_.notes.emplace_back(
                 "finding: a device connect returned could not be opened at once (ENXIO: the "
                 "kernel had not finished adding the disk); the runner waited for it, see the "
                 "latency 'device usable after connect returned' and the FINDING lines of the logs");

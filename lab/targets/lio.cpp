@@ -41,7 +41,7 @@ nlohmann::json lio_save_file(const Fabric& fabric, const fs::path& backing_dir) 
                                {"size", lun.size_mib * 1024 * 1024},
                                {"write_back", false},
                                {"wwn", lun.serial},
-                               {"attributes", {{"emulate_tpu", 1}}}});
+                               {"attributes", {{"emulate_tpu", 1}, {"max_write_same_len", 0}}}});
             luns.push_back({{"index", lun.lun},
                             {"storage_object", "/backstores/fileio/" + backstore_name(lun)}});
         }

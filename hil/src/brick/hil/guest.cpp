@@ -3,9 +3,11 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <array>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <string_view>
 
 #include "brick/core/error.hpp"
 #include "brick/hil/host_side.hpp"
@@ -151,7 +153,7 @@ std::string_view status_name(GuestStatus status) {
 }
 
 std::vector<std::string> find_kernel_problems(const std::string& kernel_log) {
-    static const char* const markers[] = {
+    static constexpr std::array<std::string_view, 10> markers{
         "WARNING:",
         "Oops",
         "BUG:",
@@ -167,7 +169,7 @@ std::vector<std::string> find_kernel_problems(const std::string& kernel_log) {
     std::istringstream lines(kernel_log);
     std::string line;
     while (std::getline(lines, line)) {
-        for (const char* marker : markers) {
+        for (const std::string_view marker : markers) {
             if (line.find(marker) != std::string::npos) {
                 problems.push_back(line);
                 break;

@@ -22,7 +22,8 @@ void only_keys(const nlohmann::json& object, const std::string& where,
         const std::string& key = item.key();
         if (std::find_if(keys.begin(), keys.end(), [&](const char* k) { return key == k; }) ==
             keys.end()) {
-            bad(where.empty() ? key : where + "." + key, "no such field (a typo?)");
+            bad(where.empty() ? key : std::string(where).append(".").append(key),
+                "no such field (a typo?)");
         }
     }
 }
@@ -42,7 +43,7 @@ std::string script(const nlohmann::json& object, const std::string& field, const
     if (!object.contains(field) || !object.at(field).is_string()) {
         bad(field, "the name of a script in the job folder");
     }
-    const auto name = object.at(field).get<std::string>();
+    auto name = object.at(field).get<std::string>();
     if (name.empty() || name.find('/') != std::string::npos || name == "." || name == "..") {
         bad(field, "a plain file name in the job folder, got '" + name + "'");
     }
@@ -72,7 +73,7 @@ GuestSpec guest(const nlohmann::json& root, const std::string& role, const fs::p
 Forward forward(const nlohmann::json& value, std::size_t index) {
     const auto where = "forwards[" + std::to_string(index) + "]";
     if (!value.is_object()) {
-        bad(where, "an object {\"guest\": \"10.0.2.X:PORT\", \"host_port\": PORT}");
+        bad(where, R"(an object {"guest": "10.0.2.X:PORT", "host_port": PORT})");
     }
     only_keys(value, where, {"guest", "host_port"});
     Forward forward;
@@ -125,15 +126,15 @@ JobSpec read_job_spec(const fs::path& job) {
         spec.target = guest(root, "target", job);
         spec.initiator = guest(root, "initiator", job);
         if (root.contains("host_script") || root.contains("forwards")) {
-            bad("topology", "\"single\" for a job with host_script or forwards");
+            bad("topology", R"("single" for a job with host_script or forwards)");
         }
         return spec;
     }
     if (topology != "single") {
-        bad("topology", "\"single\" or \"pair\", got '" + topology + "'");
+        bad("topology", R"("single" or "pair", got ')" + topology + "'");
     }
     if (root.contains("links") || root.contains("target") || root.contains("initiator")) {
-        bad("topology", "\"pair\" for a job with links, target or initiator");
+        bad("topology", R"("pair" for a job with links, target or initiator)");
     }
     if (root.contains("host_script")) {
         spec.host_script = script(root, "host_script", job);
@@ -141,7 +142,7 @@ JobSpec read_job_spec(const fs::path& job) {
     if (root.contains("forwards")) {
         const auto& forwards = root.at("forwards");
         if (!forwards.is_array()) {
-            bad("forwards", "an array of {\"guest\": \"10.0.2.X:PORT\", \"host_port\": PORT}");
+            bad("forwards", R"(an array of {"guest": "10.0.2.X:PORT", "host_port": PORT})");
         }
         for (std::size_t index = 0; index < forwards.size(); ++index) {
             spec.forwards.push_back(forward(forwards.at(index), index));

@@ -74,10 +74,7 @@ PairResult run_pair(const Image& image, const PairOptions& options) {
     prepare_pair_dir(result.run_dir);
     const auto shared = result.run_dir / "shared";
 
-    std::vector<Link> links;
-    for (int index = 0; index < options.links; ++index) {
-        links.emplace_back();
-    }
+    std::vector<Link> links(static_cast<std::size_t>(options.links));
     struct Role {
         const char* name;
         int number;
