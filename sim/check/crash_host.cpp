@@ -36,6 +36,11 @@ IoStatus CrashingHost::stat(const std::string& path, FileInfo& info, bool no_fol
     return inner_.stat(path, info, no_follow);
 }
 
+IoStatus CrashingHost::open_check(const std::string& path) {
+    step();
+    return inner_.open_check(path);
+}
+
 IoStatus CrashingHost::make_dirs(const std::string& path) {
     step();
     return inner_.make_dirs(path);

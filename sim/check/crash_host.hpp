@@ -38,6 +38,7 @@ class CrashingHost final : public Host {
     IoStatus list_dir(const std::string& path, std::vector<std::string>& names) override;
     IoStatus read_link(const std::string& path, std::string& target) override;
     IoStatus stat(const std::string& path, FileInfo& info, bool no_follow = false) override;
+    IoStatus open_check(const std::string& path) override;
     IoStatus make_dirs(const std::string& path) override;
     IoStatus remove(const std::string& path) override;
     std::vector<std::string> glob(const std::string& pattern) override;
