@@ -12,6 +12,9 @@
 namespace brick::sim {
 namespace {
 
+// How long after a failed open of a disk still being added a waiter looks again.
+constexpr std::int64_t open_retry_ms = 20;
+
 class SimTask final : public Task {
   public:
     SimTask(Scheduler& scheduler, int id) : scheduler_(scheduler), id_(id) {}
@@ -230,6 +233,9 @@ IoStatus SimHost::open_check(const std::string& path) {
     if (status.ok() && info.type == FileType::block_device &&
         model_.consult(FaultKind::device_not_openable, {{"path", path}}) != nullptr) {
         status = IoStatus{ENXIO};
+        // The kernel is still adding the disk: its state moves on a little later,
+        // so a caller waiting for the open looks again then.
+        model_.schedule(open_retry_ms, "disk " + path + " may open", [this] { model_.touch(); });
     }
     record({{"kind", "open"}, {"path", path}, {"result", errno_name(status.error)}});
     return status;
