@@ -10,7 +10,8 @@
 #     backends (ci/certify.sh, one guest per target kind), the tests under ASan
 #     and UBSan with bounded fuzzing (ci/sanitize.sh), then the scenario cells on
 #     real kernels (LIO, nvmet, LUKS over LIO, RBD on a one-node Ceph cluster) with what is left (the workflow matrix runs those
-#     cells in full).
+#     cells in full), then the seeded fault sweeps on the simulator with the
+#     invariant checker (ci/sweep.sh).
 # Prints the time of each stage at the end; exits non-zero when a gating stage failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -34,4 +35,5 @@ bounded "cell nvmeof x nvmet (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" nvmeof nvm
 bounded "cell luks x lio (QEMU)" 420 bash "$BRICK_TOP/ci/cell.sh" luks lio
 # Measured 189 s at host load 15 (cluster up ~37 s of it).
 bounded "cell rbd x ceph (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" rbd ceph
+bounded "seeded fault sweeps" 240 bash "$BRICK_TOP/ci/sweep.sh"
 exit "$BRICK_STATUS"

@@ -11,6 +11,8 @@ void register_sim_commands(CLI::App& app);
 void register_hil_commands(CLI::App& app);
 // lab/: `brick-lab run ...` and `brick-lab replay FILE`
 void register_run_commands(CLI::App& app);
+// lab/: `brick-lab sweep ...`
+void register_sweep_commands(CLI::App& app);
 // lab/: `brick-lab certify BACKEND.json`
 void register_certify_commands(CLI::App& app);
 

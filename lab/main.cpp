@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     brick::lab::register_sim_commands(app);
     brick::lab::register_hil_commands(app);
     brick::lab::register_run_commands(app);
+    brick::lab::register_sweep_commands(app);
     brick::lab::register_certify_commands(app);
     try {
         app.parse(argc, argv);

@@ -8,11 +8,30 @@
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "brick/connector/connector.hpp"
+#include "brick/core/error.hpp"
 #include "brick/host/host.hpp"
 #include "scenario.hpp"
 
 namespace brick::lab {
+
+// A library operation as the runner starts it, for a backend that checks
+// invariants while it runs.
+struct OperationStart {
+    std::string op;  // connect, disconnect, extend
+    std::string volume;
+    bool force = false;
+    bool ignore_errors = false;
+    std::int64_t deadline_ms = 0;  // it must end within this much backend time
+};
+
+struct OperationEnd {
+    std::optional<ErrorCategory> error;  // nullopt: it succeeded
+    std::string message;
+    std::optional<DeviceInfo> device;  // what a connect returned
+};
 
 class Backend {
   public:
@@ -46,6 +65,18 @@ class Backend {
                             std::uint64_t size_mib) = 0;
     // Tears the target side down; nothing of the run may remain.
     virtual void stop() = 0;
+
+    // Invariants (the simulator checks them, sim/check/; other backends do
+    // not): the runner says when each operation begins and ends and what it
+    // wrote, and collects the violations seen since it last asked, one JSON
+    // object each ({"rule", "step", "operation", "evidence", ...}).
+    virtual int operation_begins(const OperationStart& /*operation*/) { return 0; }
+    virtual void operation_ends(int /*id*/, const OperationEnd& /*outcome*/) {}
+    virtual void data_written(const std::string& /*volume*/, std::uint64_t /*pattern*/,
+                              std::uint64_t /*bytes*/, bool /*complete*/) {}
+    // Nothing any volume left remains (after every volume's last disconnect).
+    virtual void check_clean(const std::string& /*why*/) {}
+    virtual std::vector<nlohmann::json> take_violations() { return {}; }
 };
 
 // The bytes of a pattern: a fixed function of (pattern, offset).

@@ -153,10 +153,10 @@ ScenarioResult result_from_json(const nlohmann::json& value) {
     r.wall_seconds = value.value("wall_seconds", 0.0);
     r.trace_file = value.value("trace", "");
     for (const auto& s : value.value("steps", nlohmann::json::array())) {
-        r.steps.push_back(StepResult{s.value("step", ""), s.value("expected", ""),
-                                     s.value("actual", ""), s.value("message", ""),
-                                     s.value("duration_ms", std::int64_t{0}),
-                                     s.value("passed", false)});
+        r.steps.push_back(StepResult{
+            s.value("step", ""), s.value("expected", ""), s.value("actual", ""),
+            s.value("message", ""), s.value("duration_ms", std::int64_t{0}),
+            s.value("passed", false), s.value("violations", std::vector<nlohmann::json>{})});
     }
     return r;
 }

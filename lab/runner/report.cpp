@@ -107,12 +107,13 @@ std::string progress_line(std::size_t index, std::size_t total, const ScenarioRe
 nlohmann::json result_to_json(const ScenarioResult& r) {
     nlohmann::json steps = nlohmann::json::array();
     for (const auto& s : r.steps) {
-        steps.push_back({{"step", s.description},
-                         {"expected", s.expected},
-                         {"actual", s.actual},
-                         {"message", s.message},
-                         {"duration_ms", s.duration_ms},
-                         {"passed", s.passed}});
+        nlohmann::json step{{"step", s.description},        {"expected", s.expected},
+                            {"actual", s.actual},           {"message", s.message},
+                            {"duration_ms", s.duration_ms}, {"passed", s.passed}};
+        if (!s.violations.empty()) {
+            step["violations"] = s.violations;
+        }
+        steps.push_back(std::move(step));
     }
     return {{"scenario", r.scenario},
             {"file", r.file},

@@ -5,6 +5,7 @@
 #include <map>
 #include <mutex>
 #include <set>
+#include <type_traits>
 
 #include "brick/connector/connector.hpp"
 #include "brick/core/error.hpp"
@@ -53,13 +54,53 @@ class ScenarioRun {
             result.message = e.what();
         }
         result.duration_ms = elapsed_ms(host, start);
-        result.passed = result.actual == result.expected;
+        // "any": the invariants decide, only an internal error fails the step.
+        result.passed =
+            step.expect == "any" ? result.actual != "internal" : result.actual == result.expected;
         if (result.passed && step.within_ms && result.duration_ms > *step.within_ms) {
             result.passed = false;
             result.message = "took " + std::to_string(result.duration_ms) + " ms, limit " +
                              std::to_string(*step.within_ms) + " ms";
         }
+        result.violations = backend_.take_violations();
+        result.violations.insert(result.violations.end(), nested_violations_.begin(),
+                                 nested_violations_.end());
+        nested_violations_.clear();
+        if (!result.violations.empty()) {
+            result.passed = false;
+            std::string text;
+            for (const auto& v : result.violations) {
+                text += (text.empty() ? "" : "; ") + v.value("rule", std::string()) + ": " +
+                        v.value("operation", std::string()) + ": " +
+                        v.value("evidence", std::string());
+            }
+            result.message = "invariant violated: " + text +
+                             (result.message.empty() ? "" : " (" + result.message + ")");
+        }
         return result;
+    }
+
+    // Runs a library operation, telling the backend when it begins and how it ends.
+    template <typename Body>
+    auto watched(const Step& step, const ConnectorOptions& options, Body body) {
+        const int id =
+            backend_.operation_begins({step.op, step.subject, step.force, step.ignore_errors,
+                                       operation_deadline_ms(step.op, options)});
+        try {
+            auto value = body();
+            OperationEnd end;
+            if constexpr (std::is_same_v<decltype(value), DeviceInfo>) {
+                end.device = value;
+            }
+            backend_.operation_ends(id, end);
+            return value;
+        } catch (const Error& e) {
+            backend_.operation_ends(id, {e.category(), e.message(), std::nullopt});
+            throw;
+        } catch (const std::exception& e) {
+            backend_.operation_ends(id, {ErrorCategory::internal, e.what(), std::nullopt});
+            throw;
+        }
     }
 
     ConnectorOptions options_for(const VolumeSpec& volume, const Step& step) const {
@@ -84,20 +125,26 @@ class ScenarioRun {
         const std::lock_guard lock(mutex_);
         const auto it = devices_.find(volume);
         if (it == devices_.end()) {
-            throw Error(ErrorCategory::internal, "volume " + volume + " is not attached");
+            throw Error(ErrorCategory::device_not_found,
+                        "volume " + volume + " is not attached (no connect of it succeeded)");
         }
         return it->second;
     }
 
-    // The UUID (else NGUID) the kernel reports for a block device, through the host.
+    static std::string without_dashes(std::string id) {
+        id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
+        return id;
+    }
+
+    // The UUID (else NGUID) the kernel reports for a block device, through the
+    // host, without dashes: 6.1 shows the NGUID in uuid when there is no UUID.
     std::string namespace_identity(const std::string& name) {
         Host& host = backend_.host();
         auto id = host.read_attribute("/sys/block/" + name + "/uuid").value_or("");
         if (id.empty() || id == "00000000-0000-0000-0000-000000000000") {
             id = host.read_attribute("/sys/block/" + name + "/nguid").value_or("");
-            id.erase(std::remove(id.begin(), id.end(), '-'), id.end());
         }
-        return id;
+        return without_dashes(id);
     }
 
     // The device connect returned is the volume's namespace (or an md array
@@ -108,7 +155,7 @@ class ScenarioRun {
         for (const auto& ref : volume.nvme_namespaces()) {
             const auto& ns =
                 *scenario_.fabric.find_nvme_subsystem(ref.subsystem)->find_namespace(ref.nsid);
-            expected.insert(!ns.uuid.empty() ? ns.uuid : ns.nguid);
+            expected.insert(without_dashes(!ns.uuid.empty() ? ns.uuid : ns.nguid));
         }
         std::string target;
         auto name = device.path.substr(device.path.rfind('/') + 1);
@@ -210,10 +257,11 @@ class ScenarioRun {
             const auto& volume = scenario_.volumes.at(step.subject);
             const auto info = scenario_.connection_info(step.subject);
             const auto protocol = *parse_protocol(scenario_.protocol);
-            auto connector = make_connector(protocol, host, options_for(volume, step));
+            const auto options = options_for(volume, step);
+            auto connector = make_connector(protocol, host, options);
             const auto data = unwrap_connection_info(info, protocol).data;
             if (step.op == "connect") {
-                auto device = connector->connect(data);
+                auto device = watched(step, options, [&] { return connector->connect(data); });
                 const auto under = check_crypt_mapping(volume, device);
                 if (!volume.nfs_export.empty() || !volume.rbd_image.empty() ||
                     !volume.device_path.empty()) {
@@ -247,7 +295,10 @@ class ScenarioRun {
                         device = it->second;
                     }
                 }
-                connector->disconnect(data, device, {step.force, step.ignore_errors});
+                watched(step, options, [&] {
+                    connector->disconnect(data, device, {step.force, step.ignore_errors});
+                    return true;
+                });
                 const std::lock_guard lock(mutex_);
                 devices_.erase(step.subject);
                 return {};
@@ -255,7 +306,7 @@ class ScenarioRun {
             if (step.size_mib > 0) {
                 backend_.resize_lun(scenario_.target_of(step.subject), volume.lun, step.size_mib);
             }
-            const auto size = connector->extend(data);
+            const auto size = watched(step, options, [&] { return connector->extend(data); });
             if (step.size_mib > 0 && size != step.size_mib * 1024 * 1024) {
                 throw Error(ErrorCategory::device_not_found,
                             "extend returned " + std::to_string(size) + " bytes, expected " +
@@ -264,7 +315,13 @@ class ScenarioRun {
             return std::to_string(size);
         }
         if (step.op == "write") {
-            backend_.write_pattern(attached(step.subject).path, step.pattern, step.mib << 20U);
+            try {
+                backend_.write_pattern(attached(step.subject).path, step.pattern, step.mib << 20U);
+            } catch (const Error&) {
+                backend_.data_written(step.subject, step.pattern, step.mib << 20U, false);
+                throw;
+            }
+            backend_.data_written(step.subject, step.pattern, step.mib << 20U, true);
             return {};
         }
         if (step.op == "verify") {
@@ -290,6 +347,7 @@ class ScenarioRun {
         }
         if (step.op == "check") {
             if (step.subject == "no_leftovers") {
+                backend_.check_clean("check no_leftovers");
                 const auto leftovers = find_leftovers(host, scenario_);
                 if (!leftovers.empty()) {
                     std::string text;
@@ -323,6 +381,11 @@ class ScenarioRun {
             }
             for (const auto& list : results) {
                 for (const auto& r : list) {
+                    if (!r.violations.empty()) {
+                        nested_violations_.insert(nested_violations_.end(), r.violations.begin(),
+                                                  r.violations.end());
+                        continue;
+                    }
                     if (!r.passed) {
                         throw Error(ErrorCategory::internal, r.description + ": expected " +
                                                                  r.expected + ", got " + r.actual +
@@ -339,9 +402,17 @@ class ScenarioRun {
     const Scenario& scenario_;
     std::mutex mutex_;
     std::map<std::string, DeviceInfo> devices_;
+    // Violations of the steps of a concurrent step, reported with it.
+    std::vector<nlohmann::json> nested_violations_;
 };
 
 }  // namespace
+
+std::int64_t operation_deadline_ms(const std::string& op, const ConnectorOptions& options) {
+    (void)op;
+    (void)options;
+    return 600000;
+}
 
 std::string_view status_name(Status status) {
     switch (status) {

@@ -3,6 +3,7 @@
 // what the scenario expects.
 
 #include <cstdint>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -18,6 +19,8 @@ struct StepResult {
     std::string message;           // the error message, or a check's finding
     std::int64_t duration_ms = 0;  // in the backend's time (virtual on the simulator)
     bool passed = false;
+    // Invariants the step broke (the simulator checks them), one object each.
+    std::vector<nlohmann::json> violations;
 };
 
 enum class Status { passed, failed, skipped };
@@ -35,6 +38,10 @@ struct ScenarioResult {
     std::string trace_file;
     std::vector<StepResult> steps;
 };
+
+// The deadline of a library operation (connect, disconnect, extend) with
+// these options: the invariant checker reports an operation that outlives it.
+std::int64_t operation_deadline_ms(const std::string& op, const ConnectorOptions& options);
 
 // Runs one scenario with one seed. Never throws for a scenario's own failure:
 // that is a failed result with its reason.

@@ -640,7 +640,10 @@ Scenario load_scenario(const fs::path& file) {
 }
 
 Scenario parse_scenario(std::string_view text, const fs::path& file) {
-    const auto document = parse_json_document(text, file);
+    return scenario_from_json(parse_json_document(text, file), file);
+}
+
+Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file) {
     validate_against_schema(file, document);
     Scenario scenario;
     scenario.file = file;

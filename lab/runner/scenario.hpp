@@ -218,6 +218,8 @@ struct Scenario {
 Scenario load_scenario(const std::filesystem::path& file);
 // The same for a scenario's JSON text; file names it in errors.
 Scenario parse_scenario(std::string_view text, const std::filesystem::path& file);
+// The same for a document in memory (a generated one); file names it in errors.
+Scenario scenario_from_json(const nlohmann::json& document, const std::filesystem::path& file);
 
 // Every *.json below the given paths (files or directories), sorted.
 std::vector<std::filesystem::path> find_scenarios(const std::vector<std::string>& paths);

@@ -169,18 +169,69 @@ sim::Fabric SimBackend::fabric_for(const Scenario& scenario) {
     return fabric;
 }
 
+std::vector<sim::check::VolumeRef> SimBackend::volumes_for(const Scenario& scenario) {
+    std::vector<sim::check::VolumeRef> refs;
+    for (const auto& [name, volume] : scenario.volumes) {
+        sim::check::VolumeRef ref;
+        ref.name = name;
+        if (const auto namespaces = volume.nvme_namespaces(); !namespaces.empty()) {
+            for (const auto& ns : namespaces) {
+                ref.backing.insert(ns.subsystem + ":ns" + std::to_string(ns.nsid));
+                const auto& subsystem = *scenario.fabric.find_nvme_subsystem(ns.subsystem);
+                for (const auto& port : subsystem.ports) {
+                    const bool named = volume.portals.empty() ||
+                                       std::find(volume.portals.begin(), volume.portals.end(),
+                                                 port.portal) != volume.portals.end();
+                    if (named) {
+                        ref.paths.push_back(
+                            {subsystem.nqn, sim::Portal{port.portal.host, port.portal.port}});
+                    }
+                    if (named && !volume.multipath && volume.portals.empty()) {
+                        break;
+                    }
+                }
+            }
+            if (!volume.replicas.empty()) {
+                ref.md_alias = name;
+            }
+            refs.push_back(std::move(ref));
+            continue;
+        }
+        const auto& target = *scenario.fabric.find_iscsi_target(volume.target);
+        for (const auto& lun : target.luns) {
+            if (lun.lun == volume.lun) {
+                ref.backing.insert("lu-" + lun.serial);
+                ref.wwid = lun.scsi_id();
+            }
+        }
+        ref.lun = volume.lun;
+        // With multipath, discovery may find every portal of the target.
+        auto portals = volume.multipath ? target.portals : volume.portals;
+        if (portals.empty()) {
+            portals = {target.portals.front()};
+        }
+        for (const auto& portal : portals) {
+            ref.paths.push_back({target.iqn, sim::Portal{portal.host, portal.port}});
+        }
+        refs.push_back(std::move(ref));
+    }
+    return refs;
+}
+
 void SimBackend::start(const Scenario& scenario, std::uint64_t seed,
                        const std::string& trace_file) {
+    checker_.reset();
     host_.reset();
     armed_.clear();
-    trace_stream_ = std::ofstream(trace_file, std::ios::out | std::ios::trunc);
+    if (tracing_) {
+        trace_stream_ = std::ofstream(trace_file, std::ios::out | std::ios::trunc);
+    }
     sim::SimOptions options;
     options.seed = seed;
     options.trace = &trace_stream_;
-    // Long waits (a device that never appears) would otherwise write a record
-    // per 20 ms poll; 100 ms keeps traces small without changing outcomes.
-    options.min_poll_ms = 100;
+    options.keep_trace = tracing_;
     host_ = std::make_unique<sim::SimHost>(fabric_for(scenario), options);
+    checker_ = std::make_unique<sim::check::Checker>(*host_, volumes_for(scenario));
 }
 
 Host& SimBackend::host() {
@@ -193,7 +244,15 @@ Host& SimBackend::host() {
 void SimBackend::inject_fault(const std::string& fault, const nlohmann::json& params) {
     nlohmann::json spec = params;
     spec["fault"] = fault;
-    spec["at_step"] = host_->steps();
+    // "after_steps": armed that many interactions from now; "for_steps": for
+    // that many interactions (a sweep lands a fault inside an operation).
+    const auto after = spec.value("after_steps", std::uint64_t{0});
+    spec["at_step"] = host_->steps() + after;
+    if (spec.contains("for_steps")) {
+        spec["until_step"] = host_->steps() + after + spec["for_steps"].get<std::uint64_t>();
+    }
+    spec.erase("after_steps");
+    spec.erase("for_steps");
     try {
         host_->inject(spec);
     } catch (const std::invalid_argument& e) {
@@ -254,19 +313,64 @@ void SimBackend::resize_lun(const std::string& target, std::uint64_t lun, std::u
     auto& model = host_->model();
     if (const auto* luns = model.luns_of(target)) {
         for (const auto& l : *luns) {
-            if (l.number == lun) {
-                model.fabric().volumes.at(l.volume_id).size_bytes = size_mib * 1024 * 1024;
+            const auto volume = model.fabric().volumes.find(l.volume_id);
+            if (l.number == lun && volume != model.fabric().volumes.end()) {
+                volume->second.size_bytes = size_mib * 1024 * 1024;
                 model.touch();
                 return;
             }
         }
     }
-    throw Error(ErrorCategory::internal, "no LUN " + std::to_string(lun) + " on " + target);
+    // The target dropped it (lun_removed): nothing to grow.
+    throw Error(ErrorCategory::device_not_found,
+                "the target " + target + " has no LUN " + std::to_string(lun));
 }
 
 void SimBackend::stop() {
+    checker_.reset();
     host_.reset();
     trace_stream_.close();
+}
+
+int SimBackend::operation_begins(const OperationStart& operation) {
+    sim::check::Operation op;
+    op.kind = operation.op == "connect"      ? sim::check::OperationKind::connect
+              : operation.op == "disconnect" ? sim::check::OperationKind::disconnect
+                                             : sim::check::OperationKind::extend;
+    op.volume = operation.volume;
+    op.force = operation.force;
+    op.ignore_errors = operation.ignore_errors;
+    op.budget_ms = operation.deadline_ms;
+    return checker_->begin(op);
+}
+
+void SimBackend::operation_ends(int id, const OperationEnd& outcome) {
+    checker_->end(id, {outcome.error, outcome.message, outcome.device});
+}
+
+void SimBackend::data_written(const std::string& volume, std::uint64_t pattern, std::uint64_t bytes,
+                              bool complete) {
+    if (!complete) {
+        checker_->write_failed(volume);
+        return;
+    }
+    std::string data(static_cast<std::size_t>(bytes), '\0');
+    fill_pattern(pattern, 0, data.data(), data.size());
+    checker_->wrote(volume, std::move(data));
+}
+
+void SimBackend::check_clean(const std::string& why) {
+    checker_->check_clean(why);
+}
+
+std::vector<nlohmann::json> SimBackend::take_violations() {
+    std::vector<nlohmann::json> found;
+    if (checker_) {
+        for (const auto& finding : checker_->new_findings()) {
+            found.push_back(finding.to_json());
+        }
+    }
+    return found;
 }
 
 }  // namespace brick::lab

@@ -1,6 +1,7 @@
 #include "sim/host/scheduler.hpp"
 
 #include <algorithm>
+#include <optional>
 
 #include "brick/host/task_name.hpp"
 
@@ -56,6 +57,17 @@ Scheduler::TaskRecord& Scheduler::current() {
         throw std::logic_error("SimHost used from a thread that is not one of its tasks");
     }
     return *tasks_.at(static_cast<std::size_t>(task_id_here(this)));
+}
+
+int Scheduler::current_id() const {
+    return std::max(task_id_here(this), 0);
+}
+
+// Read by the task holding the baton, the only one that may spawn: no lock.
+int Scheduler::parent_of(int id) const {
+    return id >= 0 && static_cast<std::size_t>(id) < tasks_.size()
+               ? tasks_[static_cast<std::size_t>(id)]->parent
+               : -1;
 }
 
 const std::string& Scheduler::current_name() const {
@@ -160,12 +172,17 @@ void Scheduler::sleep_for(std::int64_t ms) {
     switch_away(guard, me, false);
 }
 
-bool Scheduler::wait_until(const std::function<bool()>& ready, std::int64_t deadline_ms,
-                           std::int64_t poll_ms) {
+bool Scheduler::wait_until(const std::function<bool()>& ready, std::int64_t deadline_ms) {
     auto& me = current();
+    // What ready() reads cannot change without a new model generation: it is
+    // asked again only after one, and once more at the deadline.
+    std::optional<std::uint64_t> evaluated;
     for (;;) {
-        if (ready()) {
-            return true;
+        if (!evaluated || *evaluated != model_.generation() || model_.now_ms() >= deadline_ms) {
+            if (ready()) {
+                return true;
+            }
+            evaluated = model_.generation();
         }
         std::unique_lock guard(mu_);
         if (model_.now_ms() >= deadline_ms) {
@@ -173,16 +190,17 @@ bool Scheduler::wait_until(const std::function<bool()>& ready, std::int64_t dead
         }
         me.state = State::waiting;
         me.seen_generation = model_.generation();
-        me.wake_at = std::min(deadline_ms, model_.now_ms() + std::max<std::int64_t>(1, poll_ms));
+        me.wake_at = deadline_ms;  // or earlier, on a change (can_run)
         switch_away(guard, me, false);
     }
 }
 
 int Scheduler::spawn(std::string name, std::function<void()> body) {
-    current();
+    const int parent = current().id;
     std::unique_lock guard(mu_);
     auto record = std::make_unique<TaskRecord>();
     record->id = static_cast<int>(tasks_.size());
+    record->parent = parent;
     record->name = std::move(name);
     auto* task = record.get();
     tasks_.push_back(std::move(record));

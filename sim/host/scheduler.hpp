@@ -46,15 +46,18 @@ class Scheduler {
 
     std::int64_t now_ms() const { return model_.now_ms(); }
     const std::string& current_name() const;
+    // The calling task's id (0: main) and the task that started a task (-1 for main).
+    int current_id() const;
+    int parent_of(int id) const;
     bool on_task_thread() const;
 
     // Lets the seed choose whether another runnable task runs first.
     void yield();
     void sleep_for(std::int64_t ms);
-    // Re-evaluates ready() whenever the model changed, at least every poll_ms,
-    // until it is true or deadline_ms passes.
-    bool wait_until(const std::function<bool()>& ready, std::int64_t deadline_ms,
-                    std::int64_t poll_ms);
+    // Evaluates ready() now, then again whenever the model changed (what it
+    // reads cannot change otherwise) and once more at deadline_ms, until it
+    // is true or the deadline passed.
+    bool wait_until(const std::function<bool()>& ready, std::int64_t deadline_ms);
     int spawn(std::string name, std::function<void()> body);
     // Blocks until the task ended; rethrows an exception that escaped its body.
     void join(int id);
@@ -66,6 +69,7 @@ class Scheduler {
     enum class State { runnable, sleeping, waiting, joining, locking, done };
     struct TaskRecord {
         int id = 0;
+        int parent = -1;
         std::string name;
         State state = State::runnable;
         std::int64_t wake_at = 0;

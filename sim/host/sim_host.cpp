@@ -12,6 +12,9 @@
 namespace brick::sim {
 namespace {
 
+// How long after a failed open of a disk still being added a waiter looks again.
+constexpr std::int64_t open_retry_ms = 20;
+
 class SimTask final : public Task {
   public:
     SimTask(Scheduler& scheduler, int id) : scheduler_(scheduler), id_(id) {}
@@ -47,12 +50,31 @@ class SimLock final : public LockGuard {
 
 }  // namespace
 
+// Tells the observer once the interaction that made it is served, however it ends.
+class SimHost::ServedGuard {
+  public:
+    explicit ServedGuard(SimHost& host) : host_(host) {}
+    ServedGuard(const ServedGuard&) = delete;
+    ServedGuard& operator=(const ServedGuard&) = delete;
+    ServedGuard(ServedGuard&&) = delete;
+    ServedGuard& operator=(ServedGuard&&) = delete;
+    ~ServedGuard() { host_.served(); }
+
+  private:
+    SimHost& host_;
+};
+
 SimHost::SimHost(Fabric fabric, SimOptions options)
     : options_(options),
       model_(std::move(fabric), options.seed),
       scheduler_(model_, options.seed),
       trace_(options.trace != nullptr ? *options.trace : memory_trace_) {
     model_.set_trace_sink([this](nlohmann::json record) { this->record(std::move(record)); });
+    model_.set_action_sink([this](const HostAction& action) {
+        if (observer_ != nullptr) {
+            observer_->on_action(action, scheduler_.current_id());
+        }
+    });
     record({{"kind", "sim_start"}, {"seed", options_.seed}});
 }
 
@@ -74,7 +96,24 @@ void SimHost::begin(bool traced_kind) {
     scheduler_.yield();
 }
 
+void SimHost::served() {
+    if (observer_ != nullptr) {
+        observer_->after_interaction(scheduler_.current_id());
+    }
+}
+
+void SimHost::refused(std::string object, int error) {
+    HostAction action;
+    action.kind = ActionKind::refused;
+    action.object = std::move(object);
+    action.error = error;
+    model_.report(action);
+}
+
 void SimHost::record(nlohmann::json fields) {
+    if (!options_.keep_trace) {
+        return;
+    }
     fields["t_ms"] = model_.now_ms();
     fields["task"] = scheduler_.current_name();
     trace_.write(std::move(fields));
@@ -85,6 +124,7 @@ std::int64_t SimHost::to_ms(Clock::time_point t) const {
 }
 
 IoStatus SimHost::read_file(const std::string& path, std::string& content) {
+    const ServedGuard served_guard(*this);
     begin(true);
     const auto status = tree_read(tree(), path, content);
     if (options_.trace_reads) {
@@ -99,9 +139,17 @@ IoStatus SimHost::read_file(const std::string& path, std::string& content) {
 
 IoStatus SimHost::write_file(const std::string& path, std::string_view data, Duration deadline,
                              bool create_private) {
+    const ServedGuard served_guard(*this);
     begin(true);
+    const auto files_before = model_.state().files.size();
     auto effect = write_path(model_, tree(), path, data, create_private);
     int error = effect.error;
+    if (model_.state().files.size() > files_before) {
+        HostAction created;
+        created.kind = ActionKind::created_file;
+        created.object = path;
+        model_.report(created);
+    }
     if (error == 0 && effect.duration_ms > 0) {
         const auto budget = std::max<std::int64_t>(0, deadline.count());
         if (effect.apply) {
@@ -124,6 +172,9 @@ IoStatus SimHost::write_file(const std::string& path, std::string_view data, Dur
             error = ETIMEDOUT;
         }
     }
+    if (error != 0 && error != ENOENT) {
+        refused("write of " + path, error);
+    }
     record({{"kind", "write"},
             {"path", path},
             {"data", std::string(data)},
@@ -132,6 +183,7 @@ IoStatus SimHost::write_file(const std::string& path, std::string_view data, Dur
 }
 
 IoStatus SimHost::list_dir(const std::string& path, std::vector<std::string>& names) {
+    const ServedGuard served_guard(*this);
     begin(true);
     names.clear();
     const auto status = tree_list(tree(), path, names);
@@ -146,6 +198,7 @@ IoStatus SimHost::list_dir(const std::string& path, std::vector<std::string>& na
 }
 
 IoStatus SimHost::read_link(const std::string& path, std::string& target) {
+    const ServedGuard served_guard(*this);
     begin(true);
     const auto status = tree_read_link(tree(), path, target);
     if (options_.trace_reads) {
@@ -160,6 +213,7 @@ IoStatus SimHost::read_link(const std::string& path, std::string& target) {
 }
 
 IoStatus SimHost::stat(const std::string& path, FileInfo& info, bool no_follow) {
+    const ServedGuard served_guard(*this);
     begin(true);
     const auto status = tree_stat(tree(), path, info, no_follow);
     if (options_.trace_reads) {
@@ -179,12 +233,16 @@ IoStatus SimHost::open_check(const std::string& path) {
     if (status.ok() && info.type == FileType::block_device &&
         model_.consult(FaultKind::device_not_openable, {{"path", path}}) != nullptr) {
         status = IoStatus{ENXIO};
+        // The kernel is still adding the disk: its state moves on a little later,
+        // so a caller waiting for the open looks again then.
+        model_.schedule(open_retry_ms, "disk " + path + " may open", [this] { model_.touch(); });
     }
     record({{"kind", "open"}, {"path", path}, {"result", errno_name(status.error)}});
     return status;
 }
 
 IoStatus SimHost::make_dirs(const std::string& path) {
+    const ServedGuard served_guard(*this);
     begin(true);
     const auto status = make_dirs_path(model_, tree(), path);
     record({{"kind", "mkdir"}, {"path", path}, {"result", errno_name(status.error)}});
@@ -192,6 +250,7 @@ IoStatus SimHost::make_dirs(const std::string& path) {
 }
 
 IoStatus SimHost::remove(const std::string& path) {
+    const ServedGuard served_guard(*this);
     begin(true);
     const auto status = remove_path(model_, tree(), path);
     record({{"kind", "remove"}, {"path", path}, {"result", errno_name(status.error)}});
@@ -199,6 +258,7 @@ IoStatus SimHost::remove(const std::string& path) {
 }
 
 std::vector<std::string> SimHost::glob(const std::string& pattern) {
+    const ServedGuard served_guard(*this);
     begin(true);
     const auto& t = tree();
     std::vector<std::string> current{""};
@@ -246,6 +306,7 @@ std::vector<std::string> SimHost::glob(const std::string& pattern) {
 }
 
 CommandResult SimHost::run(const Command& command) {
+    const ServedGuard served_guard(*this);
     register_argument_secrets(command.argv);
     begin(true);
     CommandResult result;
@@ -298,6 +359,9 @@ CommandResult SimHost::run(const Command& command) {
     if (result.not_found) {
         r["not_found"] = true;
     }
+    if (result.timed_out) {
+        refused(line, ETIMEDOUT);
+    }
     record(std::move(r));
     return result;
 }
@@ -307,6 +371,7 @@ Clock::time_point SimHost::now() {
 }
 
 void SimHost::sleep_for(Duration duration) {
+    const ServedGuard served_guard(*this);
     begin(true);
     record({{"kind", "sleep"}, {"ms", duration.count()}});
     scheduler_.sleep_for(duration.count());
@@ -314,18 +379,19 @@ void SimHost::sleep_for(Duration duration) {
 
 bool SimHost::wait_until(const std::function<bool()>& ready, Clock::time_point deadline,
                          const WaitHints& hints) {
+    const ServedGuard served_guard(*this);
     begin(true);
     const auto deadline_ms = to_ms(deadline);
     record({{"kind", "wait"},
             {"budget_ms", deadline_ms - model_.now_ms()},
             {"watch", hints.watch_paths}});
-    const auto poll = std::max<std::int64_t>(hints.poll_interval.count(), options_.min_poll_ms);
-    const bool ok = scheduler_.wait_until(ready, deadline_ms, poll);
+    const bool ok = scheduler_.wait_until(ready, deadline_ms);
     record({{"kind", "wait_end"}, {"ready", ok}});
     return ok;
 }
 
 std::unique_ptr<Task> SimHost::start_task(std::string name, std::function<void()> body) {
+    const ServedGuard served_guard(*this);
     begin(true);
     record({{"kind", "task_start"}, {"name", name}});
     const int id = scheduler_.spawn(std::move(name), std::move(body));
@@ -333,6 +399,7 @@ std::unique_ptr<Task> SimHost::start_task(std::string name, std::function<void()
 }
 
 std::unique_ptr<LockGuard> SimHost::lock(const std::string& name) {
+    const ServedGuard served_guard(*this);
     begin(true);
     scheduler_.lock(name);
     record({{"kind", "lock"}, {"name", name}});
@@ -354,6 +421,7 @@ std::string SimHost::resolved(const std::string& path) {
 
 int SimHost::write_through(const std::string& device_path, std::uint64_t offset,
                            const std::string& bytes) {
+    const ServedGuard served_guard(*this);
     begin(true);
     ToolContext context{model_, [this]() -> const Tree& { return tree(); }, {}};
     const auto name = device_name_of(context, device_path);
@@ -369,6 +437,7 @@ int SimHost::write_through(const std::string& device_path, std::uint64_t offset,
 
 int SimHost::read_through(const std::string& device_path, std::uint64_t offset, std::size_t length,
                           std::string& out) {
+    const ServedGuard served_guard(*this);
     begin(true);
     ToolContext context{model_, [this]() -> const Tree& { return tree(); }, {}};
     const auto name = device_name_of(context, device_path);

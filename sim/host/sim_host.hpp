@@ -25,6 +25,7 @@
 #include "brick/host/host.hpp"
 #include "brick/host/trace.hpp"
 #include "sim/host/scheduler.hpp"
+#include "sim/host/sim_observer.hpp"
 #include "sim/model/model.hpp"
 #include "sim/vfs/render.hpp"
 #include "sim/vfs/tree.hpp"
@@ -37,8 +38,8 @@ struct SimOptions {
     std::ostream* trace = nullptr;
     // Record file reads, listings and stats (off: only writes, runs, waits, events).
     bool trace_reads = true;
-    // Lower bound of the poll interval of wait_until (0: as the caller asks).
-    std::int64_t min_poll_ms = 0;
+    // false: no trace at all (a sweep that traces only the runs it must replay).
+    bool keep_trace = true;
 };
 
 class SimHost final : public Host {
@@ -87,6 +88,11 @@ class SimHost final : public Host {
                           std::size_t length) const {
         return model_.lun_bytes(target, lun, offset, length);
     }
+    // Watches every interaction and action from now on (nullptr: none).
+    void set_observer(SimObserver* observer) { observer_ = observer; }
+    // The calling task's id (0: main) and the task that started a task (-1 for main).
+    int current_task() const { return scheduler_.current_id(); }
+    int parent_task(int task) const { return scheduler_.parent_of(task); }
     // The trace so far when kept in memory.
     std::string trace_text() const { return memory_trace_.str(); }
     std::uint64_t steps() const { return model_.step(); }
@@ -94,9 +100,13 @@ class SimHost final : public Host {
     std::string replay_hint(const std::string& scenario) const;
 
   private:
+    class ServedGuard;
     const Tree& tree();
     std::string resolved(const std::string& path);
     void begin(bool traced_kind);
+    // Called when an interaction was served: tells the observer.
+    void served();
+    void refused(std::string object, int error);
     void record(nlohmann::json fields);
     std::int64_t to_ms(Clock::time_point t) const;
 
@@ -107,6 +117,7 @@ class SimHost final : public Host {
     TraceWriter trace_;
     TreeRenderer renderer_;
     std::uint64_t tree_generation_ = ~0ULL;
+    SimObserver* observer_ = nullptr;
 };
 
 // Where t_ms = 0 lies on Clock: far enough from the epoch that deadlines

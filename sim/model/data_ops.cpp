@@ -28,7 +28,8 @@ void Model::write_blocks(const std::string& volume_id,
         volume.blocks[index] = std::move(data);
     }
     dirty.clear();
-    touch();
+    // Block contents are not rendered and nothing waits on them: no generation bump
+    // (a new generation costs a render of the whole tree).
 }
 
 std::string Model::volume_bytes(const std::string& volume_id, std::uint64_t offset,
@@ -98,7 +99,6 @@ int Model::write_device(const std::string& name, std::uint64_t offset, const std
     for (auto index = first; index < last; ++index) {
         (*dirty)[index] = current.substr((index - first) * block_size, block_size);
     }
-    touch();
     return 0;
 }
 
@@ -148,6 +148,13 @@ int Model::read_device(const std::string& name, std::uint64_t offset, std::size_
 }
 
 int Model::flush_device(const std::string& name) {
+    auto action = block_device_action(ActionKind::flush, name);
+    action.error = flush_block_device(name);
+    report(action);
+    return action.error;
+}
+
+int Model::flush_block_device(const std::string& name) {
     if (const auto handled = storage_flush(name)) {
         return *handled;
     }

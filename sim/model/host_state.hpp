@@ -152,6 +152,17 @@ struct MultipathMap {
     std::string device() const { return "dm-" + std::to_string(dm_index); }
 };
 
+// A path in multipathd's table: added by `multipathd add path` or when a disk
+// joins a map, removed by `multipathd del path`. A disk deleted while still in
+// the table stays there, without its device, until multipathd handles the
+// disk's remove uevent (udev_ms later): the window in which a map can still
+// send I/O to a path that is going.
+struct MultipathdPath {
+    std::string wwid;
+    bool device_gone = false;
+    unsigned token = 0;  // tells a stale entry from a later one of the same name
+};
+
 struct HostState {
     std::string initiator_name;
     // The writable store for paths the model does not own (/etc/nvme/hostnqn, /tmp/...).
@@ -165,6 +176,7 @@ struct HostState {
     std::map<ScsiAddress, ScsiDevice> devices;
     std::map<std::string, MultipathMap> maps;  // by WWID
     std::vector<std::string> wwids;            // /etc/multipath/wwids
+    std::map<std::string, MultipathdPath> multipathd_paths;  // by disk name
     bool multipathd_running = true;
     bool iscsid_running = true;
     unsigned next_sid = 1;

@@ -154,6 +154,7 @@ std::vector<std::string> Model::leftovers() const {
     for (const auto& [wwid, map] : state_.maps) {
         left.push_back("multipath map " + map.device() + " (" + wwid + ")");
     }
+
     for (const auto& [instance, c] : state_.nvme.controllers) {
         left.push_back("NVMe controller " + c.name() + " to " + c.subsystem_nqn + " at " +
                        c.transport + ":" + c.traddr + ":" + std::to_string(c.trsvcid) + " (" +

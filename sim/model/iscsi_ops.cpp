@@ -43,6 +43,12 @@ NodeRecord& Model::add_node(const std::string& iqn, const Portal& portal, int tp
 }
 
 void Model::delete_node(const NodeRecord& node) {
+    HostAction action;
+    action.kind = ActionKind::delete_node_record;
+    action.object = "node record";
+    action.target = node.iqn;
+    action.portal = node.portal;
+    report(action);
     touch();
     std::erase_if(state_.nodes, [&](const NodeRecord& n) {
         return n.iqn == node.iqn && n.portal == node.portal && n.iface == node.iface;
@@ -152,12 +158,19 @@ void Model::logout(unsigned sid) {
         return;
     }
     const auto host = it->second.scsi_host;
+    HostAction action;
+    action.kind = ActionKind::logout;
+    action.object = "session " + std::to_string(sid);
+    action.target = it->second.iqn;
+    action.portal = it->second.portal;
     std::vector<ScsiAddress> gone;
     for (const auto& [address, device] : state_.devices) {
         if (device.sid == sid) {
             gone.push_back(address);
+            action.volumes.insert(device.volume_id);
         }
     }
+    report(action);
     for (const auto& address : gone) {
         remove_device(address, "session logged out");
     }

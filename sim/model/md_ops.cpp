@@ -139,9 +139,13 @@ int Model::md_stop(const std::string& name_or_device) {
         return ENOENT;
     }
     const auto device = array->device();
+    auto action = block_device_action(ActionKind::stop_md_array, device);
     if (consult(FaultKind::device_held_open, {{"device", device}}) != nullptr) {
+        action.error = EBUSY;
+        report(action);
         return EBUSY;
     }
+    report(action);
     const auto flushed = extra_flush(device);
     if (flushed && *flushed != 0) {
         if (auto dirty = state_.nvme.dirty.find(device); dirty != state_.nvme.dirty.end()) {

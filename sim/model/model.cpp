@@ -326,6 +326,16 @@ bool Model::remap_lun(const std::string& target, std::uint64_t lun, Volume volum
 
 void Model::set_multipathd_running(bool running) {
     state_.multipathd_running = running;
+    // The path table lives in the daemon: it goes with it, and a daemon that
+    // starts builds it again from the maps it finds.
+    state_.multipathd_paths.clear();
+    if (running) {
+        for (const auto& [wwid, map] : state_.maps) {
+            for (const auto& disk : map.paths) {
+                track_path(disk, wwid);
+            }
+        }
+    }
     note({{"what", running ? "multipathd started" : "multipathd stopped"}});
 }
 

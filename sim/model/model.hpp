@@ -15,10 +15,12 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "sim/faults/faults.hpp"
+#include "sim/model/actions.hpp"
 #include "sim/model/fabric.hpp"
 #include "sim/model/host_state.hpp"
 #include "sim/model/random.hpp"
@@ -96,6 +98,16 @@ class Model {
     void set_trace_sink(std::function<void(nlohmann::json)> sink) { sink_ = std::move(sink); }
     // Writes one record to the trace (kind "event" unless given).
     void note(nlohmann::json record);
+    // Where the model reports each flush or removal a caller asked for
+    // (actions.hpp); the front end adds who asked.
+    void set_action_sink(std::function<void(const HostAction&)> sink) {
+        action_sink_ = std::move(sink);
+    }
+    void report(const HostAction& action) const;
+    // An action on a block device (sdX, dm-N, nvmeXnY, mdN) with what it carries.
+    HostAction block_device_action(ActionKind kind, const std::string& name) const;
+    // The fabric volumes whose SCSI identity (scsi_id) is wwid.
+    std::set<std::string> volumes_with_wwid(const std::string& wwid) const;
 
     // --- faults -------------------------------------------------------------
     int inject(FaultSpec fault);
@@ -155,6 +167,10 @@ class Model {
     // multipathd add path; false when multipathd would refuse it.
     bool add_path(const std::string& disk);
     bool del_path(const std::string& disk);
+    // Whether multipathd has a disk in its path table (a stale entry included).
+    bool multipathd_knows(const std::string& disk) const {
+        return state_.multipathd_paths.contains(disk);
+    }
     MultipathMap* find_map(const std::string& name_or_wwid_or_device);
     // multipath -f: 0 ok, EBUSY when open, ENOENT when unknown.
     int flush_map(const std::string& name);
@@ -308,6 +324,10 @@ class Model {
     void run_udev(ScsiAddress address, unsigned generation_token);
     void consider_multipath(const std::string& disk);
     void join_map(const std::string& wwid, const std::string& disk);
+    void track_path(const std::string& disk, const std::string& wwid);
+    // A disk multipathd tracks went away: its entry goes stale until the path checker runs.
+    void path_device_gone(const std::string& disk);
+    int flush_block_device(const std::string& device);
     void remove_device(const ScsiAddress& address, const std::string& why);
     void drop_dirty(const std::string& volume_id, std::map<std::uint64_t, std::string>& dirty);
     void write_blocks(const std::string& volume_id, std::map<std::uint64_t, std::string>& dirty);
@@ -349,6 +369,8 @@ class Model {
     std::uint64_t event_order_ = 0;
     std::multimap<std::pair<std::int64_t, std::uint64_t>, Event> events_;
     std::function<void(nlohmann::json)> sink_;
+    std::function<void(const HostAction&)> action_sink_;
+    unsigned next_path_token_ = 1;
     std::vector<ArmedFault> faults_;
     int next_fault_id_ = 1;
     std::uint64_t step_ = 0;

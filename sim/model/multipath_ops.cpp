@@ -55,6 +55,33 @@ void Model::join_map(const std::string& wwid, const std::string& disk) {
         paths.push_back(disk);
         note({{"what", "multipath path added"}, {"map", it->second.device()}, {"disk", disk}});
     }
+    track_path(disk, wwid);
+}
+
+void Model::track_path(const std::string& disk, const std::string& wwid) {
+    auto& entry = state_.multipathd_paths[disk];
+    if (entry.wwid != wwid || entry.device_gone || entry.token == 0) {
+        entry = MultipathdPath{wwid, false, next_path_token_++};
+        touch();
+    }
+}
+
+void Model::path_device_gone(const std::string& disk) {
+    const auto it = state_.multipathd_paths.find(disk);
+    if (it == state_.multipathd_paths.end() || it->second.device_gone) {
+        return;
+    }
+    it->second.device_gone = true;
+    const auto token = it->second.token;
+    note({{"what", "multipathd path without device"}, {"disk", disk}});
+    schedule(jittered(fabric_.timing.udev_ms), "multipathd remove uevent", [this, disk, token] {
+        const auto entry = state_.multipathd_paths.find(disk);
+        if (entry != state_.multipathd_paths.end() && entry->second.token == token &&
+            entry->second.device_gone) {
+            state_.multipathd_paths.erase(entry);
+            note({{"what", "multipathd removed the path"}, {"disk", disk}});
+        }
+    });
 }
 
 bool Model::add_path(const std::string& disk) {
@@ -70,16 +97,29 @@ bool Model::add_path(const std::string& disk) {
         std::find(state_.wwids.begin(), state_.wwids.end(), wwid) == state_.wwids.end()) {
         return false;  // find_multipaths: a WWID multipath does not know stays a single path
     }
+    track_path(disk, wwid);
     schedule(jittered(fabric_.timing.map_ms), "multipath map",
              [this, wwid, disk] { join_map(wwid, disk); });
     return true;
 }
 
 bool Model::del_path(const std::string& disk) {
+    auto action = block_device_action(ActionKind::remove_multipath_path, disk);
+    const auto known = state_.multipathd_paths.find(disk);
+    if (known != state_.multipathd_paths.end()) {
+        const auto more = volumes_with_wwid(known->second.wwid);
+        action.volumes.insert(more.begin(), more.end());
+    }
     if (!state_.multipathd_running) {
+        action.error = ECONNREFUSED;
+        report(action);
         return false;
     }
-    bool found = false;
+    bool found = known != state_.multipathd_paths.end();
+    if (found) {
+        state_.multipathd_paths.erase(known);
+        touch();
+    }
     for (auto& [wwid, map] : state_.maps) {
         const auto before = map.paths.size();
         std::erase(map.paths, disk);
@@ -88,6 +128,8 @@ bool Model::del_path(const std::string& disk) {
     if (found) {
         note({{"what", "multipath path removed"}, {"disk", disk}});
     }
+    action.error = found ? 0 : ENOENT;
+    report(action);
     return found;
 }
 
@@ -112,9 +154,13 @@ int Model::flush_map(const std::string& name) {
     if (map == nullptr) {
         return ENOENT;
     }
+    auto action = block_device_action(ActionKind::remove_multipath_map, map->device());
     if (consult(FaultKind::device_held_open, {{"device", map->device()}}) != nullptr) {
+        action.error = EBUSY;
+        report(action);
         return EBUSY;
     }
+    report(action);
     if (!map->dirty.empty()) {
         std::string volume;
         for (const auto& [id, v] : fabric_.volumes) {

@@ -541,6 +541,22 @@ WriteEffect Model::nvme_delete_controller(unsigned instance) {
     if (it == state_.nvme.controllers.end()) {
         return WriteEffect{ENOENT, 0, {}};
     }
+    HostAction action;
+    action.kind = ActionKind::delete_nvme_controller;
+    action.object = it->second.name();
+    action.target = it->second.subsystem_nqn;
+    action.portal = Portal{it->second.traddr, static_cast<std::uint16_t>(it->second.trsvcid)};
+    for (const auto& [number, subsystem] : state_.nvme.subsystems) {
+        if (subsystem.nqn != it->second.subsystem_nqn) {
+            continue;
+        }
+        for (const auto nsid : it->second.paths) {
+            if (const auto head = subsystem.heads.find(nsid); head != subsystem.heads.end()) {
+                action.volumes.insert(head->second.volume_id);
+            }
+        }
+    }
+    report(action);
     if (it->second.state == "deleting") {
         return WriteEffect{};  // another writer is deleting it already
     }
@@ -829,7 +845,6 @@ std::optional<int> Model::extra_write(const std::string& name, std::uint64_t off
     for (auto index = first; index < last; ++index) {
         dirty[index] = current.substr((index - first) * block_size, block_size);
     }
-    touch();
     return 0;
 }
 
@@ -909,7 +924,6 @@ std::optional<int> Model::extra_flush(const std::string& name) {
         write_blocks(volume, copy);
     }
     found->second.clear();
-    touch();
     return 0;
 }
 

@@ -196,6 +196,7 @@ void Model::remove_device(const ScsiAddress& address, const std::string& why) {
         for (auto& [wwid, map] : state_.maps) {
             std::erase(map.paths, disk);
         }
+        path_device_gone(disk);
     }
     note({{"what", "scsi device removed"},
           {"address", address.to_string()},
@@ -212,11 +213,30 @@ WriteEffect Model::delete_device(const ScsiAddress& address) {
         effect.error = ENOENT;
         return effect;
     }
-    nlohmann::json context{{"device", it->second.disk_name()}, {"lun", address.lun}};
+    const auto disk = it->second.disk_name();
+    auto action =
+        disk.empty() ? HostAction{} : block_device_action(ActionKind::delete_scsi_device, disk);
+    action.kind = ActionKind::delete_scsi_device;
+    if (disk.empty()) {
+        action.object = address.to_string();
+        action.volumes.insert(it->second.volume_id);
+        action.lun = address.lun;
+        if (const auto* session = session_on_host(address.host)) {
+            action.target = session->iqn;
+            action.portal = session->portal;
+        }
+    }
+    const auto path = state_.multipathd_paths.find(disk);
+    action.multipath_still_used =
+        path != state_.multipathd_paths.end() && !path->second.device_gone;
+    nlohmann::json context{{"device", disk}, {"lun", address.lun}};
     if (it->second.held_open || consult(FaultKind::device_held_open, context) != nullptr) {
         effect.error = EBUSY;
+        action.error = EBUSY;
+        report(action);
         return effect;
     }
+    report(action);
     effect.duration_ms = jittered(fabric_.timing.delete_ms);
     effect.apply = [this, address] { remove_device(address, "deleted through sysfs"); };
     return effect;

@@ -92,6 +92,8 @@ void Tree::make_parents(const std::string& path) {
 }
 
 VNode& Tree::put(const std::string& path, VNode node) {
+    resolved_[0].clear();
+    resolved_[1].clear();
     make_parents(path);
     if (recording_ != nullptr) {
         recording_->push_back(path);
@@ -107,6 +109,8 @@ VNode& Tree::put(const std::string& path, VNode node) {
 }
 
 void Tree::erase(const std::string& path) {
+    resolved_[0].clear();
+    resolved_[1].clear();
     auto it = nodes_.find(path);
     if (it == nodes_.end() || path == "/") {
         return;
@@ -198,6 +202,17 @@ const VNode* Tree::find(const std::string& path) const {
 
 std::optional<std::string> Tree::resolve(const std::string& path, bool follow_last,
                                          int& error) const {
+    auto& cache = resolved_[follow_last ? 1 : 0];
+    if (const auto it = cache.find(path); it != cache.end()) {
+        error = it->second.error;
+        return it->second.path;
+    }
+    auto found = walk(path, follow_last, error);
+    cache.emplace(path, Resolved{found, error});
+    return found;
+}
+
+std::optional<std::string> Tree::walk(const std::string& path, bool follow_last, int& error) const {
     error = 0;
     auto pending = components(normalise_path(path));
     std::vector<std::string> done;

@@ -7,6 +7,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "brick/host/host.hpp"
@@ -81,12 +82,21 @@ class Tree {
     const std::map<std::string, VNode>& nodes() const { return nodes_; }
 
   private:
+    struct Resolved {
+        std::optional<std::string> path;
+        int error = 0;
+    };
     VNode& put(const std::string& path, VNode node);
     // The parent directories of path, made where missing (with no put of their own).
     void make_parents(const std::string& path);
+    std::optional<std::string> walk(const std::string& path, bool follow_last, int& error) const;
     std::map<std::string, VNode> nodes_;
     std::map<std::string, std::set<std::string>> children_;
     std::vector<std::string>* recording_ = nullptr;
+    // resolve() answers by (path, follow_last): the tree changes only through
+    // put() and erase(), which forget them, and a connector reads the same
+    // paths again and again while it polls.
+    mutable std::unordered_map<std::string, Resolved> resolved_[2];
 };
 
 // "/a/b/../c/./d/" -> "/a/c/d".

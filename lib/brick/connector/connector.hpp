@@ -90,6 +90,10 @@ class Connector {
     virtual std::uint64_t extend(const nlohmann::json& data) = 0;
     // The device paths this volume has or would have, without logging in.
     virtual std::vector<std::string> paths(const nlohmann::json& data) = 0;
+    // Whether the volume is attached on this host now, asked before a connect
+    // (a connect that fails then leaves it attached); nullopt when the
+    // connector cannot tell better than by its paths existing.
+    virtual std::optional<bool> attached(const nlohmann::json& /*data*/) { return std::nullopt; }
 };
 
 // The connector for a protocol; throws not_supported for protocols not built yet.

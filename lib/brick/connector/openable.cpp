@@ -1,5 +1,6 @@
 #include "brick/connector/openable.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "brick/core/error.hpp"
@@ -15,6 +16,9 @@ class OpenableConnector final : public Connector {
         : inner_(std::move(inner)), host_(host), timeout_(timeout) {}
 
     DeviceInfo connect(const nlohmann::json& data) override {
+        // A volume attached before this connect stays attached when its device
+        // does not open: undoing it would tear down what another caller uses.
+        const bool attached_before = attached_now(data);
         DeviceInfo device = inner_->connect(data);
         if (device.type != "block" || device.path.empty()) {
             return device;
@@ -27,12 +31,15 @@ class OpenableConnector final : public Connector {
         if (opened) {
             return device;
         }
+        const auto what = device.path + " appeared but could not be opened within " +
+                          std::to_string(timeout_.count()) + " ms (" + errno_name(last.error) + ")";
+        if (attached_before) {
+            throw Error(ErrorCategory::device_not_found,
+                        what + "; the volume was attached before and stays attached");
+        }
         // Leave the host as it was: the attach is undone before reporting.
         inner_->disconnect(data, device, {.force = true, .ignore_errors = true});
-        throw Error(ErrorCategory::device_not_found,
-                    device.path + " appeared but could not be opened within " +
-                        std::to_string(timeout_.count()) + " ms (" + errno_name(last.error) +
-                        "); the volume was detached again");
+        throw Error(ErrorCategory::device_not_found, what + "; the volume was detached again");
     }
 
     void disconnect(const nlohmann::json& data, const DeviceInfo& device,
@@ -46,7 +53,24 @@ class OpenableConnector final : public Connector {
         return inner_->paths(data);
     }
 
+    std::optional<bool> attached(const nlohmann::json& data) override {
+        return inner_->attached(data);
+    }
+
   private:
+    bool attached_now(const nlohmann::json& data) {
+        try {
+            if (const auto known = inner_->attached(data)) {
+                return *known;
+            }
+            const auto paths = inner_->paths(data);
+            return std::any_of(paths.begin(), paths.end(),
+                               [&](const std::string& path) { return host_.exists(path); });
+        } catch (const std::exception&) {
+            return false;  // connect reports what is wrong with the properties
+        }
+    }
+
     std::unique_ptr<Connector> inner_;
     Host& host_;
     Duration timeout_;

@@ -4,7 +4,9 @@
 // open() fails with ENXIO in between (10-635 ms measured on LIO, tgt and nvmet
 // targets in QEMU guests). A caller that opens the returned path at once, as
 // Nova and QEMU do, would fail. connect waits until the path opens, within the
-// device deadline; a device that never opens is detached again and reported.
+// device deadline; a device that never opens is detached again and reported,
+// unless one of the volume's paths (Connector::paths) existed before the
+// connect: an attachment another caller made stays as it was.
 
 #include <memory>
 

@@ -221,11 +221,9 @@ void FibreChannelConnector::remove_created(const std::vector<PathAttempt>& attem
             (attempt.disk && keep.count(attempt.disk->name) != 0)) {
             continue;
         }
-        try {
-            scsi::delete_device(host_, *attempt.address, delete_timeout);
-        } catch (const Error& e) {
-            log::warning("cleanup: " + std::string(e.what()));
-        }
+        scsi::discard_device(
+            host_, *attempt.address,
+            {false, options_.use_multipath, options_.command_timeout, delete_timeout});
     }
 }
 
@@ -332,23 +330,15 @@ void FibreChannelConnector::find_volume(const Properties& props, std::string& ww
         }
         const auto name = scsi::disk_name_at(host_, *address);
         if (!name) {
-            // A device the kernel never bound a disk to holds no data; it
-            // goes unless it reports another volume's identity.
-            const auto sysfs = host_
-                                   .read_attribute("/sys/class/scsi_device/" +
-                                                   address->to_string() + "/device/wwid")
-                                   .value_or("");
-            const auto id = scsi::scsi_id_from_sysfs_wwid(sysfs).value_or("");
-            if (wwid.empty() || id.empty() || id == wwid || sysfs == wwid) {
-                bare.push_back(*address);
-            }
+            // remove_volume deletes it unless it reports another identity.
+            bare.push_back(*address);
             continue;
         }
         const auto disk = scsi::read_disk(host_, *name);
         if (!disk || !seen.insert(*name).second) {
             continue;
         }
-        if (!wwid.empty() && !scsi::carries(*disk, wwid)) {
+        if (!scsi::removable_with(*disk, wwid)) {
             log::warning("not touching " + *name + " at " + address->to_string() + ": WWID " +
                          disk->scsi_id + " is not the volume's " + wwid);
             continue;
@@ -367,18 +357,9 @@ void FibreChannelConnector::disconnect(const nlohmann::json& data, const DeviceI
     std::vector<std::string> disks;
     std::vector<scsi::Address> bare;
     find_volume(props, wwid, disks, bare);
-    auto problems = scsi::remove_volume(host_, wwid, disks,
-                                        {options.force, options_.command_timeout, delete_timeout});
-    for (const auto& address : bare) {
-        try {
-            scsi::delete_device(host_, address, delete_timeout);
-        } catch (const Error& e) {
-            if (!options.force) {
-                throw;
-            }
-            problems.emplace_back(e.message());
-        }
-    }
+    auto problems = scsi::remove_volume(
+        host_, wwid, {disks, bare},
+        {options.force, options_.use_multipath, options_.command_timeout, delete_timeout});
     for (const auto& route : routes_for(props, read_host_ports(host_))) {
         scsi::remove_dangling_link(host_, route.by_path_link());
     }

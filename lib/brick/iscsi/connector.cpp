@@ -80,6 +80,21 @@ std::vector<std::string> lun_disks(Host& host, const Session& session, std::uint
     return found;
 }
 
+// The SCSI devices of this target's LUN in a session, with a disk or not.
+std::vector<scsi::Address> lun_devices(Host& host, const Session& session, std::uint64_t lun) {
+    std::vector<scsi::Address> found;
+    if (!session.scsi_host) {
+        return found;
+    }
+    for (const auto& address : scsi::devices_on_host(host, *session.scsi_host)) {
+        if (address.lun == lun && (!session.channel || address.channel == *session.channel) &&
+            (!session.target || address.target == *session.target)) {
+            found.push_back(address);
+        }
+    }
+    return found;
+}
+
 class IscsiConnector final : public Connector {
   public:
     IscsiConnector(Host& host, ConnectorOptions options, bool iser)
@@ -150,10 +165,13 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
     PathResult result{target, std::nullopt, std::nullopt, false};
     Iscsiadm iscsiadm(host_, std::min(options_.command_timeout,
                                       std::max(Duration(1000), remaining(host_, deadline))));
+    // The node lock covers the whole attach of this path and the cleanup of a
+    // failed one, so a disconnect of another LUN on the same session cannot log
+    // the session out under us, and our cleanup cannot log out a session
+    // another attach has just started to use.
+    std::unique_ptr<LockGuard> guard;
     try {
-        // The node lock covers the whole attach of this path, so a disconnect
-        // of another LUN on the same session cannot log the session out under us.
-        const auto guard = host_.lock(node_lock_name(target));
+        guard = host_.lock(node_lock_name(target));
         const auto before = session_names(host_);
         auto session = session_at(target_sessions(target.iqn, before), target.portal);
         if (!session) {
@@ -224,12 +242,10 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
             // This attach created the session: remove what it scanned there
             // (a refused device included), then the session itself.
             if (const auto session = find_session(host_, target.iqn, target.portal)) {
-                for (const auto& name : lun_disks(host_, *session, target.lun)) {
-                    try {
-                        scsi::delete_disk(host_, name, delete_timeout);
-                    } catch (const Error& cleanup) {
-                        log::warning("cleanup: " + std::string(cleanup.what()));
-                    }
+                for (const auto& address : lun_devices(host_, *session, target.lun)) {
+                    scsi::discard_device(
+                        host_, address,
+                        {false, options_.use_multipath, options_.command_timeout, delete_timeout});
                 }
             }
             std::vector<std::string> ignored;
@@ -425,6 +441,9 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
     }
     std::vector<std::optional<Session>> sessions_found;
     std::vector<std::string> disks;
+    // Devices of the LUN still waiting for their disk (sd probes after the
+    // scan, so a connect that gave up waiting leaves them).
+    std::vector<scsi::Address> bare;
     for (const auto& target : targets) {
         sessions_found.push_back(session_for(target));
         const auto& session = sessions_found.back();
@@ -436,7 +455,7 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
             if (!disk) {
                 continue;
             }
-            if (!wwid.empty() && !scsi::carries(*disk, wwid)) {
+            if (!scsi::removable_with(*disk, wwid)) {
                 log::warning("not touching " + name + ": WWID " + disk->scsi_id +
                              " is not the volume's " + wwid);
                 continue;
@@ -446,9 +465,15 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
             }
             disks.push_back(name);
         }
+        for (const auto& address : lun_devices(host_, *session, target.lun)) {
+            if (!scsi::disk_name_at(host_, address)) {
+                bare.push_back(address);
+            }
+        }
     }
-    auto problems = scsi::remove_volume(host_, wwid, disks,
-                                        {options.force, options_.command_timeout, delete_timeout});
+    auto problems = scsi::remove_volume(
+        host_, wwid, {disks, bare},
+        {options.force, options_.use_multipath, options_.command_timeout, delete_timeout});
 
     // The sessions, one per portal, are logged out at once.
     std::mutex problems_mutex;

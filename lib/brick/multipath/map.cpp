@@ -72,8 +72,8 @@ void add_paths(Host& host, const std::string& wwid, const std::vector<std::strin
     }
 }
 
-bool remove_path(Host& host, const std::string& disk, Duration deadline) {
-    return run_tool(host, {"multipathd", "del", "path", disk}, deadline).ok();
+CommandResult remove_path(Host& host, const std::string& disk, Duration deadline) {
+    return run_tool(host, {"multipathd", "del", "path", disk}, deadline);
 }
 
 bool disable_queueing(Host& host, const std::string& name, Duration deadline) {

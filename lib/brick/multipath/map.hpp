@@ -31,8 +31,10 @@ bool daemon_running(Host& host, Duration deadline);
 // `multipath -a WWID` then `multipathd add path <disk>` for each disk.
 void add_paths(Host& host, const std::string& wwid, const std::vector<std::string>& disks,
                Duration deadline);
-// `multipathd del path <disk>`; failures are returned, not thrown.
-bool remove_path(Host& host, const std::string& disk, Duration deadline);
+// `multipathd del path <disk>`; the run is returned, not thrown: a daemon
+// that timed out may still use the path, one that answered with an error
+// does not know it (or is not running).
+CommandResult remove_path(Host& host, const std::string& disk, Duration deadline);
 // `multipathd disablequeueing map <name>`: a map with no live path then fails
 // I/O instead of hanging.
 bool disable_queueing(Host& host, const std::string& name, Duration deadline);

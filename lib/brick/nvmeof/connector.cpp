@@ -68,6 +68,9 @@ class NvmeofConnector final : public Connector {
                     const DisconnectOptions& options) override;
     std::uint64_t extend(const nlohmann::json& data) override;
     std::vector<std::string> paths(const nlohmann::json& data) override;
+    // Its in-use record (or its array) exists: a namespace device alone does
+    // not tell, every controller of a subsystem carries all its namespaces.
+    std::optional<bool> attached(const nlohmann::json& data) override;
 
   private:
     HostIdentity identity_for(const Target& target);
@@ -184,13 +187,31 @@ Namespace NvmeofConnector::attach(const Target& target, Clock::time_point deadli
         }
         WaitHints hints;
         hints.watch_paths = {"/dev"};
-        return wait_for<Namespace>(
+        auto ns = wait_for<Namespace>(
             host_, describe(target) + " as a ready block device", remaining(host_, deadline),
             [&] { return find_namespace(target, identity.nqn); }, hints,
             ErrorCategory::device_not_found);
+        // Recorded while the subsystem lock is held: a detach of another
+        // namespace waiting for the lock must see this one in use, or it
+        // deletes the controllers under the device just returned.
+        record_in_use(host_, target.nqn, ns);
+        return ns;
     } catch (const Error&) {
-        // Remove the controllers this attach created, also those still connecting.
-        for (const auto& controller : controllers_of(target, identity.nqn)) {
+        // Remove the controllers this attach created, also those still
+        // connecting, unless another namespace of the subsystem is in use
+        // meanwhile: every controller carries all of them.
+        const auto current = controllers_of(target, identity.nqn);
+        for (const auto& controller : current) {
+            for (const auto& ns : namespaces_of(host_, controller)) {
+                if (!namespace_matches(ns, target) &&
+                    (host_.exists(in_use_record(target.nqn, ns.nsid)) || held(host_, ns))) {
+                    log::info("keeping the controllers of " + target.nqn + ": namespace " +
+                              std::to_string(ns.nsid) + " is in use");
+                    throw;
+                }
+            }
+        }
+        for (const auto& controller : current) {
             if (before.count(controller.name) == 0) {
                 try {
                     delete_controller(host_, controller, options_.command_timeout);
@@ -216,17 +237,17 @@ DeviceInfo NvmeofConnector::connect(const nlohmann::json& data) {
     if (!props.replicated()) {
         const auto& target = props.targets.front();
         const auto ns = attach(target, deadline);
-        record_in_use(host_, target.nqn, ns);
         info.path = ns.device_path();
         return info;
     }
     std::vector<std::string> legs;
+    std::vector<const Target*> attached;
     std::vector<std::string> failures;
     for (const auto& target : props.targets) {
         try {
             const auto ns = attach(target, deadline);
-            record_in_use(host_, target.nqn, ns);
             legs.push_back(ns.device_path());
+            attached.push_back(&target);
         } catch (const Error& e) {
             failures.push_back(e.message());
         }
@@ -240,8 +261,25 @@ DeviceInfo NvmeofConnector::connect(const nlohmann::json& data) {
                      std::to_string(legs.size()) + " of " + std::to_string(props.replica_count) +
                      " replicas attached (" + failures.front() + ")");
     }
-    info.path = assemble_raid(host_, props.alias, legs, props.replica_count,
-                              remaining(host_, deadline), options_.command_timeout);
+    try {
+        info.path = assemble_raid(host_, props.alias, legs, props.replica_count,
+                                  remaining(host_, deadline), options_.command_timeout);
+    } catch (const Error&) {
+        // The legs attached for an array that did not come up go again: their
+        // in-use records would keep their subsystems' controllers forever.
+        std::vector<std::string> problems;
+        for (const auto* target : attached) {
+            try {
+                detach(*target, false, problems, {true, true});
+            } catch (const Error& e) {
+                problems.emplace_back(e.message());
+            }
+        }
+        for (const auto& problem : problems) {
+            log::warning("cleanup: " + problem);
+        }
+        throw;
+    }
     return info;
 }
 
@@ -249,15 +287,27 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
                              const DisconnectOptions& options) {
     const auto identity = identity_for(target);
     const auto lock = host_.lock("nvme-subsystem:" + target.nqn);
-    const auto controllers = controllers_of(target, identity.nqn);
-    std::optional<Namespace> ours;
+    // Every controller of the subsystem for this host, not only those of the
+    // target's portals: another volume's connect may have reached the same
+    // namespaces through another portal, and all of them carry every namespace.
+    std::vector<Controller> controllers;
+    for (auto& controller : read_controllers(host_)) {
+        if (controller.subsystem_nqn == target.nqn && controller.state != "deleting" &&
+            controller.state != "dead" &&
+            (identity.nqn.empty() || controller.host_nqn.empty() ||
+             controller.host_nqn == identity.nqn)) {
+            controllers.push_back(std::move(controller));
+        }
+    }
+    // Ours: one head with native multipath, else one device per controller.
+    std::vector<Namespace> ours;
     std::vector<Namespace> others;
     for (const auto& controller : controllers) {
         for (const auto& ns : namespaces_of(host_, controller)) {
-            if (namespace_matches(ns, target)) {
-                ours = ns;
-            } else {
-                others.push_back(ns);
+            auto& into = namespace_matches(ns, target) ? ours : others;
+            if (std::none_of(into.begin(), into.end(),
+                             [&](const Namespace& seen) { return seen.name == ns.name; })) {
+                into.push_back(ns);
             }
         }
     }
@@ -265,21 +315,24 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
     const auto in_use = std::find_if(others.begin(), others.end(), [&](const Namespace& ns) {
         return host_.exists(in_use_record(target.nqn, ns.nsid)) || held(host_, ns);
     });
-    if (ours && flush && ours->has_device_node) {
+    for (const auto& ns : ours) {
+        if (!flush || !ns.has_device_node) {
+            continue;
+        }
         try {
-            scsi::flush_buffers(host_, ours->device_path(), options_.command_timeout);
+            scsi::flush_buffers(host_, ns.device_path(), options_.command_timeout);
         } catch (const Error& e) {
             if (!options.force) {
                 throw Error(
                     ErrorCategory::would_lose_data,
-                    "flushing " + ours->device_path() +
+                    "flushing " + ns.device_path() +
                         " failed; not disconnecting (use force to drop it): " + e.message());
             }
             problems.push_back(e.message());
         }
     }
-    if (ours) {
-        host_.remove(in_use_record(target.nqn, ours->nsid));
+    if (!ours.empty()) {
+        host_.remove(in_use_record(target.nqn, ours.front().nsid));
     } else if (target.ns_id) {
         host_.remove(in_use_record(target.nqn, *target.ns_id));
     }
@@ -298,8 +351,31 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
             problems.push_back(e.message());
         }
     }
-    if (ours) {
-        remove_stale_links(ours->name);
+    // A controller the kernel is still deleting (a delete that did not finish
+    // in time, now or earlier) still carries the namespace: the detach is done
+    // once it went.
+    const auto deleting = [&] {
+        const auto all = read_controllers(host_);
+        return std::any_of(all.begin(), all.end(), [&](const Controller& c) {
+            return c.subsystem_nqn == target.nqn && c.state == "deleting" &&
+                   (identity.nqn.empty() || c.host_nqn.empty() || c.host_nqn == identity.nqn);
+        });
+    };
+    WaitHints hints;
+    hints.watch_paths = {"/sys/class/nvme"};
+    if (!wait_until(
+            host_, options_.command_timeout, [&] { return !deleting(); }, hints)) {
+        Error still(ErrorCategory::timeout, "a controller of " + target.nqn +
+                                                " is still being deleted by the kernel after " +
+                                                std::to_string(options_.command_timeout.count()) +
+                                                " ms");
+        if (!options.force) {
+            throw still;
+        }
+        problems.push_back(still.message());
+    }
+    for (const auto& ns : ours) {
+        remove_stale_links(ns.name);
     }
 }
 
@@ -367,6 +443,19 @@ std::uint64_t NvmeofConnector::extend(const nlohmann::json& data) {
         return grow_raid(host_, props.alias, options_.command_timeout);
     }
     return size;
+}
+
+std::optional<bool> NvmeofConnector::attached(const nlohmann::json& data) {
+    const auto props = parse_properties(data);
+    if (props.replicated()) {
+        return host_.exists("/dev/md/" + props.alias);
+    }
+    const auto& target = props.targets.front();
+    if (!target.ns_id) {
+        const auto ns = find_namespace(target, identity_for(target).nqn);
+        return ns && host_.exists(in_use_record(target.nqn, ns->nsid));
+    }
+    return host_.exists(in_use_record(target.nqn, *target.ns_id));
 }
 
 std::vector<std::string> NvmeofConnector::paths(const nlohmann::json& data) {

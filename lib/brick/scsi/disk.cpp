@@ -165,6 +165,20 @@ void delete_disk(Host& host, const std::string& name, Duration deadline) {
     }
 }
 
+DeviceIdentity read_device_identity(Host& host, const Address& address) {
+    const auto dir = "/sys/class/scsi_device/" + address.to_string() + "/device";
+    DeviceIdentity identity;
+    identity.sysfs_wwid = host.read_attribute(dir + "/wwid").value_or("");
+    std::string page;
+    if (host.read_file(dir + "/vpd_pg83", page).ok()) {
+        identity.scsi_id = scsi_id_from_vpd83(page).value_or("");
+    }
+    if (identity.scsi_id.empty()) {
+        identity.scsi_id = scsi_id_from_sysfs_wwid(identity.sysfs_wwid).value_or("");
+    }
+    return identity;
+}
+
 void delete_device(Host& host, const Address& address, Duration deadline) {
     const auto dir = "/sys/class/scsi_device/" + address.to_string();
     const auto start = host.now();

@@ -64,6 +64,15 @@ void flush_buffers(Host& host, const std::string& device_path, Duration deadline
 // Throws on a failed write or when the disk is still there at the deadline.
 void delete_disk(Host& host, const std::string& name, Duration deadline);
 
+// The identity of the SCSI device at an address, read from its sysfs device
+// directory (a device sd has not bound a disk to yet has one too): scsi_id's
+// identifier and the wwid attribute; both empty when it reports none.
+struct DeviceIdentity {
+    std::string scsi_id;
+    std::string sysfs_wwid;
+};
+DeviceIdentity read_device_identity(Host& host, const Address& address);
+
 // Deletes the SCSI device at an address (with or without a disk) through
 // /sys/class/scsi_device/<address>/device/delete and waits until it is gone.
 void delete_device(Host& host, const Address& address, Duration deadline);

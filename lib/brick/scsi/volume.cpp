@@ -32,6 +32,20 @@ bool carries(const Disk& disk, const std::string& wwid) {
     return !wwid.empty() && (disk.scsi_id == wwid || disk.sysfs_wwid == wwid);
 }
 
+bool removable_with(const Disk& disk, const std::string& wwid) {
+    return wwid.empty() || carries(disk, wwid) || (disk.scsi_id.empty() && disk.sysfs_wwid.empty());
+}
+
+namespace {
+
+// `multipathd del path` for a disk about to go; false when multipathd timed
+// out and may still use it (the disk must stay).
+bool release_path(Host& host, const std::string& disk, Duration timeout) {
+    return !multipath::remove_path(host, disk, timeout).timed_out;
+}
+
+}  // namespace
+
 IdentityVerdict check_identity(const std::vector<VolumePath>& paths,
                                const std::string& expected_wwid) {
     IdentityVerdict verdict;
@@ -151,8 +165,9 @@ DeviceInfo device_info_for(Host& host, const Disk& disk, const std::optional<mul
 }
 
 std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
-                                       const std::vector<std::string>& disks,
+                                       const VolumeDevices& devices,
                                        const RemovalOptions& options) {
+    const auto& disks = devices.disks;
     std::vector<std::string> problems;
     std::mutex problems_mutex;
     // Every step either succeeds or, with force, is noted and skipped.
@@ -223,11 +238,31 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
     // The paths go at once: each waits only for its own device to leave.
     run_for_each(host, disks.size(), "remove-path", [&](std::size_t i) {
         const auto& name = disks[i];
-        if (map || multipath::map_holding(host, name)) {
-            multipath::remove_path(host, name, options.command_timeout);
+        // multipathd lets go of the path before the disk goes, or it keeps
+        // using it.
+        if ((map || options.use_multipath || multipath::map_holding(host, name)) &&
+            !release_path(host, name, options.command_timeout)) {
+            attempt([&] {
+                throw Error(ErrorCategory::timeout,
+                            "multipathd did not let go of path " + name +
+                                " in time; not deleting it under the daemon");
+            });
+            return;
         }
         attempt([&] { delete_disk(host, name, options.delete_timeout); });
     });
+    // Devices without a disk hold no data: they go unless they report another
+    // volume's identity.
+    for (const auto& address : devices.bare) {
+        const auto identity = read_device_identity(host, address);
+        const bool unknown = identity.scsi_id.empty() && identity.sysfs_wwid.empty();
+        if (!wwid.empty() && !unknown && identity.scsi_id != wwid && identity.sysfs_wwid != wwid) {
+            log::warning("not touching SCSI device " + address.to_string() + ": WWID " +
+                         identity.scsi_id + " is not the volume's " + wwid);
+            continue;
+        }
+        attempt([&] { delete_device(host, address, options.delete_timeout); });
+    }
     // A map of this WWID that formed again meanwhile goes too.
     if (!wwid.empty()) {
         if (const auto again = multipath::map_for_wwid(host, wwid)) {
@@ -235,6 +270,22 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
         }
     }
     return problems;
+}
+
+void discard_device(Host& host, const Address& address, const RemovalOptions& options) {
+    try {
+        if (const auto name = disk_name_at(host, address)) {
+            if ((options.use_multipath || multipath::map_holding(host, *name)) &&
+                !release_path(host, *name, options.command_timeout)) {
+                log::warning("cleanup: multipathd did not let go of path " + *name +
+                             " in time; leaving it");
+                return;
+            }
+        }
+        delete_device(host, address, options.delete_timeout);
+    } catch (const Error& e) {
+        log::warning("cleanup: " + std::string(e.what()));
+    }
 }
 
 std::uint64_t extend_volume(Host& host, const std::vector<std::string>& disks,

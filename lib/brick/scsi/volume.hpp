@@ -38,6 +38,11 @@ struct IdentityVerdict {
 // True when the disk's identity is wwid (scsi_id's or the sysfs wwid).
 bool carries(const Disk& disk, const std::string& wwid);
 
+// True when a disk found at one of a volume's addresses goes with the volume:
+// it carries wwid (or wwid is empty), or it reports no identity at all (one
+// whose identity could not be read is the volume's where the volume lives).
+bool removable_with(const Disk& disk, const std::string& wwid);
+
 // With expected_wwid, the paths that carry it; without, the identity most
 // paths agree on. Refused paths are logged. Throws wrong_device (field
 // "scsi_wwn") when no path carries the expected identity. paths must not be empty.
@@ -64,19 +69,40 @@ DeviceInfo device_info_for(Host& host, const Disk& disk, const std::optional<mul
 
 struct RemovalOptions {
     bool force = false;  // carry on past errors, drop unflushed data
+    // multipathd is in use on this host: it may track a path even without a
+    // map (a connect that stopped between `add path` and the map forming).
+    bool use_multipath = false;
     Duration command_timeout{30000};
     Duration delete_timeout{30000};
 };
 
+// What the protocol connector found of a volume at its addresses.
+struct VolumeDevices {
+    std::vector<std::string> disks;  // disks that carry the volume's identity
+    // SCSI devices at the volume's addresses without a disk (yet): sd probes
+    // after the scan, so a connect that gave up waiting leaves them, and
+    // they get their disk later unless they go.
+    std::vector<Address> bare;
+};
+
 // Removes a volume's disks and its map (found by wwid, never by name): flushes
 // the map, or each disk when there is no map; takes the map down; drops the
-// paths from multipathd; deletes the disks; removes a map of wwid that formed
-// again meanwhile. A failed flush throws would_lose_data before anything is
-// removed, unless forced. With force every failing step is returned as a
-// problem and the rest goes on; without, the first failure throws.
+// paths from multipathd (always when options.use_multipath: it may hold a path
+// without a map, and keeps using a path deleted under it); deletes the disks
+// (not one whose `del path` timed out: the daemon may still use it, which is
+// a timeout problem)
+// and the bare devices unless they report another identity; removes a map of wwid that formed again
+// meanwhile. A failed flush throws would_lose_data before anything is removed, unless forced. With
+// force every failing step is returned as a problem and the rest goes on; without, the first
+// failure throws.
 std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
-                                       const std::vector<std::string>& disks,
-                                       const RemovalOptions& options);
+                                       const VolumeDevices& devices, const RemovalOptions& options);
+
+// Removes a SCSI device a failed attach brought in (with or without a disk):
+// multipathd lets go of its disk first (with options.use_multipath it may
+// have taken it as a path on its own), then the device goes. Failures are
+// logged, never thrown: the attach's own error is what the caller reports.
+void discard_device(Host& host, const Address& address, const RemovalOptions& options);
 
 // Rescans the disks (the kernel re-reads the capacity) and resizes the
 // volume's map. Returns the new size in bytes; throws device_not_found when

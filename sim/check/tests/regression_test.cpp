@@ -1,0 +1,192 @@
+// Library bugs the seeded fault sweep (`brick-lab sweep`) found, each pinned
+// by the smallest run that shows it, checked by the invariant checker.
+#include <catch2/catch.hpp>
+
+#include "check_fixture.hpp"
+
+using namespace brick;
+using namespace brick::sim;
+using namespace brick::sim::test;
+using check::OperationKind;
+
+namespace {
+
+constexpr const char* shared_iqn = "iqn.2010-10.org.openstack:shared";
+constexpr const char* shared_portal = "192.168.122.20:3260";
+
+// One target, one portal, two LUNs: two volumes share its session.
+Fabric shared_target() {
+    return parse_fabric(nlohmann::json::parse(R"({
+        "host": {"local_disks": 1},
+        "iscsi": {"targets": [{
+            "iqn": "iqn.2010-10.org.openstack:shared",
+            "portals": ["192.168.122.20:3260"],
+            "luns": [
+                {"lun": 1, "size": 16777216, "volume": "vol-a",
+                 "designators": [{"type": "naa", "value": "60014050aabbccdd00000000000000a1"}]},
+                {"lun": 2, "size": 16777216, "volume": "vol-b",
+                 "designators": [{"type": "naa", "value": "60014050aabbccdd00000000000000b2"}]}
+            ]}]}
+    })"));
+}
+
+nlohmann::json properties(std::uint64_t lun) {
+    return {{"target_portal", shared_portal}, {"target_iqn", shared_iqn}, {"target_lun", lun}};
+}
+
+std::vector<check::VolumeRef> volumes(SimHost& host) {
+    return {iscsi_volume(host, "a", "vol-a", shared_iqn, 1, {shared_portal}),
+            iscsi_volume(host, "b", "vol-b", shared_iqn, 2, {shared_portal})};
+}
+
+}  // namespace
+
+// Sweep seed 78 (iSCSI): a connect whose LUN was gone created the session,
+// gave up, and cleaned up after releasing the node lock, so it logged the
+// session out while another volume's connect had just scanned its LUN on it.
+// The cleanup now runs under the node lock.
+TEST_CASE("regression: a failed attach never logs out a session another attach uses",
+          "[regression]") {
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+        SimHost host(shared_target(), {.seed = seed, .keep_trace = false});
+        check::Checker checker(host, volumes(host));
+        host.inject({{"fault", "lun_removed"}, {"iqn", shared_iqn}, {"lun", 1}});
+        ConnectorOptions quick;
+        quick.device_timeout = Duration(3000);
+        std::optional<DeviceInfo> kept;
+        {
+            auto gone = host.start_task("connect-a", [&] {
+                auto connector = make_connector(Protocol::iscsi, host, quick);
+                watched(checker, OperationKind::connect, "a",
+                        [&] { return connector->connect(properties(1)); });
+            });
+            auto other = host.start_task("connect-b", [&] {
+                auto connector = make_connector(Protocol::iscsi, host, {});
+                kept = watched(checker, OperationKind::connect, "b",
+                               [&] { return connector->connect(properties(2)); });
+            });
+            gone->join();
+            other->join();
+        }
+        auto connector = make_connector(Protocol::iscsi, host, {});
+        watched(checker, OperationKind::disconnect, "b",
+                [&] { connector->disconnect(properties(2), kept.value_or(DeviceInfo{}), {}); });
+        watched(checker, OperationKind::disconnect, "a",
+                [&] { connector->disconnect(properties(1), {}, {}); });
+        checker.check_clean("end");
+        INFO("seed " << seed << ": " << describe(checker.findings()));
+        REQUIRE(checker.findings().empty());
+    }
+}
+
+// Sweep seed 49 (iSCSI): a connect that gave up while sd was still probing
+// its LUN on a shared session left the SCSI device, which got its disk after
+// the disconnect: the disconnect looked at disks only. It now deletes the
+// LUN's devices that have no disk yet.
+TEST_CASE("regression: disconnect removes the LUN's SCSI device that has no disk yet",
+          "[regression]") {
+    SimHost host(shared_target(), {.seed = 9, .keep_trace = false});
+    check::Checker checker(host, volumes(host));
+    auto connector = make_connector(Protocol::iscsi, host, {});
+    const auto b = watched(checker, OperationKind::connect, "b",
+                           [&] { return connector->connect(properties(2)); });
+    REQUIRE(b);
+    host.inject({{"fault", "device_late"}, {"lun", 1}, {"delay_ms", 30000}});
+    ConnectorOptions quick;
+    quick.device_timeout = Duration(3000);
+    auto impatient = make_connector(Protocol::iscsi, host, quick);
+    CHECK_FALSE(watched(checker, OperationKind::connect, "a",
+                        [&] { return impatient->connect(properties(1)); }));
+    REQUIRE(host.model().footprint("vol-a").devices.size() == 1);
+    watched(checker, OperationKind::disconnect, "a",
+            [&] { connector->disconnect(properties(1), {}, {}); });
+    INFO(describe(checker.findings()));
+    CHECK(checker.findings().empty());
+    host.advance(Duration(40000));  // the probe would have given it a disk by now
+    CHECK(host.model().footprint("vol-a").devices.empty());
+    watched(checker, OperationKind::disconnect, "b",
+            [&] { connector->disconnect(properties(2), *b, {}); });
+    checker.check_clean("end");
+    CHECK(checker.findings().empty());
+}
+
+// Sweep seeds 60, 61, 72 and 75 (NVMe-oF): a connect recorded its namespace
+// as in use after it released the subsystem lock, so a detach of another
+// namespace of the subsystem, waiting for that lock, saw nothing in use and
+// deleted the controllers under the device the connect had just returned.
+// The record is now written under the lock.
+TEST_CASE("regression: a detach never deletes the controllers under a namespace just attached",
+          "[regression][nvme]") {
+    const nlohmann::json a{{"target_nqn", nvme_nqn},
+                           {"vol_uuid", "6b72696b-0000-4000-8000-0000000000b1"},
+                           {"portals", {{"127.0.0.1", 4420, "tcp"}}}};
+    const nlohmann::json b{{"target_nqn", nvme_nqn},
+                           {"volume_nguid", "6b72696b0000400080000000000000b2"},
+                           {"ns_id", "2"},
+                           {"portals", {{"127.0.0.1", 4420, "tcp"}}}};
+    for (std::uint64_t seed = 1; seed <= 40; ++seed) {
+        SimHost host(fabric("nvme_two_ports.json"), {.seed = seed, .keep_trace = false});
+        check::Checker checker(host, {nvme_volume("a", "ns-a", {"127.0.0.1:4420"}),
+                                      nvme_volume("b", "ns-b", {"127.0.0.1:4420"})});
+        auto connector = make_connector(Protocol::nvmeof, host, {});
+        const auto da =
+            watched(checker, OperationKind::connect, "a", [&] { return connector->connect(a); });
+        REQUIRE(da);
+        std::optional<DeviceInfo> db;
+        {
+            auto attach = host.start_task("connect-b", [&] {
+                auto mine = make_connector(Protocol::nvmeof, host, {});
+                db =
+                    watched(checker, OperationKind::connect, "b", [&] { return mine->connect(b); });
+            });
+            auto detach = host.start_task("disconnect-a", [&] {
+                auto mine = make_connector(Protocol::nvmeof, host, {});
+                watched(checker, OperationKind::disconnect, "a",
+                        [&] { mine->disconnect(a, *da, {}); });
+            });
+            attach->join();
+            detach->join();
+        }
+        INFO("seed " << seed << ": " << describe(checker.findings()));
+        REQUIRE(db);
+        CHECK(host.exists(db->path));
+        watched(checker, OperationKind::disconnect, "b",
+                [&] { connector->disconnect(b, *db, {}); });
+        checker.check_clean("end");
+        REQUIRE(checker.findings().empty());
+    }
+}
+
+// Sweep seed 99 (NVMe-oF): one volume's connect reached the subsystem through
+// two portals, another's through one; each detach deleted only the
+// controllers of its own portals, so once both were detached a controller
+// (and every namespace behind it) remained. A detach that finds nothing else
+// of the subsystem in use now deletes all of its controllers.
+TEST_CASE("regression: the last detach of a subsystem deletes its controllers on every portal",
+          "[regression][nvme]") {
+    SimHost host(fabric("nvme_two_ports.json"), {.seed = 3, .keep_trace = false});
+    check::Checker checker(host, {nvme_volume("a", "ns-a", {"127.0.0.1:4420", "127.0.0.1:4421"}),
+                                  nvme_volume("b", "ns-b", {"127.0.0.1:4420"})});
+    ConnectorOptions multipath;
+    multipath.use_multipath = true;
+    auto both = make_connector(Protocol::nvmeof, host, multipath);
+    auto one = make_connector(Protocol::nvmeof, host, {});
+    const nlohmann::json a{{"target_nqn", nvme_nqn},
+                           {"vol_uuid", "6b72696b-0000-4000-8000-0000000000b1"},
+                           {"portals", {{"127.0.0.1", 4420, "tcp"}, {"127.0.0.1", 4421, "tcp"}}}};
+    const nlohmann::json b{{"target_nqn", nvme_nqn},
+                           {"volume_nguid", "6b72696b0000400080000000000000b2"},
+                           {"ns_id", "2"},
+                           {"portals", {{"127.0.0.1", 4420, "tcp"}}}};
+    const auto da = watched(checker, OperationKind::connect, "a", [&] { return both->connect(a); });
+    const auto db = watched(checker, OperationKind::connect, "b", [&] { return one->connect(b); });
+    REQUIRE(da);
+    REQUIRE(db);
+    REQUIRE(host.model().state().nvme.controllers.size() == 2);
+    watched(checker, OperationKind::disconnect, "a", [&] { both->disconnect(a, *da, {}); });
+    watched(checker, OperationKind::disconnect, "b", [&] { one->disconnect(b, *db, {}); });
+    checker.check_clean("end");
+    INFO(describe(checker.findings()));
+    CHECK(checker.findings().empty());
+    CHECK(host.model().state().nvme.controllers.empty());
+}
