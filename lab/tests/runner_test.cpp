@@ -202,12 +202,12 @@ TEST_CASE("JUnit and the report folder describe every result", "[report]") {
 TEST_CASE("an NVMe portal off loopback is a Soft-RoCE address and needs transport rdma",
           "[runner][rdma]") {
     TempDir dir;
-    const auto rdma = library / "nvmeof/rdma-new-format.json";
+    const auto rdma = library() / "nvmeof/rdma-new-format.json";
     const auto scenario = brick::lab::load_scenario(rdma);
     CHECK(scenario.fabric.uses_rdma());
     CHECK(scenario.fabric.nvme_subsystems.at(0).ports.at(0).portal.host == "10.98.0.1");
     CHECK_FALSE(
-        brick::lab::load_scenario(library / "nvmeof/tcp-new-format.json").fabric.uses_rdma());
+        brick::lab::load_scenario(library() / "nvmeof/tcp-new-format.json").fabric.uses_rdma());
 
     const auto file = dir.path() / "rdma.json";
     auto document = nlohmann::json::parse(slurp(rdma));
@@ -225,7 +225,7 @@ TEST_CASE("an NVMe portal off loopback is a Soft-RoCE address and needs transpor
     document["fabric"]["nvme_subsystems"][0]["ports"][0]["portal"] = "10.97.0.1:4420";
     std::ofstream(file) << document.dump();
     CHECK_THROWS_AS(brick::lab::load_scenario(file), brick::Error);
-    document = nlohmann::json::parse(slurp(library / "iscsi/single-path.json"));
+    document = nlohmann::json::parse(slurp(library() / "iscsi/single-path.json"));
     document["fabric"]["iscsi_targets"][0]["portals"][0] = "10.98.0.1:3260";  // not for iSCSI
     std::ofstream(file) << document.dump();
     CHECK_THROWS_AS(brick::lab::load_scenario(file), brick::Error);
