@@ -174,6 +174,7 @@ std::vector<sim::check::VolumeRef> SimBackend::volumes_for(const Scenario& scena
     for (const auto& [name, volume] : scenario.volumes) {
         sim::check::VolumeRef ref;
         ref.name = name;
+        ref.follow_data = !volume.encrypted;
         if (const auto namespaces = volume.nvme_namespaces(); !namespaces.empty()) {
             for (const auto& ns : namespaces) {
                 ref.backing.insert(ns.subsystem + ":ns" + std::to_string(ns.nsid));
@@ -197,7 +198,28 @@ std::vector<sim::check::VolumeRef> SimBackend::volumes_for(const Scenario& scena
             refs.push_back(std::move(ref));
             continue;
         }
-        const auto& target = *scenario.fabric.find_iscsi_target(volume.target);
+        if (const auto* fc_target = scenario.fabric.fc.find_target(volume.fc_target)) {
+            // FC: the LU's identity. Its SCSI devices belong to no session (the
+            // model names no target for them), so its one path is that.
+            for (const auto& lun : fc_target->luns) {
+                if (lun.lun == volume.lun) {
+                    ref.backing.insert("lu-" + lun.serial);
+                    ref.wwid = lun.scsi_id();
+                }
+            }
+            ref.lun = volume.lun;
+            ref.paths.push_back({"", sim::Portal{}});
+            refs.push_back(std::move(ref));
+            continue;
+        }
+        const auto* iscsi_target = scenario.fabric.find_iscsi_target(volume.target);
+        if (iscsi_target == nullptr) {
+            // NFS, RBD and local volumes: known by name only; the checker
+            // follows SCSI and NVMe objects (sim/README.md).
+            refs.push_back(std::move(ref));
+            continue;
+        }
+        const auto& target = *iscsi_target;
         for (const auto& lun : target.luns) {
             if (lun.lun == volume.lun) {
                 ref.backing.insert("lu-" + lun.serial);

@@ -276,6 +276,9 @@ void Checker::end(int id, const Outcome& outcome) {
 
 void Checker::wrote(const std::string& name, std::string bytes) {
     auto& state = volume(name);
+    if (!state.ref.follow_data || state.ref.backing.empty()) {
+        return;
+    }
     state.expected = std::move(bytes);
     state.on_target = false;
     state.written_step = host_.model().step();
@@ -298,6 +301,11 @@ void Checker::check_connect(const Active& active, const Outcome& outcome) {
     }
     const auto op = describe(active.operation);
     const auto& device = *outcome.device;
+    if (state.ref.backing.empty() || device.path.rfind("/dev/mapper/crypt-", 0) == 0) {
+        // NFS, RBD and local volumes, and dm-crypt mappings over any volume:
+        // the checker does not follow their devices (no identity to compare).
+        return;
+    }
     const auto name = device_name(device.path);
     const auto volumes = name ? carried(*name) : std::nullopt;
     if (!volumes) {

@@ -84,6 +84,10 @@ struct VolumeRef {
     std::optional<std::uint64_t> lun;  // iSCSI: its LUN number
     std::vector<VolumePath> paths;     // every path its connect may use
     std::string md_alias;              // NVMe-oF replicas: the RAID1's name
+    // Whether the data written through its device is compared with the
+    // target's copy: not for encrypted volumes (the target holds ciphertext)
+    // nor volumes without fabric volumes behind them.
+    bool follow_data = true;
 };
 
 enum class OperationKind { connect, disconnect, extend };
