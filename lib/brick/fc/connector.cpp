@@ -304,15 +304,15 @@ DeviceInfo FibreChannelConnector::connect(const nlohmann::json& data) {
         remove_created(attempts, accepted);
     }
     const auto& first = *found_attempts[verdict.accepted.front()];
-    std::optional<multipath::Map> map;
-    if (multipathd) {
-        std::vector<std::string> disks;
-        for (const auto i : verdict.accepted) {
-            disks.push_back(found[i].disk.name);
-        }
-        map = scsi::form_map(host_, verdict.wwid, disks, options_,
-                             std::min(options_.multipath_timeout, remaining(host_, deadline)));
+    std::vector<std::string> disks;
+    for (const auto i : verdict.accepted) {
+        disks.push_back(found[i].disk.name);
     }
+    const auto map =
+        multipathd
+            ? scsi::form_map(host_, verdict.wwid, disks, options_,
+                             std::min(options_.multipath_timeout, remaining(host_, deadline)))
+            : scsi::existing_map(host_, verdict.wwid, disks);
     return scsi::device_info_for(host_, *first.disk, map, options_.link, first.route.by_path_link(),
                                  options_.device_timeout);
 }

@@ -328,12 +328,12 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
     // Every path must carry the volume's WWID.
     const auto verdict = scsi::check_identity(found, props.expected_wwid);
     const auto& first = *found_results[verdict.accepted.front()];
-    if (!multipathd) {
-        return result_for(first, std::nullopt);
-    }
     std::vector<std::string> disks;
     for (const auto i : verdict.accepted) {
         disks.push_back(found[i].disk.name);
+    }
+    if (!multipathd) {
+        return result_for(first, scsi::existing_map(host_, verdict.wwid, disks));
     }
     const auto map =
         scsi::form_map(host_, verdict.wwid, disks, options_,

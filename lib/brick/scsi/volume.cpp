@@ -107,6 +107,16 @@ bool multipath_available(Host& host, const ConnectorOptions& options) {
     return running;
 }
 
+std::optional<multipath::Map> existing_map(Host& host, const std::string& wwid,
+                                           const std::vector<std::string>& disks) {
+    for (const auto& disk : disks) {
+        if (auto map = multipath::map_holding(host, disk); map && map->wwid == wwid) {
+            return map;
+        }
+    }
+    return std::nullopt;
+}
+
 std::optional<multipath::Map> form_map(Host& host, const std::string& wwid,
                                        const std::vector<std::string>& disks,
                                        const ConnectorOptions& options, Duration timeout) {

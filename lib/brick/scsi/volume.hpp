@@ -54,6 +54,12 @@ IdentityVerdict check_identity(const std::vector<VolumePath>& paths,
 // multipathd is not running.
 bool multipath_available(Host& host, const ConnectorOptions& options);
 
+// The dm-multipath map of wwid that already holds one of the disks, found in
+// sysfs without asking multipathd. A reconnect while multipathd is down must
+// return it: I/O through a bare path would bypass what the map still holds.
+std::optional<multipath::Map> existing_map(Host& host, const std::string& wwid,
+                                           const std::vector<std::string>& disks);
+
 // Hands the disks to multipathd under wwid and waits (at most timeout) until
 // the map holds all of them, has its node and a size. nullopt when no map
 // formed; with options.enforce_multipath that throws device_not_found.

@@ -190,3 +190,44 @@ TEST_CASE("regression: the last detach of a subsystem deletes its controllers on
     CHECK(checker.findings().empty());
     CHECK(host.model().state().nvme.controllers.empty());
 }
+
+namespace {
+
+constexpr const char* mp_portal_a = "192.168.122.10:3260";
+constexpr const char* mp_portal_b = "[2001:db8::10]:3260";
+
+check::VolumeRef multipath_volume(SimHost& host) {
+    return iscsi_volume(host, "mp", "vol-mp", mp_iqn, 1, {mp_portal_a, mp_portal_b});
+}
+
+ConnectorOptions with_multipath() {
+    ConnectorOptions options;
+    options.use_multipath = true;
+    return options;
+}
+
+}  // namespace
+
+// Sweep seeds 1159 and 1437 (iSCSI): a connect of a volume already attached
+// through a multipath map, while multipathd was down, returned one of the
+// map's paths: I/O through it bypassed the map, and the data written through
+// the map was not there. Connect now returns the map that holds the paths,
+// found in sysfs, when multipathd does not answer.
+TEST_CASE("regression: a reconnect while multipathd is down returns the existing map",
+          "[regression][multipath]") {
+    SimHost host(fabric("two_portals.json"), {.seed = 5, .keep_trace = false});
+    check::Checker checker(host, {multipath_volume(host)});
+    auto connector = make_connector(Protocol::iscsi, host, with_multipath());
+    const auto first = watched(checker, OperationKind::connect, "mp",
+                               [&] { return connector->connect(multipath_properties()); });
+    REQUIRE(first);
+    REQUIRE(first->path.rfind("/dev/dm-", 0) == 0);
+    host.inject({{"fault", "multipathd_down"}});
+    const auto again = watched(checker, OperationKind::connect, "mp",
+                               [&] { return connector->connect(multipath_properties()); });
+    INFO(describe(checker.findings()));
+    REQUIRE(again);
+    CHECK(again->path == first->path);
+    CHECK(again->multipath_id == first->multipath_id);
+    CHECK(checker.findings().empty());
+}
