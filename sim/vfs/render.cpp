@@ -399,19 +399,21 @@ const Tree& TreeRenderer::update(
     bool devices_changed = false;
     for (const auto& [number, host] : state.scsi_hosts) {
         part(hosts_, number, fingerprint_of(host, state),
-             [&](Tree& tree) { render_scsi_host(tree, state, host); });
+             [&, &host = host](Tree& tree) { render_scsi_host(tree, state, host); });
     }
     for (const auto& [sid, session] : state.sessions) {
-        devices_changed |= part(sessions_, sid, fingerprint_of(session, state),
-                                [&](Tree& tree) { render_session(tree, state, session); });
+        devices_changed |=
+            part(sessions_, sid, fingerprint_of(session, state),
+                 [&, &session = session](Tree& tree) { render_session(tree, state, session); });
     }
     for (const auto& [address, device] : state.devices) {
-        devices_changed |= part(devices_, address, fingerprint_of(device, model),
-                                [&](Tree& tree) { render_device(tree, model, device); });
+        devices_changed |=
+            part(devices_, address, fingerprint_of(device, model),
+                 [&, &device = device](Tree& tree) { render_device(tree, model, device); });
     }
     for (const auto& [wwid, map] : state.maps) {
         devices_changed |= part(maps_, wwid, fingerprint_of(map, model),
-                                [&](Tree& tree) { render_map(tree, model, map); });
+                                [&, &map = map](Tree& tree) { render_map(tree, model, map); });
     }
     sweep(hosts_);
     devices_changed |= sweep(sessions_);
