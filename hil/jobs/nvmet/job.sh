@@ -204,7 +204,7 @@ library_extend_replicas() {
     [ -z "$(ls $NVMET/subsystems)$(ls $NVMET/ports)" ] || fail "nvmet objects left: $(ls $NVMET/*)"
     /brick/build/lab/brick-lab run /brick/src/scenarios/nvmeof/extend-namespace.json \
         /brick/src/scenarios/nvmeof/replicas-degraded.json \
-        --backend real --target nvmet --report /tmp/library-report | tee /tmp/library.out
+        --backend real --target nvmet --report "$JOB/library-report" | tee /tmp/library.out
     grep -q '^2 passed, 0 failed, 0 skipped' /tmp/library.out || fail "not both scenarios passed"
     assert_no_nvme_leftovers
     ! grep -q '^md' /proc/mdstat || fail "md arrays left: $(cat /proc/mdstat)"

@@ -93,12 +93,12 @@ std::string assemble_raid(Host& host, const std::string& alias,
                           const std::vector<std::string>& legs, unsigned replicas, Duration wait,
                           Duration command_timeout) {
     const auto path = md_path(alias);
-    bool has_metadata = false;
-    for (const auto& leg : legs) {
-        if (mdadm(host, {"--examine", leg}, command_timeout).ok()) {
-            has_metadata = true;
-        }
-    }
+    // One mdadm for all legs (each start costs): it prints a superblock per
+    // leg that has one, and fails when any has none, so its output decides.
+    std::vector<std::string> examine{"--examine"};
+    examine.insert(examine.end(), legs.begin(), legs.end());
+    const bool has_metadata =
+        mdadm(host, examine, command_timeout).out.find("Magic : a92b4efc") != std::string::npos;
     std::vector<std::string> args;
     auto members = legs;
     if (has_metadata) {
