@@ -6,8 +6,7 @@
 # NVMe/RDMA over Soft-RoCE: rdma_rxe on a dummy device carrying 10.98.0.1
 # (rxe cannot use lo, and nvme-rdma cannot reach 127.0.0.1 over rxe), with
 # nvme-cli and then the library (scenarios/nvmeof/rdma-new-format.json).
-# The library's extend (the namespace grown on the target) and its md RAID1
-# over two subsystems, healthy and with one replica's port gone, through the
+# The library's extend (the namespace grown on the target) through the
 # scenario runner.
 source /brick/src/hil/guest/lib.sh
 
@@ -193,19 +192,18 @@ rdma_library() {
     [ -z "$(ls $NVMET/subsystems)$(ls $NVMET/ports)" ] || fail "nvmet objects left: $(ls $NVMET/*)"
 }
 
-# The library's extend and replicas over NVMe/TCP (scenarios run unchanged on
-# the simulator): the namespace's backing grown and nvmet's revalidate_size
-# written under an attached volume, extend returns the new size, data kept;
-# a RAID1 over two subsystems created, written, stopped, assembled again
-# (udev's incremental assembly of the legs released first), and assembled
-# degraded with one replica's port unlinked; nothing left after each.
-library_extend_replicas() {
+# The library's extend over NVMe/TCP (the scenario runs unchanged on the
+# simulator): the namespace's backing grown and nvmet's revalidate_size
+# written under an attached volume, extend returns the new size, data kept,
+# nothing left. The replica scenarios (md RAID1 over two subsystems, healthy
+# and degraded) pass on nvmet too but take 40-50 s each under TCG: they run
+# in the nvmeof x nvmet cell (ci/cell.sh nvmeof nvmet), not here.
+library_extend() {
     [ -x /brick/build/lab/brick-lab ] || fail "brick-lab is not built"
     [ -z "$(ls $NVMET/subsystems)$(ls $NVMET/ports)" ] || fail "nvmet objects left: $(ls $NVMET/*)"
     /brick/build/lab/brick-lab run /brick/src/scenarios/nvmeof/extend-namespace.json \
-        /brick/src/scenarios/nvmeof/replicas-degraded.json \
         --backend real --target nvmet --report "$JOB/library-report" | tee /tmp/library.out
-    grep -q '^2 passed, 0 failed, 0 skipped' /tmp/library.out || fail "not both scenarios passed"
+    grep -q '^1 passed, 0 failed, 0 skipped' /tmp/library.out || fail "the scenario did not pass"
     assert_no_nvme_leftovers
     ! grep -q '^md' /proc/mdstat || fail "md arrays left: $(cat /proc/mdstat)"
     [ -z "$(ls $NVMET/subsystems)$(ls $NVMET/ports)" ] || fail "nvmet objects left: $(ls $NVMET/*)"
@@ -221,5 +219,5 @@ check nvme-tcp-port-removed port_removed
 check nvme-tcp-ana-inaccessible ana_inaccessible
 check nvme-rdma-connect-io-disconnect rdma_connect_io_disconnect
 check nvme-rdma-library rdma_library
-check nvme-tcp-library-extend-replicas library_extend_replicas
+check nvme-tcp-library-extend library_extend
 finish
