@@ -64,13 +64,17 @@ void release_partial_arrays(Host& host, const std::string& path,
         if (md.empty() || md == ours) {
             continue;
         }
+        const auto device = "/dev/" + md;
         if (array_state(host, md) != "inactive") {
-            throw Error(ErrorCategory::wrong_device, "the replica " + leg +
-                                                         " is a member of the running array /dev/" +
-                                                         md + ", not of " + path);
+            std::string message = "the replica ";
+            message.append(leg).append(" is a member of the running array ").append(device);
+            message.append(", not of ").append(path);
+            throw Error(ErrorCategory::wrong_device, message);
         }
-        log::info("stopping /dev/" + md + ", a partial array udev assembled from " + leg);
-        mdadm(host, {"--stop", "/dev/" + md}, command_timeout);
+        std::string note = "stopping ";
+        note.append(device).append(", a partial array udev assembled from ").append(leg);
+        log::info(note);
+        mdadm(host, {"--stop", device}, command_timeout);
     }
 }
 
