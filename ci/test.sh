@@ -4,10 +4,11 @@
 #   - the scenario matrix cells on the simulator;
 #   - the hardware-in-the-loop suite: one QEMU guest per target kind with the
 #     real tools (CTest label hil), then the local-device and NFS scenario cells
-#     on real kernels (loop devices, nfsd; about 30 s and 70 s);
+#     on real kernels (loop devices, nfsd; about 30 s and 70 s), then the
+#     certification of the reference backends (ci/certify.sh, one guest per
+#     target kind: LIO, tgt, nvmet);
 #   - advisory (reported, not yet gating), each bounded and fitted into the job's
-#     time budget (ci/lib.sh), in this order: the certification of the reference
-#     backends (ci/certify.sh, one guest per target kind), the scenario cells on
+#     time budget (ci/lib.sh), in this order: the scenario cells on
 #     real kernels (LIO, nvmet, LUKS over LIO, RBD on a one-node Ceph cluster; the
 #     workflow matrix runs those cells in full), the seeded fault sweeps on the
 #     simulator with the invariant checker (ci/sweep.sh), then the tests under
@@ -32,7 +33,8 @@ for cell in "local loop" "nfs nfsd"; do
     read -r protocol backend <<<"$cell"
     stage "cell $protocol x $backend (QEMU)" bash "$BRICK_TOP/ci/cell.sh" "$protocol" "$backend" || true
 done
-bounded "certify LIO, tgt, nvmet (QEMU)" 600 bash "$BRICK_TOP/ci/certify.sh"
+# Gating since it passed on CI (275 s there) and in every run here.
+stage "certify LIO, tgt, nvmet (QEMU)" bash "$BRICK_TOP/ci/certify.sh" || true
 bounded "cell iscsi x lio (QEMU)" 600 bash "$BRICK_TOP/ci/cell.sh" iscsi lio
 bounded "cell nvmeof x nvmet (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" nvmeof nvmet
 bounded "cell luks x lio (QEMU)" 420 bash "$BRICK_TOP/ci/cell.sh" luks lio
