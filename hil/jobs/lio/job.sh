@@ -2,7 +2,7 @@
 # Checks: single path attach/detach with data, re-attach reads it back, LUN 256, CHAP
 # (a wrong password fails with exit 24, mutual CHAP logs in), two-portal
 # multipath surviving a TPG disable, a LUN unmapped under a session, no
-# leftovers after each detach.
+# leftovers after each detach; then the library's own single-path scenario.
 source /brick/src/hil/guest/lib.sh
 source /brick/src/hil/guest/iscsi.sh
 
@@ -229,6 +229,18 @@ lun_unmapped() {
     assert_no_iscsi_leftovers $SINGLE
 }
 
+# The library itself, through the scenario runner, on this kernel and LIO: the
+# scenario file the simulator runs unchanged (attach, write, detach, re-attach,
+# read back, detach, nothing left). The runner's LIO driver replaces the job's
+# targets with the scenario's (targetcli restoreconfig clear_existing=true).
+library_single_path() {
+    [ -x /brick/build/lab/brick-lab ] || fail "brick-lab is not built"
+    /brick/build/lab/brick-lab run /brick/src/scenarios/iscsi/single-path.json \
+        --backend real --target lio --report "$JOB/library-report" | tee /tmp/library.out
+    grep -q '^1 passed, 0 failed, 0 skipped' /tmp/library.out || fail "the scenario did not pass"
+    assert_no_iscsi_leftovers iqn.2003-01.org.linux-iscsi.brickworks:single
+}
+
 check setup setup
 passed || finish
 check lio-targetcli configure_lio
@@ -241,4 +253,5 @@ check iscsi-lun-256 lun_256
 check iscsi-chap chap
 check iscsi-multipath-tpg-fault multipath_two_portals
 check lio-lun-unmapped lun_unmapped
+check iscsi-library-single-path library_single_path
 finish
