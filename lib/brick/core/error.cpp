@@ -72,7 +72,7 @@ Error::Error(ErrorCategory category, const std::string& message, std::string fie
 
 void throw_invalid(std::string field, const std::string& expected) {
     std::string message = field + ": expected " + expected;
-    throw Error(ErrorCategory::invalid_properties, std::move(message), std::move(field));
+    throw Error(ErrorCategory::invalid_properties, message, std::move(field));
 }
 
 }  // namespace brick
