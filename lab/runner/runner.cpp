@@ -182,22 +182,6 @@ class ScenarioRun {
         }
     }
 
-    // The kernel name a device path leads to ("dm-3" for /dev/mapper/crypt-sdb).
-    std::string kernel_name(const std::string& path) {
-        Host& host = backend_.host();
-        std::string resolved = path;
-        for (int hops = 0; hops < 8; ++hops) {
-            std::string target;
-            if (!host.read_link(resolved, target).ok()) {
-                break;
-            }
-            resolved = target.front() == '/'
-                           ? target
-                           : resolved.substr(0, resolved.rfind('/') + 1).append(target);
-        }
-        return resolved.substr(resolved.rfind('/') + 1);
-    }
-
     // An encrypted volume's device is a dm-crypt mapping (CRYPT- uuid) with
     // one device under it; returns that device's path for the identity checks.
     DeviceInfo check_crypt_mapping(const VolumeSpec& volume, DeviceInfo device) {
@@ -205,7 +189,7 @@ class ScenarioRun {
             return device;
         }
         Host& host = backend_.host();
-        const auto dm = kernel_name(device.path);
+        const auto dm = backend_.host().kernel_name(device.path);
         const auto uuid = host.read_attribute("/sys/block/" + dm + "/dm/uuid").value_or("");
         std::vector<std::string> slaves;
         host.list_dir("/sys/block/" + dm + "/slaves", slaves);
@@ -232,7 +216,7 @@ class ScenarioRun {
             }
             return;
         }
-        const auto name = kernel_name(device.path);
+        const auto name = backend_.host().kernel_name(device.path);
         if (!volume.rbd_image.empty()) {
             const auto id = name.rfind("rbd", 0) == 0 ? name.substr(3) : std::string();
             const auto dir = "/sys/bus/rbd/devices/" + id;
@@ -244,7 +228,8 @@ class ScenarioRun {
             }
             return;
         }
-        if (!volume.device_path.empty() && name != kernel_name(volume.device_path)) {
+        if (!volume.device_path.empty() &&
+            name != backend_.host().kernel_name(volume.device_path)) {
             throw Error(ErrorCategory::wrong_device,
                         "connect returned " + device.path + ", not " + volume.device_path);
         }

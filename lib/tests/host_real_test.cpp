@@ -62,6 +62,30 @@ TEST_CASE("root prefix relocates every path the library uses", "[host]") {
     CHECK(host.read_file("/does/not/exist", content).error == ENOENT);
 }
 
+TEST_CASE("kernel_name follows a device's links to the kernel's name", "[host]") {
+    TempDir dir;
+    std::filesystem::create_directories(dir.path() / "dev/disk/by-path");
+    std::filesystem::create_directories(dir.path() / "dev/disk/by-id");
+    std::filesystem::create_directories(dir.path() / "dev/mapper");
+    std::filesystem::create_directories(dir.path() / "dev/vg0");
+    dir.write("dev/sdb", "");
+    std::filesystem::create_symlink("../../sdb", dir.path() / "dev/disk/by-path/pci-0-lun-1");
+    std::filesystem::create_symlink("../by-path/pci-0-lun-1", dir.path() / "dev/disk/by-id/wwn-1");
+    std::filesystem::create_symlink("/dev/dm-4", dir.path() / "dev/mapper/crypt-sdb");
+    std::filesystem::create_symlink("../dm-3", dir.path() / "dev/vg0/volume");
+    std::filesystem::create_symlink("loop", dir.path() / "dev/loop");
+    auto host = host_at(dir);
+
+    CHECK(host.kernel_name("/dev/disk/by-path/pci-0-lun-1") == "sdb");
+    CHECK(host.kernel_name("/dev/disk/by-id/wwn-1") == "sdb");
+    CHECK(host.kernel_name("/dev/mapper/crypt-sdb") == "dm-4");
+    CHECK(host.kernel_name("/dev/vg0/volume") == "dm-3");
+    CHECK(host.kernel_name("/dev/sdb") == "sdb");
+    CHECK(host.kernel_name("/dev/sdz") == "sdz");
+    // A link to itself ends after a bounded number of hops.
+    CHECK(host.kernel_name("/dev/loop") == "loop");
+}
+
 TEST_CASE("a write that blocks in the kernel is bounded by its deadline", "[host]") {
     TempDir dir;
     REQUIRE(::mkfifo((dir.path() / "scan").c_str(), 0600) == 0);  // blocks until a reader comes

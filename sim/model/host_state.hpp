@@ -174,8 +174,8 @@ struct HostState {
     std::map<unsigned, IscsiSession> sessions;  // by sid
     std::map<unsigned, ScsiHost> scsi_hosts;    // by number
     std::map<ScsiAddress, ScsiDevice> devices;
-    std::map<std::string, MultipathMap> maps;  // by WWID
-    std::vector<std::string> wwids;            // /etc/multipath/wwids
+    std::map<std::string, MultipathMap> maps;                // by WWID
+    std::vector<std::string> wwids;                          // /etc/multipath/wwids
     std::map<std::string, MultipathdPath> multipathd_paths;  // by disk name
     bool multipathd_running = true;
     bool iscsid_running = true;

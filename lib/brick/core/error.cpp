@@ -64,15 +64,15 @@ int exit_code(ErrorCategory category) {
     return 70;
 }
 
-Error::Error(ErrorCategory category, std::string message, std::string field)
+Error::Error(ErrorCategory category, const std::string& message, std::string field)
     : std::runtime_error(std::string(category_name(category)) + ": " + mask_secrets(message)),
       category_(category),
       message_(mask_secrets(message)),
       field_(std::move(field)) {}
 
-void throw_invalid(std::string field, std::string expected) {
+void throw_invalid(std::string field, const std::string& expected) {
     std::string message = field + ": expected " + expected;
-    throw Error(ErrorCategory::invalid_properties, std::move(message), std::move(field));
+    throw Error(ErrorCategory::invalid_properties, message, std::move(field));
 }
 
 }  // namespace brick

@@ -33,7 +33,7 @@ int exit_code(ErrorCategory category);
 
 class Error : public std::runtime_error {
   public:
-    Error(ErrorCategory category, std::string message, std::string field = {});
+    Error(ErrorCategory category, const std::string& message, std::string field = {});
 
     ErrorCategory category() const { return category_; }
     // The input key the error is about ("data.target_portal"), or empty.
@@ -48,6 +48,6 @@ class Error : public std::runtime_error {
 };
 
 // Shorthand for the most common error: a connection-property key is wrong.
-[[noreturn]] void throw_invalid(std::string field, std::string expected);
+[[noreturn]] void throw_invalid(std::string field, const std::string& expected);
 
 }  // namespace brick

@@ -37,20 +37,6 @@ CommandResult cryptsetup(Host& host, std::vector<std::string> args, const std::s
     return result;
 }
 
-// The kernel name of the block device a path leads to ("sdb" for a by-path link).
-std::string kernel_name(Host& host, const std::string& path) {
-    std::string resolved = path;
-    for (int hops = 0; hops < 8; ++hops) {
-        std::string target;
-        if (!host.read_link(resolved, target).ok()) {
-            break;
-        }
-        resolved =
-            target.front() == '/' ? target : resolved.substr(0, resolved.rfind('/') + 1) + target;
-    }
-    return resolved.substr(resolved.rfind('/') + 1);
-}
-
 void check_options(const LuksOptions& options) {
     if (options.passphrase.empty() || options.passphrase.find('\0') != std::string::npos) {
         throw_invalid("passphrase", "a non-empty LUKS passphrase without NUL bytes");
@@ -96,7 +82,7 @@ std::string open_luks(Host& host, const std::string& device_path, const std::str
     auto mapper = "/dev/mapper/" + name;
     const auto lock = host.lock("dm-crypt:" + name);
     if (const auto existing = find_mapping(host, name)) {
-        const auto under = kernel_name(host, device_path);
+        const auto under = host.kernel_name(device_path);
         if (existing->slaves.size() != 1 || existing->slaves.front() != under) {
             throw Error(ErrorCategory::wrong_device,
                         mapper + " is open on another device than " + device_path);

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <set>
 #include <tuple>
+#include <utility>
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
@@ -112,8 +113,8 @@ struct PathAttempt {
 
 class FibreChannelConnector final : public Connector {
   public:
-    FibreChannelConnector(Host& host, const ConnectorOptions& options)
-        : host_(host), options_(options) {}
+    FibreChannelConnector(Host& host, ConnectorOptions options)
+        : host_(host), options_(std::move(options)) {}
 
     DeviceInfo connect(const nlohmann::json& data) override;
     void disconnect(const nlohmann::json& data, const DeviceInfo& device,

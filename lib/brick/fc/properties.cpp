@@ -113,7 +113,7 @@ AddressingMode parse_addressing_mode(const std::string& field, const std::string
     if (text == "SAM3-flat") {
         return AddressingMode::sam3_flat;
     }
-    throw_invalid(field, "\"SAM\", \"SAM2\" or \"SAM3-flat\" (got " + describe_text(text) + ")");
+    throw_invalid(field, R"("SAM", "SAM2" or "SAM3-flat" (got )" + describe_text(text) + ")");
 }
 
 }  // namespace

@@ -24,6 +24,14 @@ std::vector<std::string> split_components(const std::string& pattern) {
     return parts;
 }
 
+// base + "/" + name, built in one string.
+std::string child_path(const std::string& base, const std::string& name) {
+    std::string path;
+    path.reserve(base.size() + 1 + name.size());
+    path.append(base).append("/").append(name);
+    return path;
+}
+
 bool has_magic(const std::string& part) {
     return part.find_first_of("*?[") != std::string::npos;
 }
@@ -36,7 +44,7 @@ std::vector<std::string> Host::glob(const std::string& pattern) {
         std::vector<std::string> next;
         for (const auto& base : current) {
             if (!has_magic(part)) {
-                next.push_back(base + "/" + part);
+                next.push_back(child_path(base, part));
                 continue;
             }
             std::vector<std::string> names;
@@ -48,7 +56,7 @@ std::vector<std::string> Host::glob(const std::string& pattern) {
                     continue;
                 }
                 if (fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) == 0) {
-                    next.push_back(base + "/" + name);
+                    next.push_back(child_path(base, name));
                 }
             }
         }
@@ -80,6 +88,24 @@ std::optional<std::string> Host::read_attribute(const std::string& path) {
 bool Host::exists(const std::string& path) {
     FileInfo info;
     return stat(path, info).ok();
+}
+
+std::string Host::kernel_name(const std::string& path) {
+    std::string resolved = path;
+    for (int hops = 0; hops < 8; ++hops) {
+        std::string target;
+        if (!read_link(resolved, target).ok() || target.empty()) {
+            break;
+        }
+        if (target.front() == '/') {
+            resolved = target;
+        } else {
+            // Relative to the link's directory (npos + 1 == 0: no directory).
+            resolved.erase(resolved.rfind('/') + 1);
+            resolved += target;
+        }
+    }
+    return resolved.substr(resolved.rfind('/') + 1);
 }
 
 }  // namespace brick

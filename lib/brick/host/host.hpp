@@ -149,6 +149,11 @@ class Host {
     // read_file, with trailing newlines and spaces removed; nullopt on error.
     std::optional<std::string> read_attribute(const std::string& path);
     bool exists(const std::string& path);
+    // The kernel name of the block device path leads to: the last component
+    // after following its symbolic links (at most 8), relative or absolute, with
+    // read_link ("sdb" for a by-path link, "dm-3" for /dev/mapper/<name>); the
+    // last component of path itself when it is no link.
+    std::string kernel_name(const std::string& path);
 };
 
 }  // namespace brick

@@ -32,7 +32,7 @@ nlohmann::json mask_json(const nlohmann::json& value) {
     return value;
 }
 
-void TraceWriter::write(nlohmann::json record) {
+void TraceWriter::write(const nlohmann::json& record) {
     const std::lock_guard lock(mutex_);
     nlohmann::json line = nlohmann::json::object();
     line["v"] = trace_format_version;

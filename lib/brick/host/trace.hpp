@@ -23,7 +23,7 @@ class TraceWriter {
     explicit TraceWriter(std::ostream& out) : out_(out) {}
 
     // Adds "v" and "seq" (and "task" unless present), masks secrets, writes one line.
-    void write(nlohmann::json record);
+    void write(const nlohmann::json& record);
 
     std::uint64_t records_written() const;
 

@@ -15,7 +15,7 @@ namespace {
 
 constexpr Duration probe_timeout{10000};
 
-std::string trim(std::string text) {
+std::string trim(const std::string& text) {
     const auto first = text.find_first_not_of(" \t\r\n");
     if (first == std::string::npos) {
         return {};

@@ -456,8 +456,12 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
                 continue;
             }
             if (!scsi::removable_with(*disk, wwid)) {
-                log::warning("not touching " + name + ": WWID " + disk->scsi_id +
-                             " is not the volume's " + wwid);
+                log::warning(std::string("not touching ")
+                                 .append(name)
+                                 .append(": WWID ")
+                                 .append(disk->scsi_id)
+                                 .append(" is not the volume's ")
+                                 .append(wwid));
                 continue;
             }
             if (wwid.empty()) {

@@ -34,7 +34,10 @@ std::vector<nlohmann::json> plural_or_repeated(const ObjectReader& in, std::stri
     }
     const auto& value = in.require(singular, std::string(what) + " (or " + in.field(plural) +
                                                  ") to go with " + in.field("target_portals"));
-    return std::vector<nlohmann::json>(count, value);
+    // Named, not returned as {count, value}: braces would pick the
+    // initializer-list constructor and make a list of two JSON values.
+    std::vector<nlohmann::json> repeated(count, value);
+    return repeated;
 }
 
 // target_portals/target_iqns/target_luns zipped; missing iqns or luns repeat
@@ -98,7 +101,7 @@ std::string parse_discovery_method(const ObjectReader& in) {
     }
     if (*method != "sendtargets" && *method != "none") {
         throw_invalid(in.field("discovery_method"),
-                      "\"sendtargets\" or \"none\" (got " + describe_text(*method) + ")");
+                      R"("sendtargets" or "none" (got )" + describe_text(*method) + ")");
     }
     return *method;
 }
@@ -111,8 +114,8 @@ std::string parse_iface(const ObjectReader& in, bool iser) {
         if (*transport == "iser") {
             iface = "iser";
         } else if (*transport != "default" && *transport != "tcp") {
-            throw_invalid(in.field("transport"), "\"default\", \"tcp\" or \"iser\" (got " +
-                                                     describe_text(*transport) + ")");
+            throw_invalid(in.field("transport"),
+                          R"("default", "tcp" or "iser" (got )" + describe_text(*transport) + ")");
         }
     }
     if (const auto name = in.string("iface")) {

@@ -6,23 +6,6 @@
 namespace brick::local {
 namespace {
 
-// The kernel's name of the block device at path ("dm-3" for an LVM link).
-std::string block_name(Host& host, const std::string& path) {
-    std::string resolved = path;
-    for (int hops = 0; hops < 8; ++hops) {
-        std::string target;
-        if (!host.read_link(resolved, target).ok()) {
-            break;
-        }
-        if (target.front() == '/') {
-            resolved = target;
-        } else {
-            resolved = resolved.substr(0, resolved.rfind('/') + 1) + target;
-        }
-    }
-    return resolved.substr(resolved.rfind('/') + 1);
-}
-
 class LocalConnector final : public Connector {
   public:
     explicit LocalConnector(Host& host) : host_(host) {}
@@ -54,7 +37,7 @@ class LocalConnector final : public Connector {
     // the size comes from sysfs, nothing is rescanned.
     std::uint64_t extend(const nlohmann::json& data) override {
         const auto props = parse_properties(data);
-        const auto name = block_name(host_, props.device_path);
+        const auto name = host_.kernel_name(props.device_path);
         const auto sectors = host_.read_attribute("/sys/class/block/" + name + "/size");
         if (!sectors || sectors->empty() ||
             sectors->find_first_not_of("0123456789") != std::string::npos) {

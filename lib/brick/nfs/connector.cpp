@@ -1,5 +1,7 @@
 #include "brick/nfs/connector.hpp"
 
+#include <utility>
+
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
 #include "brick/nfs/mount_options.hpp"
@@ -10,12 +12,15 @@
 namespace brick::nfs {
 namespace {
 
-const std::string in_use_root = "/run/brick/nfs";
-
 struct Share {
     std::string hash;         // md5 hex of the export
     std::string mount_point;  // <base>/<hash>
 };
+
+// Where connect records the volumes that use a share, one file per volume.
+std::string in_use_dir(const Share& share) {
+    return std::string("/run/brick/nfs/").append(share.hash);
+}
 
 bool contains(const std::string& text, std::string_view what) {
     return text.find(what) != std::string::npos;
@@ -127,8 +132,9 @@ bool NfsConnector::ensure_mounted(const Properties& props, const Share& share) {
         const auto reason = result.timed_out ? std::string("mount timed out")
                             : result.ok()    ? std::string("mount exited 0 but nothing is mounted")
                                              : first_line(result.err);
-        failures.push_back((list.empty() ? std::string("no options") : "-o " + list) + ": " +
-                           reason);
+        std::string failure = list.empty() ? std::string("no options") : "-o " + list;
+        failure.append(": ").append(reason);
+        failures.push_back(std::move(failure));
         const auto this_category = mount_failure(result);
         category =
             category && *category != ErrorCategory::command_failed ? category : this_category;
@@ -146,7 +152,7 @@ bool NfsConnector::ensure_mounted(const Properties& props, const Share& share) {
 
 bool NfsConnector::others_in_use(const Share& share, const std::string& name) {
     std::vector<std::string> records;
-    host_.list_dir(in_use_root + "/" + share.hash, records);
+    host_.list_dir(in_use_dir(share), records);
     return std::any_of(records.begin(), records.end(),
                        [&](const std::string& record) { return record != name; });
 }
@@ -161,16 +167,16 @@ void NfsConnector::unmount(const Share& share, const DisconnectOptions& options)
         return;
     }
     const auto reason = result.timed_out ? std::string("umount timed out") : first_line(result.err);
-    const Error error(contains(result.err, "busy") ? ErrorCategory::host_error
-                      : result.timed_out           ? ErrorCategory::timeout
-                                                   : ErrorCategory::command_failed,
-                      "unmounting " + share.mount_point + " failed: " + reason);
+    const auto category = contains(result.err, "busy") ? ErrorCategory::host_error
+                          : result.timed_out           ? ErrorCategory::timeout
+                                                       : ErrorCategory::command_failed;
+    const auto message = "unmounting " + share.mount_point + " failed: " + reason;
     if (!options.force) {
-        throw error;
+        throw Error(category, message);
     }
-    log::warning(std::string(error.what()) + " (forced: left mounted)");
+    log::warning(std::string(Error(category, message).what()) + " (forced: left mounted)");
     if (!options.ignore_errors) {
-        throw error;
+        throw Error(category, message);
     }
 }
 
@@ -194,7 +200,7 @@ DeviceInfo NfsConnector::connect(const nlohmann::json& data) {
                         (info.type == FileType::missing ? "" : " (not a regular file)"),
                     "data.name");
     }
-    const auto dir = in_use_root + "/" + share.hash;
+    const auto dir = in_use_dir(share);
     if (!host_.make_dirs(dir).ok() ||
         !host_.write_file(dir + "/" + props.name, "", options_.command_timeout).ok()) {
         log::warning("cannot record " + path + " as in use under " + dir +
@@ -211,7 +217,7 @@ void NfsConnector::disconnect(const nlohmann::json& data, const DeviceInfo& /*de
     const auto props = parse_properties(data);
     const auto share = share_of(props);
     const auto lock = host_.lock("nfs-share:" + share.hash);
-    host_.remove(in_use_root + "/" + share.hash + "/" + props.name);
+    host_.remove(in_use_dir(share) + "/" + props.name);
     if (others_in_use(share, props.name)) {
         log::info("keeping " + share.mount_point + " mounted: another volume of " +
                   props.export_spec + " is attached");

@@ -1,5 +1,6 @@
 #include "brick/nfs/mounts.hpp"
 
+#include <array>
 #include <boost/uuid/detail/md5.hpp>
 #include <cstdio>
 
@@ -88,9 +89,9 @@ std::string md5_hex(const std::string& text) {
     // significant byte first when printed.
     std::string out;
     for (const auto word : digest) {
-        char buffer[9];
-        std::snprintf(buffer, sizeof buffer, "%08x", word);
-        out += buffer;
+        std::array<char, 9> buffer{};
+        std::snprintf(buffer.data(), buffer.size(), "%08x", word);
+        out += buffer.data();
     }
     return out;
 }

@@ -38,14 +38,16 @@ std::string portal_text(const TargetPortal& portal) {
 // the other namespaces of a subsystem stay exported, so their mere presence
 // says nothing. /run is a tmpfs: the records go with a reboot, as the
 // controllers do.
-const std::string in_use_root = "/run/brick/nvmeof";
+std::string in_use_dir(const std::string& nqn) {
+    return std::string("/run/brick/nvmeof/").append(nqn);
+}
 
 std::string in_use_record(const std::string& nqn, std::uint32_t nsid) {
-    return in_use_root + "/" + nqn + "/" + std::to_string(nsid);
+    return in_use_dir(nqn) + "/" + std::to_string(nsid);
 }
 
 void record_in_use(Host& host, const std::string& nqn, const Namespace& ns) {
-    const auto dir = in_use_root + "/" + nqn;
+    const auto dir = in_use_dir(nqn);
     if (!host.make_dirs(dir).ok() ||
         !host.write_file(in_use_record(nqn, ns.nsid), "", Duration(5000)).ok()) {
         log::warning("cannot record " + ns.device_path() + " as in use under " + dir +
@@ -365,14 +367,13 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
     hints.watch_paths = {"/sys/class/nvme"};
     if (!wait_until(
             host_, options_.command_timeout, [&] { return !deleting(); }, hints)) {
-        Error still(ErrorCategory::timeout, "a controller of " + target.nqn +
-                                                " is still being deleted by the kernel after " +
-                                                std::to_string(options_.command_timeout.count()) +
-                                                " ms");
+        const auto still = "a controller of " + target.nqn +
+                           " is still being deleted by the kernel after " +
+                           std::to_string(options_.command_timeout.count()) + " ms";
         if (!options.force) {
-            throw still;
+            throw Error(ErrorCategory::timeout, still);
         }
-        problems.push_back(still.message());
+        problems.push_back(Error(ErrorCategory::timeout, still).message());
     }
     for (const auto& ns : ours) {
         remove_stale_links(ns.name);

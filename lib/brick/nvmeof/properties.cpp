@@ -21,8 +21,8 @@ Transport parse_transport(const std::string& field, const nlohmann::json& value)
     if (name == "rdma" || name == "rocev2") {
         return Transport::rdma;
     }
-    throw_invalid(
-        field, "a transport \"tcp\", \"rdma\" or \"RoCEv2\" (got " + describe_value(value) + ")");
+    throw_invalid(field,
+                  R"(a transport "tcp", "rdma" or "RoCEv2" (got )" + describe_value(value) + ")");
 }
 
 std::string address_at(const std::string& field, const nlohmann::json& value) {
@@ -89,7 +89,7 @@ Target parse_old_target(const ObjectReader& in) {
     portal.port =
         parse_port(in.field("target_port"), in.require("target_port", "the target's port"));
     portal.transport = parse_transport(in.field("transport_type"),
-                                       in.require("transport_type", "\"tcp\" or \"rdma\""));
+                                       in.require("transport_type", R"("tcp" or "rdma")"));
     target.portals.push_back(portal);
     parse_namespace_keys(in, target, false);
     return target;

@@ -50,7 +50,7 @@ std::optional<ChapCredentials> parse_chap(const ObjectReader& in, std::string_vi
     }
     if (folded != "CHAP") {
         throw_invalid(in.field(method_key),
-                      "\"CHAP\" or \"None\" (got " + describe_text(*method) + ")");
+                      R"("CHAP" or "None" (got )" + describe_text(*method) + ")");
     }
     ChapCredentials chap;
     chap.method = "CHAP";

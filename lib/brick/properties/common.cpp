@@ -84,7 +84,7 @@ AccessMode parse_access_mode(const std::string& field, const nlohmann::json& val
     if (value == "ro") {
         return AccessMode::read_only;
     }
-    throw_invalid(field, "\"rw\" or \"ro\" (got " + describe_value(value) + ")");
+    throw_invalid(field, R"("rw" or "ro" (got )" + describe_value(value) + ")");
 }
 
 std::string require_string(const std::string& field, const nlohmann::json& value,

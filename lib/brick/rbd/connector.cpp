@@ -9,7 +9,7 @@
 namespace brick::rbd {
 namespace {
 
-const std::string private_dir = "/run/brick/rbd";
+constexpr std::string_view private_dir = "/run/brick/rbd";
 
 std::string first_line(const std::string& text) {
     const auto end = text.find('\n');
@@ -28,11 +28,11 @@ class ClusterFiles {
         if (props.monitors.empty() && props.keyring.empty()) {
             return;  // the host's own /etc/ceph/<cluster>.conf and keyring
         }
-        if (!host_.make_dirs(private_dir).ok()) {
-            throw Error(ErrorCategory::host_error, "cannot create " + private_dir);
+        if (!host_.make_dirs(std::string(private_dir)).ok()) {
+            throw Error(ErrorCategory::host_error, "cannot create " + std::string(private_dir));
         }
         // One volume's files at a time: the caller holds the image's lock.
-        const auto stem = private_dir + "/" + props.pool + "." + props.image;
+        const auto stem = std::string(private_dir) + "/" + props.pool + "." + props.image;
         std::string conf = "[global]\n";
         if (!props.monitors.empty()) {
             std::string hosts;
@@ -138,7 +138,7 @@ void RbdConnector::map(const Properties& props) {
 }
 
 std::string RbdConnector::wait_for_link(const Properties& props, Clock::time_point deadline) {
-    const auto link = udev_link(props.pool, props.image);
+    auto link = udev_link(props.pool, props.image);
     WaitHints hints;
     hints.watch_paths = {"/dev", "/dev/rbd", "/dev/rbd/" + props.pool};
     const auto remaining =
