@@ -1,5 +1,6 @@
 // Library bugs the seeded fault sweep (`brick-lab sweep`) found, each pinned
 // by the smallest run that shows it, checked by the invariant checker.
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "check_fixture.hpp"
@@ -229,5 +230,62 @@ TEST_CASE("regression: a reconnect while multipathd is down returns the existing
     REQUIRE(again);
     CHECK(again->path == first->path);
     CHECK(again->multipath_id == first->multipath_id);
+    CHECK(checker.findings().empty());
+}
+
+// The 64-volume sweep (iSCSI, seed 1): with every iscsiadm hanging, each
+// record change held the host-wide node-record lock for its whole deadline
+// and every other connect waited in line behind all of them, so the last
+// connects outlived their deadline by far. The wait for that lock is now
+// bounded by the command's deadline, as iscsiadm's own wait for its record
+// database lock is: every connect fails within a few command deadlines.
+TEST_CASE("regression: a hung iscsiadm does not queue every independent connect behind it",
+          "[regression]") {
+    constexpr int count = 8;
+    nlohmann::json targets = nlohmann::json::array();
+    for (int i = 1; i <= count; ++i) {
+        const auto n = std::to_string(i);
+        targets.push_back(nlohmann::json::parse(
+            R"({"iqn": "iqn.2010-10.org.openstack:t)" + n + R"(", "portals": ["192.168.122.)" +
+            std::to_string(30 + i) + R"(:3260"], "luns": [{"lun": 1, "size": 16777216, "volume": "vol-)" +
+            n + R"(", "designators": [{"type": "naa", "value": "60014050aabbccdd0000000000000)" +
+            std::to_string(100 + i) + R"("}]}]})"));
+    }
+    nlohmann::json many;
+    many["host"]["local_disks"] = 1;
+    many["iscsi"]["targets"] = targets;
+    SimHost host(parse_fabric(many), {.seed = 3, .keep_trace = false});
+    std::vector<check::VolumeRef> refs;
+    for (int i = 1; i <= count; ++i) {
+        refs.push_back(iscsi_volume(host, "v" + std::to_string(i), "vol-" + std::to_string(i),
+                                    "iqn.2010-10.org.openstack:t" + std::to_string(i), 1,
+                                    {"192.168.122." + std::to_string(30 + i) + ":3260"}));
+    }
+    check::Checker checker(host, refs);
+    host.inject({{"fault", "tool_hangs"}, {"tool", "iscsiadm"}});
+    std::vector<std::int64_t> took(count, 0);
+    {
+        std::vector<std::unique_ptr<Task>> tasks;
+        for (int i = 1; i <= count; ++i) {
+            tasks.push_back(host.start_task("connect-" + std::to_string(i), [&, i] {
+                auto connector = make_connector(Protocol::iscsi, host, {});
+                const auto start = host.now_ms();
+                nlohmann::json props{
+                    {"target_portal", "192.168.122." + std::to_string(30 + i) + ":3260"},
+                    {"target_iqn", "iqn.2010-10.org.openstack:t" + std::to_string(i)},
+                    {"target_lun", 1}};
+                CHECK_FALSE(watched(checker, OperationKind::connect, "v" + std::to_string(i),
+                                    [&] { return connector->connect(props); }));
+                took[static_cast<std::size_t>(i - 1)] = host.now_ms() - start;
+            }));
+        }
+        for (auto& task : tasks) {
+            task->join();
+        }
+    }
+    const auto longest = *std::max_element(took.begin(), took.end());
+    INFO("longest connect " << longest << " ms; " << describe(checker.findings()));
+    // One command deadline (30 s) waiting for the lock, one for the hung run.
+    CHECK(longest <= 60000);
     CHECK(checker.findings().empty());
 }
