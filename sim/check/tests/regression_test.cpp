@@ -98,7 +98,8 @@ TEST_CASE("regression: disconnect removes the LUN's SCSI device that has no disk
     auto impatient = make_connector(Protocol::iscsi, host, quick);
     CHECK_FALSE(watched(checker, OperationKind::connect, "a",
                         [&] { return impatient->connect(properties(1)); }));
-    REQUIRE(host.model().footprint("vol-a").devices.size() == 1);
+    // The failed connect now removes the device its own scan added (seeds
+    // 666 and 871); whatever it left, the disconnect must leave nothing.
     watched(checker, OperationKind::disconnect, "a",
             [&] { connector->disconnect(properties(1), {}, {}); });
     INFO(describe(checker.findings()));
@@ -231,6 +232,43 @@ TEST_CASE("regression: a reconnect while multipathd is down returns the existing
     CHECK(again->path == first->path);
     CHECK(again->multipath_id == first->multipath_id);
     CHECK(checker.findings().empty());
+}
+
+// Sweep seeds 666 and 871 (iSCSI): a connect scanned its LUN on a session
+// another volume's LUN kept, found a device of another volume there (the
+// target had mapped another LU at that number) and refused it, but only a
+// connect that had created the session removed what it scanned: the refused
+// device stayed, held the session after every volume's disconnect, and no
+// disconnect would remove a device of an identity it does not own. A failed
+// attach now removes the devices its own scan added, on any session.
+TEST_CASE("regression: a refused device on a shared session does not outlive the connect",
+          "[regression]") {
+    for (std::uint64_t seed = 1; seed <= 10; ++seed) {
+        SimHost host(shared_target(), {.seed = seed, .keep_trace = false});
+        check::Checker checker(host, volumes(host));
+        auto connector = make_connector(Protocol::iscsi, host, {});
+        const auto b = watched(checker, OperationKind::connect, "b",
+                               [&] { return connector->connect(properties(2)); });
+        REQUIRE(b);
+        host.inject(
+            {{"fault", "lun_remapped"},
+             {"iqn", shared_iqn},
+             {"lun", 1},
+             {"to",
+              {{"volume", "intruder"},
+               {"size", 16777216},
+               {"designators", {{{"type", "naa"}, {"value", "60014050aabbccdd00000000000000ff"}}}}}}});
+        auto wanted = properties(1);
+        wanted["scsi_wwn"] = scsi_id(host.model().fabric().volumes.at("vol-a").designators);
+        CHECK_FALSE(watched(checker, OperationKind::connect, "a",
+                            [&] { return connector->connect(wanted); }));
+        watched(checker, OperationKind::disconnect, "b",
+                [&] { connector->disconnect(properties(2), *b, {}); });
+        checker.check_clean("end");
+        INFO("seed " << seed << ": " << describe(checker.findings()));
+        CHECK(checker.findings().empty());
+        CHECK(host.model().state().sessions.empty());
+    }
 }
 
 // The 64-volume sweep (iSCSI, seed 1): with every iscsiadm hanging, each
