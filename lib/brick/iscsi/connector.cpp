@@ -261,8 +261,12 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
             // only the devices this attach's scan added at its LUN (a refused
             // device of another volume, a disk that never became ready), else
             // nothing would remove them and they would keep the session.
+            // A disk multipathd made a map of on its own stays: the map goes
+            // with it in the disconnect, which finds the map through it.
             for (const auto& address : lun_devices(host_, *scanned, target.lun)) {
-                if (std::find(present.begin(), present.end(), address) == present.end()) {
+                const auto disk = scsi::disk_name_at(host_, address);
+                if (std::find(present.begin(), present.end(), address) == present.end() &&
+                    !(disk && multipath::map_holding(host_, *disk))) {
                     scsi::discard_device(
                         host_, address,
                         {false, options_.use_multipath, options_.command_timeout, delete_timeout});
