@@ -4,14 +4,17 @@
 #   - the scenario matrix cells on the simulator;
 #   - the hardware-in-the-loop suite: one QEMU guest per target kind with the
 #     real tools (CTest label hil), then the local-device and NFS scenario cells
-#     on real kernels (loop devices, nfsd; about 30 s and 70 s);
+#     on real kernels (loop devices, nfsd; about 30 s and 70 s), then the
+#     certification of the reference backends (ci/certify.sh, one guest per
+#     target kind: LIO, tgt, nvmet);
 #   - advisory (reported, not yet gating), each bounded and fitted into the job's
-#     time budget (ci/lib.sh), in this order: the certification of the reference
-#     backends (ci/certify.sh, one guest per target kind), the tests under ASan
-#     and UBSan with bounded fuzzing (ci/sanitize.sh), then the scenario cells on
-#     real kernels (LIO, nvmet, LUKS over LIO, RBD on a one-node Ceph cluster) with what is left (the workflow matrix runs those
-#     cells in full), then the seeded fault sweeps on the simulator with the
-#     invariant checker (ci/sweep.sh).
+#     time budget (ci/lib.sh), in this order: Nova's volume drivers through
+#     sudo in a guest (ctest -L hil-slow), the scenario cells on
+#     real kernels (LIO, nvmet, LUKS over LIO, RBD on a one-node Ceph cluster; the
+#     workflow matrix runs those cells in full), the seeded fault sweeps on the
+#     simulator with the invariant checker (ci/sweep.sh), then the tests under
+#     ASan and UBSan with bounded fuzzing (ci/sanitize.sh, a second build) with
+#     what is left.
 # Prints the time of each stage at the end; exits non-zero when a gating stage failed.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
@@ -22,18 +25,26 @@ stage "unit + simulator tests" ctest --test-dir "$BRICK_BUILD" -LE hil --output-
 for protocol in iscsi nvmeof fc nfs rbd local luks; do
     stage "cell $protocol x sim" bash "$BRICK_TOP/ci/cell.sh" "$protocol" sim || true
 done
-stage "hil: real tools in QEMU" ctest --test-dir "$BRICK_BUILD" -L hil --output-on-failure \
-    --output-junit "$BRICK_TOP/reports/junit-hil.xml" || true
+# A guest check that fails is run once more (the second run's result counts, and
+# ctest's output shows both): real kernels under TCG on a shared machine miss
+# a deadline now and then; a real defect fails both runs.
+stage "hil: real tools in QEMU" ctest --test-dir "$BRICK_BUILD" -L hil -LE hil-slow --output-on-failure \
+    --repeat until-pass:2 --output-junit "$BRICK_TOP/reports/junit-hil.xml" || true
 for cell in "local loop" "nfs nfsd"; do
     read -r protocol backend <<<"$cell"
     stage "cell $protocol x $backend (QEMU)" bash "$BRICK_TOP/ci/cell.sh" "$protocol" "$backend" || true
 done
-bounded "certify LIO, tgt, nvmet (QEMU)" 600 bash "$BRICK_TOP/ci/certify.sh"
-bounded "sanitizers + fuzzing" 900 bash "$BRICK_TOP/ci/sanitize.sh"
+# Gating since it passed on CI (275 s there) and in every run here.
+stage "certify LIO, tgt, nvmet (QEMU)" bash "$BRICK_TOP/ci/certify.sh" || true
+# Nova's own volume drivers through sudo brick on LIO and nvmet: 482 s at load 8.
+bounded "hil: Nova drivers (QEMU)" 600 ctest --test-dir "$BRICK_BUILD" -L hil-slow --output-on-failure \
+    --output-junit "$BRICK_TOP/reports/junit-hil-slow.xml"
 bounded "cell iscsi x lio (QEMU)" 600 bash "$BRICK_TOP/ci/cell.sh" iscsi lio
 bounded "cell nvmeof x nvmet (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" nvmeof nvmet
 bounded "cell luks x lio (QEMU)" 420 bash "$BRICK_TOP/ci/cell.sh" luks lio
 # Measured 189 s at host load 15 (cluster up ~37 s of it).
 bounded "cell rbd x ceph (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" rbd ceph
 bounded "seeded fault sweeps" 240 bash "$BRICK_TOP/ci/sweep.sh"
+# A second, clang build of everything: last, with what is left of the budget.
+bounded "sanitizers + fuzzing" 900 bash "$BRICK_TOP/ci/sanitize.sh"
 exit "$BRICK_STATUS"

@@ -63,6 +63,10 @@ class Backend {
     // Grows a LUN on the target side (target: an IQN, or an FC target's WWNN).
     virtual void resize_lun(const std::string& target, std::uint64_t lun,
                             std::uint64_t size_mib) = 0;
+    // Grows an NVMe namespace on the target side (its backing, then the
+    // target's own size), as a storage service extending a volume does.
+    virtual void resize_namespace(const std::string& nqn, std::uint32_t nsid,
+                                  std::uint64_t size_mib) = 0;
     // Tears the target side down; nothing of the run may remain.
     virtual void stop() = 0;
 

@@ -178,7 +178,7 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
             std::find(faults.begin(), faults.end(), step.subject) == faults.end()) {
             reason = "fault " + step.subject + " is simulator-only";
         }
-        if (step.op == "extend" && step.size_mib > 0) {
+        if (step.op == "extend" && step.size_mib > 0 && !nvme) {
             reason = "growing a LUN is not available on " + target_;
         }
     });
@@ -303,6 +303,14 @@ bool RealBackend::verify_pattern(const std::string& device, std::uint64_t patter
 void RealBackend::resize_lun(const std::string& /*iqn*/, std::uint64_t /*lun*/,
                              std::uint64_t /*size_mib*/) {
     throw Error(ErrorCategory::not_supported, "growing a LUN on " + name());
+}
+
+void RealBackend::resize_namespace(const std::string& nqn, std::uint32_t nsid,
+                                   std::uint64_t size_mib) {
+    if (!nvmet_) {
+        throw Error(ErrorCategory::not_supported, "growing a namespace on " + name());
+    }
+    nvmet_->resize_namespace(nqn, nsid, size_mib);
 }
 
 void RealBackend::clean_initiator_side() {

@@ -41,6 +41,8 @@ class RealBackend final : public Backend {
     bool verify_pattern(const std::string& device, std::uint64_t pattern,
                         std::uint64_t bytes) override;
     void resize_lun(const std::string& target, std::uint64_t lun, std::uint64_t size_mib) override;
+    void resize_namespace(const std::string& nqn, std::uint32_t nsid,
+                          std::uint64_t size_mib) override;
     void stop() override;
 
   private:

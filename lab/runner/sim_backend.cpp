@@ -348,6 +348,19 @@ void SimBackend::resize_lun(const std::string& target, std::uint64_t lun, std::u
                 "the target " + target + " has no LUN " + std::to_string(lun));
 }
 
+void SimBackend::resize_namespace(const std::string& nqn, std::uint32_t nsid,
+                                  std::uint64_t size_mib) {
+    auto& model = host_->model();
+    // The runner names the namespace's volume as the fabric was built (start()).
+    const auto volume = model.fabric().volumes.find(nqn + ":ns" + std::to_string(nsid));
+    if (volume == model.fabric().volumes.end()) {
+        throw Error(ErrorCategory::device_not_found,
+                    "the subsystem " + nqn + " has no namespace " + std::to_string(nsid));
+    }
+    volume->second.size_bytes = size_mib * 1024 * 1024;
+    model.touch();
+}
+
 void SimBackend::stop() {
     checker_.reset();
     host_.reset();

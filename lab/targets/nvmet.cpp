@@ -189,6 +189,29 @@ void NvmetTarget::clear() {
     ports_.clear();
 }
 
+void NvmetTarget::resize_namespace(const std::string& nqn, std::uint32_t nsid,
+                                   std::uint64_t size_mib) {
+    const auto* subsystem = fabric_ == nullptr ? nullptr : fabric_->find_nvme_subsystem(nqn);
+    if (subsystem == nullptr || subsystem->find_namespace(nsid) == nullptr) {
+        throw Error(ErrorCategory::device_not_found,
+                    "nvmet: the subsystem " + nqn + " has no namespace " + std::to_string(nsid));
+    }
+    std::error_code ec;
+    fs::resize_file(work_dir_ / "nvmet" / backing_name(nqn, nsid), size_mib * 1024 * 1024, ec);
+    if (ec) {
+        throw Error(ErrorCategory::host_error, "nvmet: growing the backing of " + nqn +
+                                                   " namespace " + std::to_string(nsid) + ": " +
+                                                   ec.message());
+    }
+    const auto attribute =
+        root_ + "/subsystems/" + nqn + "/namespaces/" + std::to_string(nsid) + "/revalidate_size";
+    if (!host_.exists(attribute)) {
+        throw Error(ErrorCategory::not_supported,
+                    "nvmet: " + attribute + " is missing (kernel 5.8 or later has it)");
+    }
+    write(attribute, "1");
+}
+
 bool NvmetTarget::selected(const nlohmann::json& params, const NvmeSubsystemSpec& subsystem,
                            const NvmePortSpec& port) const {
     return params.value("nqn", subsystem.nqn) == subsystem.nqn &&

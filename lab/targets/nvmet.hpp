@@ -40,6 +40,10 @@ class NvmetTarget {
     // and their end.
     void inject(const std::string& fault, const nlohmann::json& params);
     void heal(const std::string& fault);
+    // Grows a namespace: its backing file, then revalidate_size (kernel 5.8
+    // and later), which makes nvmet read the new size and send a
+    // namespace-changed event to the connected hosts.
+    void resize_namespace(const std::string& nqn, std::uint32_t nsid, std::uint64_t size_mib);
 
     // The nvmet port id of a portal ("tcp", 127.0.0.1:4420), 1, 2, ... in
     // the order the fabric names them.

@@ -4,6 +4,7 @@
 #include <fstream>
 
 #include "brick/core/error.hpp"
+#include "brick/host/wait.hpp"
 
 namespace brick::lab {
 namespace fs = std::filesystem;
@@ -46,7 +47,14 @@ std::string TgtTarget::unsupported(const Fabric& fabric) {
 
 CommandResult TgtTarget::tgtadm(std::vector<std::string> args, bool must_succeed) {
     args.insert(args.begin(), {"tgtadm", "--lld", "iscsi"});
-    auto result = host_.run(Command{args, {}, tgtadm_timeout});
+    CommandResult result;
+    // tgtd refuses to delete a logical unit while a command of an initiator is
+    // in flight on it ("this logical unit is still active"), even with --force;
+    // udev's probe of a new disk is enough. It clears within milliseconds.
+    retry(host_, RetryPolicy{8, Duration{100}, 2.0}, [&](int) {
+        result = host_.run(Command{args, {}, tgtadm_timeout});
+        return result.ok() || result.err.find("still active") == std::string::npos;
+    });
     if (must_succeed && !result.ok()) {
         throw Error(ErrorCategory::command_failed, join(args) + " failed (exit " +
                                                        std::to_string(result.exit_status) +

@@ -187,6 +187,11 @@ std::optional<std::string> Checker::device_name(const std::string& path) const {
                 return link.device;
             }
         }
+        // dm-crypt mappings: /dev/mapper/<name> once udev has made it.
+        if (const auto* crypt = model.crypt_mapping(path.substr(path.rfind('/') + 1));
+            crypt != nullptr && crypt->links && path.rfind("/dev/mapper/", 0) == 0) {
+            return crypt->device();
+        }
         return std::nullopt;
     }
     if (path.rfind("/dev/md/", 0) == 0) {
@@ -218,6 +223,9 @@ std::optional<std::set<std::string>> Checker::carried(const std::string& device)
     if (const auto disk = model.nvme_disk(device)) {
         volumes.insert(disk->volume_id);
         return volumes;
+    }
+    if (const auto* crypt = model.crypt_mapping(device)) {
+        return carried(crypt->backing);  // what the device under the mapping carries
     }
     if (const auto* array = model.md_array(device)) {
         for (const auto& leg : array->legs) {
@@ -301,9 +309,8 @@ void Checker::check_connect(const Active& active, const Outcome& outcome) {
     }
     const auto op = describe(active.operation);
     const auto& device = *outcome.device;
-    if (state.ref.backing.empty() || device.path.rfind("/dev/mapper/crypt-", 0) == 0) {
-        // NFS, RBD and local volumes, and dm-crypt mappings over any volume:
-        // the checker does not follow their devices (no identity to compare).
+    if (state.ref.backing.empty()) {
+        // NFS, RBD and local volumes: no identity to compare.
         return;
     }
     const auto name = device_name(device.path);

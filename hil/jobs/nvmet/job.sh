@@ -6,6 +6,8 @@
 # NVMe/RDMA over Soft-RoCE: rdma_rxe on a dummy device carrying 10.98.0.1
 # (rxe cannot use lo, and nvme-rdma cannot reach 127.0.0.1 over rxe), with
 # nvme-cli and then the library (scenarios/nvmeof/rdma-new-format.json).
+# The library's extend (the namespace grown on the target) through the
+# scenario runner.
 source /brick/src/hil/guest/lib.sh
 
 NQN=nqn.2026-01.org.brickworks:nvmet-single
@@ -190,6 +192,22 @@ rdma_library() {
     [ -z "$(ls $NVMET/subsystems)$(ls $NVMET/ports)" ] || fail "nvmet objects left: $(ls $NVMET/*)"
 }
 
+# The library's extend over NVMe/TCP (the scenario runs unchanged on the
+# simulator): the namespace's backing grown and nvmet's revalidate_size
+# written under an attached volume, extend returns the new size, data kept,
+# nothing left. The replica scenarios (md RAID1 over two subsystems, healthy
+# and degraded) pass on nvmet too but take 40-50 s each under TCG: they run
+# in the nvmeof x nvmet cell (ci/cell.sh nvmeof nvmet), not here.
+library_extend() {
+    [ -x /brick/build/lab/brick-lab ] || fail "brick-lab is not built"
+    [ -z "$(ls $NVMET/subsystems)$(ls $NVMET/ports)" ] || fail "nvmet objects left: $(ls $NVMET/*)"
+    /brick/build/lab/brick-lab run /brick/src/scenarios/nvmeof/extend-namespace.json \
+        --backend real --target nvmet --report "$JOB/library-report" | tee /tmp/library.out
+    grep -q '^1 passed, 0 failed, 0 skipped' /tmp/library.out || fail "the scenario did not pass"
+    assert_no_nvme_leftovers
+    [ -z "$(ls $NVMET/subsystems)$(ls $NVMET/ports)" ] || fail "nvmet objects left: $(ls $NVMET/*)"
+}
+
 check setup setup
 passed || finish
 check nvmet-configure configure_nvmet
@@ -200,4 +218,5 @@ check nvme-tcp-port-removed port_removed
 check nvme-tcp-ana-inaccessible ana_inaccessible
 check nvme-rdma-connect-io-disconnect rdma_connect_io_disconnect
 check nvme-rdma-library rdma_library
+check nvme-tcp-library-extend library_extend
 finish

@@ -84,7 +84,9 @@ target_removed() {
     attach $TARGET $P1 1
     verify_pattern /dev/$DISK
     # Fault: the target disappears while the session is logged in.
-    tgt --op delete --mode target --tid 1 --force
+    # tgtd refuses while a command is in flight on the LU ("still active"),
+    # --force or not; it clears within milliseconds.
+    wait_until 10 tgt --op delete --mode target --tid 1 --force
     log "target removed"
     wait_until 30 sh -c '! grep -q LOGGED_IN /sys/class/iscsi_session/session*/state'
     golden iscsiadm session-target-gone-P1 iscsiadm -m session -P 1

@@ -18,18 +18,91 @@ CommandResult mdadm(Host& host, std::vector<std::string> args, Duration timeout)
     return host.run(Command{std::move(args), {}, timeout});
 }
 
+std::string kernel_name(const std::string& path) {
+    return path.substr(path.rfind('/') + 1);
+}
+
+// The md array (md127) holding a block device, or empty.
+std::string md_holder(Host& host, const std::string& device) {
+    std::vector<std::string> holders;
+    host.list_dir("/sys/block/" + kernel_name(device) + "/holders", holders);
+    for (const auto& holder : holders) {
+        if (holder.rfind("md", 0) == 0) {
+            return holder;
+        }
+    }
+    return {};
+}
+
+std::string array_state(Host& host, const std::string& md) {
+    return host.read_attribute("/sys/block/" + md + "/md/array_state").value_or("");
+}
+
+// The array /dev/md/<alias> names when it runs (md127), else empty.
+std::string running_array(Host& host, const std::string& path) {
+    std::string target;
+    if (!host.read_link(path, target).ok()) {
+        return {};
+    }
+    const auto md = kernel_name(target);
+    const auto state = array_state(host, md);
+    return state.empty() || state == "inactive" || state == "clear" ? std::string() : md;
+}
+
+// udev's md rules (64-md-raid-assembly.rules) run `mdadm --incremental` on
+// every device carrying an md superblock as soon as it appears: with some
+// replicas still missing that makes an inactive array (md127) holding the
+// legs, and `mdadm --assemble` then skips them as busy. Such partial arrays
+// are stopped, so the legs can be assembled (degraded if need be). A leg held
+// by a running array other than /dev/md/<alias> is an error: it belongs to
+// something else.
+void release_partial_arrays(Host& host, const std::string& path,
+                            const std::vector<std::string>& legs, Duration command_timeout) {
+    const auto ours = running_array(host, path);
+    for (const auto& leg : legs) {
+        const auto md = md_holder(host, leg);
+        if (md.empty() || md == ours) {
+            continue;
+        }
+        const auto device = "/dev/" + md;
+        if (array_state(host, md) != "inactive") {
+            std::string message = "the replica ";
+            message.append(leg).append(" is a member of the running array ").append(device);
+            message.append(", not of ").append(path);
+            throw Error(ErrorCategory::wrong_device, message);
+        }
+        std::string note = "stopping ";
+        note.append(device).append(", a partial array udev assembled from ").append(leg);
+        log::info(note);
+        mdadm(host, {"--stop", device}, command_timeout);
+    }
+}
+
+void report_degraded(Host& host, const std::string& path) {
+    std::string target;
+    if (host.read_link(path, target).ok()) {
+        const auto md = "/sys/block/" + kernel_name(target) + "/md/";
+        const auto degraded = host.read_attribute(md + "degraded").value_or("0");
+        if (degraded != "0") {
+            log::warning("the RAID1 " + path + " runs degraded: " + degraded + " of " +
+                         host.read_attribute(md + "raid_disks").value_or("?") +
+                         " replicas missing");
+        }
+    }
+}
+
 }  // namespace
 
 std::string assemble_raid(Host& host, const std::string& alias,
                           const std::vector<std::string>& legs, unsigned replicas, Duration wait,
                           Duration command_timeout) {
     const auto path = md_path(alias);
-    bool has_metadata = false;
-    for (const auto& leg : legs) {
-        if (mdadm(host, {"--examine", leg}, command_timeout).ok()) {
-            has_metadata = true;
-        }
-    }
+    // One mdadm for all legs (each start costs): it prints a superblock per
+    // leg that has one, and fails when any has none, so its output decides.
+    std::vector<std::string> examine{"--examine"};
+    examine.insert(examine.end(), legs.begin(), legs.end());
+    const bool has_metadata =
+        mdadm(host, examine, command_timeout).out.find("Magic : a92b4efc") != std::string::npos;
     std::vector<std::string> args;
     auto members = legs;
     if (has_metadata) {
@@ -51,8 +124,19 @@ std::string assemble_raid(Host& host, const std::string& alias,
                 "--assume-clean"};
     }
     args.insert(args.end(), members.begin(), members.end());
-    const auto result = mdadm(host, args, command_timeout);
-    if (!result.ok()) {
+    // udev may assemble the legs again between the release and mdadm: a few
+    // rounds, until the array runs (ours, or udev's under our name).
+    CommandResult result;
+    const bool started = retry(host, {4, Duration(200), 2.0}, [&](int) {
+        release_partial_arrays(host, path, legs, command_timeout);
+        if (has_metadata && !running_array(host, path).empty()) {
+            log::info(path + " was assembled already (udev's incremental assembly)");
+            return true;
+        }
+        result = mdadm(host, args, command_timeout);
+        return result.ok();
+    });
+    if (!started) {
         throw Error(ErrorCategory::command_failed,
                     "mdadm " + args.front() + " " + path + " failed (exit " +
                         std::to_string(result.exit_status) + "): " + result.err);
@@ -65,16 +149,7 @@ std::string assemble_raid(Host& host, const std::string& alias,
             return host.exists(path) ? std::optional<std::string>(path) : std::nullopt;
         },
         hints, ErrorCategory::device_not_found);
-    std::string target;
-    if (host.read_link(path, target).ok()) {
-        const auto md = "/sys/block/" + target.substr(target.rfind('/') + 1) + "/md/";
-        const auto degraded = host.read_attribute(md + "degraded").value_or("0");
-        if (degraded != "0") {
-            log::warning("the RAID1 " + path + " runs degraded: " + degraded + " of " +
-                         host.read_attribute(md + "raid_disks").value_or("?") +
-                         " replicas missing");
-        }
-    }
+    report_degraded(host, path);
     return found;
 }
 
