@@ -250,14 +250,14 @@ TEST_CASE("regression: a refused device on a shared session does not outlive the
         const auto b = watched(checker, OperationKind::connect, "b",
                                [&] { return connector->connect(properties(2)); });
         REQUIRE(b);
-        host.inject(
-            {{"fault", "lun_remapped"},
-             {"iqn", shared_iqn},
-             {"lun", 1},
-             {"to",
-              {{"volume", "intruder"},
-               {"size", 16777216},
-               {"designators", {{{"type", "naa"}, {"value", "60014050aabbccdd00000000000000ff"}}}}}}});
+        host.inject({{"fault", "lun_remapped"},
+                     {"iqn", shared_iqn},
+                     {"lun", 1},
+                     {"to",
+                      {{"volume", "intruder"},
+                       {"size", 16777216},
+                       {"designators",
+                        {{{"type", "naa"}, {"value", "60014050aabbccdd00000000000000ff"}}}}}}});
         auto wanted = properties(1);
         wanted["scsi_wwn"] = scsi_id(host.model().fabric().volumes.at("vol-a").designators);
         CHECK_FALSE(watched(checker, OperationKind::connect, "a",
@@ -285,8 +285,9 @@ TEST_CASE("regression: a hung iscsiadm does not queue every independent connect 
         const auto n = std::to_string(i);
         targets.push_back(nlohmann::json::parse(
             R"({"iqn": "iqn.2010-10.org.openstack:t)" + n + R"(", "portals": ["192.168.122.)" +
-            std::to_string(30 + i) + R"(:3260"], "luns": [{"lun": 1, "size": 16777216, "volume": "vol-)" +
-            n + R"(", "designators": [{"type": "naa", "value": "60014050aabbccdd0000000000000)" +
+            std::to_string(30 + i) +
+            R"(:3260"], "luns": [{"lun": 1, "size": 16777216, "volume": "vol-)" + n +
+            R"(", "designators": [{"type": "naa", "value": "60014050aabbccdd0000000000000)" +
             std::to_string(100 + i) + R"("}]}]})"));
     }
     nlohmann::json many;
