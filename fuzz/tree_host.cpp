@@ -322,4 +322,10 @@ std::unique_ptr<LockGuard> TreeHost::lock(const std::string& /*name*/) {
     return std::make_unique<NoLock>();
 }
 
+// One task at a time (tasks run inline): every lock is free.
+std::unique_ptr<LockGuard> TreeHost::lock_until(const std::string& /*name*/,
+                                                Clock::time_point /*deadline*/) {
+    return std::make_unique<NoLock>();
+}
+
 }  // namespace brick::fuzz

@@ -47,6 +47,8 @@ class TreeHost final : public Host {
                     const WaitHints& hints) override;
     std::unique_ptr<Task> start_task(std::string name, std::function<void()> body) override;
     std::unique_ptr<LockGuard> lock(const std::string& name) override;
+    std::unique_ptr<LockGuard> lock_until(const std::string& name,
+                                          Clock::time_point deadline) override;
 
   private:
     struct Node {

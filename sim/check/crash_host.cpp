@@ -90,4 +90,10 @@ std::unique_ptr<LockGuard> CrashingHost::lock(const std::string& name) {
     return inner_.lock(name);
 }
 
+std::unique_ptr<LockGuard> CrashingHost::lock_until(const std::string& name,
+                                                    Clock::time_point deadline) {
+    step();
+    return inner_.lock_until(name, deadline);
+}
+
 }  // namespace brick::sim::check

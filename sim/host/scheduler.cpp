@@ -106,7 +106,8 @@ void Scheduler::switch_away(std::unique_lock<std::mutex>& guard, TaskRecord& me,
         }
         std::optional<std::int64_t> wake;
         for (const auto& task : tasks_) {
-            if (task->state == State::sleeping || task->state == State::waiting) {
+            if (task->state == State::sleeping || task->state == State::waiting ||
+                (task->state == State::locking && task->lock_bounded)) {
                 wake = wake ? std::min(*wake, task->wake_at) : task->wake_at;
             }
         }
@@ -130,7 +131,8 @@ void Scheduler::switch_away(std::unique_lock<std::mutex>& guard, TaskRecord& me,
         }
         model_.advance_to(*wake);
         for (auto& task : tasks_) {
-            if ((task->state == State::sleeping || task->state == State::waiting) &&
+            if ((task->state == State::sleeping || task->state == State::waiting ||
+                 (task->state == State::locking && task->lock_bounded)) &&
                 task->wake_at <= model_.now_ms()) {
                 task->state = State::runnable;
             }
@@ -253,6 +255,27 @@ void Scheduler::lock(const std::string& name) {
         switch_away(guard, me, false);
     }
     lock_owner_[name] = me.id;
+}
+
+bool Scheduler::lock_until(const std::string& name, std::int64_t deadline_ms) {
+    auto& me = current();
+    std::unique_lock guard(mu_);
+    if (lock_owner_.contains(name)) {
+        if (model_.now_ms() >= deadline_ms) {
+            return false;
+        }
+        me.state = State::locking;
+        me.lock_name = name;
+        me.lock_bounded = true;
+        me.wake_at = deadline_ms;
+        switch_away(guard, me, false);
+        me.lock_bounded = false;
+        if (lock_owner_.contains(name)) {
+            return false;  // woken by the deadline, the holder still has it
+        }
+    }
+    lock_owner_[name] = me.id;
+    return true;
 }
 
 void Scheduler::unlock(const std::string& name) {

@@ -62,6 +62,8 @@ class Scheduler {
     // Blocks until the task ended; rethrows an exception that escaped its body.
     void join(int id);
     void lock(const std::string& name);
+    // Takes the lock unless deadline_ms passes first; false then.
+    bool lock_until(const std::string& name, std::int64_t deadline_ms);
     void unlock(const std::string& name);
     std::uint64_t switches() const { return switches_; }
 
@@ -76,6 +78,7 @@ class Scheduler {
         std::uint64_t seen_generation = 0;
         int join_target = -1;
         std::string lock_name;
+        bool lock_bounded = false;  // locking: wake_at ends the wait
         std::condition_variable cv;
         std::thread thread;
         std::exception_ptr error;

@@ -406,6 +406,21 @@ std::unique_ptr<LockGuard> SimHost::lock(const std::string& name) {
     return std::make_unique<SimLock>(scheduler_, name);
 }
 
+std::unique_ptr<LockGuard> SimHost::lock_until(const std::string& name,
+                                               Clock::time_point deadline) {
+    const ServedGuard served_guard(*this);
+    begin(true);
+    if (!scheduler_.lock_until(name, to_ms(deadline))) {
+        // Another task held it past the deadline (a tool hanging under it):
+        // for the waiter, the host did not serve the lock.
+        refused("lock " + name, ETIMEDOUT);
+        record({{"kind", "lock_timeout"}, {"name", name}});
+        return nullptr;
+    }
+    record({{"kind", "lock"}, {"name", name}});
+    return std::make_unique<SimLock>(scheduler_, name);
+}
+
 int SimHost::inject(FaultSpec fault) {
     return model_.inject(std::move(fault));
 }

@@ -144,6 +144,11 @@ class Host {
     // Takes the named lock, blocking until it is free. Locks are shared by every
     // process using libbrick on the host where the implementation can do so.
     virtual std::unique_ptr<LockGuard> lock(const std::string& name) = 0;
+    // Takes the named lock unless deadline passes first; nullptr then. A
+    // holder stuck in a hung tool must not hold every waiter past its own
+    // deadline.
+    virtual std::unique_ptr<LockGuard> lock_until(const std::string& name,
+                                                  Clock::time_point deadline) = 0;
 
     // --- convenience built on the primitives above ---------------------------
     // read_file, with trailing newlines and spaces removed; nullopt on error.

@@ -51,14 +51,37 @@ class ThreadTask final : public Task {
 // Holds the in-process mutex and, where the lock directory is writable, an
 // flock() on a file named by the lock's hash, so separate `brick` processes
 // on one host serialise on the same shared state too.
+// A lock shared by the threads of this process (the mutex) and by every
+// process using the same lock folder (flock on the file).
 class NamedLock final : public LockGuard {
   public:
-    NamedLock(std::shared_ptr<std::mutex> mutex, const std::string& file)
-        : mutex_(std::move(mutex)), guard_(*mutex_) {
+    // Takes both, or neither once deadline passed (then held() is false).
+    NamedLock(std::shared_ptr<std::timed_mutex> mutex, const std::string& file,
+              Clock::time_point deadline)
+        : mutex_(std::move(mutex)), guard_(*mutex_, std::defer_lock) {
+        if (deadline == Clock::time_point::max()) {
+            guard_.lock();
+        } else if (!guard_.try_lock_until(deadline)) {
+            return;
+        }
         fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
-        if (fd_ >= 0) {
+        if (fd_ < 0) {
+            return;  // no lock folder: the mutex alone serialises this process
+        }
+        if (deadline == Clock::time_point::max()) {
             while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
             }
+            return;
+        }
+        // flock has no timeout: poll without blocking until the deadline.
+        while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+            if ((errno != EWOULDBLOCK && errno != EINTR) || Clock::now() >= deadline) {
+                ::close(fd_);
+                fd_ = -1;
+                guard_.unlock();
+                return;
+            }
+            std::this_thread::sleep_for(std::chrono::milliseconds(10));
         }
     }
     ~NamedLock() override {
@@ -72,9 +95,11 @@ class NamedLock final : public LockGuard {
     NamedLock(NamedLock&&) = delete;
     NamedLock& operator=(NamedLock&&) = delete;
 
+    bool held() const { return guard_.owns_lock(); }
+
   private:
-    std::shared_ptr<std::mutex> mutex_;
-    std::lock_guard<std::mutex> guard_;
+    std::shared_ptr<std::timed_mutex> mutex_;
+    std::unique_lock<std::timed_mutex> guard_;
     int fd_ = -1;
 };
 
@@ -358,19 +383,29 @@ std::unique_ptr<Task> RealHost::start_task(std::string name, std::function<void(
 }
 
 std::unique_ptr<LockGuard> RealHost::lock(const std::string& name) {
-    std::shared_ptr<std::mutex> mutex;
+    return lock_until(name, Clock::time_point::max());
+}
+
+std::unique_ptr<LockGuard> RealHost::lock_until(const std::string& name,
+                                                Clock::time_point deadline) {
+    std::shared_ptr<std::timed_mutex> mutex;
     {
         const std::lock_guard guard(locks_mutex_);
         auto& slot = locks_[name];
         if (!slot) {
-            slot = std::make_shared<std::mutex>();
+            slot = std::make_shared<std::timed_mutex>();
         }
         mutex = slot;
     }
     const auto dir = relocate(options_.lock_dir.string());
     std::error_code ec;
     fs::create_directories(dir, ec);
-    return std::make_unique<NamedLock>(std::move(mutex), dir + "/" + hex_hash(name) + ".lock");
+    auto lock = std::make_unique<NamedLock>(std::move(mutex), dir + "/" + hex_hash(name) + ".lock",
+                                            deadline);
+    if (!lock->held()) {
+        return nullptr;
+    }
+    return lock;
 }
 
 }  // namespace brick

@@ -45,6 +45,8 @@ class RealHost final : public Host {
 
     std::unique_ptr<Task> start_task(std::string name, std::function<void()> body) override;
     std::unique_ptr<LockGuard> lock(const std::string& name) override;
+    std::unique_ptr<LockGuard> lock_until(const std::string& name,
+                                          Clock::time_point deadline) override;
 
     // The host path as this process opens it (root prefix applied).
     std::string relocate(const std::string& path) const;
@@ -54,7 +56,7 @@ class RealHost final : public Host {
   private:
     RealHostOptions options_;
     std::mutex locks_mutex_;
-    std::map<std::string, std::shared_ptr<std::mutex>> locks_;
+    std::map<std::string, std::shared_ptr<std::timed_mutex>> locks_;
 };
 
 }  // namespace brick

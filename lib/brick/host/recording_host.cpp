@@ -132,4 +132,15 @@ std::unique_ptr<LockGuard> RecordingHost::lock(const std::string& name) {
     return guard;
 }
 
+std::unique_ptr<LockGuard> RecordingHost::lock_until(const std::string& name,
+                                                     Clock::time_point deadline) {
+    auto guard = inner_.lock_until(name, deadline);
+    if (guard) {
+        record({{"kind", "lock"}, {"name", name}});
+    } else {
+        record({{"kind", "lock_timeout"}, {"name", name}});
+    }
+    return guard;
+}
+
 }  // namespace brick

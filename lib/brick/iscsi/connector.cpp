@@ -170,6 +170,10 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
     // the session out under us, and our cleanup cannot log out a session
     // another attach has just started to use.
     std::unique_ptr<LockGuard> guard;
+    // The session this attach scanned the LUN on, and the LUN's devices it
+    // had before: what the scan added is this attach's to remove on failure.
+    std::optional<Session> scanned;
+    std::vector<scsi::Address> present;
     try {
         guard = host_.lock(node_lock_name(target));
         const auto before = session_names(host_);
@@ -203,6 +207,8 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         for (const auto& name : lun_disks(host_, *session, target.lun)) {
             scsi::rescan_disk(host_, name, sysfs_write_timeout);
         }
+        present = lun_devices(host_, *session, target.lun);
+        scanned = session;
         scsi::scan_lun(host_, *session->scsi_host, session->channel, session->target, target.lun,
                        sysfs_write_timeout);
         WaitHints hints;
@@ -250,6 +256,22 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
             }
             std::vector<std::string> ignored;
             forget_unused_session(target, std::nullopt, ignored);
+        } else if (scanned) {
+            // The session was there before (it carries other LUNs): remove
+            // only the devices this attach's scan added at its LUN (a refused
+            // device of another volume, a disk that never became ready), else
+            // nothing would remove them and they would keep the session.
+            // A disk multipathd made a map of on its own stays: the map goes
+            // with it in the disconnect, which finds the map through it.
+            for (const auto& address : lun_devices(host_, *scanned, target.lun)) {
+                const auto disk = scsi::disk_name_at(host_, address);
+                if (std::find(present.begin(), present.end(), address) == present.end() &&
+                    !(disk && multipath::map_holding(host_, *disk))) {
+                    scsi::discard_device(
+                        host_, address,
+                        {false, options_.use_multipath, options_.command_timeout, delete_timeout});
+                }
+            }
         }
     }
     return result;

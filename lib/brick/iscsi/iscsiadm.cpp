@@ -12,7 +12,7 @@ namespace {
 
 std::string describe(const CommandResult& result) {
     if (result.timed_out) {
-        return "timed out";
+        return result.err.empty() ? "timed out" : "timed out: " + result.err;
     }
     if (result.not_found) {
         return "iscsiadm not found";
@@ -32,12 +32,24 @@ CommandResult Iscsiadm::run(std::vector<std::string> argv) {
     // exit 6) when another iscsiadm removes a record meanwhile: measured with
     // concurrent detaches on a real kernel. Record changes take one host-wide
     // lock, innermost (never held while taking another); logins do not.
+    // The wait for it is bounded by the command's deadline, as iscsiadm's own
+    // wait for its record database lock is: behind a hung iscsiadm, every
+    // independent volume would otherwise wait in line for all the hangs
+    // before it. Not getting the lock reads as the command timing out.
     const bool changes_records =
         std::find(argv.begin(), argv.end(), "--op") != argv.end() ||
         (argv.size() >= 2 && argv[0] == "-m" && argv[1].rfind("discovery", 0) == 0);
     std::unique_ptr<LockGuard> records_guard;
     if (changes_records) {
-        records_guard = host_.lock("iscsi-node-records");
+        records_guard = host_.lock_until("iscsi-node-records", host_.now() + deadline_);
+        if (!records_guard) {
+            CommandResult waited;
+            waited.exit_status = 128 + 9;
+            waited.timed_out = true;
+            waited.err = "another iscsiadm held the node records for " +
+                         std::to_string(deadline_.count()) + " ms";
+            return waited;
+        }
     }
     argv.insert(argv.begin(), "iscsiadm");
     auto result = host_.run(Command{std::move(argv), {}, deadline_});

@@ -97,7 +97,7 @@ HostIdentity NvmeofConnector::identity_for(const Target& target) {
 std::vector<Controller> NvmeofConnector::controllers_of(const Target& target,
                                                         const std::string& host_nqn) {
     std::vector<Controller> mine;
-    for (auto& controller : read_controllers(host_)) {
+    for (auto& controller : read_controllers(host_, target.nqn)) {
         if (std::any_of(target.portals.begin(), target.portals.end(), [&](const TargetPortal& p) {
                 return controller.matches(target.nqn, p, host_nqn);
             })) {
@@ -127,7 +127,7 @@ Namespace NvmeofConnector::attach(const Target& target, Clock::time_point deadli
     const auto lock = host_.lock("nvme-subsystem:" + target.nqn);
     const bool all_portals = native_multipath(host_) && options_.use_multipath;
     std::set<std::string> before;
-    for (const auto& c : read_controllers(host_)) {
+    for (const auto& c : read_controllers(host_, target.nqn)) {
         before.insert(c.name);
     }
     // Portals that have a controller already (live, or connecting: a path in
@@ -293,7 +293,7 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
     // target's portals: another volume's connect may have reached the same
     // namespaces through another portal, and all of them carry every namespace.
     std::vector<Controller> controllers;
-    for (auto& controller : read_controllers(host_)) {
+    for (auto& controller : read_controllers(host_, target.nqn)) {
         if (controller.subsystem_nqn == target.nqn && controller.state != "deleting" &&
             controller.state != "dead" &&
             (identity.nqn.empty() || controller.host_nqn.empty() ||
@@ -357,7 +357,7 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
     // in time, now or earlier) still carries the namespace: the detach is done
     // once it went.
     const auto deleting = [&] {
-        const auto all = read_controllers(host_);
+        const auto all = read_controllers(host_, target.nqn);
         return std::any_of(all.begin(), all.end(), [&](const Controller& c) {
             return c.subsystem_nqn == target.nqn && c.state == "deleting" &&
                    (identity.nqn.empty() || c.host_nqn.empty() || c.host_nqn == identity.nqn);

@@ -73,7 +73,7 @@ bool Controller::matches(const std::string& nqn, const TargetPortal& portal,
     return wanted_host_nqn.empty() || host_nqn.empty() || host_nqn == wanted_host_nqn;
 }
 
-std::vector<Controller> read_controllers(Host& host) {
+std::vector<Controller> read_controllers(Host& host, const std::string& subsystem_nqn) {
     std::vector<Controller> controllers;
     std::vector<std::string> names;
     if (!host.list_dir("/sys/class/nvme-fabrics/ctl", names).ok()) {
@@ -89,6 +89,9 @@ std::vector<Controller> read_controllers(Host& host) {
         c.name = name;
         c.instance = *instance;
         c.subsystem_nqn = host.read_attribute(base + "/subsysnqn").value_or("");
+        if (!subsystem_nqn.empty() && c.subsystem_nqn != subsystem_nqn) {
+            continue;
+        }
         c.transport = host.read_attribute(base + "/transport").value_or("");
         c.address = parse_address(host.read_attribute(base + "/address").value_or(""));
         c.state = host.read_attribute(base + "/state").value_or("");

@@ -46,7 +46,10 @@ struct Namespace {
     std::string device_path() const { return "/dev/" + name; }
 };
 
-std::vector<Controller> read_controllers(Host& host);
+// The host's fabric controllers; with subsystem_nqn, only those of that
+// subsystem (the others cost one read each, not six: a connect waiting for its
+// namespace looks again at every change on a host with many controllers).
+std::vector<Controller> read_controllers(Host& host, const std::string& subsystem_nqn = {});
 
 // Namespaces reachable through a controller: the subsystem's head devices
 // (native multipath) or the controller's own namespace devices; never the
