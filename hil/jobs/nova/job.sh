@@ -11,12 +11,12 @@
 source /brick/src/hil/guest/lib.sh
 source /brick/src/hil/guest/iscsi.sh
 source /brick/src/hil/guest/lio.sh
+source /brick/src/hil/guest/nvmet.sh
 
 IQN=iqn.2026-01.org.brickworks:nova-iscsi
 PORTAL=127.0.0.1:3260
 NQN=nqn.2026-01.org.brickworks:nova-nvme
 NS_UUID=6b72696b-0000-4000-8000-0000000000c1
-NVMET=/sys/kernel/config/nvmet
 BRICK=/brick/build/lib/brick
 SITE=/brick/build/python/site
 NOVA_IN=/tmp/nova.in
@@ -44,12 +44,7 @@ configure_targets() {
     echo $NS_UUID >$subsys/namespaces/1/device_uuid
     echo 1 >$subsys/namespaces/1/buffered_io # a tmpfs file fails with -22 otherwise
     echo 1 >$subsys/namespaces/1/enable
-    mkdir $port
-    echo tcp >$port/addr_trtype
-    echo ipv4 >$port/addr_adrfam
-    echo 127.0.0.1 >$port/addr_traddr
-    echo 4420 >$port/addr_trsvcid
-    ln -s $subsys $port/subsystems/$NQN
+    nvmet_port $port tcp 127.0.0.1 4420 $subsys
 }
 
 # The deployment: a user without privileges and one sudoers rule naming the tool.

@@ -9,11 +9,11 @@
 # The library's extend (the namespace grown on the target) through the
 # scenario runner.
 source /brick/src/hil/guest/lib.sh
+source /brick/src/hil/guest/nvmet.sh
 
 NQN=nqn.2026-01.org.brickworks:nvmet-single
 NS_UUID=6b72696b-0000-4000-8000-0000000000a1
 NS_NGUID=6b72696b-0000-4000-8000-0000000000a1
-NVMET=/sys/kernel/config/nvmet
 SUBSYS=$NVMET/subsystems/$NQN
 PORT=$NVMET/ports/1
 CONNECT=(-t tcp -a 127.0.0.1 -s 4420 -n $NQN)
@@ -37,12 +37,7 @@ configure_nvmet() {
     echo $NS_NGUID >$SUBSYS/namespaces/1/device_nguid
     echo 1 >$SUBSYS/namespaces/1/buffered_io  # a tmpfs file fails with -22 otherwise
     echo 1 >$SUBSYS/namespaces/1/enable
-    mkdir $PORT
-    echo tcp >$PORT/addr_trtype
-    echo ipv4 >$PORT/addr_adrfam
-    echo 127.0.0.1 >$PORT/addr_traddr
-    echo 4420 >$PORT/addr_trsvcid
-    ln -s $SUBSYS $PORT/subsystems/$NQN
+    nvmet_port $PORT tcp 127.0.0.1 4420 $SUBSYS
     golden nvme discover nvme discover -t tcp -a 127.0.0.1 -s 4420
     grep -q "subnqn: *$NQN" "$JOB/golden/nvme/discover.txt"
     golden nvme discover-json nvme discover -t tcp -a 127.0.0.1 -s 4420 -o json
@@ -151,12 +146,7 @@ rdma_connect_io_disconnect() {
     rdma link add rxe0 type rxe netdev rdma-dummy
     wait_until 10 rdma_gid_present
     golden rdma link-rxe rdma link show
-    mkdir $RDMA_PORT
-    echo rdma >$RDMA_PORT/addr_trtype
-    echo ipv4 >$RDMA_PORT/addr_adrfam
-    echo $RDMA_ADDR >$RDMA_PORT/addr_traddr
-    echo 4420 >$RDMA_PORT/addr_trsvcid
-    ln -s $SUBSYS $RDMA_PORT/subsystems/$NQN
+    nvmet_port $RDMA_PORT rdma $RDMA_ADDR 4420 $SUBSYS
     # The namespace the TCP checks wrote: the same data over RDMA.
     CONNECT=(-t rdma -a $RDMA_ADDR -s 4420 -n $NQN)
     connect
