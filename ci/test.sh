@@ -4,11 +4,11 @@
 #   - the scenario matrix cells on the simulator;
 #   - the hardware-in-the-loop suite: one QEMU guest per target kind with the
 #     real tools (CTest label hil), then the local-device and NFS scenario cells
-#     on real kernels (loop devices, nfsd; about 30 s and 70 s), then the
-#     certification of the reference backends (ci/certify.sh, one guest per
-#     target kind: LIO, tgt, nvmet);
+#     on real kernels (loop devices, nfsd; about 30 s and 70 s);
 #   - advisory (reported, not yet gating), each bounded and fitted into the job's
-#     time budget (ci/lib.sh), in this order: Nova's volume drivers through
+#     time budget (ci/lib.sh), in this order: the certification of the
+#     reference backends (ci/certify.sh, one guest per target kind: LIO, tgt,
+#     nvmet), Nova's volume drivers through
 #     sudo in a guest (ctest -L hil-slow), the scenario cells on
 #     real kernels (LIO, nvmet, LUKS over LIO, RBD on a one-node Ceph cluster; the
 #     workflow matrix runs those cells in full), the seeded fault sweeps on the
@@ -34,8 +34,10 @@ for cell in "local loop" "nfs nfsd"; do
     read -r protocol backend <<<"$cell"
     stage "cell $protocol x $backend (QEMU)" bash "$BRICK_TOP/ci/cell.sh" "$protocol" "$backend" || true
 done
-# Gating since it passed on CI (275 s there) and in every run here.
-stage "certify LIO, tgt, nvmet (QEMU)" bash "$BRICK_TOP/ci/certify.sh" || true
+# Advisory until the NVMe-oF extend race is fixed: the kernel rescans a
+# namespace asynchronously after rescan_controller, and the library can read
+# the old size (seen once on nvmet: 1 GiB returned, 2 GiB expected).
+bounded "certify LIO, tgt, nvmet (QEMU)" 600 bash "$BRICK_TOP/ci/certify.sh"
 # Nova's own volume drivers through sudo brick on LIO and nvmet: 482 s at load 8.
 bounded "hil: Nova drivers (QEMU)" 600 ctest --test-dir "$BRICK_BUILD" -L hil-slow --output-on-failure \
     --output-junit "$BRICK_TOP/reports/junit-hil-slow.xml"
