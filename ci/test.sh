@@ -8,8 +8,7 @@
 #   - advisory (reported, not yet gating), each bounded and fitted into the job's
 #     time budget (ci/lib.sh), in this order: the certification of the
 #     reference backends (ci/certify.sh, one guest per target kind: LIO, tgt,
-#     nvmet), Nova's volume drivers through
-#     sudo in a guest (ctest -L hil-slow), the scenario cells on
+#     nvmet), the scenario cells on
 #     real kernels (LIO, nvmet, LUKS over LIO, RBD on a one-node Ceph cluster; the
 #     workflow matrix runs those cells in full), the seeded fault sweeps on the
 #     simulator with the invariant checker (ci/sweep.sh), then the tests under
@@ -28,7 +27,7 @@ done
 # A guest check that fails is run once more (the second run's result counts, and
 # ctest's output shows both): real kernels under TCG on a shared machine miss
 # a deadline now and then; a real defect fails both runs.
-stage "hil: real tools in QEMU" ctest --test-dir "$BRICK_BUILD" -L hil -LE hil-slow --output-on-failure \
+stage "hil: real tools in QEMU" ctest --test-dir "$BRICK_BUILD" -L hil --output-on-failure \
     --repeat until-pass:2 --output-junit "$BRICK_TOP/reports/junit-hil.xml" || true
 for cell in "local loop" "nfs nfsd"; do
     read -r protocol backend <<<"$cell"
@@ -38,9 +37,6 @@ done
 # namespace asynchronously after rescan_controller, and the library can read
 # the old size (seen once on nvmet: 1 GiB returned, 2 GiB expected).
 bounded "certify LIO, tgt, nvmet (QEMU)" 600 bash "$BRICK_TOP/ci/certify.sh"
-# Nova's own volume drivers through sudo brick on LIO and nvmet: 482 s at load 8.
-bounded "hil: Nova drivers (QEMU)" 600 ctest --test-dir "$BRICK_BUILD" -L hil-slow --output-on-failure \
-    --output-junit "$BRICK_TOP/reports/junit-hil-slow.xml"
 bounded "cell iscsi x lio (QEMU)" 600 bash "$BRICK_TOP/ci/cell.sh" iscsi lio
 bounded "cell nvmeof x nvmet (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" nvmeof nvmet
 bounded "cell luks x lio (QEMU)" 420 bash "$BRICK_TOP/ci/cell.sh" luks lio

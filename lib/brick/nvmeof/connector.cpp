@@ -26,6 +26,28 @@ std::string describe(const Target& target) {
     return "namespace " + id + " of " + target.nqn;
 }
 
+// The namespace's size as the target reports it now (Identify Namespace: nsze
+// blocks of the LBA format in use), or nullopt when nvme-cli cannot tell.
+std::optional<std::uint64_t> reported_size(Host& host, const std::string& device,
+                                           Duration timeout) {
+    const auto result = host.run(Command{{"nvme", "id-ns", device, "-o", "json"}, {}, timeout});
+    if (!result.ok()) {
+        return std::nullopt;
+    }
+    try {
+        const auto identify = nlohmann::json::parse(result.out);
+        const auto blocks = identify.at("nsze").get<std::uint64_t>();
+        const auto format = identify.at("flbas").get<unsigned>() & 0xFU;
+        const auto shift = identify.at("lbafs").at(format).at("ds").get<unsigned>();
+        if (shift < 9 || shift > 16) {
+            return std::nullopt;
+        }
+        return blocks << shift;
+    } catch (const nlohmann::json::exception&) {
+        return std::nullopt;
+    }
+}
+
 std::string portal_text(const TargetPortal& portal) {
     return std::string(transport_name(portal.transport)) + ":" + portal.address + ":" +
            std::to_string(portal.port);
@@ -433,9 +455,22 @@ std::uint64_t NvmeofConnector::extend(const nlohmann::json& data) {
             host_.write_file("/sys/class/nvme/" + controller.name + "/rescan_controller", "1",
                              options_.command_timeout);
         }
-        if (auto ns = find_namespace(target, identity.nqn)) {
-            size = std::max(size, ns->size_bytes);
+        auto ns = find_namespace(target, identity.nqn);
+        if (!ns) {
+            continue;
         }
+        // rescan_controller only queues the kernel's scan: the block device can
+        // still show the old size. Wait until it shows what the target reports.
+        const auto reported = reported_size(host_, ns->device_path(), options_.command_timeout);
+        if (reported && *reported != ns->size_bytes) {
+            ns = wait_for<Namespace>(
+                host_, ns->device_path() + " growing to " + std::to_string(*reported) + " bytes",
+                options_.command_timeout, [&]() -> std::optional<Namespace> {
+                    auto now = find_namespace(target, identity.nqn);
+                    return now && now->size_bytes == *reported ? now : std::nullopt;
+                });
+        }
+        size = std::max(size, ns->size_bytes);
     }
     if (size == 0) {
         throw Error(ErrorCategory::device_not_found, "the volume is not attached on this host");
