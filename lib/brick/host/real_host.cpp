@@ -51,8 +51,6 @@ class ThreadTask final : public Task {
 // Holds the in-process mutex and, where the lock directory is writable, an
 // flock() on a file named by the lock's hash, so separate `brick` processes
 // on one host serialise on the same shared state too.
-// A lock shared by the threads of this process (the mutex) and by every
-// process using the same lock folder (flock on the file).
 class NamedLock final : public LockGuard {
   public:
     // Takes both, or neither once deadline passed (then held() is false).

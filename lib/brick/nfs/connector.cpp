@@ -174,7 +174,7 @@ void NfsConnector::unmount(const Share& share, const DisconnectOptions& options)
     if (!options.force) {
         throw Error(category, message);
     }
-    log::warning(std::string(Error(category, message).what()) + " (forced: left mounted)");
+    log::warning(message + " (forced: left mounted)");
     if (!options.ignore_errors) {
         throw Error(category, message);
     }

@@ -395,7 +395,7 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
         if (!options.force) {
             throw Error(ErrorCategory::timeout, still);
         }
-        problems.push_back(Error(ErrorCategory::timeout, still).message());
+        problems.push_back(still);
     }
     for (const auto& ns : ours) {
         remove_stale_links(ns.name);

@@ -18,14 +18,10 @@ CommandResult mdadm(Host& host, std::vector<std::string> args, Duration timeout)
     return host.run(Command{std::move(args), {}, timeout});
 }
 
-std::string kernel_name(const std::string& path) {
-    return path.substr(path.rfind('/') + 1);
-}
-
 // The md array (md127) holding a block device, or empty.
 std::string md_holder(Host& host, const std::string& device) {
     std::vector<std::string> holders;
-    host.list_dir("/sys/block/" + kernel_name(device) + "/holders", holders);
+    host.list_dir("/sys/block/" + host.kernel_name(device) + "/holders", holders);
     for (const auto& holder : holders) {
         if (holder.rfind("md", 0) == 0) {
             return holder;
@@ -40,11 +36,10 @@ std::string array_state(Host& host, const std::string& md) {
 
 // The array /dev/md/<alias> names when it runs (md127), else empty.
 std::string running_array(Host& host, const std::string& path) {
-    std::string target;
-    if (!host.read_link(path, target).ok()) {
+    if (!host.exists(path)) {
         return {};
     }
-    const auto md = kernel_name(target);
+    const auto md = host.kernel_name(path);
     const auto state = array_state(host, md);
     return state.empty() || state == "inactive" || state == "clear" ? std::string() : md;
 }
@@ -79,9 +74,8 @@ void release_partial_arrays(Host& host, const std::string& path,
 }
 
 void report_degraded(Host& host, const std::string& path) {
-    std::string target;
-    if (host.read_link(path, target).ok()) {
-        const auto md = "/sys/block/" + kernel_name(target) + "/md/";
+    if (host.exists(path)) {
+        const auto md = "/sys/block/" + host.kernel_name(path) + "/md/";
         const auto degraded = host.read_attribute(md + "degraded").value_or("0");
         if (degraded != "0") {
             log::warning("the RAID1 " + path + " runs degraded: " + degraded + " of " +
