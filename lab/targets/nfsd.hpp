@@ -25,6 +25,8 @@ class NfsServer {
 
   private:
     void run(std::vector<std::string> argv);
+    // Unmounts a share's bind mount at path, if mounted (see nfsd.cpp).
+    void unmount(const std::string& path);
 
     Host& host_;
     std::filesystem::path work_dir_;
