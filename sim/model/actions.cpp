@@ -74,6 +74,13 @@ HostAction Model::block_device_action(ActionKind kind, const std::string& name) 
         for (const auto& path : map.paths) {
             if (const auto* device = device_by_disk(path)) {
                 action.volumes.insert(device->volume_id);
+                // Where the map lives: the LUN and a session of its paths.
+                action.lun = device->address.lun;
+                if (device->sid && !action.portal) {
+                    const auto& session = state_.sessions.at(*device->sid);
+                    action.target = session.iqn;
+                    action.portal = session.portal;
+                }
             }
         }
         return action;

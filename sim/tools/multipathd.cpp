@@ -1,5 +1,5 @@
 // The fake multipathd client (multipath-tools 0.9.4): show status|maps|paths,
-// add|del path, resize map, disablequeueing map. When the daemon is down the
+// add|del path, del map, resize map, disablequeueing map. When the daemon is down the
 // client exits 1 with nothing printed, as Debian's does.
 #include "sim/tools/tool.hpp"
 
@@ -93,8 +93,10 @@ ToolResult run_multipathd(ToolContext& context, const std::vector<std::string>& 
         return r;
     }
     const std::string operand = words.size() >= 3 ? words[2] : std::string();
+    // The client exits 1 when the daemon answers "fail".
     auto answer = [&](bool ok) {
         r.out = ok ? "ok\n" : "fail\n";
+        r.exit_status = ok ? 0 : 1;
         return r;
     };
     if (is({"add", "path"})) {
@@ -102,6 +104,9 @@ ToolResult run_multipathd(ToolContext& context, const std::vector<std::string>& 
     }
     if (is({"del", "path"}) || is({"remove", "path"})) {
         return answer(model.del_path(strip_dev(operand)));
+    }
+    if (is({"del", "map"}) || is({"remove", "map"})) {
+        return answer(model.flush_map(operand) == 0);
     }
     if (is({"resize", "map"})) {
         return answer(model.resize_map(operand));

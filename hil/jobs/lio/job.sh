@@ -209,6 +209,9 @@ CONF
     assert_no_iscsi_leftovers $MPATH
     [ -z "$(dmsetup ls --target multipath | grep -v 'No devices')" ] || fail "dm map left"
     golden multipathd show-maps-none multipathd show maps
+    # The daemon's "fail" answer is the client's exit status 1.
+    golden multipathd del-map-missing multipathd del map mpatha
+    [ "$GOLDEN_EXIT" = 1 ] || fail "multipathd del map of a missing map exited $GOLDEN_EXIT"
 }
 
 # Fault: the LUN is unmapped on the target under a logged-in session; reads fail,

@@ -110,7 +110,8 @@ class IscsiConnector final : public Connector {
     Properties parse(const nlohmann::json& data) const;
     std::vector<Target> connect_targets(const Properties& props);
     PathResult attach_path(const Properties& props, const Target& target,
-                           Clock::time_point deadline);
+                           Clock::time_point deadline, bool record_written = false);
+    bool write_record(const Properties& props, const Target& target, Clock::time_point deadline);
     std::vector<PathResult> attach_all(const Properties& props, const std::vector<Target>& targets,
                                        Clock::time_point deadline);
     DeviceInfo result_for(const PathResult& path, const std::optional<multipath::Map>& map);
@@ -160,8 +161,28 @@ std::vector<Target> IscsiConnector::connect_targets(const Properties& props) {
     return targets;
 }
 
+// Writes the node record of a path without a session, ahead of its login;
+// false when the path has a session or the record could not be written (the
+// path's attach then tries again and reports why).
+bool IscsiConnector::write_record(const Properties& props, const Target& target,
+                                  Clock::time_point deadline) {
+    Iscsiadm iscsiadm(host_, std::min(options_.command_timeout,
+                                      std::max(Duration(1000), remaining(host_, deadline))));
+    try {
+        const auto guard = host_.lock(node_lock_name(target));
+        if (session_at(target_sessions(target.iqn, session_names(host_)), target.portal)) {
+            return false;
+        }
+        iscsiadm.create_node(target, props.iface, props.session_chap, "automatic");
+        return true;
+    } catch (const Error& e) {
+        log::warning("node record of " + describe(target) + ": " + std::string(e.what()));
+        return false;
+    }
+}
+
 PathResult IscsiConnector::attach_path(const Properties& props, const Target& target,
-                                       Clock::time_point deadline) {
+                                       Clock::time_point deadline, bool record_written) {
     PathResult result{target, std::nullopt, std::nullopt, false};
     Iscsiadm iscsiadm(host_, std::min(options_.command_timeout,
                                       std::max(Duration(1000), remaining(host_, deadline))));
@@ -179,7 +200,9 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         const auto before = session_names(host_);
         auto session = session_at(target_sessions(target.iqn, before), target.portal);
         if (!session) {
-            iscsiadm.create_node(target, props.iface, props.session_chap, "automatic");
+            if (!record_written) {
+                iscsiadm.create_node(target, props.iface, props.session_chap, "automatic");
+            }
             try {
                 iscsiadm.login(target);
             } catch (const Error&) {
@@ -280,12 +303,20 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
 std::vector<PathResult> IscsiConnector::attach_all(const Properties& props,
                                                    const std::vector<Target>& targets,
                                                    Clock::time_point deadline) {
+    // A login to a portal that does not answer holds iscsiadm's record
+    // database lock until it gives up (on a real kernel, a record change of
+    // another path waited 20 s behind it and the other paths' attaches timed
+    // out), so every path's record is written before any login starts.
+    std::vector<char> written(targets.size(), 0);
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        written[i] = write_record(props, targets[i], deadline) ? 1 : 0;
+    }
     std::vector<PathResult> results(targets.size());
     std::vector<std::unique_ptr<Task>> tasks;
     tasks.reserve(targets.size());
     for (std::size_t i = 0; i < targets.size(); ++i) {
         tasks.push_back(host_.start_task("login-" + targets[i].portal.to_string(), [&, i] {
-            results[i] = attach_path(props, targets[i], deadline);
+            results[i] = attach_path(props, targets[i], deadline, written[i] != 0);
         }));
     }
     for (auto& task : tasks) {
@@ -466,6 +497,7 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
     // Devices of the LUN still waiting for their disk (sd probes after the
     // scan, so a connect that gave up waiting leaves them).
     std::vector<scsi::Address> bare;
+    std::vector<std::string> stale;
     for (const auto& target : targets) {
         sessions_found.push_back(session_for(target));
         const auto& session = sessions_found.back();
@@ -478,7 +510,8 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
                 continue;
             }
             if (!scsi::removable_with(*disk, wwid)) {
-                log::warning(std::string("not touching ")
+                stale.push_back(name);
+                log::warning(std::string("not flushing ")
                                  .append(name)
                                  .append(": WWID ")
                                  .append(disk->scsi_id)
@@ -498,7 +531,7 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
         }
     }
     auto problems = scsi::remove_volume(
-        host_, wwid, {disks, bare},
+        host_, wwid, {disks, bare, stale},
         {options.force, options_.use_multipath, options_.command_timeout, delete_timeout});
 
     // The sessions, one per portal, are logged out at once.

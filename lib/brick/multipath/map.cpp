@@ -1,6 +1,7 @@
 #include "brick/multipath/map.hpp"
 
 #include "brick/core/error.hpp"
+#include "brick/core/log.hpp"
 #include "brick/host/wait.hpp"
 
 namespace brick::multipath {
@@ -83,16 +84,27 @@ bool disable_queueing(Host& host, const std::string& name, Duration deadline) {
 void flush_map(Host& host, const std::string& name, Duration deadline) {
     // Right after its paths changed, udev or multipathd may still hold the map
     // open for a moment: a busy map is tried again before it counts as failed.
+    // A `multipath` that hung until its deadline is not run again.
     CommandResult result;
     retry(host, {3, Duration(500), 2.0}, [&](int) {
         result = run_tool(host, {"multipath", "-f", name}, deadline);
-        return result.ok();
+        return result.ok() || result.timed_out;
     });
-    if (!result.ok()) {
-        throw Error(result.timed_out ? ErrorCategory::timeout : ErrorCategory::command_failed,
-                    "removing multipath map " + name + " failed (multipath -f exit " +
-                        std::to_string(result.exit_status) + "): " + result.out + result.err);
+    if (result.ok()) {
+        return;
     }
+    // multipathd removes a map on request too, refusing an open one as
+    // `multipath -f` does; it answers "fail" (exit status 1) when it cannot.
+    const auto by_daemon = run_tool(host, {"multipathd", "del", "map", name}, deadline);
+    if (by_daemon.ok() && by_daemon.out.rfind("fail", 0) != 0) {
+        log::warning("multipath -f " + name + " failed (exit " +
+                     std::to_string(result.exit_status) + "); multipathd removed the map");
+        return;
+    }
+    throw Error(result.timed_out ? ErrorCategory::timeout : ErrorCategory::command_failed,
+                "removing multipath map " + name + " failed (multipath -f exit " +
+                    std::to_string(result.exit_status) + "): " + result.out + result.err +
+                    "; multipathd del map: " + by_daemon.out + by_daemon.err);
 }
 
 bool resize_map(Host& host, const std::string& name, Duration deadline) {

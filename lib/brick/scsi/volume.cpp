@@ -44,6 +44,25 @@ bool release_path(Host& host, const std::string& disk, Duration timeout) {
     return !multipath::remove_path(host, disk, timeout).timed_out;
 }
 
+// Whether a map named for a volume shows another volume through every path
+// whose identity is known: the target mapped another volume at the LUN. Its
+// cache then holds writes meant for this volume, and flushing it would land
+// them on the other one.
+bool carries_other_volume(Host& host, const multipath::Map& map) {
+    bool other = false;
+    for (const auto& path : map.paths) {
+        const auto disk = read_disk(host, path);
+        if (!disk || (disk->scsi_id.empty() && disk->sysfs_wwid.empty())) {
+            continue;
+        }
+        if (carries(*disk, map.wwid)) {
+            return false;
+        }
+        other = true;
+    }
+    return other;
+}
+
 }  // namespace
 
 IdentityVerdict check_identity(const std::vector<VolumePath>& paths,
@@ -174,6 +193,43 @@ DeviceInfo device_info_for(Host& host, const Disk& disk, const std::optional<mul
     return info;
 }
 
+namespace {
+
+// The by-id links udev made for this volume's disks, once they point nowhere:
+// udev removes them when it handles the disks' remove events, which a guest
+// under load was seen to do after the disconnect returned. A link that points
+// to a device (udev gave the name to another disk) stays.
+void remove_dangling_id_links(Host& host, const std::string& wwid,
+                              const std::vector<std::string>& disks) {
+    const std::string dir = "/dev/disk/by-id";
+    std::vector<std::string> links;
+    if (!host.list_dir(dir, links).ok()) {
+        return;
+    }
+    const auto was_ours = [&](const std::string& link) {
+        if (!wwid.empty() && (link.find(wwid) != std::string::npos ||
+                              link.find(wwid.substr(1)) != std::string::npos)) {
+            return true;
+        }
+        std::string target;
+        if (!host.read_link(dir + "/" + link, target).ok()) {
+            return false;
+        }
+        const auto name = target.substr(target.rfind('/') + 1);
+        return std::any_of(disks.begin(), disks.end(), [&](const std::string& disk) {
+            return name.rfind(disk, 0) == 0 &&
+                   name.find_first_not_of("0123456789", disk.size()) == std::string::npos;
+        });
+    };
+    for (const auto& link : links) {
+        if (was_ours(link)) {
+            remove_dangling_link(host, dir + "/" + link);
+        }
+    }
+}
+
+}  // namespace
+
 std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
                                        const VolumeDevices& devices,
                                        const RemovalOptions& options) {
@@ -213,9 +269,28 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
     if (!wwid.empty()) {
         map = multipath::map_for_wwid(host, wwid);
     }
+    // A map whose paths show another volume now (the target mapped another
+    // volume at the LUN) is never flushed: its cache would land on that
+    // volume. Without force it stays and the disconnect says so; with force
+    // it goes unflushed.
+    std::string foreign_map;
+    bool unflushed = false;
+    if (map && carries_other_volume(host, *map)) {
+        const auto what = "multipath map " + map->device + " (" + map->name +
+                          ") shows another volume through its paths (the target mapped another "
+                          "volume at the LUN)";
+        if (options.force) {
+            log::warning(what + ": removing it without a flush (force)");
+            unflushed = true;
+        } else {
+            problems.push_back(what + ": left in place, neither flushed nor removed");
+            foreign_map = map->device;
+            map.reset();
+        }
+    }
     if (map) {
         const auto map_guard = host.lock("multipath-map:" + map->wwid);
-        if (!flush(map->device_path())) {
+        if (!unflushed && !flush(map->device_path())) {
             log::warning("flush of " + map->device_path() + " failed; continuing (force)");
         }
         if (options.force) {
@@ -232,7 +307,9 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
             }
         });
         for (const auto& path : map->paths) {
-            if (std::find(disks.begin(), disks.end(), path) == disks.end()) {
+            if (std::find(disks.begin(), disks.end(), path) == disks.end() &&
+                std::find(devices.stale.begin(), devices.stale.end(), path) ==
+                    devices.stale.end()) {
                 problems.push_back("map path " + path + " is not one of this volume's paths");
             }
         }
@@ -261,6 +338,17 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
         }
         attempt([&] { delete_disk(host, name, options.delete_timeout); });
     });
+    for (const auto& name : options.force ? devices.stale : std::vector<std::string>{}) {
+        // Unless a map of another volume holds it: someone attached that one.
+        if (const auto holder = multipath::map_holding(host, name);
+            holder && holder->wwid != wwid) {
+            continue;
+        }
+        log::warning("deleting " + name + " unflushed (force): it shows another volume");
+        if (release_path(host, name, options.command_timeout)) {
+            attempt([&] { delete_disk(host, name, options.delete_timeout); });
+        }
+    }
     // Devices without a disk hold no data: they go unless they report another
     // volume's identity.
     for (const auto& address : devices.bare) {
@@ -273,9 +361,11 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
         }
         attempt([&] { delete_device(host, address, options.delete_timeout); });
     }
+    remove_dangling_id_links(host, wwid, disks);
     // A map of this WWID that formed again meanwhile goes too.
     if (!wwid.empty()) {
-        if (const auto again = multipath::map_for_wwid(host, wwid)) {
+        if (const auto again = multipath::map_for_wwid(host, wwid);
+            again && again->device != foreign_map) {
             attempt([&] { multipath::flush_map(host, again->name, options.command_timeout); });
         }
     }

@@ -89,6 +89,10 @@ struct VolumeDevices {
     // after the scan, so a connect that gave up waiting leaves them, and
     // they get their disk later unless they go.
     std::vector<Address> bare;
+    // Disks at the volume's addresses that show another volume's identity
+    // (the target mapped another volume at the LUN): a forced disconnect
+    // deletes them without a flush, any other leaves them.
+    std::vector<std::string> stale = {};
 };
 
 // Removes a volume's disks and its map (found by wwid, never by name): flushes
