@@ -140,6 +140,15 @@ std::optional<multipath::Map> form_map(Host& host, const std::string& wwid,
                                        const std::vector<std::string>& disks,
                                        const ConnectorOptions& options, Duration timeout) {
     const auto map_guard = host.lock("multipath-map:" + wwid);
+    // What was written through a path on its own (an earlier attach that got
+    // no map) must reach the volume before the map reads it from there.
+    for (const auto& disk : disks) {
+        try {
+            flush_buffers(host, "/dev/" + disk, options.command_timeout);
+        } catch (const Error& e) {
+            log::warning("before forming the map: " + std::string(e.what()));
+        }
+    }
     multipath::add_paths(host, wwid, disks, options.command_timeout);
     WaitHints hints;
     hints.watch_paths = {"/dev"};
