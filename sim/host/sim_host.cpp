@@ -234,8 +234,15 @@ IoStatus SimHost::open_check(const std::string& path) {
         model_.consult(FaultKind::device_not_openable, {{"path", path}}) != nullptr) {
         status = IoStatus{ENXIO};
         // The kernel is still adding the disk: its state moves on a little later,
-        // so a caller waiting for the open looks again then.
-        model_.schedule(open_retry_ms, "disk " + path + " may open", [this] { model_.touch(); });
+        // so a caller waiting for the open looks again then. One retry per path:
+        // each caller scheduling its own made two pollers wake each other with
+        // twice the retries every round, without time moving on.
+        if (open_retries_.insert(path).second) {
+            model_.schedule(open_retry_ms, "disk " + path + " may open", [this, path] {
+                open_retries_.erase(path);
+                model_.touch();
+            });
+        }
     }
     record({{"kind", "open"}, {"path", path}, {"result", errno_name(status.error)}});
     return status;

@@ -18,6 +18,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
@@ -119,6 +120,9 @@ class SimHost final : public Host {
     TraceWriter trace_;
     TreeRenderer renderer_;
     std::uint64_t tree_generation_ = ~0ULL;
+    // Paths whose "may open" retry is scheduled: one each, however many
+    // callers poll them.
+    std::set<std::string> open_retries_;
     SimObserver* observer_ = nullptr;
 };
 

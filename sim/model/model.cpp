@@ -127,7 +127,12 @@ void Model::record_fault(const ArmedFault& fault, const nlohmann::json& context)
     if (!context.is_null()) {
         r["at"] = context;
     }
-    note(std::move(r));
+    // Recorded, not a change of the host: a fault that changes state does so
+    // through its own effect. Waking every waiter here made two tasks polling
+    // a faulted probe wake each other at one instant forever.
+    if (sink_) {
+        sink_(std::move(r));
+    }
 }
 
 void Model::begin_step() {
