@@ -302,6 +302,13 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
         if (!unflushed && !flush(map->device_path())) {
             log::warning("flush of " + map->device_path() + " failed; continuing (force)");
         }
+        // A path also holds what was written through it on its own (the
+        // attach returned it before multipathd took it into the map).
+        for (const auto& name : disks) {
+            if (!flush("/dev/" + name)) {
+                log::warning("flush of /dev/" + name + " failed; continuing (force)");
+            }
+        }
         if (options.force) {
             multipath::disable_queueing(host, map->name, options.command_timeout);
         }
