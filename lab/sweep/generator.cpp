@@ -436,6 +436,12 @@ void finish(json& steps, const std::set<std::string>& fault_names, const Plan& p
     for (const auto& name : fault_names) {
         steps.push_back({{"heal", name}, {"expect", "any"}});
     }
+    // A sysfs write the kernel still works on (a blocked delete_controller,
+    // up to 90 s) ends before the last disconnects, as an operator would wait
+    // for it: a controller still being deleted is the kernel's, not a leftover.
+    if (fault_names.contains("sysfs_write_blocks")) {
+        steps.push_back({{"wait_ms", 90000}});
+    }
     for (const auto& volume : plan.plans) {
         steps.push_back({{"disconnect", volume.name}, {"force", true}, {"expect", "any"}});
     }

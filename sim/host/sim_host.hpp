@@ -18,8 +18,8 @@
 
 #include <cstdint>
 #include <memory>
-#include <set>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <sstream>
 #include <string>
 

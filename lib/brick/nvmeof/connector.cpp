@@ -68,11 +68,11 @@ std::string in_use_record(const std::string& nqn, std::uint32_t nsid) {
     return in_use_dir(nqn) + "/" + std::to_string(nsid);
 }
 
-void record_in_use(Host& host, const std::string& nqn, const Namespace& ns) {
+void record_in_use(Host& host, const std::string& nqn, std::uint32_t nsid) {
     const auto dir = in_use_dir(nqn);
     if (!host.make_dirs(dir).ok() ||
-        !host.write_file(in_use_record(nqn, ns.nsid), "", Duration(5000)).ok()) {
-        log::warning("cannot record " + ns.device_path() + " as in use under " + dir +
+        !host.write_file(in_use_record(nqn, nsid), "", Duration(5000)).ok()) {
+        log::warning("cannot record namespace " + std::to_string(nsid) + " as in use under " + dir +
                      ": the controllers of " + nqn + " may be deleted by another detach");
     }
 }
@@ -218,7 +218,7 @@ Namespace NvmeofConnector::attach(const Target& target, Clock::time_point deadli
         // Recorded while the subsystem lock is held: a detach of another
         // namespace waiting for the lock must see this one in use, or it
         // deletes the controllers under the device just returned.
-        record_in_use(host_, target.nqn, ns);
+        record_in_use(host_, target.nqn, ns.nsid);
         return ns;
     } catch (const Error&) {
         // Remove the controllers this attach created, also those still
@@ -267,6 +267,7 @@ DeviceInfo NvmeofConnector::connect(const nlohmann::json& data) {
     std::vector<std::string> legs;
     std::vector<const Target*> attached;
     std::vector<std::string> failures;
+    std::vector<const Target*> missing;
     for (const auto& target : props.targets) {
         try {
             const auto ns = attach(target, deadline);
@@ -274,11 +275,21 @@ DeviceInfo NvmeofConnector::connect(const nlohmann::json& data) {
             attached.push_back(&target);
         } catch (const Error& e) {
             failures.push_back(e.message());
+            missing.push_back(&target);
         }
     }
     if (legs.empty()) {
         throw Error(ErrorCategory::device_not_found,
                     "no replica of the volume could be attached: " + failures.front());
+    }
+    // A replica that did not attach is still this volume's: its namespace
+    // is recorded as in use, so another volume's detach keeps the
+    // controllers that come to carry it (it can rejoin the array) and this
+    // volume's detach removes them.
+    for (const auto* target : missing) {
+        if (target->ns_id) {
+            record_in_use(host_, target->nqn, *target->ns_id);
+        }
     }
     if (!failures.empty()) {
         log::warning("the RAID1 of " + props.alias + " is degraded: " +
@@ -355,10 +366,18 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
             problems.push_back(e.message());
         }
     }
+    // The in-use record goes first (a crash after it leaves controllers the
+    // next detach finds and deletes), and comes back when the detach stops on
+    // an error: the volume is still attached then, and its record must keep
+    // the controllers from another volume's detach.
+    std::optional<std::uint32_t> recorded;
     if (!ours.empty()) {
-        host_.remove(in_use_record(target.nqn, ours.front().nsid));
+        recorded = ours.front().nsid;
     } else if (target.ns_id) {
-        host_.remove(in_use_record(target.nqn, *target.ns_id));
+        recorded = *target.ns_id;
+    }
+    if (recorded) {
+        host_.remove(in_use_record(target.nqn, *recorded));
     }
     if (in_use != others.end()) {
         log::info("keeping the controllers of " + target.nqn + ": namespace " +
@@ -370,6 +389,9 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
             delete_controller(host_, controller, options_.command_timeout);
         } catch (const Error& e) {
             if (!options.force) {
+                if (recorded) {
+                    record_in_use(host_, target.nqn, *recorded);
+                }
                 throw;
             }
             problems.push_back(e.message());
