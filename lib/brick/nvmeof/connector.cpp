@@ -225,6 +225,14 @@ Namespace NvmeofConnector::attach(const Target& target, Clock::time_point deadli
         // connecting, unless another namespace of the subsystem is in use
         // meanwhile: every controller carries all of them.
         const auto current = controllers_of(target, identity.nqn);
+        // A namespace recorded in use need not show on these controllers yet
+        // (another attach still waiting for it): its record alone keeps them.
+        std::vector<std::string> recorded;
+        if (host_.list_dir(in_use_dir(target.nqn), recorded).ok() && !recorded.empty()) {
+            log::info("keeping the controllers of " + target.nqn + ": namespace " +
+                      recorded.front() + " is recorded in use");
+            throw;
+        }
         for (const auto& controller : current) {
             for (const auto& ns : namespaces_of(host_, controller)) {
                 if (!namespace_matches(ns, target) &&
@@ -384,6 +392,14 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
                   std::to_string(in_use->nsid) + " (" + in_use->device_path() + ") is in use");
         return;
     }
+    // Another namespace recorded in use need not show on these controllers
+    // (its attach still waits for it): its record alone keeps them.
+    std::vector<std::string> records;
+    if (host_.list_dir(in_use_dir(target.nqn), records).ok() && !records.empty()) {
+        log::info("keeping the controllers of " + target.nqn + ": namespace " + records.front() +
+                  " is recorded in use");
+        return;
+    }
     for (const auto& controller : controllers) {
         try {
             delete_controller(host_, controller, options_.command_timeout);
@@ -444,11 +460,11 @@ void NvmeofConnector::disconnect(const nlohmann::json& data, const DeviceInfo& /
                                  const DisconnectOptions& options) {
     const auto props = parse_properties(data);
     std::vector<std::string> problems;
-    bool flush_legs = true;
     if (props.replicated()) {
         try {
+            // Stopping the array flushed it; each leg is flushed too, for
+            // what was written to it past the array.
             stop_raid(host_, props.alias, options_.command_timeout);
-            flush_legs = false;  // stopping the array flushed it
         } catch (const Error& e) {
             if (!options.force) {
                 throw;
@@ -457,7 +473,7 @@ void NvmeofConnector::disconnect(const nlohmann::json& data, const DeviceInfo& /
         }
     }
     for (const auto& target : props.targets) {
-        detach(target, flush_legs, problems, options);
+        detach(target, true, problems, options);
     }
     if (!problems.empty() && !options.ignore_errors) {
         std::string text;
