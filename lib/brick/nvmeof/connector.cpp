@@ -460,11 +460,13 @@ void NvmeofConnector::disconnect(const nlohmann::json& data, const DeviceInfo& /
                                  const DisconnectOptions& options) {
     const auto props = parse_properties(data);
     std::vector<std::string> problems;
+    bool flush_legs = true;
     if (props.replicated()) {
         try {
-            // Stopping the array flushed it; each leg is flushed too, for
-            // what was written to it past the array.
             stop_raid(host_, props.alias, options_.command_timeout);
+            // Stopping the array flushed it. (A leg's flush that failed after
+            // another leg went would leave the volume half detached.)
+            flush_legs = false;
         } catch (const Error& e) {
             if (!options.force) {
                 throw;
@@ -473,7 +475,7 @@ void NvmeofConnector::disconnect(const nlohmann::json& data, const DeviceInfo& /
         }
     }
     for (const auto& target : props.targets) {
-        detach(target, true, problems, options);
+        detach(target, flush_legs, problems, options);
     }
     if (!problems.empty() && !options.ignore_errors) {
         std::string text;
