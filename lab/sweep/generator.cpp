@@ -545,8 +545,13 @@ json generate_concurrent_scenario(const std::string& protocol, unsigned volumes,
         v.multipath = draw.percent(30);
         const auto portal_count = v.multipath ? 2 : 1;
         for (int p = 0; p < portal_count; ++p) {
-            v.portals.push_back("127." + a + "." + b + "." + std::to_string(p + 1) +
-                                (iscsi ? ":3260" : ":4420"));
+            v.portals.push_back(std::string("127.")
+                                    .append(a)
+                                    .append(".")
+                                    .append(b)
+                                    .append(".")
+                                    .append(std::to_string(p + 1))
+                                    .append(iscsi ? ":3260" : ":4420"));
             plan.portals.push_back(v.portals.back());
         }
         if (iscsi) {

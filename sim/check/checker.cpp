@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <ranges>
 #include <stdexcept>
 
 #include "brick/core/secrets.hpp"
@@ -128,9 +129,9 @@ Checker::Active* Checker::operation_of(int task) {
     // The newest operation of the task: an operation may run inside another
     // on the same task (a connect that detaches again what it attached).
     for (int t = task; t >= 0; t = host_.parent_task(t)) {
-        for (auto it = active_.rbegin(); it != active_.rend(); ++it) {
-            if (it->second.task == t) {
-                return &it->second;
+        for (auto& [id, active] : std::views::reverse(active_)) {
+            if (active.task == t) {
+                return &active;
             }
         }
     }
@@ -653,7 +654,10 @@ void Checker::check_clean(const std::string& why) {
     for (const auto& [name, state] : volumes_) {
         for (const auto& file : state.created_files) {
             if (host_.model().state().files.contains(file)) {
-                left.push_back("file " + file + " created by operations on " + name);
+                left.push_back(std::string("file ")
+                                   .append(file)
+                                   .append(" created by operations on ")
+                                   .append(name));
             }
         }
     }

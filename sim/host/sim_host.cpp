@@ -116,7 +116,7 @@ void SimHost::record(nlohmann::json fields) {
     }
     fields["t_ms"] = model_.now_ms();
     fields["task"] = scheduler_.current_name();
-    trace_.write(std::move(fields));
+    trace_.write(fields);
 }
 
 std::int64_t SimHost::to_ms(Clock::time_point t) const {
@@ -283,7 +283,7 @@ std::vector<std::string> SimHost::glob(const std::string& pattern) {
         std::vector<std::string> next;
         for (const auto& base : current) {
             if (part.find_first_of("*?[") == std::string::npos) {
-                next.push_back(base + "/" + part);
+                next.push_back(std::string(base).append("/").append(part));
                 continue;
             }
             std::vector<std::string> names;
@@ -292,7 +292,7 @@ std::vector<std::string> SimHost::glob(const std::string& pattern) {
             }
             for (const auto& name : names) {
                 if (fnmatch(part.c_str(), name.c_str(), FNM_PERIOD) == 0) {
-                    next.push_back(base + "/" + name);
+                    next.push_back(std::string(base).append("/").append(name));
                 }
             }
         }

@@ -232,7 +232,7 @@ void remove_dangling_id_links(Host& host, const std::string& wwid,
     };
     for (const auto& link : links) {
         if (was_ours(link)) {
-            remove_dangling_link(host, dir + "/" + link);
+            remove_dangling_link(host, std::string(dir).append("/").append(link));
         }
     }
 }
