@@ -22,12 +22,6 @@ nlohmann::json chap_properties(std::uint64_t lun = 1) {
             {"volume_id", "vol-1"}};
 }
 
-nlohmann::json mp_properties() {
-    return {{"target_portals", {"192.168.122.10:3260", "[2001:db8::10]:3260"}},
-            {"target_iqns", {mp_iqn, mp_iqn}},
-            {"target_luns", {1, 1}}};
-}
-
 }  // namespace
 
 TEST_CASE("single path attach and detach leave nothing behind, data flushed", "[connector]") {

@@ -16,10 +16,7 @@ std::string multipath_run(std::uint64_t seed) {
     ConnectorOptions options;
     options.use_multipath = true;
     auto connector = make_connector(Protocol::iscsi, host, options);
-    const nlohmann::json props = {
-        {"target_portals", {"192.168.122.10:3260", "[2001:db8::10]:3260"}},
-        {"target_iqns", {mp_iqn, mp_iqn}},
-        {"target_luns", {1, 1}}};
+    const auto props = mp_properties();
     const auto device = connector->connect(props);
     connector->disconnect(props, device, {});
     return host.trace_text();

@@ -2,9 +2,7 @@
 // (hil/golden/multipathd, captured in a guest with multipath-tools 0.9.4 on
 // 6.1) and against the model.
 #include <catch2/catch.hpp>
-#include <fstream>
 #include <nlohmann/json.hpp>
-#include <sstream>
 
 #include "brick/connector/connector.hpp"
 #include "sim_fixture.hpp"
@@ -16,11 +14,9 @@ using namespace brick::sim::test;
 namespace {
 
 std::string golden_text(const std::string& name) {
-    std::ifstream in(std::string(BRICK_SIM_FABRICS_DIR) + "/../../hil/golden/multipathd/" + name);
-    REQUIRE(in.good());
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    auto text = golden_file("multipathd", name);
+    REQUIRE(!text.empty());
+    return text;
 }
 
 int golden_exit(const std::string& name) {
@@ -38,10 +34,7 @@ TEST_CASE("multipathd del map answers as the real client", "[multipath][tools][g
     ConnectorOptions options;
     options.use_multipath = true;
     auto connector = make_connector(Protocol::iscsi, host, options);
-    const nlohmann::json props = {
-        {"target_portals", {"192.168.122.10:3260", "[2001:db8::10]:3260"}},
-        {"target_iqns", {mp_iqn, mp_iqn}},
-        {"target_luns", {1, 1}}};
+    const auto props = mp_properties();
     const auto device = connector->connect(props);
     REQUIRE(host.model().state().maps.size() == 1);
     const std::string wwid = device.multipath_id.value_or("");

@@ -2,8 +2,6 @@
 // (hil/golden/nvme, captured in a guest with nvme-cli 2.3 and nvmet on 6.1)
 // and against the model.
 #include <catch2/catch.hpp>
-#include <fstream>
-#include <sstream>
 
 #include "sim_fixture.hpp"
 
@@ -16,11 +14,9 @@ namespace {
 constexpr const char* nqn = "nqn.2026-01.org.brickworks:nvmet-single";
 
 std::string golden(const std::string& name) {
-    std::ifstream in(std::string(BRICK_SIM_FABRICS_DIR) + "/../../hil/golden/nvme/" + name);
-    REQUIRE(in.good());
-    std::stringstream text;
-    text << in.rdbuf();
-    return text.str();
+    auto text = golden_file("nvme", name);
+    REQUIRE(!text.empty());
+    return text;
 }
 
 CommandResult nvme_connect(SimHost& host) {

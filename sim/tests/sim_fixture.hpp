@@ -1,6 +1,9 @@
 #pragma once
 // Shared helpers of the simulator tests.
 
+#include <fstream>
+#include <nlohmann/json.hpp>
+#include <sstream>
 #include <string>
 
 #include "sim/host/sim_host.hpp"
@@ -15,6 +18,21 @@ inline Fabric fabric(const std::string& name) {
 inline constexpr const char* chap_iqn = "iqn.2010-10.org.openstack:volume-1";
 inline constexpr const char* chap_wwid = "360014050aabbccdd0000000000000001";
 inline constexpr const char* mp_iqn = "iqn.2010-10.org.openstack:volume-mp";
+
+// The multipath volume of two_portals.json: one LUN behind two portals.
+inline nlohmann::json mp_properties() {
+    return {{"target_portals", {"192.168.122.10:3260", "[2001:db8::10]:3260"}},
+            {"target_iqns", {mp_iqn, mp_iqn}},
+            {"target_luns", {1, 1}}};
+}
+
+// A golden output of a real tool (hil/golden/<tool>/<name>); empty if missing.
+inline std::string golden_file(const std::string& tool, const std::string& name) {
+    std::ifstream in(std::string(BRICK_SIM_FABRICS_DIR) + "/../../hil/golden/" + tool + "/" + name);
+    std::stringstream text;
+    text << in.rdbuf();
+    return text.str();
+}
 
 inline CommandResult run(Host& host, std::vector<std::string> argv, std::string input = {}) {
     return host.run(Command{std::move(argv), std::move(input), Duration(30000)});
