@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <ranges>
 #include <stdexcept>
 
 #include "brick/core/secrets.hpp"
@@ -129,10 +128,10 @@ Checker::Active* Checker::operation_of(int task) {
     // The newest operation of the task: an operation may run inside another
     // on the same task (a connect that detaches again what it attached).
     for (int t = task; t >= 0; t = host_.parent_task(t)) {
-        for (auto& [id, active] : std::views::reverse(active_)) {
-            if (active.task == t) {
-                return &active;
-            }
+        const auto newest = std::find_if(active_.rbegin(), active_.rend(),
+                                         [&](const auto& entry) { return entry.second.task == t; });
+        if (newest != active_.rend()) {
+            return &newest->second;
         }
     }
     return nullptr;
