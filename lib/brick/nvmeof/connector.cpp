@@ -82,6 +82,23 @@ bool held(Host& host, const Namespace& ns) {
     return host.list_dir("/sys/block/" + ns.name + "/holders", holders).ok() && !holders.empty();
 }
 
+// Why the controllers of a subsystem must stay, or empty: a namespace of it
+// recorded in use (its device need not show on them yet: its attach may still
+// wait for it), or one of `others` held by md or dm. Every controller carries
+// all the subsystem's namespaces.
+std::string kept_by(Host& host, const std::string& nqn, const std::vector<Namespace>& others) {
+    std::vector<std::string> records;
+    if (host.list_dir(in_use_dir(nqn), records).ok() && !records.empty()) {
+        return "namespace " + records.front() + " is recorded in use";
+    }
+    for (const auto& ns : others) {
+        if (held(host, ns)) {
+            return "namespace " + std::to_string(ns.nsid) + " (" + ns.device_path() + ") is held";
+        }
+    }
+    return {};
+}
+
 class NvmeofConnector final : public Connector {
   public:
     NvmeofConnector(Host& host, ConnectorOptions options)
@@ -225,23 +242,17 @@ Namespace NvmeofConnector::attach(const Target& target, Clock::time_point deadli
         // connecting, unless another namespace of the subsystem is in use
         // meanwhile: every controller carries all of them.
         const auto current = controllers_of(target, identity.nqn);
-        // A namespace recorded in use need not show on these controllers yet
-        // (another attach still waiting for it): its record alone keeps them.
-        std::vector<std::string> recorded;
-        if (host_.list_dir(in_use_dir(target.nqn), recorded).ok() && !recorded.empty()) {
-            log::info("keeping the controllers of " + target.nqn + ": namespace " +
-                      recorded.front() + " is recorded in use");
-            throw;
-        }
+        std::vector<Namespace> others;
         for (const auto& controller : current) {
             for (const auto& ns : namespaces_of(host_, controller)) {
-                if (!namespace_matches(ns, target) &&
-                    (host_.exists(in_use_record(target.nqn, ns.nsid)) || held(host_, ns))) {
-                    log::info("keeping the controllers of " + target.nqn + ": namespace " +
-                              std::to_string(ns.nsid) + " is in use");
-                    throw;
+                if (!namespace_matches(ns, target)) {
+                    others.push_back(ns);
                 }
             }
+        }
+        if (const auto why = kept_by(host_, target.nqn, others); !why.empty()) {
+            log::info("keeping the controllers of " + target.nqn + ": " + why);
+            throw;
         }
         for (const auto& controller : current) {
             if (before.count(controller.name) == 0) {
@@ -354,10 +365,6 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
             }
         }
     }
-    // Another namespace of the subsystem in use keeps the controllers.
-    const auto in_use = std::find_if(others.begin(), others.end(), [&](const Namespace& ns) {
-        return host_.exists(in_use_record(target.nqn, ns.nsid)) || held(host_, ns);
-    });
     for (const auto& ns : ours) {
         if (!flush || !ns.has_device_node) {
             continue;
@@ -387,17 +394,9 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
     if (recorded) {
         host_.remove(in_use_record(target.nqn, *recorded));
     }
-    if (in_use != others.end()) {
-        log::info("keeping the controllers of " + target.nqn + ": namespace " +
-                  std::to_string(in_use->nsid) + " (" + in_use->device_path() + ") is in use");
-        return;
-    }
-    // Another namespace recorded in use need not show on these controllers
-    // (its attach still waits for it): its record alone keeps them.
-    std::vector<std::string> records;
-    if (host_.list_dir(in_use_dir(target.nqn), records).ok() && !records.empty()) {
-        log::info("keeping the controllers of " + target.nqn + ": namespace " + records.front() +
-                  " is recorded in use");
+    // Another namespace of the subsystem in use keeps the controllers.
+    if (const auto why = kept_by(host_, target.nqn, others); !why.empty()) {
+        log::info("keeping the controllers of " + target.nqn + ": " + why);
         return;
     }
     for (const auto& controller : controllers) {
