@@ -293,6 +293,14 @@ held_gone_devices() {
         -o -lname '/dev/mapper/*(deleted)' -o -lname '/dev/nvme*(deleted)' \) \
         -printf '%p -> %l\n' 2>/dev/null || true
 }
+no_held_devices() { [ -z "$(held_gone_devices)" ]; }
+# holder_names "LINES": the command names of the processes in held_gone_devices' lines.
+holder_names() {
+    local pid
+    for pid in $(sed -n 's|^/proc/\([0-9]*\)/fd/.*|\1|p' <<<"$1" | sort -u); do
+        printf '%s[%s] ' "$(cat /proc/"$pid"/comm 2>/dev/null || echo gone)" "$pid"
+    done
+}
 # assert_no_held_devices: no process still holds a device that was removed.
 assert_no_held_devices() {
     local held

@@ -6,12 +6,11 @@
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
 #include "brick/host/trace.hpp"
+#include "brick/host/udev.hpp"
 #include "brick/host/wait.hpp"
 
 namespace brick {
 namespace {
-
-constexpr Duration udev_grace{10000};
 
 class OpenableConnector final : public Connector {
   public:
@@ -66,22 +65,9 @@ class OpenableConnector final : public Connector {
     // "initialized"): its links are made and multipathd has been told. A
     // device returned before that and detached at once got its links after
     // the detach (udev in a loaded guest handled the add event late), so
-    // the wait is bounded but not skipped. A host without udev's database
-    // does not wait.
+    // the wait is bounded but not skipped.
     void wait_for_udev(const std::string& path) {
-        if (!host_.exists("/run/udev/data")) {
-            return;
-        }
-        const auto number =
-            host_.read_attribute("/sys/class/block/" + host_.kernel_name(path) + "/dev");
-        if (!number) {
-            return;
-        }
-        const auto entry = "/run/udev/data/b" + *number;
-        if (!wait_until(host_, std::min(timeout_, udev_grace),
-                        [&] { return host_.exists(entry); })) {
-            log::warning("udev has not handled " + path + " yet (no " + entry + ")");
-        }
+        udev::wait_handled(host_, host_.kernel_name(path), std::min(timeout_, udev::grace));
     }
 
     bool attached_now(const nlohmann::json& data) {

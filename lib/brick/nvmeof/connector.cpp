@@ -5,6 +5,7 @@
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/host/udev.hpp"
 #include "brick/host/wait.hpp"
 #include "brick/initiator/connector_properties.hpp"
 #include "brick/nvmeof/controller.hpp"
@@ -399,6 +400,12 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
         log::info("keeping the controllers of " + target.nqn + ": " + why);
         return;
     }
+    std::vector<std::string> numbers;
+    for (const auto& ns : ours) {
+        if (auto number = udev::device_number(host_, ns.name)) {
+            numbers.push_back(std::move(*number));
+        }
+    }
     for (const auto& controller : controllers) {
         try {
             delete_controller(host_, controller, options_.command_timeout);
@@ -434,14 +441,16 @@ void NvmeofConnector::detach(const Target& target, bool flush, std::vector<std::
         }
         problems.push_back(still);
     }
+    udev::wait_forgotten(host_, numbers, udev::grace);
     for (const auto& ns : ours) {
         remove_stale_links(ns.name);
     }
 }
 
-// udev removes a namespace's /dev/disk/by-id links some time after the device
-// went; links of this namespace that already dangle are removed now, so the
-// host shows nothing of the volume once disconnect returns.
+// udev removes a namespace's /dev/disk/by-id links when it handles the
+// remove event (waited for above, within a bound); links of this namespace
+// that still dangle are removed, so the host shows nothing of the volume
+// once disconnect returns.
 void NvmeofConnector::remove_stale_links(const std::string& device_name) {
     std::vector<std::string> links;
     host_.list_dir("/dev/disk/by-id", links);

@@ -9,6 +9,7 @@
 #include "brick/core/log.hpp"
 #include "brick/core/sysfs_name.hpp"
 #include "brick/host/concurrent.hpp"
+#include "brick/host/udev.hpp"
 #include "brick/host/wait.hpp"
 #include "brick/properties/text.hpp"
 
@@ -245,6 +246,19 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
     const auto& disks = devices.disks;
     std::vector<std::string> problems;
     std::mutex problems_mutex;
+    // The devices' numbers, to wait for udev to handle their removal.
+    std::vector<std::string> numbers;
+    const auto note_number = [&](const std::string& name) {
+        if (auto number = udev::device_number(host, name)) {
+            numbers.push_back(std::move(*number));
+        }
+    };
+    for (const auto& name : disks) {
+        note_number(name);
+    }
+    for (const auto& name : options.force ? devices.stale : std::vector<std::string>{}) {
+        note_number(name);
+    }
     // Every step either succeeds or, with force, is noted and skipped.
     auto attempt = [&](const std::function<void()>& step) {
         try {
@@ -298,6 +312,7 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
         }
     }
     if (map) {
+        note_number(map->device);
         const auto map_guard = host.lock("multipath-map:" + map->wwid);
         if (!unflushed && !flush(map->device_path())) {
             log::warning("flush of " + map->device_path() + " failed; continuing (force)");
@@ -377,14 +392,19 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
         }
         attempt([&] { delete_device(host, address, options.delete_timeout); });
     }
-    remove_dangling_id_links(host, wwid, disks);
     // A map of this WWID that formed again meanwhile goes too.
     if (!wwid.empty()) {
         if (const auto again = multipath::map_for_wwid(host, wwid);
             again && again->device != foreign_map) {
+            note_number(again->device);
             attempt([&] { multipath::flush_map(host, again->name, options.command_timeout); });
         }
     }
+    // Nothing of the volume is left once udev has removed the links it made
+    // for the devices (in a loaded host udev handles the events after the
+    // devices are gone), and links that point nowhere go.
+    udev::wait_forgotten(host, numbers, udev::grace);
+    remove_dangling_id_links(host, wwid, disks);
     return problems;
 }
 
