@@ -7,6 +7,12 @@ namespace brick::sim {
 namespace {
 
 constexpr std::uint64_t block_size = 512;
+// The kernel writes a block device's dirty pages back on its own once they
+// are older than vm.dirty_expire_centisecs (30 s by default), whatever
+// program hangs meanwhile; while the device cannot take them it tries again
+// (the flusher wakes every 5 s).
+constexpr std::int64_t dirty_expire_ms = 30000;
+constexpr std::int64_t writeback_retry_ms = 5000;
 
 std::string block_of(const std::map<std::uint64_t, std::string>& blocks, std::uint64_t index) {
     const auto it = blocks.find(index);
@@ -69,6 +75,17 @@ std::uint64_t Model::lost_blocks(const std::string& volume_id) const {
     return it == state_.lost_blocks.end() ? 0 : it->second;
 }
 
+std::uint64_t Model::stranded_blocks(const std::string& volume_id) const {
+    std::uint64_t stranded = 0;
+    for (const auto& [address, device] : state_.devices) {
+        if (device.state != "running" && !device.dirty.empty() &&
+            live_volume_of(device) == volume_id) {
+            stranded += device.dirty.size();
+        }
+    }
+    return stranded;
+}
+
 int Model::write_device(const std::string& name, std::uint64_t offset, const std::string& bytes) {
     if (const auto handled = storage_write(name, offset, bytes)) {
         return *handled;
@@ -76,15 +93,12 @@ int Model::write_device(const std::string& name, std::uint64_t offset, const std
     if (const auto handled = extra_write(name, offset, bytes)) {
         return *handled;
     }
-    std::map<std::uint64_t, std::string>* dirty = nullptr;
-    if (auto* device = device_by_disk(name)) {
-        if (device->state == "offline") {
-            return EIO;
-        }
-        dirty = &device->dirty;
-    } else if (auto* map = find_map(name)) {
-        dirty = &map->dirty;
-    } else {
+    if (const auto* device = device_by_disk(name);
+        device != nullptr && device->state == "offline") {
+        return EIO;
+    }
+    auto* dirty = scsi_dirty(name);
+    if (dirty == nullptr) {
         return ENODEV;
     }
     std::string current;
@@ -96,10 +110,62 @@ int Model::write_device(const std::string& name, std::uint64_t offset, const std
         return error;
     }
     current.replace(offset - first * block_size, bytes.size(), bytes);
+    const bool was_clean = dirty->empty();
     for (auto index = first; index < last; ++index) {
         (*dirty)[index] = current.substr((index - first) * block_size, block_size);
     }
+    if (const auto volume = scsi_volume_behind(name); was_clean && volume) {
+        schedule(dirty_expire_ms, "writeback " + name,
+                 [this, name, volume = *volume] { write_back(name, volume); });
+    }
     return 0;
+}
+
+std::map<std::uint64_t, std::string>* Model::scsi_dirty(const std::string& name) {
+    if (auto* device = device_by_disk(name)) {
+        return &device->dirty;
+    }
+    if (auto* map = find_map(name)) {
+        return &map->dirty;
+    }
+    return nullptr;
+}
+
+std::optional<std::string> Model::scsi_volume_behind(const std::string& name) const {
+    if (const auto* device = device_by_disk(name)) {
+        return device->state == "running" ? live_volume_of(*device) : std::nullopt;
+    }
+    for (const auto& [wwid, map] : state_.maps) {
+        if (map.device() != name && map.name != name) {
+            continue;
+        }
+        for (const auto& disk : map.paths) {
+            const auto* path = device_by_disk(disk);
+            if (path != nullptr && path->state == "running") {
+                return live_volume_of(*path);
+            }
+        }
+    }
+    return std::nullopt;
+}
+
+// Only to the volume the blocks were written for: a device that reads
+// another volume now (the LUN was remapped) keeps them, as the model never
+// writes one volume's data onto another. A device that went took its blocks.
+void Model::write_back(const std::string& name, const std::string& volume_id) {
+    auto* dirty = scsi_dirty(name);
+    if (dirty == nullptr || dirty->empty()) {
+        return;
+    }
+    const auto volume = scsi_volume_behind(name);
+    if (volume == volume_id) {
+        write_blocks(volume_id, *dirty);
+        return;
+    }
+    if (!volume) {
+        schedule(writeback_retry_ms, "writeback " + name,
+                 [this, name, volume_id] { write_back(name, volume_id); });
+    }
 }
 
 int Model::read_device(const std::string& name, std::uint64_t offset, std::size_t length,

@@ -277,6 +277,10 @@ class Model {
     std::string lun_bytes(const std::string& target, std::uint64_t lun, std::uint64_t offset,
                           std::size_t length) const;
     std::uint64_t lost_blocks(const std::string& volume_id) const;
+    // Blocks of a volume still dirty in the cache of a path that does not
+    // work now (offline): no flush can reach the volume with them until the
+    // path returns, and a real kernel's writeback of them fails.
+    std::uint64_t stranded_blocks(const std::string& volume_id) const;
 
     // --- inspection ---------------------------------------------------------------
     // The floor of each volume operation (floors.cpp): the sum of the model's
@@ -331,6 +335,12 @@ class Model {
     void remove_device(const ScsiAddress& address, const std::string& why);
     void drop_dirty(const std::string& volume_id, std::map<std::uint64_t, std::string>& dirty);
     void write_blocks(const std::string& volume_id, std::map<std::uint64_t, std::string>& dirty);
+    // The volume a SCSI disk or a multipath map reads now, and its dirty
+    // blocks; nullopt volume when no path works, nullptr dirty when name is neither.
+    std::optional<std::string> scsi_volume_behind(const std::string& name) const;
+    std::map<std::uint64_t, std::string>* scsi_dirty(const std::string& name);
+    // The kernel's own writeback of a SCSI disk's or map's dirty blocks.
+    void write_back(const std::string& name, const std::string& volume_id);
     unsigned lowest_free_disk_index() const;
     ScsiDevice make_device(const ScsiAddress& address, std::optional<unsigned> sid,
                            const Volume& volume) const;

@@ -42,6 +42,22 @@ TEST_CASE("single path attach and detach leave nothing behind, data flushed", "[
     CHECK(host.trace_text().find("chapsecret-7f3a") == std::string::npos);
 }
 
+TEST_CASE("the kernel writes a disk's dirty blocks back on its own after 30 s", "[connector][data]") {
+    SimHost host(fabric("single_chap.json"));
+    REQUIRE(login_chap(host).exit_status == 0);
+    REQUIRE(host.write_file("/sys/class/scsi_host/host2/scan", "0 0 1", Duration(1000)).ok());
+    host.advance(Duration(2000));
+    REQUIRE(host.write_through("/dev/sdb", 0, "kept") == 0);
+    host.advance(Duration(29000));
+    CHECK(host.lun_bytes(chap_iqn, 1, 0, 4) == std::string(4, '\0'));
+    host.advance(Duration(1500));
+    CHECK(host.lun_bytes(chap_iqn, 1, 0, 4) == "kept");
+    CHECK(host.model().dirty_blocks("sdb") == 0);
+    // Deleted after the writeback: nothing is lost.
+    REQUIRE(host.write_file("/sys/block/sdb/device/delete", "1", Duration(1000)).ok());
+    CHECK(host.model().lost_blocks("vol-1") == 0);
+}
+
 TEST_CASE("deleting a device without a flush loses the cached writes", "[connector][data]") {
     SimHost host(fabric("single_chap.json"));
     REQUIRE(login_chap(host).exit_status == 0);

@@ -385,12 +385,14 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
     for (const auto i : verdict.accepted) {
         disks.push_back(found[i].disk.name);
     }
-    if (!multipathd) {
-        return result_for(first, scsi::existing_map(host_, verdict.wwid, disks));
-    }
     const auto map =
-        scsi::form_map(host_, verdict.wwid, disks, options_,
-                       std::min(options_.multipath_timeout, remaining(host_, deadline)));
+        multipathd
+            ? scsi::form_map(host_, verdict.wwid, disks, options_,
+                             std::min(options_.multipath_timeout, remaining(host_, deadline)))
+            : scsi::existing_map(host_, verdict.wwid, disks);
+    if (!map) {
+        scsi::flush_other_paths(host_, disks, first.disk->name, options_.command_timeout);
+    }
     return result_for(first, map);
 }
 

@@ -182,6 +182,20 @@ std::optional<multipath::Map> form_map(Host& host, const std::string& wwid,
     return map;
 }
 
+void flush_other_paths(Host& host, const std::vector<std::string>& disks,
+                       const std::string& returned, Duration timeout) {
+    for (const auto& disk : disks) {
+        if (disk == returned) {
+            continue;
+        }
+        try {
+            flush_buffers(host, "/dev/" + disk, timeout);
+        } catch (const Error& e) {
+            log::warning("before returning /dev/" + returned + " alone: " + std::string(e.what()));
+        }
+    }
+}
+
 DeviceInfo device_info_for(Host& host, const Disk& disk, const std::optional<multipath::Map>& map,
                            LinkPreference link, const std::string& by_path_link, Duration timeout) {
     DeviceInfo info;

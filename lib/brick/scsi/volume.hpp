@@ -108,6 +108,12 @@ struct VolumeDevices {
 std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
                                        const VolumeDevices& devices, const RemovalOptions& options);
 
+// Without a map the volume is read through one of its paths: what was
+// written through the others on their own (an earlier attach returned
+// another one) is flushed to the volume first. Failures are logged.
+void flush_other_paths(Host& host, const std::vector<std::string>& disks,
+                       const std::string& returned, Duration timeout);
+
 // Removes a SCSI device a failed attach brought in (with or without a disk):
 // multipathd lets go of its disk first (with options.use_multipath it may
 // have taken it as a path on its own), then the device goes. Failures are
