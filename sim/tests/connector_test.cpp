@@ -42,7 +42,8 @@ TEST_CASE("single path attach and detach leave nothing behind, data flushed", "[
     CHECK(host.trace_text().find("chapsecret-7f3a") == std::string::npos);
 }
 
-TEST_CASE("the kernel writes a disk's dirty blocks back on its own after 30 s", "[connector][data]") {
+TEST_CASE("the kernel writes a disk's dirty blocks back on its own after 30 s",
+          "[connector][data]") {
     SimHost host(fabric("single_chap.json"));
     REQUIRE(login_chap(host).exit_status == 0);
     REQUIRE(host.write_file("/sys/class/scsi_host/host2/scan", "0 0 1", Duration(1000)).ok());
