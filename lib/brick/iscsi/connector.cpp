@@ -495,46 +495,68 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
         }
     }
     std::vector<std::optional<Session>> sessions_found;
-    std::vector<std::string> disks;
-    // Devices of the LUN still waiting for their disk (sd probes after the
-    // scan, so a connect that gave up waiting leaves them).
-    std::vector<scsi::Address> bare;
-    std::vector<std::string> stale;
     for (const auto& target : targets) {
         sessions_found.push_back(session_for(target));
-        const auto& session = sessions_found.back();
-        if (!session) {
-            continue;
-        }
-        for (const auto& name : lun_disks(host_, *session, target.lun)) {
-            const auto disk = scsi::read_disk(host_, name);
-            if (!disk) {
-                continue;
-            }
-            if (!scsi::removable_with(*disk, wwid)) {
-                stale.push_back(name);
-                log::warning(std::string("not flushing ")
-                                 .append(name)
-                                 .append(": WWID ")
-                                 .append(disk->scsi_id)
-                                 .append(" is not the volume's ")
-                                 .append(wwid));
-                continue;
-            }
-            if (wwid.empty()) {
-                wwid = disk->scsi_id;
-            }
-            disks.push_back(name);
-        }
-        for (const auto& address : lun_devices(host_, *session, target.lun)) {
-            if (!scsi::disk_name_at(host_, address)) {
-                bare.push_back(address);
-            }
-        }
     }
-    auto problems = scsi::remove_volume(
-        host_, wwid, {disks, bare, stale},
-        {options.force, options_.use_multipath, options_.command_timeout, delete_timeout});
+    // The devices at the volume's LUN in its sessions: disks kept only when
+    // their identity is the volume's (others are stale), and devices still
+    // waiting for their disk (sd probes after the scan, so a connect that
+    // gave up waiting leaves them).
+    const auto collect = [&] {
+        scsi::VolumeDevices found;
+        for (std::size_t i = 0; i < targets.size(); ++i) {
+            const auto& session = sessions_found[i];
+            if (!session) {
+                continue;
+            }
+            for (const auto& name : lun_disks(host_, *session, targets[i].lun)) {
+                const auto disk = scsi::read_disk(host_, name);
+                if (!disk) {
+                    continue;
+                }
+                if (!scsi::removable_with(*disk, wwid)) {
+                    found.stale.push_back(name);
+                    log::warning(std::string("not flushing ")
+                                     .append(name)
+                                     .append(": WWID ")
+                                     .append(disk->scsi_id)
+                                     .append(" is not the volume's ")
+                                     .append(wwid));
+                    continue;
+                }
+                if (wwid.empty()) {
+                    wwid = disk->scsi_id;
+                }
+                found.disks.push_back(name);
+            }
+            for (const auto& address : lun_devices(host_, *session, targets[i].lun)) {
+                if (!scsi::disk_name_at(host_, address)) {
+                    found.bare.push_back(address);
+                }
+            }
+        }
+        return found;
+    };
+    const scsi::RemovalOptions removal{options.force, options_.use_multipath,
+                                       options_.command_timeout, delete_timeout};
+    const auto first = collect();
+    auto problems = scsi::remove_volume(host_, wwid, first, removal);
+    // A scan the kernel was still running (a scan write that timed out goes
+    // on in the kernel) can add a device of the LUN meanwhile: it goes too.
+    // What the first pass could not remove is not tried again.
+    auto late = collect();
+    std::erase_if(late.disks, [&](const std::string& name) {
+        return std::find(first.disks.begin(), first.disks.end(), name) != first.disks.end();
+    });
+    std::erase_if(late.bare, [&](const scsi::Address& address) {
+        return std::find(first.bare.begin(), first.bare.end(), address) != first.bare.end();
+    });
+    if (!late.disks.empty() || !late.bare.empty()) {
+        log::warning("devices of the volume appeared during the disconnect; removing them too");
+        late.stale.clear();
+        const auto more = scsi::remove_volume(host_, wwid, late, removal);
+        problems.insert(problems.end(), more.begin(), more.end());
+    }
 
     // The sessions, one per portal, are logged out at once.
     std::mutex problems_mutex;
