@@ -514,6 +514,15 @@ void Checker::check_foreign(Active& active, const HostAction& action) {
             return p.target == action.target && (!action.portal || p.portal == *action.portal);
         });
     };
+    // A device at this volume's own address (target, portal, LUN) showing
+    // another volume that does not live at that address (the target presents
+    // it at this LUN too, and multipathd may have taken the device into that
+    // volume's map) is this volume's to handle: a volume owns the devices at
+    // its own addresses.
+    const bool at_my_address = my_path() && mine.ref.lun && action.lun == mine.ref.lun;
+    const auto lives_here = [&](const VolumeState& owner) {
+        return !owner.ref.lun || owner.ref.lun == action.lun;
+    };
     // Other volumes whose objects the action touched.
     std::set<std::string> others;
     bool strangers = false;
@@ -525,7 +534,8 @@ void Checker::check_foreign(Active& active, const HostAction& action) {
             // Every controller of a subsystem carries all its namespaces: it
             // is another volume's only once that volume's connect returned.
             const bool counts =
-                action.kind != ActionKind::delete_nvme_controller || owner->attached;
+                (action.kind != ActionKind::delete_nvme_controller || owner->attached) &&
+                (!at_my_address || lives_here(*owner));
             if (counts) {
                 others.insert(owner->ref.name);
             }
