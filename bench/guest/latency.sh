@@ -199,16 +199,20 @@ floor_iscsi_detach() { # IQN PORTAL (DISK set)
     iscsiadm -m node -T "$1" -p "$2" --logout >/dev/null
     iscsiadm -m node -T "$1" -p "$2" -o delete
 }
-# map_with_two: sets MAP when one dm map holds two paths.
+# map_with_two: sets MAP (its name) when one multipath map holds two paths
+# and has its table (a non-zero size: multipathd creates the device first).
 map_with_two() {
-    local m n
+    local m n uuid size
     MAP=
     for m in /sys/block/dm-*; do
         [ -e "$m/slaves" ] || continue
+        read -r uuid <"$m/dm/uuid" || continue
+        [ "${uuid#mpath-}" != "$uuid" ] || continue
         n=0
         for s in "$m"/slaves/*; do [ -e "$s" ] && n=$((n + 1)); done
-        if [ $n = 2 ] && [ -b "/dev/${m##*/}" ]; then
-            MAP=${m##*/}
+        read -r size <"$m/size" || continue
+        if [ $n = 2 ] && [ "$size" != 0 ] && [ -b "/dev/${m##*/}" ]; then
+            read -r MAP <"$m/dm/name"
             return 0
         fi
     done
@@ -228,8 +232,10 @@ floor_mpath_attach() {
     disk_of "$h2" 0
     D2=$DISK
 }
+# udev's probe of a new map holds it open for a moment: the flush is retried.
+flush_map() { multipath -f "$MAP" >/dev/null 2>&1; }
 floor_mpath_detach() {
-    multipath -f "$MAP" >/dev/null
+    poll 10 flush_map
     echo 1 >"/sys/block/$D1/device/delete"
     echo 1 >"/sys/block/$D2/device/delete"
     iscsiadm -m node -T $MPATH --logout >/dev/null
