@@ -22,7 +22,7 @@ class Distribution {
     static Distribution jittered(unsigned base, unsigned jitter_percent) {
         const auto spread = static_cast<unsigned>(std::uint64_t{base} * jitter_percent / 100);
         const std::size_t count = 2 * std::size_t{spread} + 1;
-        return Distribution(base - spread, std::vector<double>(count, 1.0 / double(count)));
+        return {base - spread, std::vector<double>(count, 1.0 / double(count))};
     }
 
     // The sum of two independent delays.
@@ -33,7 +33,7 @@ class Distribution {
                 out[i + j] += p_[i] * other.p_[j];
             }
         }
-        return Distribution(first_ + other.first_, std::move(out));
+        return {first_ + other.first_, std::move(out)};
     }
 
     // The later of two independent delays (steps that run in parallel).
@@ -47,7 +47,7 @@ class Distribution {
             out[t - low] = both - previous;
             previous = both;
         }
-        return Distribution(low, std::move(out));
+        return {low, std::move(out)};
     }
 
     // The smallest t with P(delay <= t) >= q.

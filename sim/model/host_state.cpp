@@ -68,6 +68,7 @@ std::string NodeRecord::value(const std::string& key) const {
 
 std::vector<std::string> node_setting_keys() {
     std::vector<std::string> keys;
+    keys.reserve(std::size(node_defaults));
     for (const auto& d : node_defaults) {
         keys.emplace_back(d.key);
     }

@@ -1,6 +1,7 @@
 // md RAID1 arrays over block devices (the NVMe-oF replicas): superblocks live
 // on the legs' volumes (target side), so an array created on one attach is
 // assembled on the next.
+#include <array>
 #include <cerrno>
 #include <cstdio>
 
@@ -56,13 +57,13 @@ int Model::md_create(const std::string& name, unsigned raid_devices,
         --array.number;
     }
     array.name = name;
-    char uuid[40];
-    std::snprintf(uuid, sizeof uuid, "%08llx:%08llx:%08llx:%08llx",
+    std::array<char, 40> uuid{};
+    std::snprintf(uuid.data(), uuid.size(), "%08llx:%08llx:%08llx:%08llx",
                   static_cast<unsigned long long>(next_token_ * 2654435761ULL % 0xffffffffULL),
                   static_cast<unsigned long long>(now_ms_ & 0xffffffffULL),
                   static_cast<unsigned long long>(array.number), 0x6272696bULL);
     ++next_token_;
-    array.uuid = uuid;
+    array.uuid = uuid.data();
     array.raid_devices = raid_devices;
     array.legs = present;
     array.size_bytes = ~0ULL;

@@ -12,13 +12,13 @@ namespace {
 using json = nlohmann::json;
 
 // Checks that an object has only the given keys.
-void only_keys(const json& value, const std::string& pointer, std::set<std::string> keys) {
+void only_keys(const json& value, const std::string& pointer, const std::set<std::string>& keys) {
     if (!value.is_object()) {
         throw FabricError(pointer, "expected an object");
     }
     for (const auto& [key, item] : value.items()) {
         if (!keys.contains(key)) {
-            throw FabricError(pointer + "/" + key, "unknown key");
+            throw FabricError(std::string(pointer).append("/").append(key), "unknown key");
         }
     }
 }
@@ -68,8 +68,10 @@ bool is_uuid_text(const std::string& value) {
     return true;
 }
 
-const std::set<std::string> ana_states = {"optimized", "non-optimized", "inaccessible",
-                                          "persistent-loss", "change"};
+bool ana_state(const std::string& state) {
+    return state == "optimized" || state == "non-optimized" || state == "inaccessible" ||
+           state == "persistent-loss" || state == "change";
+}
 
 NvmePort parse_port(const json& value, const std::string& pointer, unsigned default_id) {
     only_keys(value, pointer, {"id", "transport", "address", "service_id", "ana"});
@@ -90,8 +92,8 @@ NvmePort parse_port(const json& value, const std::string& pointer, unsigned defa
             // ANA group IDs 1..128, as namespaces' ana_group.
             const auto number = number_after(group, "");
             if (!number || *number == 0 || *number > 128 || !state.is_string() ||
-                !ana_states.contains(state.get<std::string>())) {
-                throw FabricError(pointer + "/ana/" + group,
+                !ana_state(state.get<std::string>())) {
+                throw FabricError(std::string(pointer).append("/ana/").append(group),
                                   "a group number 1..128 -> optimized, non-optimized, "
                                   "inaccessible, persistent-loss or change");
             }
@@ -148,7 +150,7 @@ void parse_nvme_section(const nlohmann::json& section, Fabric& fabric) {
     host.host_id = text(section, root, "host_id", host.host_id);
     host.cli_version = text(section, root, "cli_version", host.cli_version);
     if (host.cli_version != "2.3" && host.cli_version != "1.16") {
-        throw FabricError(root + "/cli_version", "\"2.3\" or \"1.16\"");
+        throw FabricError(root + "/cli_version", R"("2.3" or "1.16")");
     }
     if (!host.host_id.empty() && !is_uuid_text(host.host_id)) {
         throw FabricError(root + "/host_id", "a lower-case UUID");

@@ -21,7 +21,7 @@ void only_keys(const json& value, const std::string& pointer, const std::set<std
     }
     for (const auto& [key, item] : value.items()) {
         if (!keys.contains(key)) {
-            throw FabricError(pointer + "/" + key, "unknown key");
+            throw FabricError(std::string(pointer).append("/").append(key), "unknown key");
         }
     }
 }
@@ -105,7 +105,8 @@ void parse_nfs(const json& section, Fabric& fabric) {
             const auto file_pointer = pointer + "/files/" + std::to_string(f);
             only_keys(files[f], file_pointer, {"name", "size", "volume"});
             const auto name = text(files[f], file_pointer, "name");
-            share.files[name] = add_volume(fabric, files[f], file_pointer, whole + "/" + name);
+            share.files[name] = add_volume(fabric, files[f], file_pointer,
+                                           std::string(whole).append("/").append(name));
         }
         fabric.nfs_exports.push_back(std::move(share));
     }

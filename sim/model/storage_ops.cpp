@@ -7,6 +7,7 @@
 // key. Data under the mapping is stored XORed with a keystream of the master
 // key and the offset, so the volume never holds the plaintext and a wrong key
 // reads garbage.
+#include <array>
 #include <cerrno>
 #include <cstdio>
 
@@ -49,9 +50,9 @@ std::string transform(std::uint64_t key, std::uint64_t offset, std::string data)
 }
 
 std::string hex(std::uint64_t value, int digits) {
-    char buffer[20];
-    std::snprintf(buffer, sizeof buffer, "%016llx", static_cast<unsigned long long>(value));
-    return std::string(buffer).substr(16 - static_cast<std::size_t>(digits));
+    std::array<char, 20> buffer{};
+    std::snprintf(buffer.data(), buffer.size(), "%016llx", static_cast<unsigned long long>(value));
+    return std::string(buffer.data()).substr(16 - static_cast<std::size_t>(digits));
 }
 
 std::string dm_escape(const std::string& name) {

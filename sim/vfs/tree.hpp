@@ -3,6 +3,7 @@
 // like at one model generation. Paths are absolute and normalised; symbolic
 // links are stored as the kernel stores them (relative for sysfs and udev).
 
+#include <array>
 #include <map>
 #include <optional>
 #include <set>
@@ -96,7 +97,7 @@ class Tree {
     // resolve() answers by (path, follow_last): the tree changes only through
     // put() and erase(), which forget them, and a connector reads the same
     // paths again and again while it polls.
-    mutable std::unordered_map<std::string, Resolved> resolved_[2];
+    mutable std::array<std::unordered_map<std::string, Resolved>, 2> resolved_;
 };
 
 // "/a/b/../c/./d/" -> "/a/c/d".
