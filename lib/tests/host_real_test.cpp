@@ -10,26 +10,15 @@
 #include <filesystem>
 #include <thread>
 
-#include "brick/host/real_host.hpp"
 #include "brick/host/wait.hpp"
-#include "temp_dir.hpp"
+#include "rooted_host.hpp"
 
 using brick::Command;
 using brick::Duration;
 using brick::RealHost;
 using brick::RealHostOptions;
+using brick::testing::host_at;
 using brick::testing::TempDir;
-
-namespace {
-
-RealHost host_at(const TempDir& dir) {
-    RealHostOptions options;
-    options.root = dir.path();
-    options.lock_dir = "/run/locks";
-    return RealHost(options);
-}
-
-}  // namespace
 
 TEST_CASE("root prefix relocates every path the library uses", "[host]") {
     TempDir dir;

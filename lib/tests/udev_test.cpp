@@ -9,22 +9,13 @@
 #include <filesystem>
 #include <thread>
 
-#include "brick/host/real_host.hpp"
-#include "temp_dir.hpp"
+#include "rooted_host.hpp"
 
 using brick::Duration;
-using brick::RealHost;
-using brick::RealHostOptions;
+using brick::testing::host_at;
 using brick::testing::TempDir;
 
 namespace {
-
-RealHost host_at(const TempDir& dir) {
-    RealHostOptions options;
-    options.root = dir.path();
-    options.lock_dir = "/run/locks";
-    return RealHost(options);
-}
 
 // A disk as the kernel shows it: /sys/class/block/<name>/dev and /sys/dev/block/<number>.
 void add_disk(const TempDir& dir, const std::string& name, const std::string& number) {

@@ -386,13 +386,8 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
         disks.push_back(found[i].disk.name);
     }
     const auto map =
-        multipathd
-            ? scsi::form_map(host_, verdict.wwid, disks, options_,
-                             std::min(options_.multipath_timeout, remaining(host_, deadline)))
-            : scsi::existing_map(host_, verdict.wwid, disks);
-    if (!map) {
-        scsi::flush_other_paths(host_, disks, first.disk->name, options_.command_timeout);
-    }
+        scsi::volume_map(host_, verdict.wwid, disks, first.disk->name, multipathd, options_,
+                         std::min(options_.multipath_timeout, remaining(host_, deadline)));
     return result_for(first, map);
 }
 

@@ -182,18 +182,26 @@ std::optional<multipath::Map> form_map(Host& host, const std::string& wwid,
     return map;
 }
 
-void flush_other_paths(Host& host, const std::vector<std::string>& disks,
-                       const std::string& returned, Duration timeout) {
+std::optional<multipath::Map> volume_map(Host& host, const std::string& wwid,
+                                         const std::vector<std::string>& disks,
+                                         const std::string& returned, bool multipathd,
+                                         const ConnectorOptions& options, Duration timeout) {
+    auto map = multipathd ? form_map(host, wwid, disks, options, timeout)
+                          : existing_map(host, wwid, disks);
+    if (map) {
+        return map;
+    }
     for (const auto& disk : disks) {
         if (disk == returned) {
             continue;
         }
         try {
-            flush_buffers(host, "/dev/" + disk, timeout);
+            flush_buffers(host, "/dev/" + disk, options.command_timeout);
         } catch (const Error& e) {
             log::warning("before returning /dev/" + returned + " alone: " + std::string(e.what()));
         }
     }
+    return map;
 }
 
 DeviceInfo device_info_for(Host& host, const Disk& disk, const std::optional<multipath::Map>& map,

@@ -108,11 +108,15 @@ struct VolumeDevices {
 std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
                                        const VolumeDevices& devices, const RemovalOptions& options);
 
-// Without a map the volume is read through one of its paths: what was
-// written through the others on their own (an earlier attach returned
-// another one) is flushed to the volume first. Failures are logged.
-void flush_other_paths(Host& host, const std::vector<std::string>& disks,
-                       const std::string& returned, Duration timeout);
+// The map a connect returns for the volume's disks: formed by multipathd
+// when it runs (form_map), else one that already holds them (existing_map).
+// Without a map the volume is read through `returned` alone: what was
+// written through the other disks on their own (an earlier attach returned
+// another one) is flushed to the volume first (failures are logged).
+std::optional<multipath::Map> volume_map(Host& host, const std::string& wwid,
+                                         const std::vector<std::string>& disks,
+                                         const std::string& returned, bool multipathd,
+                                         const ConnectorOptions& options, Duration timeout);
 
 // Removes a SCSI device a failed attach brought in (with or without a disk):
 // multipathd lets go of its disk first (with options.use_multipath it may
