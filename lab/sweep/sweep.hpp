@@ -49,7 +49,9 @@ struct SweepSummary {
     std::map<std::string, OperationStats> operations;  // connect, disconnect, extend, write, verify
     std::vector<SweepFailure> failures;                // sorted by seed
 
-    double runs_per_second() const { return wall_seconds > 0 ? seeds_run / wall_seconds : 0; }
+    double runs_per_second() const {
+        return wall_seconds > 0 ? static_cast<double>(seeds_run) / wall_seconds : 0;
+    }
     nlohmann::json to_json() const;
 };
 

@@ -8,10 +8,10 @@
 namespace brick::udev {
 namespace {
 
-const std::string database = "/run/udev/data";
+constexpr const char* database = "/run/udev/data";
 
 std::string entry(const std::string& number) {
-    return database + "/b" + number;
+    return std::string(database).append("/b").append(number);
 }
 
 }  // namespace

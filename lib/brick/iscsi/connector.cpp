@@ -490,6 +490,7 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
         }
     }
     std::vector<std::optional<Session>> sessions_found;
+    sessions_found.reserve(targets.size());
     for (const auto& target : targets) {
         sessions_found.push_back(session_for(target));
     }
