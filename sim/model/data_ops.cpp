@@ -136,14 +136,18 @@ std::optional<std::string> Model::scsi_volume_behind(const std::string& name) co
         return device->state == "running" ? live_volume_of(*device) : std::nullopt;
     }
     for (const auto& [wwid, map] : state_.maps) {
-        if (map.device() != name && map.name != name) {
-            continue;
+        if (map.device() == name || map.name == name) {
+            return volume_through(map);
         }
-        for (const auto& disk : map.paths) {
-            const auto* path = device_by_disk(disk);
-            if (path != nullptr && path->state == "running") {
-                return live_volume_of(*path);
-            }
+    }
+    return std::nullopt;
+}
+
+std::optional<std::string> Model::volume_through(const MultipathMap& map) const {
+    for (const auto& disk : map.paths) {
+        const auto* path = device_by_disk(disk);
+        if (path != nullptr && path->state == "running") {
+            return live_volume_of(*path);
         }
     }
     return std::nullopt;
@@ -186,13 +190,7 @@ int Model::read_device(const std::string& name, std::uint64_t offset, std::size_
         volume = live_volume_of(*device);
     } else if (const auto* map = find_map(name)) {
         dirty = &map->dirty;
-        for (const auto& disk : map->paths) {
-            const auto* path = device_by_disk(disk);
-            if (path != nullptr && path->state == "running") {
-                volume = live_volume_of(*path);
-                break;
-            }
-        }
+        volume = volume_through(*map);
     } else {
         return ENODEV;
     }
@@ -248,13 +246,7 @@ int Model::flush_block_device(const std::string& name) {
             return EBUSY;
         }
         std::optional<std::string> volume;
-        for (const auto& disk : map->paths) {
-            const auto* path = device_by_disk(disk);
-            if (path != nullptr && path->state == "running") {
-                volume = live_volume_of(*path);
-                break;
-            }
-        }
+        volume = volume_through(*map);
         if (!volume) {
             if (map->queue_if_no_path) {
                 return ETIMEDOUT;  // I/O queues until a path returns: the flush blocks

@@ -339,6 +339,8 @@ class Model {
     // blocks; nullopt volume when no path works, nullptr dirty when name is neither.
     std::optional<std::string> scsi_volume_behind(const std::string& name) const;
     std::map<std::uint64_t, std::string>* scsi_dirty(const std::string& name);
+    // The volume a map reads now: through its first working path.
+    std::optional<std::string> volume_through(const MultipathMap& map) const;
     // The kernel's own writeback of a SCSI disk's or map's dirty blocks.
     void write_back(const std::string& name, const std::string& volume_id);
     unsigned lowest_free_disk_index() const;
