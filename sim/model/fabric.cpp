@@ -179,6 +179,19 @@ Timing parse_timing(const json& value, const std::string& pointer) {
 
 }  // namespace
 
+void only_keys(const json& value, const std::string& pointer, const std::set<std::string>& keys,
+               CommentKeys comments) {
+    if (!value.is_object()) {
+        throw FabricError(pointer, "expected an object");
+    }
+    for (const auto& [key, item] : value.items()) {
+        if (keys.contains(key) || (comments == CommentKeys::allowed && key.starts_with('_'))) {
+            continue;
+        }
+        throw FabricError(std::string(pointer).append("/").append(key), "unknown key");
+    }
+}
+
 Volume parse_volume(const json& spec, const std::string& pointer, const std::string& default_id) {
     ObjectReader r(spec, pointer);
     Volume volume;

@@ -31,6 +31,7 @@
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <set>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -290,5 +291,13 @@ void parse_storage_sections(const nlohmann::json* nfs, const nlohmann::json* rbd
 // Parses one volume description (used by the fabric and by lun_remapped).
 Volume parse_volume(const nlohmann::json& spec, const std::string& pointer,
                     const std::string& default_id);
+
+// Whether an object's keys starting with "_" ("_notes" etc.) are comments.
+enum class CommentKeys { rejected, allowed };
+// Checks that value is an object with only the given keys (and, when comments
+// are allowed, keys starting with "_"); throws FabricError(pointer, "expected
+// an object") or FabricError(pointer + "/" + key, "unknown key").
+void only_keys(const nlohmann::json& value, const std::string& pointer,
+               const std::set<std::string>& keys, CommentKeys comments = CommentKeys::rejected);
 
 }  // namespace brick::sim

@@ -25,17 +25,6 @@ namespace {
 
 using json = nlohmann::json;
 
-void only_keys(const json& value, const std::string& pointer, const std::set<std::string>& keys) {
-    if (!value.is_object()) {
-        throw FabricError(pointer, "expected an object");
-    }
-    for (const auto& [key, item] : value.items()) {
-        if (!keys.contains(key) && key.rfind('_', 0) != 0) {  // "_notes" etc. are comments
-            throw FabricError(std::string(pointer).append("/").append(key), "unknown key");
-        }
-    }
-}
-
 std::string text(const json& object, const std::string& pointer, const char* key,
                  std::string fallback) {
     if (!object.contains(key)) {
@@ -95,7 +84,8 @@ bool is_pci_address(const std::string& text) {
 }
 
 FcHba parse_hba(const json& spec, const std::string& pointer, std::size_t index) {
-    only_keys(spec, pointer, {"wwpn", "wwnn", "pci_address", "driver", "port_state"});
+    only_keys(spec, pointer, {"wwpn", "wwnn", "pci_address", "driver", "port_state"},
+              CommentKeys::allowed);
     FcHba hba;
     hba.wwpn = required_wwn(spec, pointer, "wwpn");
     hba.wwnn =
@@ -161,7 +151,7 @@ FcTarget* FcFabric::find_target(const std::string& name) {
 
 void parse_fc_section(const json& section, Fabric& fabric) {
     const std::string root = "/fc";
-    only_keys(section, root, {"hbas", "targets", "zones", "dev_loss_tmo_s"});
+    only_keys(section, root, {"hbas", "targets", "zones", "dev_loss_tmo_s"}, CommentKeys::allowed);
     auto& fc = fabric.fc;
     std::set<std::string> names;  // every port WWPN is unique in a fabric
     const auto unique = [&](const std::string& name, const std::string& pointer) {
@@ -183,7 +173,7 @@ void parse_fc_section(const json& section, Fabric& fabric) {
     for (std::size_t t = 0; t < targets.size(); ++t) {
         const auto pointer = root + "/targets/" + std::to_string(t);
         const auto& spec = targets[t];
-        only_keys(spec, pointer, {"wwnn", "ports", "luns"});
+        only_keys(spec, pointer, {"wwnn", "ports", "luns"}, CommentKeys::allowed);
         FcTarget target;
         target.wwnn = required_wwn(spec, pointer, "wwnn");
         const auto& ports = array(spec, pointer, "ports", true);
@@ -227,7 +217,7 @@ void parse_fc_section(const json& section, Fabric& fabric) {
         fc.zones.emplace();
         for (std::size_t z = 0; z < zones.size(); ++z) {
             const auto pointer = root + "/zones/" + std::to_string(z);
-            only_keys(zones[z], pointer, {"name", "members"});
+            only_keys(zones[z], pointer, {"name", "members"}, CommentKeys::allowed);
             FcZone zone;
             zone.name = text(zones[z], pointer, "name", "zone" + std::to_string(z));
             const auto& members = array(zones[z], pointer, "members", true);

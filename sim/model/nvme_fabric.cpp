@@ -1,7 +1,6 @@
 // The "nvme" section of a fabric file: NVMe-oF subsystems with their ports,
 // namespaces, ANA groups and allowed hosts, and the host's NVMe identity.
 #include <algorithm>
-#include <set>
 
 #include "brick/core/sysfs_name.hpp"
 #include "sim/model/fabric.hpp"
@@ -10,18 +9,6 @@ namespace brick::sim {
 namespace {
 
 using json = nlohmann::json;
-
-// Checks that an object has only the given keys.
-void only_keys(const json& value, const std::string& pointer, const std::set<std::string>& keys) {
-    if (!value.is_object()) {
-        throw FabricError(pointer, "expected an object");
-    }
-    for (const auto& [key, item] : value.items()) {
-        if (!keys.contains(key)) {
-            throw FabricError(std::string(pointer).append("/").append(key), "unknown key");
-        }
-    }
-}
 
 std::string text(const json& object, const std::string& pointer, const char* key,
                  std::string fallback, bool required = false) {

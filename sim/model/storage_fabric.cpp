@@ -5,7 +5,6 @@
 //   "rbd":   {"monitors": ["127.0.0.1:6789"], "users": {"cinder": "AQB...=="},
 //             "images": [{"pool": "volumes", "image": "volume-1", "size": ..., "volume": "r1"}]}
 //   "local": {"devices": [{"path": "/dev/cinder-volumes/volume-1", "size": ..., "volume": "l1"}]}
-#include <set>
 
 #include "brick/core/secrets.hpp"
 #include "sim/model/fabric.hpp"
@@ -14,17 +13,6 @@ namespace brick::sim {
 namespace {
 
 using json = nlohmann::json;
-
-void only_keys(const json& value, const std::string& pointer, const std::set<std::string>& keys) {
-    if (!value.is_object()) {
-        throw FabricError(pointer, "expected an object");
-    }
-    for (const auto& [key, item] : value.items()) {
-        if (!keys.contains(key)) {
-            throw FabricError(std::string(pointer).append("/").append(key), "unknown key");
-        }
-    }
-}
 
 std::string text(const json& object, const std::string& pointer, const char* key) {
     if (!object.contains(key) || !object[key].is_string() ||
