@@ -14,7 +14,7 @@ brick::CommandResult brick_tool(std::vector<std::string> args, std::string input
     return host.run(brick::Command{std::move(args), std::move(input), brick::Duration(20000)});
 }
 
-const std::string chap_properties = R"({
+constexpr const char* chap_properties = R"({
   "driver_volume_type": "iscsi",
   "data": {
     "target_portal": "192.0.2.10:3260",
@@ -70,8 +70,9 @@ TEST_CASE("unknown protocols are typed errors", "[cli]") {
 }
 
 TEST_CASE("brick properties reads a host tree under --root", "[cli]") {
-    const auto result = brick_tool({"--root", BRICK_SOURCE_DIR "/lib/tests/fixtures/host-tree",
-                                    "properties", "--ip", "192.0.2.7", "--host", "compute-1"});
+    const auto result =
+        brick_tool({"--root", std::string(BRICK_SOURCE_DIR) + "/lib/tests/fixtures/host-tree",
+                    "properties", "--ip", "192.0.2.7", "--host", "compute-1"});
     REQUIRE(result.exit_status == 0);
     const auto json = nlohmann::json::parse(result.out);
     CHECK(json["initiator"] == "iqn.1993-08.org.debian:01:8d6b0c1f9e2a");

@@ -11,8 +11,9 @@
 
 namespace {
 
-const std::filesystem::path fixture_tree =
-    std::filesystem::path(BRICK_SOURCE_DIR) / "lib/tests/fixtures/host-tree";
+std::filesystem::path fixture_tree() {
+    return std::filesystem::path(BRICK_SOURCE_DIR) / "lib/tests/fixtures/host-tree";
+}
 
 // An empty tools directory plus PATH: multipathd is not installed on the test
 // machine's host kernel side, so `multipathd show status` fails.
@@ -27,7 +28,7 @@ brick::RealHost fixture_host(const std::filesystem::path& root) {
 
 TEST_CASE("connector properties come from the host's files", "[connector-properties]") {
     brick::testing::TempDir dir;
-    std::filesystem::copy(fixture_tree, dir.path(), std::filesystem::copy_options::recursive);
+    std::filesystem::copy(fixture_tree(), dir.path(), std::filesystem::copy_options::recursive);
     auto host = fixture_host(dir.path());
     brick::ConnectorPropertiesRequest request;
     request.ip = "192.0.2.10";

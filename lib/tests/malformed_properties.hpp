@@ -6,6 +6,7 @@
 // (sim/tests/hostile_properties_test.cpp), which check that nothing reaches
 // the host.
 
+#include <array>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <optional>
@@ -126,7 +127,7 @@ struct Row {
 };
 
 // clang-format off
-inline const Row rows[] = {
+inline constexpr auto rows = std::to_array<Row>({
     // iSCSI portal
     {"iscsi", "/target_portal", "3260", "data.target_portal", "a string"},
     {"iscsi", "/target_portal", R"("")", "data.target_portal", "empty"},
@@ -182,8 +183,8 @@ inline const Row rows[] = {
     {"iscsi", "/discovery_method", "true", "data.discovery_method", "a string"},
     // iSCSI other keys
     {"iscsi", "/target_discovered", R"("false")", "data.target_discovered", "true or false"},
-    {"iscsi", "/access_mode", R"("rwx")", "data.access_mode", "\"rw\" or \"ro\""},
-    {"iscsi", "/access_mode", "1", "data.access_mode", "\"rw\" or \"ro\""},
+    {"iscsi", "/access_mode", R"("rwx")", "data.access_mode", R"("rw" or "ro")"},
+    {"iscsi", "/access_mode", "1", "data.access_mode", R"("rw" or "ro")"},
     {"iscsi", "/encrypted", R"("no")", "data.encrypted", "true or false"},
     {"iscsi", "/volume_id", R"("../../etc/passwd")", "data.volume_id", "bad character"},
     {"iscsi", "/volume_id", "7", "data.volume_id", "a string"},
@@ -224,7 +225,7 @@ inline const Row rows[] = {
     {"fc", "/addressing_mode", R"("SAM4")", "data.addressing_mode", "SAM3-flat"},
     {"fc", "/enable_wildcard_scan", R"("yes")", "data.enable_wildcard_scan", "true or false"},
     {"fc", "/target_discovered", "1", "data.target_discovered", "true or false"},
-    {"fc", "/access_mode", R"("RW")", "data.access_mode", "\"rw\" or \"ro\""},
+    {"fc", "/access_mode", R"("RW")", "data.access_mode", R"("rw" or "ro")"},
     // NVMe-oF new format
     {"nvme_new", "/target_nqn", R"("nqn.2014-08.org.example:sub;reboot")", "data.target_nqn", "bad character"},
     {"nvme_new", "/target_nqn", R"("nqn.2014-08.org.example:sub\nx")", "data.target_nqn", "bad character"},
@@ -248,7 +249,7 @@ inline const Row rows[] = {
     {"nvme_new", "/ns_id", "-1", "data.ns_id", "1..4294967294"},
     {"nvme_new", "/ns_id", R"("abc")", "data.ns_id", "decimal string"},
     {"nvme_new", "/host_nqn", R"("nqn;x")", "data.host_nqn", "bad character"},
-    {"nvme_new", "/access_mode", R"("w")", "data.access_mode", "\"rw\" or \"ro\""},
+    {"nvme_new", "/access_mode", R"("w")", "data.access_mode", R"("rw" or "ro")"},
     {"nvme_new", "/device_path", R"("/dev/../etc/passwd")", "data.device_path", "'..'"},
     // NVMe-oF old format
     {"nvme_old", "/target_port", R"("abc")", "data.target_port", "decimal string"},
@@ -326,8 +327,8 @@ inline const Row rows[] = {
     {"local", "/device_path", R"("/dev//sda")", "data.device_path", "empty"},
     {"local", "/device_path", "5", "data.device_path", "a string"},
     {"local", "/device_path", nullptr, "data.device_path", "missing"},
-    {"local", "/access_mode", "false", "data.access_mode", "\"rw\" or \"ro\""},
-};
+    {"local", "/access_mode", "false", "data.access_mode", R"("rw" or "ro")"},
+});
 // clang-format on
 
 // A row of either table: the document it gives and what must be refused.
@@ -424,7 +425,7 @@ inline std::vector<Case> hostile_cases() {
         {"iscsi", "/scsi_wwn", text("36001405`id`"), "data.scsi_wwn", "bad character"},
         {"iscsi", "/scsi_wwn", text(longer(256)), "data.scsi_wwn", "at most 255 bytes"},
         {"iscsi", "/scsi_wwn", "36001405", "data.scsi_wwn", "a string"},
-        {"iscsi", "/access_mode", text("rw\n"), "data.access_mode", "\"rw\" or \"ro\""},
+        {"iscsi", "/access_mode", text("rw\n"), "data.access_mode", R"("rw" or "ro")"},
         {"iscsi", "/encrypted", "[]", "data.encrypted", "true or false"},
         {"iscsi", "/target_discovered", "{}", "data.target_discovered", "true or false"},
         // iSCSI mutual and discovery CHAP, iface, transport, discovery method
@@ -547,7 +548,7 @@ inline std::vector<Case> hostile_cases() {
         {"nfs", "/options", text("-o vers=4 `id`"), "data.options", "bad character"},
         {"nfs", "/options", text("-o vers=4 &"), "data.options", "bad character"},
         {"nfs", "/options", text("-o vers=4\t-o x"), "data.options", "bad character"},
-        {"nfs", "/access_mode", "[]", "data.access_mode", "\"rw\" or \"ro\""},
+        {"nfs", "/access_mode", "[]", "data.access_mode", R"("rw" or "ro")"},
         // local
         {"local", "/device_path", text("/dev/sda;reboot"), "data.device_path", "bad character"},
         {"local", "/device_path", text("/dev/sda`id`"), "data.device_path", "bad character"},
@@ -562,13 +563,14 @@ inline std::vector<Case> hostile_cases() {
 
 // Every row of both tables.
 inline std::vector<Case> all_cases() {
+    const auto hostile = hostile_cases();
     std::vector<Case> out;
+    out.reserve(rows.size() + hostile.size());
     for (const auto& row : rows) {
         out.push_back({row.base, row.pointer,
                        row.value == nullptr ? std::nullopt : std::optional<std::string>(row.value),
                        row.field, row.message});
     }
-    const auto hostile = hostile_cases();
     out.insert(out.end(), hostile.begin(), hostile.end());
     return out;
 }

@@ -114,6 +114,7 @@ TEST_CASE("connection_info envelope", "[properties][protocol]") {
     const nlohmann::json data = {{"device_path", "/dev/vdb"}};
     const nlohmann::json wrapped = {
         {"driver_volume_type", "LOCAL"}, {"data", data}, {"serial", "x"}};
+    // NOLINTNEXTLINE(performance-unnecessary-copy-initialization): a snapshot to compare with
     const auto copy = wrapped;
     const auto info = brick::unwrap_connection_info(wrapped, brick::Protocol::local);
     CHECK(info.declared == brick::Protocol::local);

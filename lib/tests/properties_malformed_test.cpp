@@ -3,6 +3,7 @@
 // leaves the input untouched.
 
 #include <algorithm>
+#include <array>
 #include <catch2/catch.hpp>
 #include <map>
 #include <set>
@@ -66,7 +67,7 @@ TEST_CASE("envelope errors: wrong driver_volume_type, data and document types",
         const char* field;
         const char* message;
     };
-    const EnvelopeRow envelope_rows[] = {
+    const auto envelope_rows = std::to_array<EnvelopeRow>({
         {Protocol::iscsi,
          {{"driver_volume_type", "nfs"}, {"data", local}},
          "driver_volume_type",
@@ -87,7 +88,7 @@ TEST_CASE("envelope errors: wrong driver_volume_type, data and document types",
         {Protocol::local, {{"driver_volume_type", "local"}}, "data", "an object"},
         {Protocol::local, json::array({1}), "document", "a JSON object"},
         {Protocol::local, "text", "document", "a JSON object"},
-    };
+    });
     for (const auto& row : envelope_rows) {
         INFO(row.document.dump());
         const auto before = row.document;
@@ -107,7 +108,7 @@ TEST_CASE("a key given twice is refused, naming the field", "[properties][malfor
         const char* field;
     };
     // clang-format off
-    const DuplicateRow duplicate_rows[] = {
+    constexpr auto duplicate_rows = std::to_array<DuplicateRow>({
         {R"({"target_portal": "198.51.100.7:3260", "target_iqn": "iqn.2004-05.net.example:a", "target_iqn": "iqn.2004-05.net.example:b"})", "data.target_iqn"},
         {R"({"driver_volume_type": "iscsi", "data": {"target_portal": "198.51.100.7:3260", "target_portal": "10.0.0.1:3260"}})", "data.target_portal"},
         {R"({"driver_volume_type": "iscsi", "driver_volume_type": "nfs", "data": {}})", "driver_volume_type"},
@@ -116,7 +117,7 @@ TEST_CASE("a key given twice is refused, naming the field", "[properties][malfor
         {R"({"initiator_target_map": {"10000090fa0d0001": [], "10000090fa0d0001": ["50060E8000AB0001"]}})", "data.initiator_target_map.10000090fa0d0001"},
         {R"({"data": {"x": 1}, "data": {"y": 2}})", "data"},
         {R"({"export": "h:/a", "name": "v", "a b": 1, "a b": 2})", "data[\"a b\"]"},
-    };
+    });
     // clang-format on
     for (const auto& row : duplicate_rows) {
         INFO(row.text);

@@ -1,6 +1,7 @@
 // CHAP passwords and RBD keyrings never appear in to_json output or in error
 // messages, whether the properties parse or not.
 
+#include <array>
 #include <catch2/catch.hpp>
 
 #include "brick/core/secrets.hpp"
@@ -12,25 +13,28 @@ namespace {
 using brick::Protocol;
 using nlohmann::json;
 
-const json iscsi_chap = {{"target_portal", "10.0.0.1:3260"},
-                         {"target_iqn", "iqn.2001-04.com.example:disk"},
-                         {"auth_method", "CHAP"},
-                         {"auth_username", "sessionuser"},
-                         {"auth_password", "SessPw-9fK2"},
-                         {"auth_username_in", "targetuser"},
-                         {"auth_password_in", "MutualPw-7hQ4"},
-                         {"discovery_auth_method", "CHAP"},
-                         {"discovery_auth_username", "discuser"},
-                         {"discovery_auth_password", "DiscPw-3xR8"}};
+json iscsi_chap() {
+    return {{"target_portal", "10.0.0.1:3260"},
+            {"target_iqn", "iqn.2001-04.com.example:disk"},
+            {"auth_method", "CHAP"},
+            {"auth_username", "sessionuser"},
+            {"auth_password", "SessPw-9fK2"},
+            {"auth_username_in", "targetuser"},
+            {"auth_password_in", "MutualPw-7hQ4"},
+            {"discovery_auth_method", "CHAP"},
+            {"discovery_auth_username", "discuser"},
+            {"discovery_auth_password", "DiscPw-3xR8"}};
+}
 
-const char* const iscsi_secrets[] = {"SessPw-9fK2", "MutualPw-7hQ4", "DiscPw-3xR8"};
+constexpr std::array iscsi_secrets = {"SessPw-9fK2", "MutualPw-7hQ4", "DiscPw-3xR8"};
 
-const json rbd_keyring = {
-    {"name", "volumes/volume-1"},
-    {"hosts", {"10.0.0.31"}},
-    {"ports", {"6789"}},
-    {"auth_username", "cinder"},
-    {"keyring", "[client.cinder]\n\tkey = AQBsecretsTestKeyAAAAAAAAAAAAAAAA==\n"}};
+json rbd_keyring() {
+    return {{"name", "volumes/volume-1"},
+            {"hosts", {"10.0.0.31"}},
+            {"ports", {"6789"}},
+            {"auth_username", "cinder"},
+            {"keyring", "[client.cinder]\n\tkey = AQBsecretsTestKeyAAAAAAAAAAAAAAAA==\n"}};
+}
 
 bool contains(const std::string& text, std::string_view secret) {
     return text.find(secret) != std::string::npos;
@@ -39,12 +43,12 @@ bool contains(const std::string& text, std::string_view secret) {
 }  // namespace
 
 TEST_CASE("to_json masks CHAP passwords", "[properties][secrets]") {
-    const auto out = brick::validate_properties(Protocol::iscsi, iscsi_chap).dump();
+    const auto out = brick::validate_properties(Protocol::iscsi, iscsi_chap()).dump();
     for (const auto* secret : iscsi_secrets) {
         INFO(secret);
         CHECK_FALSE(contains(out, secret));
     }
-    const auto props = brick::iscsi::parse_properties(iscsi_chap);
+    const auto props = brick::iscsi::parse_properties(iscsi_chap());
     REQUIRE(props.session_chap);
     CHECK(props.session_chap->password == "SessPw-9fK2");  // the typed value keeps it
     CHECK(props.session_chap->mutual());
@@ -53,7 +57,7 @@ TEST_CASE("to_json masks CHAP passwords", "[properties][secrets]") {
 }
 
 TEST_CASE("to_json masks the RBD keyring and the key inside it", "[properties][secrets]") {
-    const auto out = brick::validate_properties(Protocol::rbd, rbd_keyring);
+    const auto out = brick::validate_properties(Protocol::rbd, rbd_keyring());
     CHECK(out["properties"]["keyring"] == brick::masked_text);
     CHECK_FALSE(contains(out.dump(), "AQBsecretsTestKey"));
     // The bare key is registered too: a generated ceph.conf or argv gets masked.
@@ -68,11 +72,11 @@ TEST_CASE("errors never quote a secret", "[properties][secrets]") {
     };
     std::vector<Case> cases;
     // A malformed secret itself.
-    auto bad_password = iscsi_chap;
+    auto bad_password = iscsi_chap();
     bad_password["auth_password"] = "Bad\nSecretPw-1aZ";
     cases.push_back({Protocol::iscsi, bad_password, "Bad\nSecretPw-1aZ"});
     // A secret beside a malformed key.
-    auto bad_user = iscsi_chap;
+    auto bad_user = iscsi_chap();
     bad_user["auth_username"] = "bad user";
     bad_user["auth_password"] = "NeighbourPw-5tY";
     cases.push_back({Protocol::iscsi, bad_user, "NeighbourPw-5tY"});
@@ -82,14 +86,14 @@ TEST_CASE("errors never quote a secret", "[properties][secrets]") {
                    {"auth_password", "UnusedPw-8uI"}};
     cases.push_back({Protocol::iscsi, unused, "UnusedPw-8uI"});
     // A malformed secret that a driver wrongly put where a name belongs.
-    auto secret_as_name = iscsi_chap;
+    auto secret_as_name = iscsi_chap();
     secret_as_name["auth_password"] = "NamedPw;1";
     secret_as_name["auth_username"] = "NamedPw;1";
     cases.push_back({Protocol::iscsi, secret_as_name, "NamedPw;1"});
-    auto bad_keyring = rbd_keyring;
+    auto bad_keyring = rbd_keyring();
     bad_keyring["keyring"] = "[client.cinder]\n\tkey = AQBbadKeyring\u0001==\n";
     cases.push_back({Protocol::rbd, bad_keyring, "AQBbadKeyring"});
-    auto keyring_bad_name = rbd_keyring;
+    auto keyring_bad_name = rbd_keyring();
     keyring_bad_name["name"] = "volumes";
     keyring_bad_name["keyring"] = "[client.x]\n\tkey = AQBneighbourKeyring==\n";
     cases.push_back({Protocol::rbd, keyring_bad_name, "AQBneighbourKeyring"});
