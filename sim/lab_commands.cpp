@@ -78,7 +78,7 @@ void register_sim_commands(CLI::App& app) {
 
     auto* fault = sim->add_subcommand("fault", "Arm a fault in the running simulator");
     fault->add_option("--root", options->root, "the directory given to sim up")->required();
-    fault->add_option("FAULT", options->fault, "fault as JSON ({\"fault\":\"...\",...})")
+    fault->add_option("FAULT", options->fault, R"(fault as JSON ({"fault":"...",...}))")
         ->required();
     fault->callback([options] {
         const auto spec = nlohmann::json::parse(options->fault, nullptr, false);

@@ -61,6 +61,7 @@ std::optional<FaultKind> fault_from_name(std::string_view name) {
 
 std::vector<FaultKind> all_fault_kinds() {
     std::vector<FaultKind> kinds;
+    kinds.reserve(names.size());
     for (const auto& [k, n] : names) {
         kinds.push_back(k);
     }
@@ -87,7 +88,7 @@ bool is_action_fault(FaultKind kind) {
 
 FaultSpec parse_fault(const nlohmann::json& spec) {
     if (!spec.is_object() || !spec.contains("fault") || !spec["fault"].is_string()) {
-        throw std::invalid_argument("a fault needs \"fault\": \"<name>\"");
+        throw std::invalid_argument(R"(a fault needs "fault": "<name>")");
     }
     const auto name = spec["fault"].get<std::string>();
     const auto kind = fault_from_name(name);

@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <cerrno>
 #include <csignal>
 #include <cstring>
@@ -34,7 +35,7 @@ namespace fs = std::filesystem;
 namespace brick::sim {
 namespace {
 
-constexpr std::string_view top_views[] = {"sys", "dev", "etc", "proc"};
+constexpr std::array<std::string_view, 4> top_views = {"sys", "dev", "etc", "proc"};
 
 [[noreturn]] void fail(const std::string& message) {
     throw Error(ErrorCategory::host_error, message);
@@ -134,7 +135,7 @@ fs::path find_tool_binary(const fs::path& requested) {
     std::error_code ec;
     const auto self = fs::read_symlink("/proc/self/exe", ec);
     if (!ec) {
-        const auto beside = self.parent_path() / "brick-sim-tool";
+        auto beside = self.parent_path() / "brick-sim-tool";
         if (::access(beside.c_str(), X_OK) == 0) {
             return beside;
         }
@@ -368,8 +369,8 @@ nlohmann::json sim_up(const UpOptions& options) {
     install_tools(layout, tool);
     make_view_links(layout);
 
-    int pipe_fds[2] = {-1, -1};
-    if (::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    std::array<int, 2> pipe_fds = {-1, -1};
+    if (::pipe2(pipe_fds.data(), O_CLOEXEC) != 0) {
         fail("pipe: " + errno_text());
     }
     std::cout.flush();

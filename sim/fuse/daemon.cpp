@@ -128,7 +128,7 @@ void SimDaemon::record(nlohmann::json fields) {
     if (!fields.contains("task")) {
         fields["task"] = "daemon";
     }
-    trace_->write(std::move(fields));
+    trace_->write(fields);
     trace_stream_.flush();
 }
 

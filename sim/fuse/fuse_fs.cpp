@@ -146,7 +146,7 @@ int fs_read(const char* path, char* buffer, std::size_t size, off_t offset, fuse
             return -error;
         }
         const auto n = std::min(size, out.size());
-        std::memcpy(buffer, out.data(), n);
+        std::copy_n(out.data(), n, buffer);
         return static_cast<int>(n);
     }
     const auto start = static_cast<std::size_t>(offset);
@@ -154,7 +154,7 @@ int fs_read(const char* path, char* buffer, std::size_t size, off_t offset, fuse
         return 0;
     }
     const auto n = std::min(size, handle->content.size() - start);
-    std::memcpy(buffer, handle->content.data() + start, n);
+    std::copy_n(handle->content.data() + start, n, buffer);
     return static_cast<int>(n);
 }
 

@@ -17,7 +17,7 @@ std::vector<json> armed(const json& fault) {
 
 // Logs in and scans LUN 1 with the faults given armed from the start.
 struct Attached {
-    explicit Attached(std::vector<json> faults, std::uint64_t seed = 1)
+    explicit Attached(const std::vector<json>& faults, std::uint64_t seed = 1)
         : host(fabric("single_chap.json"), {.seed = seed}) {
         for (const auto& f : faults) {
             host.inject(f);
@@ -29,7 +29,7 @@ struct Attached {
         }
     }
     bool fired(const std::string& name) const {
-        return host.trace_text().find("\"fault\":\"" + name + "\"") != std::string::npos;
+        return host.trace_text().find(R"("fault":")" + name + "\"") != std::string::npos;
     }
     SimHost host;
     CommandResult login;

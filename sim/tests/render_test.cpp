@@ -165,7 +165,7 @@ TEST_CASE("the incremental tree equals a full render with attached targets and N
         remove.apply();
         break;
     }
-    step(model, renderer, t += 1000);
+    step(model, renderer, t + 1000);
 }
 
 TEST_CASE("the incremental tree equals a full render with NFS mounts, LVM and dm-crypt",
@@ -177,7 +177,7 @@ TEST_CASE("the incremental tree equals a full render with NFS mounts, LVM and dm
     REQUIRE_FALSE(model.state().storage.logical_volumes.empty());
     const auto lv = model.state().storage.logical_volumes.front().device();
     // A mount point made by the host (its store), then the share mounted there.
-    model.mutable_state().dirs.push_back("/mnt/share");
+    model.mutable_state().dirs.emplace_back("/mnt/share");
     model.touch();
     step(model, renderer, t += 1);
     std::string err;
@@ -196,7 +196,7 @@ TEST_CASE("the incremental tree equals a full render with NFS mounts, LVM and dm
     REQUIRE(model.luks_close("crypt-l1") == 0);
     step(model, renderer, t += 1);
     REQUIRE(model.nfs_umount("/mnt/share", err) == 0);
-    step(model, renderer, t += 1);
+    step(model, renderer, t + 1);
     CHECK(renderer.tree().find("/mnt/share/volume-1") == nullptr);
 }
 
@@ -301,6 +301,6 @@ TEST_CASE("the incremental tree equals a full render through FC scans, maps, lin
                               {"max_fires", 1}}));
     model.begin_step();
     step(model, renderer, t += 100);
-    step(model, renderer, t += 6000);
+    step(model, renderer, t + 6000);
     CHECK(model.leftovers().empty());
 }

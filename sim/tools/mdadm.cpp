@@ -58,7 +58,7 @@ ToolResult run_mdadm(ToolContext& context, const std::vector<std::string>& args)
         } else if (a == "--size" || a == "-z" || a == "--level" || a == "-l" || a == "--metadata" ||
                    a == "-e" || a == "--bitmap" || a == "-b" || a == "--homehost") {
             ++i;  // options with a separate value
-        } else if (a.rfind("-", 0) == 0) {
+        } else if (a.rfind('-', 0) == 0) {
             continue;  // --level=1, --bitmap=internal, --failfast, --assume-clean, --quiet ...
         } else {
             devices.push_back(a);

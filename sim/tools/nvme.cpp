@@ -3,6 +3,7 @@
 // disconnect, disconnect-all, discover, show-hostnqn, gen-hostnqn, id-ns.
 // Output is rendered from the model; JSON is printed as json-c does
 // (no space after the colon, two-space indent, slashes not escaped).
+#include <array>
 #include <cerrno>
 #include <cmath>
 #include <cstdio>
@@ -46,7 +47,7 @@ struct Options {
     std::map<std::string, std::string> values;
     std::vector<std::string> positional;
     bool has(const std::string& name) const { return values.contains(name); }
-    std::string get(const std::string& name, std::string fallback = {}) const {
+    std::string get(const std::string& name, const std::string& fallback = {}) const {
         const auto it = values.find(name);
         return it == values.end() ? fallback : it->second;
     }
@@ -116,16 +117,16 @@ std::string strip_dev(std::string name) {
 
 // "%6.2f %2sB": 67108864 -> " 67.11  MB" (SI units).
 std::string si_size(std::uint64_t bytes) {
-    static const char* units[] = {"", "k", "M", "G", "T", "P"};
-    double value = static_cast<double>(bytes);
+    static constexpr std::array<const char*, 6> units = {"", "k", "M", "G", "T", "P"};
+    auto value = static_cast<double>(bytes);
     int unit = 0;
     while (value >= 1000.0 && unit < 5) {
         value /= 1000.0;
         ++unit;
     }
-    char out[32];
-    std::snprintf(out, sizeof out, "%6.2f %2sB", value, units[unit]);
-    return out;
+    std::array<char, 32> out{};
+    std::snprintf(out.data(), out.size(), "%6.2f %2sB", value, units[unit]);
+    return out.data();
 }
 
 std::string fixed(const std::string& text, std::size_t width) {
@@ -167,18 +168,18 @@ ToolResult list(ToolContext& context, const Options& options) {
         d["SectorSize"] = head.block_size;
         devices.push_back(d);
         const unsigned kib = head.block_size / 1024;
-        char format[32];
+        std::array<char, 32> format{};
         if (kib > 0) {
-            std::snprintf(format, sizeof format, "%3u %3s +%3d B", kib, "KiB", 0);
+            std::snprintf(format.data(), format.size(), "%3u %3s +%3d B", kib, "KiB", 0);
         } else {
-            std::snprintf(format, sizeof format, "%3u %3s +%3d B", head.block_size, "B", 0);
+            std::snprintf(format.data(), format.size(), "%3u %3s +%3d B", head.block_size, "B", 0);
         }
-        char ns[16];
-        std::snprintf(ns, sizeof ns, "%-9u", disk.nsid);
+        std::array<char, 16> ns{};
+        std::snprintf(ns.data(), ns.size(), "%-9u", disk.nsid);
         table += fixed("/dev/" + disk.name, 21) + " " + fixed("/dev/ng" + disk.name.substr(4), 21) +
-                 " " + fixed(s->serial, 20) + " " + fixed(s->model, 40) + " " + ns + " " +
+                 " " + fixed(s->serial, 20) + " " + fixed(s->model, 40) + " " + ns.data() + " " +
                  fixed(si_size(head.size_bytes) + " / " + si_size(head.size_bytes), 26) + " " +
-                 fixed(format, 16) + " " + fixed(s->firmware, 8) + "\n";
+                 fixed(format.data(), 16) + " " + fixed(s->firmware, 8) + "\n";
     }
     if (json) {
         r.out = json_c(ojson{{"Devices", devices}}) + "\n";
@@ -266,18 +267,26 @@ ToolResult list_subsys(ToolContext& context, const Options& options) {
     return r;
 }
 
-const std::map<std::string, std::string> connect_aliases = {
-    {"t", "transport"},      {"a", "traddr"},
-    {"s", "trsvcid"},        {"n", "nqn"},
-    {"q", "hostnqn"},        {"I", "hostid"},
-    {"w", "host-traddr"},    {"f", "host-iface"},
-    {"l", "ctrl-loss-tmo"},  {"c", "reconnect-delay"},
-    {"k", "keep-alive-tmo"}, {"Q", "queue-size"},
-    {"i", "nr-io-queues"},   {"D", "duplicate-connect"},
-    {"o", "output-format"},  {"d", "device"},
-    {"v", "verbose"}};
-const std::set<std::string> connect_flags = {"duplicate-connect", "verbose",     "persistent",
-                                             "hdr-digest",        "data-digest", "disable-sqflow"};
+const std::map<std::string, std::string>& connect_aliases() {
+    static const std::map<std::string, std::string> aliases = {
+        {"t", "transport"},      {"a", "traddr"},
+        {"s", "trsvcid"},        {"n", "nqn"},
+        {"q", "hostnqn"},        {"I", "hostid"},
+        {"w", "host-traddr"},    {"f", "host-iface"},
+        {"l", "ctrl-loss-tmo"},  {"c", "reconnect-delay"},
+        {"k", "keep-alive-tmo"}, {"Q", "queue-size"},
+        {"i", "nr-io-queues"},   {"D", "duplicate-connect"},
+        {"o", "output-format"},  {"d", "device"},
+        {"v", "verbose"}};
+    return aliases;
+}
+
+const std::set<std::string>& connect_flags() {
+    static const std::set<std::string> flags = {"duplicate-connect", "verbose",
+                                                "persistent",        "hdr-digest",
+                                                "data-digest",       "disable-sqflow"};
+    return flags;
+}
 
 ToolResult connect(ToolContext& context, const Options& o) {
     ToolResult r;
@@ -508,14 +517,17 @@ ToolResult id_ns(ToolContext& context, const Options& o) {
         r.out = json_c(j) + "\n";
         return r;
     }
-    char line[64];
+    std::array<char, 64> line{};
     r.out = "NVME Identify Namespace " + std::to_string(disk->nsid) + ":\n";
-    std::snprintf(line, sizeof line, "nsze    : %#llx\n", static_cast<unsigned long long>(blocks));
-    r.out += line;
-    std::snprintf(line, sizeof line, "ncap    : %#llx\n", static_cast<unsigned long long>(blocks));
-    r.out += line;
-    std::snprintf(line, sizeof line, "nuse    : %#llx\n", static_cast<unsigned long long>(blocks));
-    r.out += line;
+    std::snprintf(line.data(), line.size(), "nsze    : %#llx\n",
+                  static_cast<unsigned long long>(blocks));
+    r.out += line.data();
+    std::snprintf(line.data(), line.size(), "ncap    : %#llx\n",
+                  static_cast<unsigned long long>(blocks));
+    r.out += line.data();
+    std::snprintf(line.data(), line.size(), "nuse    : %#llx\n",
+                  static_cast<unsigned long long>(blocks));
+    r.out += line.data();
     r.out += "nguid   : " + nguid + "\n";
     r.out += "eui64   : 0000000000000000\n";
     r.out += "lbaf  0 : ms:0   lbads:" + std::to_string(ds) + " rp:0 (in use)\n";
@@ -532,7 +544,7 @@ ToolResult run_nvme(ToolContext& context, const std::vector<std::string>& args) 
         return r;
     }
     const auto& command = args[0];
-    const auto options = parse_options(args, 1, connect_aliases, connect_flags);
+    const auto options = parse_options(args, 1, connect_aliases(), connect_flags());
     if (command == "list") {
         return list(context, options);
     }

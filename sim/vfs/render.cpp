@@ -170,8 +170,8 @@ void render_map(Tree& tree, const Model& model, const MultipathMap& map) {
         if (block.empty()) {
             continue;
         }
-        tree.link(dir + "/slaves/" + path, block);
-        tree.link(block + "/holders/" + name, dir);
+        tree.link(std::string(dir).append("/slaves/").append(path), block);
+        tree.link(std::string(block).append("/holders/").append(name), dir);
     }
     tree.link("/sys/block/" + name, dir);
     tree.link("/sys/class/block/" + name, dir);

@@ -6,6 +6,8 @@
 //   /sys/devices/virtual/block/rbdN, /dev/rbdN, /dev/rbd/<pool>/<image>
 //   /sys/devices/virtual/block/dm-N (dm/name, dm/uuid LVM-... or CRYPT-...,
 //       slaves, holders), /dev/dm-N, /dev/mapper/<name>, /dev/<vg>/<lv>
+#include <array>
+
 #include "sim/vfs/render.hpp"
 
 namespace brick::sim {
@@ -18,9 +20,9 @@ std::string escaped(const std::string& text) {
     std::string out;
     for (const char c : text) {
         if (c == ' ' || c == '\t' || c == '\n' || c == '\\') {
-            char buffer[5];
-            std::snprintf(buffer, sizeof buffer, "\\%03o", static_cast<unsigned char>(c));
-            out += buffer;
+            std::array<char, 5> buffer{};
+            std::snprintf(buffer.data(), buffer.size(), "\\%03o", static_cast<unsigned char>(c));
+            out += buffer.data();
         } else {
             out += c;
         }
