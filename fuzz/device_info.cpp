@@ -7,6 +7,7 @@
 #include "brick/properties/text.hpp"
 #include "support.hpp"
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using brick::fuzz::describe;
     brick::DeviceInfo info;

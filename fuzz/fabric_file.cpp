@@ -18,12 +18,20 @@ void check_identities(const brick::sim::Fabric& fabric) {
         const auto expected = brick::sim::scsi_id(volume.designators);
         const auto page = brick::sim::vpd83_page(volume.designators);
         const auto read = brick::scsi::scsi_id_from_vpd83(page).value_or("");
-        BRICK_FUZZ_CHECK(read == expected,
-                         id + ": page gives \"" + read + "\", udev \"" + expected + "\"");
+        BRICK_FUZZ_CHECK(read == expected, std::string(id)
+                                               .append(": page gives \"")
+                                               .append(read)
+                                               .append("\", udev \"")
+                                               .append(expected)
+                                               .append("\""));
         const auto wwid = brick::sim::sysfs_wwid(volume.designators);
         const auto from_wwid = brick::scsi::scsi_id_from_sysfs_wwid(wwid).value_or("");
-        BRICK_FUZZ_CHECK(from_wwid == expected,
-                         id + ": wwid \"" + wwid + "\" gives \"" + from_wwid + "\"");
+        BRICK_FUZZ_CHECK(from_wwid == expected, std::string(id)
+                                                    .append(": wwid \"")
+                                                    .append(wwid)
+                                                    .append("\" gives \"")
+                                                    .append(from_wwid)
+                                                    .append("\""));
     }
     for (const auto& target : fabric.iscsi_targets) {
         BRICK_FUZZ_CHECK(!target.portals.empty(), target.iqn);
@@ -66,6 +74,7 @@ void check_discovery(const brick::sim::Fabric& fabric) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     brick::forget_secrets();
     brick::sim::Fabric fabric;

@@ -6,6 +6,7 @@
 #include "brick/properties/common.hpp"
 #include "support.hpp"
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const std::string text(brick::fuzz::as_text(data, size));
     const auto found = brick::iscsi::parse_target_lines(text);

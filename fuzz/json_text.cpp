@@ -25,6 +25,7 @@ std::size_t depth(const json& value) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using brick::fuzz::describe;
     const auto text = brick::fuzz::as_text(data, size);

@@ -19,6 +19,7 @@ constexpr std::array<Protocol, 7> protocols = {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     using brick::fuzz::describe;
     if (size == 0) {

@@ -10,6 +10,7 @@ using nlohmann::json;
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     brick::fuzz::check_properties<Properties>(
         brick::fuzz::as_text(data, size),

@@ -18,7 +18,7 @@ namespace {
 using brick::fuzz::describe;
 using nlohmann::json;
 
-const std::string field = "data.name";
+constexpr const char* field = "data.name";
 
 bool only(std::string_view text, std::string_view punctuation) {
     return std::all_of(text.begin(), text.end(), [&](char c) {
@@ -159,6 +159,7 @@ void check_json_value(std::string_view text, int kind) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     if (size == 0) {
         return 0;

@@ -62,6 +62,7 @@ void check_scenario(const brick::lab::Scenario& scenario, const json& document) 
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto text = brick::fuzz::as_text(data, size);
     brick::forget_secrets();

@@ -9,6 +9,7 @@
 #include "brick/scsi/disk.hpp"
 #include "support.hpp"
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto text = brick::fuzz::as_text(data, size);
     for (const std::string_view prefix :

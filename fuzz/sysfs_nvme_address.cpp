@@ -6,6 +6,7 @@
 #include "brick/properties/common.hpp"
 #include "support.hpp"
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto text = brick::fuzz::as_text(data, size);
     const auto fields = brick::nvmeof::parse_address(text);
@@ -14,7 +15,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         BRICK_FUZZ_CHECK(key.find(',') == std::string::npos && key.find('=') == std::string::npos,
                          key);
         BRICK_FUZZ_CHECK(value.find(',') == std::string::npos, value);
-        joined += (joined.empty() ? "" : ",") + key + "=" + value;
+        joined.append(joined.empty() ? "" : ",").append(key).append("=").append(value);
     }
     // Written back as the kernel writes it, the fields read the same.
     BRICK_FUZZ_CHECK(brick::nvmeof::parse_address(joined + "\n") == fields, joined);

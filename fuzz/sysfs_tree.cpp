@@ -81,6 +81,7 @@ void check_controllers(brick::fuzz::TreeHost& host) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     brick::fuzz::TreeHost host;
     host.describe(brick::fuzz::as_text(data, size));

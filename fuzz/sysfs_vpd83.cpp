@@ -44,7 +44,7 @@ void check_identifier(const std::optional<std::string>& id) {
 }
 
 std::string hex(std::string_view bytes) {
-    static constexpr char digits[] = "0123456789abcdef";
+    static constexpr std::string_view digits = "0123456789abcdef";
     std::string out;
     for (const char c : bytes) {
         out.push_back(digits[static_cast<unsigned char>(c) >> 4U]);
@@ -82,6 +82,7 @@ std::vector<Designator> designators(std::string_view input) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto input = brick::fuzz::as_text(data, size);
     check_identifier(brick::scsi::scsi_id_from_vpd83(input));

@@ -29,6 +29,7 @@ bool is_uuid(const json& value) {
 
 }  // namespace
 
+// NOLINTNEXTLINE(readability-identifier-naming): libFuzzer's entry point
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
     const auto fields = brick::fuzz::split(brick::fuzz::as_text(data, size), '\x1f', 10);
     const auto field = [&](std::size_t i) { return i < fields.size() ? fields[i] : std::string(); };
