@@ -246,7 +246,17 @@ class ScenarioRun {
             auto connector = make_connector(protocol, host, options);
             const auto data = unwrap_connection_info(info, protocol).data;
             if (step.op == "connect") {
-                auto device = watched(step, options, [&] { return connector->connect(data); });
+                DeviceInfo device;
+                try {
+                    device = watched(step, options, [&] { return connector->connect(data); });
+                } catch (...) {
+                    // A failed connect leaves the volume detached: the device
+                    // an earlier connect returned is not the volume's to write
+                    // any more (its name may be another volume's by now).
+                    const std::lock_guard lock(mutex_);
+                    devices_.erase(step.subject);
+                    throw;
+                }
                 const auto under = check_crypt_mapping(volume, device);
                 if (!volume.nfs_export.empty() || !volume.rbd_image.empty() ||
                     !volume.device_path.empty()) {

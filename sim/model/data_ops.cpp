@@ -14,6 +14,12 @@ constexpr std::uint64_t block_size = 512;
 constexpr std::int64_t dirty_expire_ms = 30000;
 constexpr std::int64_t writeback_retry_ms = 5000;
 
+// The block layer fails I/O to an offline device and to one being deleted
+// (SDEV_CANCEL lets only power-management commands through).
+bool refuses_io(const ScsiDevice& device) {
+    return device.state == "offline" || device.state == "cancel";
+}
+
 std::string block_of(const std::map<std::uint64_t, std::string>& blocks, std::uint64_t index) {
     const auto it = blocks.find(index);
     return it == blocks.end() ? std::string(block_size, '\0') : it->second;
@@ -93,8 +99,7 @@ int Model::write_device(const std::string& name, std::uint64_t offset, const std
     if (const auto handled = extra_write(name, offset, bytes)) {
         return *handled;
     }
-    if (const auto* device = device_by_disk(name);
-        device != nullptr && device->state == "offline") {
+    if (const auto* device = device_by_disk(name); device != nullptr && refuses_io(*device)) {
         return EIO;
     }
     auto* dirty = scsi_dirty(name);
@@ -183,7 +188,7 @@ int Model::read_device(const std::string& name, std::uint64_t offset, std::size_
     const std::map<std::uint64_t, std::string>* dirty = nullptr;
     std::optional<std::string> volume;
     if (const auto* device = device_by_disk(name)) {
-        if (device->state == "offline") {
+        if (refuses_io(*device)) {
             return EIO;
         }
         dirty = &device->dirty;
@@ -231,7 +236,7 @@ int Model::flush_block_device(const std::string& name) {
                     {{"device", name}, {"lun", device->address.lun}}) != nullptr) {
             return EBUSY;
         }
-        if (device->state == "offline") {
+        if (refuses_io(*device)) {
             return EIO;
         }
         const auto volume = live_volume_of(*device);

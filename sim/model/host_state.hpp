@@ -125,7 +125,7 @@ struct ScsiDevice {
     std::string serial;
     std::vector<Designator> designators;
     std::uint64_t size_bytes = 0;
-    std::string state = "running";  // running, offline, blocked, transport-offline
+    std::string state = "running";  // running, offline, blocked, transport-offline, cancel
     // The sd disk: name index (sda = 0), visible once the async probe finished.
     std::optional<unsigned> disk_index;
     bool disk_visible = false;

@@ -219,7 +219,7 @@ void Model::fire_action(ArmedFault& fault) {
                 }
                 context.update(fc_context(device));
                 context["lun"] = address.lun;
-                if (device.remote() && fault_matches(p, context)) {
+                if (device.remote() && device.state != "cancel" && fault_matches(p, context)) {
                     device.state = "offline";
                     note({{"what", "device offline"}, {"device", device.disk_name()}});
                 }
@@ -237,7 +237,7 @@ void Model::fire_action(ArmedFault& fault) {
                 session.state = "FAILED";
                 session.connection_state = "failed";
                 for (auto& [address, device] : state_.devices) {
-                    if (device.sid == sid) {
+                    if (device.sid == sid && device.state != "cancel") {
                         device.state = "blocked";
                     }
                 }

@@ -213,6 +213,12 @@ WriteEffect Model::delete_device(const ScsiAddress& address) {
         effect.error = ENOENT;
         return effect;
     }
+    if (it->second.state == "cancel") {
+        // A delete is already under way: the kernel no longer takes a
+        // reference on the device (scsi_device_get fails) and says ENODEV.
+        effect.error = ENODEV;
+        return effect;
+    }
     const auto disk = it->second.disk_name();
     auto action =
         disk.empty() ? HostAction{} : block_device_action(ActionKind::delete_scsi_device, disk);
@@ -237,6 +243,12 @@ WriteEffect Model::delete_device(const ScsiAddress& address) {
         return effect;
     }
     report(action);
+    // The kernel marks the device SDEV_CANCEL before it tears it down: its
+    // state reads "cancel" for as long as the delete takes, and the block
+    // layer refuses it all but power-management I/O (the page cache's
+    // writeback included), so what is still dirty then is lost.
+    it->second.state = "cancel";
+    note({{"what", "device state"}, {"address", address.to_string()}, {"state", "cancel"}});
     effect.duration_ms = jittered(fabric_.timing.delete_ms);
     effect.apply = [this, address] { remove_device(address, "deleted through sysfs"); };
     return effect;
@@ -316,8 +328,8 @@ WriteEffect Model::set_device_state(const ScsiAddress& address, const std::strin
         effect.error = ENOENT;
         return effect;
     }
-    if (state != "running" && state != "offline") {
-        effect.error = EINVAL;
+    if ((state != "running" && state != "offline") || it->second.state == "cancel") {
+        effect.error = EINVAL;  // no way back from SDEV_CANCEL
         return effect;
     }
     effect.apply = [this, address, state] {

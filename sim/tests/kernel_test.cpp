@@ -72,6 +72,32 @@ TEST_CASE("LUN >= 256 by-path link, delete returns once the device is gone", "[k
     CHECK(host.glob("/dev/disk/by-id/scsi-2*").empty());
 }
 
+TEST_CASE("a device being deleted reads state cancel, refuses I/O and a second delete",
+          "[kernel]") {
+    SimHost host(fabric("single_chap.json"));
+    REQUIRE(login_chap(host).exit_status == 0);
+    REQUIRE(host.write_file("/sys/class/scsi_host/host2/scan", "0 0 1", Duration(10000)).ok());
+    host.advance(Duration(2000));
+    auto& model = host.model();
+    REQUIRE(model.write_device("sdb", 0, std::string(512, 'a')) == 0);
+    REQUIRE(model.dirty_blocks("sdb") == 1);
+    host.inject({{"fault", "sysfs_write_blocks"}, {"path", "*/delete"}, {"ms", 5000}});
+    CHECK(host.write_file("/sys/block/sdb/device/delete", "1", Duration(1000)).error == ETIMEDOUT);
+    // The kernel is still tearing the device down (SDEV_CANCEL).
+    CHECK(host.read_attribute("/sys/block/sdb/device/state") == "cancel");
+    CHECK(model.write_device("sdb", 0, std::string(512, 'b')) == EIO);
+    std::string read;
+    CHECK(model.read_device("sdb", 0, 512, read) == EIO);
+    CHECK(run(host, {"blockdev", "--flushbufs", "/dev/sdb"}).exit_status != 0);
+    CHECK(host.write_file("/sys/block/sdb/device/delete", "1", Duration(1000)).error == ENODEV);
+    CHECK(host.write_file("/sys/block/sdb/device/state", "running", Duration(1000)).error ==
+          EINVAL);
+    host.advance(Duration(5000));
+    CHECK_FALSE(host.exists("/dev/sdb"));
+    // What was still dirty when the delete began is gone with the device.
+    CHECK(model.lost_blocks("vol-1") == 1);
+}
+
 TEST_CASE("a wildcard scan adds every LUN and is counted", "[kernel]") {
     SimHost host(fabric("single_chap.json"));
     REQUIRE(login_chap(host).exit_status == 0);
