@@ -15,7 +15,7 @@ backend=${2:?backend}
 shard=${3:-1/1}
 case "$protocol/$backend" in
     iscsi/sim | iscsi/lio | iscsi/tgt | nvmeof/sim | nvmeof/nvmet | fc/sim) ;;
-    nfs/sim | rbd/sim | local/sim | luks/sim | nfs/nfsd | local/loop | luks/lio) ;;
+    nfs/sim | rbd/sim | local/sim | luks/sim | nfs/nfsd | local/loop | luks/lio | luks/loop) ;;
     rbd/ceph | luks/ceph) ;;
     *) echo "ci/cell.sh: no such matrix cell: $protocol x $backend" >&2; exit 2 ;;
 esac
