@@ -46,8 +46,10 @@ TEST_CASE("iSCSI sweep seeds that lost data stay fixed", "[sweep]") {
     // device reads state cancel until it is gone, so a connect does not hand
     // it out, and a volume whose connect failed is not written through the
     // device name an earlier connect returned (another volume's by then).
+    // 405, 5487: multipathd does not take a device the kernel is deleting
+    // into a map (a map formed over it outlived the detach).
     for (const std::uint64_t seed :
-         {407U, 422U, 509U, 583U, 1132U, 1786U, 9033U, 9510U, 9733U, 21238U}) {
+         {405U, 407U, 422U, 509U, 583U, 1132U, 1786U, 5487U, 9033U, 9510U, 9733U, 21238U}) {
         INFO("seed " << seed);
         CHECK(violations_of("iscsi", seed).empty());
     }

@@ -33,7 +33,10 @@ void Model::consider_multipath(const std::string& disk) {
 
 void Model::join_map(const std::string& wwid, const std::string& disk) {
     const auto* device = device_by_disk(disk);
-    if (!state_.multipathd_running || device == nullptr || scsi_id_of(*device) != wwid) {
+    // A device the kernel is deleting (state cancel) is no path to take:
+    // multipathd sees it down and its remove event is on the way.
+    if (!state_.multipathd_running || device == nullptr || scsi_id_of(*device) != wwid ||
+        device->state == "cancel") {
         return;
     }
     auto it = state_.maps.find(wwid);
