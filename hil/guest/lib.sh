@@ -42,10 +42,26 @@ fail() { log "FAIL: $*"; return 1; }
 # off for everything run there, subshells included, so a failing command in the
 # middle of the check would go unnoticed. check refuses that.
 LAST_CHECK=
+# kernel_log_since SECONDS: the kernel log lines stamped at or after SECONDS
+# of uptime ("[    12.345678] text", util-linux dmesg's default form).
+kernel_log_since() {
+    dmesg | awk -v since="$1" '{
+        stamp = $0
+        sub(/^\[ */, "", stamp)
+        sub(/\].*/, "", stamp)
+        if (stamp + 0 >= since + 0) print
+    }'
+}
+
+# The markers of a kernel problem (the runner looks for the same in the
+# whole boot's log): a check during which the kernel logged one fails.
+KERNEL_PROBLEM='WARNING:|Oops|BUG:|Kernel panic|general protection fault|UBSAN:|KASAN:|blocked for more than|RIP: |Call Trace:'
+
 check() {
-    local name=$1 started status=pass
+    local name=$1 started status=pass since problems
     shift
     started=$(now)
+    since=$(cut -d' ' -f1 /proc/uptime)
     log "check $name: start"
     (set -e; false; true)
     if [ $? = 0 ]; then
@@ -54,6 +70,15 @@ check() {
     else
         (set -eE; trap 'echo "  failed at line $LINENO: $BASH_COMMAND"' ERR; "$@")
         [ $? = 0 ] || status=fail
+    fi
+    # The kernel's log of this check, kept beside its result.
+    mkdir -p "$JOB/dmesg"
+    kernel_log_since "$since" >"$JOB/dmesg/$name.txt" || true
+    problems=$(grep -E "$KERNEL_PROBLEM" "$JOB/dmesg/$name.txt" || true)
+    if [ -n "$problems" ]; then
+        log "check $name: the kernel logged a problem during it:"
+        printf '    %s\n' "$problems" | head -n 20
+        status=fail
     fi
     [ $status = pass ] || HIL_FAILED=1
     LAST_CHECK=$status
