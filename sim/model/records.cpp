@@ -20,10 +20,12 @@ std::string node_record_text(const NodeRecord& node, bool show_secrets) {
         if (secret && !value.empty() && !show_secrets) {
             value = "********";
         }
+        if (key == "node.conn[0].startup") {
+            line("node.conn[0].address", node.portal.address);
+            line("node.conn[0].port", std::to_string(node.portal.port));
+        }
         line(key, value);
     }
-    line("node.conn[0].address", node.portal.address);
-    line("node.conn[0].port", std::to_string(node.portal.port));
     out += "# END RECORD\n";
     return out;
 }

@@ -33,7 +33,7 @@ TEST_CASE("iscsiadm node records, login, session listing, logout", "[iscsiadm]")
           "New iSCSI node [tcp:[hw=,ip=,net_if=,iscsi_if=default] 192.168.122.10,3260,-1 " +
               std::string(chap_iqn) + "] added\n");
     r = run(host, {"iscsiadm", "-m", "node"});
-    CHECK(r.out == "192.168.122.10:3260,-1 " + std::string(chap_iqn) + "\n");
+    CHECK(r.out == "192.168.122.10:3260,4294967295 " + std::string(chap_iqn) + "\n");
     // Without CHAP the target rejects the login.
     r = run(host,
             {"iscsiadm", "-m", "node", "-T", chap_iqn, "-p", "192.168.122.10:3260", "--login"});

@@ -2,6 +2,7 @@
 // discoverydb modes, with open-iscsi's messages and exit codes (iscsi_err.h).
 #include <algorithm>
 #include <charconv>
+#include <cstdint>
 #include <cstdlib>
 #include <optional>
 
@@ -136,7 +137,7 @@ std::string session_label(const IscsiSession& s) {
            ", portal: " + s.portal.comma_string() + "]";
 }
 
-ToolResult fail(int status, std::string message) {
+ToolResult fail(int status, const std::string& message) {
     ToolResult r;
     r.exit_status = status;
     r.err = "iscsiadm: " + message + "\n";
@@ -216,6 +217,7 @@ class Iscsiadm {
                 }
             }
             std::vector<NodeRecord> copies;
+            copies.reserve(nodes.size());
             for (const auto* node : nodes) {
                 copies.push_back(*node);
             }
@@ -230,8 +232,11 @@ class Iscsiadm {
         ToolResult r;
         if (!o_.target && !portal_ && o_.op.empty()) {
             for (const auto* node : nodes) {
-                r.out += bracket(node->portal) + "," + std::to_string(node->tpgt) + " " +
-                         node->iqn + "\n";
+                // The listing prints the portal group as unsigned: -1 (a record
+                // made with --op new) is 4294967295.
+                r.out += bracket(node->portal) + "," +
+                         std::to_string(static_cast<std::uint32_t>(node->tpgt)) + " " + node->iqn +
+                         "\n";
             }
             return r;
         }
@@ -246,8 +251,7 @@ class Iscsiadm {
             return fail(code::invalid, "--name required for update");
         }
         const auto known = node_setting_keys();
-        for (std::size_t i = 0; i < o_.names.size(); ++i) {
-            const auto& key = o_.names[i];
+        for (const auto& key : o_.names) {
             if (std::find(known.begin(), known.end(), key) == known.end() && key != "node.tpgt") {
                 return fail(code::invalid, "Cannot modify " + key + ". Invalid param name.");
             }
@@ -272,6 +276,7 @@ class Iscsiadm {
         ToolResult r;
         int status = code::ok;
         std::vector<NodeRecord> copies;
+        copies.reserve(nodes.size());
         for (const auto* node : nodes) {
             copies.push_back(*node);
         }
@@ -392,7 +397,10 @@ class Iscsiadm {
             }
             return r;
         }
-        r.out = "iSCSI Transport Class version 2.0-870\nversion 2.1.8\n";
+        // Only -P 3 starts with the transport class and tool versions.
+        if (o_.print_level >= 3) {
+            r.out = "iSCSI Transport Class version 2.0-870\nversion 2.1.8\n";
+        }
         std::vector<std::string> targets;
         for (const auto& [sid, s] : sessions) {
             if (std::find(targets.begin(), targets.end(), s.iqn) == targets.end()) {
@@ -411,28 +419,42 @@ class Iscsiadm {
         return r;
     }
 
+    // The data segment length the target offers (its MaxRecvDataSegmentLength):
+    // tgt (whose LUNs answer as vendor IET) offers 8192, LIO 262144.
+    std::string max_xmit_data_segment_length(const IscsiSession& s) {
+        const auto* target = model().fabric().find_target(s.iqn);
+        if (target != nullptr && !target->luns.empty()) {
+            const auto volume = model().fabric().volumes.find(target->luns.front().volume_id);
+            if (volume != model().fabric().volumes.end() && volume->second.vendor == "IET") {
+                return "8192";
+            }
+        }
+        return "262144";
+    }
+
+    // -P 1: the interface and states; -P 2 adds timeouts, CHAP and the
+    // negotiated parameters; -P 3 the SCSI devices.
     void print_session(std::string& out, const IscsiSession& s) {
         const auto portal = bracket(s.portal) + "," + std::to_string(s.tpgt);
         out += "\tCurrent Portal: " + portal + "\n\tPersistent Portal: " + portal + "\n";
-        if (o_.print_level < 2) {
-            out += "\t\tIface Name: " + s.iface + "\n\t\tSID: " + std::to_string(s.sid) + "\n";
-            out += "\t\tiSCSI Connection State: " +
-                   std::string(s.state == "LOGGED_IN" ? "LOGGED IN" : "TRANSPORT WAIT") + "\n";
-            out += "\t\tiSCSI Session State: " + s.state + "\n";
-            out += "\t\tInternal iscsid Session State: NO CHANGE\n";
-            return;
-        }
+        const bool logged_in = s.state == "LOGGED_IN";
         const auto& initiator = model().state().initiator_name;
         out += "\t\t**********\n\t\tInterface:\n\t\t**********\n";
         out += "\t\tIface Name: " + s.iface + "\n\t\tIface Transport: tcp\n";
         out += "\t\tIface Initiatorname: " + initiator + "\n";
-        out += "\t\tIface IPaddress: " + model().fabric().host.ip_address + "\n";
+        // Without a connection iscsid knows no local address.
+        out += "\t\tIface IPaddress: " +
+               (logged_in ? model().fabric().host.ip_address : std::string("[default]")) + "\n";
         out += "\t\tIface HWaddress: default\n\t\tIface Netdev: default\n";
         out += "\t\tSID: " + std::to_string(s.sid) + "\n";
         out += "\t\tiSCSI Connection State: " +
-               std::string(s.state == "LOGGED_IN" ? "LOGGED IN" : "TRANSPORT WAIT") + "\n";
+               std::string(logged_in ? "LOGGED IN" : "TRANSPORT WAIT") + "\n";
         out += "\t\tiSCSI Session State: " + s.state + "\n";
-        out += "\t\tInternal iscsid Session State: NO CHANGE\n";
+        out += "\t\tInternal iscsid Session State: " +
+               std::string(logged_in ? "NO CHANGE" : "REOPEN") + "\n";
+        if (o_.print_level < 2) {
+            return;
+        }
         out += "\t\t*********\n\t\tTimeouts:\n\t\t*********\n";
         out +=
             "\t\tRecovery Timeout: 120\n\t\tTarget Reset Timeout: 30\n\t\tLUN Reset Timeout: "
@@ -446,9 +468,8 @@ class Iscsiadm {
             "params:\n\t\t************************\n";
         out +=
             "\t\tHeaderDigest: None\n\t\tDataDigest: None\n\t\tMaxRecvDataSegmentLength: 262144\n";
-        out +=
-            "\t\tMaxXmitDataSegmentLength: 262144\n\t\tFirstBurstLength: "
-            "65536\n\t\tMaxBurstLength: 262144\n";
+        out += "\t\tMaxXmitDataSegmentLength: " + max_xmit_data_segment_length(s) +
+               "\n\t\tFirstBurstLength: 65536\n\t\tMaxBurstLength: 262144\n";
         out += "\t\tImmediateData: Yes\n\t\tInitialR2T: Yes\n\t\tMaxOutstandingR2T: 1\n";
         if (o_.print_level < 3) {
             return;

@@ -1,51 +1,53 @@
 // The fake multipath (multipath-tools 0.9.4): -a WWID, -f MAP, -F, -l/-ll [MAP].
 #include <cerrno>
 
+#include "sim/tools/multipath_states.hpp"
 #include "sim/tools/tool.hpp"
 
 namespace brick::sim {
-namespace {
-
-std::string human_size(std::uint64_t bytes) {
-    const char* units[] = {"K", "M", "G", "T"};
-    double value = static_cast<double>(bytes) / 1024.0;
-    std::size_t unit = 0;
-    while (value >= 1024.0 && unit < 3) {
-        value /= 1024.0;
-        ++unit;
-    }
-    char text[32];
-    std::snprintf(text, sizeof text, "%.1f%s", value, units[unit]);
-    return text;
+// How multipath-tools shows a path's states: the device-mapper state
+// (active/failed), the path checker's (ready/faulty; "undef" for -l, which
+// runs no checker) and the SCSI device's, "offline" only when sysfs says so
+// ("blocked" and "transport-offline" print as "running").
+PathStates path_states(const ScsiDevice& device, bool checked) {
+    const bool up = device.state == "running";
+    return {up ? "active" : "failed", checked ? (up ? "ready" : "faulty") : "undef",
+            device.state == "offline" ? "offline" : "running"};
 }
 
-}  // namespace
-
-// The topology listing of one map, as `multipath -ll` prints it.
+// The topology listing of one map, as `multipath -ll` prints it: the alias,
+// the WWID in parentheses when the alias is another name (user_friendly_names),
+// the dm device and vendor,product; the paths' columns aligned per map.
 std::string multipath_topology(const Model& model, const MultipathMap& map, bool long_form) {
     std::string vendor_model;
-    std::string out;
-    std::string paths;
-    for (std::size_t i = 0; i < map.paths.size(); ++i) {
-        const auto* device = model.device_by_disk(map.paths[i]);
+    std::vector<std::vector<std::string>> rows;
+    for (const auto& disk : map.paths) {
+        const auto* device = model.device_by_disk(disk);
         if (device == nullptr) {
             continue;
         }
         vendor_model = device->vendor + "," + device->model;
         const auto [major, minor] = sd_device_number(*device->disk_index);
-        const bool running = device->state == "running";
-        paths += std::string(i + 1 == map.paths.size() ? "  `- " : "  |- ") +
-                 device->address.to_string() + " " + map.paths[i] + " " + std::to_string(major) +
-                 ":" + std::to_string(minor) + " " + (running ? "active " : "failed ") +
-                 (long_form ? (running ? "ready " : "faulty ") : "undef ") + device->state + "\n";
+        const auto states = path_states(*device, long_form);
+        rows.push_back({device->address.to_string(), disk,
+                        std::to_string(major) + ":" + std::to_string(minor), states.dm,
+                        states.checker, states.device});
     }
-    out += map.name + " " + map.device() + " " + vendor_model + "\n";
-    out += "size=" + human_size(map.size_bytes) + " features='" +
+    std::string out = map.name + (map.name == map.wwid ? "" : " (" + map.wwid + ")") + " " +
+                      map.device() + " " + vendor_model + "\n";
+    out += "size=" + multipath_size(map.size_bytes) + " features='" +
            (map.queue_if_no_path ? "1 queue_if_no_path" : "0") + "' hwhandler='1 alua' wp=rw\n";
-    if (!map.paths.empty()) {
+    if (!rows.empty()) {
         out += std::string("`-+- policy='service-time 0' prio=") + (long_form ? "50" : "0") +
                " status=active\n";
-        out += paths;
+        const auto table = columns(rows);
+        std::size_t begin = 0;
+        for (std::size_t i = 0; i < rows.size(); ++i) {
+            const auto end = table.find('\n', begin);
+            out += (i + 1 == rows.size() ? "  `- " : "  |- ") + table.substr(begin, end - begin);
+            out += "\n";
+            begin = end + 1;
+        }
     }
     return out;
 }

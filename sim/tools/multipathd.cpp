@@ -1,11 +1,10 @@
 // The fake multipathd client (multipath-tools 0.9.4): show status|maps|paths,
 // add|del path, del map, resize map, disablequeueing map. When the daemon is down the
 // client exits 1 with nothing printed, as Debian's does.
+#include "sim/tools/multipath_states.hpp"
 #include "sim/tools/tool.hpp"
 
 namespace brick::sim {
-
-std::string multipath_topology(const Model& model, const MultipathMap& map, bool long_form);
 
 namespace {
 
@@ -66,16 +65,21 @@ ToolResult run_multipathd(ToolContext& context, const std::vector<std::string>& 
         return r;
     }
     if (is({"show", "maps"})) {
-        r.out = state.maps.empty()
-                    ? ""
-                    : "name                              sysfs uuid                             \n";
-        for (const auto& [wwid, map] : state.maps) {
-            r.out += pad(map.name, 34) + pad(map.device(), 6) + wwid + "\n";
+        // The daemon answers an empty table with nothing, which the client prints as "ok".
+        if (state.maps.empty()) {
+            r.out = "ok\n";
+            return r;
         }
+        std::vector<std::vector<std::string>> rows = {{"name", "sysfs", "uuid"}};
+        for (const auto& [wwid, map] : state.maps) {
+            rows.push_back({map.name, map.device(), wwid});
+        }
+        r.out = columns(rows);
         return r;
     }
     if (is({"show", "paths"})) {
-        r.out = "hcil    dev dev_t pri dm_st  chk_st dev_st  next_check     \n";
+        std::vector<std::vector<std::string>> rows = {
+            {"hcil", "dev", "dev_t", "pri", "dm_st", "chk_st", "dev_st", "next_check"}};
         for (const auto& [wwid, map] : state.maps) {
             for (const auto& disk : map.paths) {
                 const auto* device = model.device_by_disk(disk);
@@ -83,13 +87,15 @@ ToolResult run_multipathd(ToolContext& context, const std::vector<std::string>& 
                     continue;
                 }
                 const auto [major, minor] = sd_device_number(*device->disk_index);
-                const bool running = device->state == "running";
-                r.out += pad(device->address.to_string(), 8) + pad(disk, 4) +
-                         pad(std::to_string(major) + ":" + std::to_string(minor), 6) + "50  " +
-                         (running ? "active ready  " : "failed faulty ") + pad(device->state, 8) +
-                         "XX........ 1/20\n";
+                const auto states = path_states(*device, true);
+                // next_check: the checker's progress through its interval
+                // (polling_interval 5, at most 20 s once the path is steady).
+                rows.push_back({device->address.to_string(), disk,
+                                std::to_string(major) + ":" + std::to_string(minor), "50",
+                                states.dm, states.checker, states.device, "XX........ 1/20"});
             }
         }
+        r.out = columns(rows);
         return r;
     }
     const std::string operand = words.size() >= 3 ? words[2] : std::string();

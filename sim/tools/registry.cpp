@@ -1,4 +1,7 @@
+#include <algorithm>
+#include <array>
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 
 #include "brick/core/secrets.hpp"
@@ -8,9 +11,9 @@
 namespace brick::sim {
 
 std::vector<std::string> tool_names() {
-    return {"iscsiadm", "blockdev", "multipath", "multipathd", "udevadm",
-            "scsi_id",  "dmsetup",  "lsscsi",    "tee",        "nvme",
-            "mdadm",    "mount",    "umount",    "rbd",        "cryptsetup"};
+    return {"iscsiadm", "blockdev", "multipath",  "multipathd", "udevadm", "scsi_id",
+            "dmsetup",  "lsscsi",   "tee",        "nvme",       "mdadm",   "mount",
+            "umount",   "rbd",      "cryptsetup", "lsblk"};
 }
 
 void register_argument_secrets(const std::vector<std::string>& argv) {
@@ -52,6 +55,8 @@ ToolResult run_tool(ToolContext& context, const std::vector<std::string>& argv,
         result = run_dmsetup(context, args);
     } else if (name == "lsscsi") {
         result = run_lsscsi(context, args);
+    } else if (name == "lsblk") {
+        result = run_lsblk(context, args);
     } else if (name == "nvme") {
         result = run_nvme(context, args);
     } else if (name == "mdadm") {
@@ -94,6 +99,39 @@ std::string pad(std::string text, std::size_t width) {
         text.append(width - text.size(), ' ');
     }
     return text;
+}
+
+std::string columns(const std::vector<std::vector<std::string>>& rows) {
+    std::vector<std::size_t> widths;
+    for (const auto& row : rows) {
+        widths.resize(std::max(widths.size(), row.size()), 0);
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            widths[i] = std::max(widths[i], row[i].size());
+        }
+    }
+    std::string out;
+    for (const auto& row : rows) {
+        for (std::size_t i = 0; i < row.size(); ++i) {
+            out += (i == 0 ? "" : " ") + pad(row[i], widths[i]);
+        }
+        out += "\n";
+    }
+    return out;
+}
+
+std::string multipath_size(std::uint64_t bytes) {
+    // multipath-tools' snprint_size: a float of KiB divided down, "%.*f%c".
+    constexpr std::array<char, 5> units = {'K', 'M', 'G', 'T', 'P'};
+    auto value = static_cast<float>(bytes >> 10U);
+    std::size_t unit = 0;
+    while (value >= 1024 && unit + 1 < units.size()) {
+        value /= 1024;
+        ++unit;
+    }
+    std::array<char, 32> text{};
+    std::snprintf(text.data(), text.size(), "%.*f%c", value < 10 ? 1 : 0,
+                  static_cast<double>(value), units.at(unit));
+    return text.data();
 }
 
 ToolResult run_tee(ToolContext& context, const std::vector<std::string>& args,

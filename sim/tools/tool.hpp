@@ -4,6 +4,7 @@
 // model's state. A tool run costs virtual time (duration_ms), which the front
 // end spends before returning the result.
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <set>
@@ -56,6 +57,7 @@ ToolResult run_udevadm(ToolContext& context, const std::vector<std::string>& arg
 ToolResult run_scsi_id(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_dmsetup(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_lsscsi(ToolContext& context, const std::vector<std::string>& args);
+ToolResult run_lsblk(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_nvme(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_mdadm(ToolContext& context, const std::vector<std::string>& args);
 ToolResult run_tee(ToolContext& context, const std::vector<std::string>& args,
@@ -70,5 +72,11 @@ ToolResult run_cryptsetup(ToolContext& context, const std::vector<std::string>& 
 std::string device_name_of(ToolContext& context, const std::string& path);
 // Left-aligned text padded with spaces to width.
 std::string pad(std::string text, std::size_t width);
+// Rows of fields as multipath-tools prints its tables: every field padded to
+// its column's widest value, columns joined by one space, one line per row.
+std::string columns(const std::vector<std::vector<std::string>>& rows);
+// A byte count as multipath-tools prints sizes: 1024-based, K to P, one
+// decimal below 10 ("1.0G", "64M").
+std::string multipath_size(std::uint64_t bytes);
 
 }  // namespace brick::sim
