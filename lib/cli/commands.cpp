@@ -1,5 +1,6 @@
 #include "commands.hpp"
 
+#include <charconv>
 #include <fstream>
 #include <iostream>
 #include <iterator>
@@ -12,6 +13,7 @@
 #include "brick/host/real_host.hpp"
 #include "brick/host/recording_host.hpp"
 #include "brick/initiator/connector_properties.hpp"
+#include "brick/nvmeof/connector.hpp"
 #include "brick/properties/parse.hpp"
 #include "brick/properties/text.hpp"
 
@@ -91,8 +93,34 @@ Protocol protocol_argument(const std::string& name) {
     return *protocol;
 }
 
+// The whole number of seconds given to flag, or fallback when it was not given.
+int seconds_option(const std::string& flag, const std::optional<std::string>& text, int fallback) {
+    if (!text) {
+        return fallback;
+    }
+    int value = 0;
+    const auto* end = text->data() + text->size();
+    const auto [next, error] = std::from_chars(text->data(), end, value);
+    if (text->empty() || error != std::errc() || next != end) {
+        throw_invalid(flag, "a whole number of seconds, got " + describe_text(*text));
+    }
+    return value;
+}
+
+constexpr const char* ctrl_loss_tmo_flag = "--nvme-ctrl-loss-tmo";
+constexpr const char* reconnect_delay_flag = "--nvme-reconnect-delay";
+constexpr const char* keep_alive_tmo_flag = "--nvme-keep-alive-tmo";
+
 ConnectorOptions connector_options(const GlobalOptions& global, const VolumeOptions& volume) {
     ConnectorOptions options;
+    options.nvme_ctrl_loss_tmo =
+        seconds_option(ctrl_loss_tmo_flag, volume.nvme_ctrl_loss_tmo, options.nvme_ctrl_loss_tmo);
+    options.nvme_reconnect_delay = seconds_option(reconnect_delay_flag, volume.nvme_reconnect_delay,
+                                                  options.nvme_reconnect_delay);
+    options.nvme_keep_alive_tmo = seconds_option(keep_alive_tmo_flag, volume.nvme_keep_alive_tmo,
+                                                 options.nvme_keep_alive_tmo);
+    nvmeof::check_timeouts(options,
+                           {ctrl_loss_tmo_flag, reconnect_delay_flag, keep_alive_tmo_flag});
     options.use_multipath = volume.multipath || volume.enforce_multipath;
     options.enforce_multipath = volume.enforce_multipath;
     if (volume.link == "by-path") {
@@ -209,6 +237,23 @@ void add_commands(CLI::App& app, GlobalOptions& global) {
     add_volume_options(connect, *volume, true);
     connect->add_option("--link", volume->link, "path to return: device, by-path or by-id")
         ->check(CLI::IsMember({"device", "by-path", "by-id"}));
+    const ConnectorOptions defaults;
+    connect
+        ->add_option(ctrl_loss_tmo_flag, volume->nvme_ctrl_loss_tmo,
+                     "NVMe-oF: how long a controller that lost its target reconnects before "
+                     "the kernel gives it up, -1 never (default " +
+                         std::to_string(defaults.nvme_ctrl_loss_tmo) + ")")
+        ->type_name("SECONDS");
+    connect
+        ->add_option(reconnect_delay_flag, volume->nvme_reconnect_delay,
+                     "NVMe-oF: the wait between reconnect attempts (default " +
+                         std::to_string(defaults.nvme_reconnect_delay) + ")")
+        ->type_name("SECONDS");
+    connect
+        ->add_option(keep_alive_tmo_flag, volume->nvme_keep_alive_tmo,
+                     "NVMe-oF: the keep-alive timeout (default " +
+                         std::to_string(defaults.nvme_keep_alive_tmo) + ")")
+        ->type_name("SECONDS");
     connect->callback([&global, volume] {
         global.action = [&global, volume] {
             const auto protocol = protocol_argument(volume->protocol);

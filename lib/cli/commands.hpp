@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "brick/connector/connector.hpp"
@@ -39,6 +40,11 @@ struct VolumeOptions {
     std::string nfs_mount_options;  // NFS, as os-brick's nfs_mount_options
     bool no_open_luks = false;      // the caller opens LUKS (os-brick's encryptors)
     std::string device;             // luks open|close: the attached device
+    // connect, NVMe-oF: controller timeouts in seconds as given (checked when
+    // the options are made, so a bad value is a typed error naming the flag).
+    std::optional<std::string> nvme_ctrl_loss_tmo;
+    std::optional<std::string> nvme_reconnect_delay;
+    std::optional<std::string> nvme_keep_alive_tmo;
 };
 
 struct PropertiesOptions {

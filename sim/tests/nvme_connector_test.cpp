@@ -22,7 +22,7 @@ nlohmann::json new_format(const std::string& uuid, bool both_portals = false) {
     return {{"target_nqn", two_nqn}, {"vol_uuid", uuid}, {"portals", portals}};
 }
 
-const std::string uuid_a = "6b72696b-0000-4000-8000-0000000000b1";
+constexpr const char* uuid_a = "6b72696b-0000-4000-8000-0000000000b1";
 
 }  // namespace
 
@@ -127,4 +127,110 @@ TEST_CASE("controllers are matched by address fields, not the whole string (6.1'
     CHECK(c.matches(two_nqn, {"::1", 4420, brick::nvmeof::Transport::tcp}, ""));
     c.state = "deleting";
     CHECK_FALSE(c.matches(two_nqn, {"::1", 4420, brick::nvmeof::Transport::tcp}, ""));
+}
+
+TEST_CASE("the controller timeouts of the options reach the kernel, shown as 6.1 shows them",
+          "[nvme][connector]") {
+    SimHost host(fabric("nvme_two_ports.json"), {.seed = 6});
+    const auto sysfs = [&](const std::string& attribute) {
+        const auto& controller = host.model().state().nvme.controllers.begin()->second;
+        return host.read_attribute("/sys/class/nvme/" + controller.name() + "/" + attribute)
+            .value_or("(missing)");
+    };
+    SECTION("the defaults: never give up, 10 s between attempts, 5 s keep-alive") {
+        auto connector = make_connector(Protocol::nvmeof, host, {});
+        const auto device = connector->connect(new_format(uuid_a));
+        CHECK(sysfs("ctrl_loss_tmo") == "off");
+        CHECK(sysfs("reconnect_delay") == "10");
+        CHECK(sysfs("kato") == "5");
+        connector->disconnect(new_format(uuid_a), device, {});
+    }
+    SECTION("other values; ctrl_loss_tmo reads back rounded up to whole reconnect delays") {
+        ConnectorOptions options;
+        options.nvme_ctrl_loss_tmo = 30;
+        options.nvme_reconnect_delay = 4;
+        options.nvme_keep_alive_tmo = 7;
+        auto connector = make_connector(Protocol::nvmeof, host, options);
+        const auto device = connector->connect(new_format(uuid_a));
+        const auto& controller = host.model().state().nvme.controllers.begin()->second;
+        CHECK(controller.ctrl_loss_tmo == 30);
+        CHECK(controller.reconnect_delay == 4);
+        CHECK(controller.keep_alive_tmo == 7);
+        CHECK(sysfs("ctrl_loss_tmo") == "32");
+        CHECK(sysfs("reconnect_delay") == "4");
+        CHECK(sysfs("kato") == "7");
+        connector->disconnect(new_format(uuid_a), device, {});
+    }
+    CHECK(host.model().leftovers().empty());
+}
+
+TEST_CASE("controller timeouts out of range are refused naming the option, before any connect",
+          "[nvme][connector]") {
+    SimHost host(fabric("nvme_two_ports.json"));
+    const auto refused = [&](const ConnectorOptions& options) -> std::string {
+        try {
+            make_connector(Protocol::nvmeof, host, options);
+        } catch (const Error& e) {
+            CHECK(e.category() == ErrorCategory::invalid_properties);
+            return e.field();
+        }
+        return "(accepted)";
+    };
+    ConnectorOptions options;
+    options.nvme_ctrl_loss_tmo = -2;
+    CHECK(refused(options) == "nvme_ctrl_loss_tmo");
+    options = {};
+    options.nvme_reconnect_delay = 0;
+    CHECK(refused(options) == "nvme_reconnect_delay");
+    options = {};
+    options.nvme_keep_alive_tmo = 0;
+    CHECK(refused(options) == "nvme_keep_alive_tmo");
+    options.nvme_keep_alive_tmo = 4294968;  // its milliseconds overflow the Connect command's field
+    CHECK(refused(options) == "nvme_keep_alive_tmo");
+    options = {};
+    options.nvme_ctrl_loss_tmo = 0;
+    options.nvme_reconnect_delay = 1;
+    options.nvme_keep_alive_tmo = 4294967;
+    CHECK(refused(options) == "(accepted)");
+    CHECK(host.model().state().nvme.controllers.empty());
+}
+
+TEST_CASE(
+    "native multipath off (nvme_core.multipath=N): one portal, and enforced multipath refused",
+    "[nvme][connector][multipath]") {
+    auto f = fabric("nvme_two_ports.json");
+    f.host.nvme_core_multipath = "N";
+    SimHost host(std::move(f), {.seed = 12});
+    ConnectorOptions options;
+    options.use_multipath = true;
+    SECTION("one controller, through the first portal, its own namespace device") {
+        auto connector = make_connector(Protocol::nvmeof, host, options);
+        const auto device = connector->connect(new_format(uuid_a, true));
+        CHECK(device.path == "/dev/nvme0n1");
+        REQUIRE(host.model().state().nvme.controllers.size() == 1);
+        CHECK(host.model().state().nvme.controllers.begin()->second.trsvcid == 4420);
+        REQUIRE(host.write_through(device.path, 0, "one portal") == 0);
+        connector->disconnect(new_format(uuid_a, true), device, {});
+        CHECK(host.model().volume_bytes("ns-a", 0, 10) == "one portal");
+    }
+    SECTION("the first portal refusing: the next one") {
+        host.inject({{"fault", "portal_unreachable"}, {"portal", "127.0.0.1:4420"}});
+        auto connector = make_connector(Protocol::nvmeof, host, options);
+        const auto device = connector->connect(new_format(uuid_a, true));
+        REQUIRE(host.model().state().nvme.controllers.size() == 1);
+        CHECK(host.model().state().nvme.controllers.begin()->second.trsvcid == 4421);
+        connector->disconnect(new_format(uuid_a, true), device, {});
+    }
+    SECTION("multipath enforced: not_supported before anything is connected") {
+        options.enforce_multipath = true;
+        auto connector = make_connector(Protocol::nvmeof, host, options);
+        try {
+            connector->connect(new_format(uuid_a, true));
+            FAIL("connected");
+        } catch (const Error& e) {
+            CHECK(e.category() == ErrorCategory::not_supported);
+        }
+        CHECK(host.model().state().nvme.controllers.empty());
+    }
+    CHECK(host.model().leftovers().empty());
 }

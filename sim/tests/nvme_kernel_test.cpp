@@ -81,6 +81,22 @@ TEST_CASE("fabrics connect errors are the kernel's errnos", "[nvme][kernel]") {
     CHECK(host.model().state().nvme.controllers.size() == 2);
 }
 
+TEST_CASE("a controller's timeouts as 6.1 shows them: ctrl_loss_tmo in whole reconnect delays",
+          "[nvme][kernel]") {
+    SimHost host(fabric("nvme_two_ports.json"));
+    // options() asks for ctrl_loss_tmo=-1 and reconnect_delay=2; keep_alive_tmo is 5 unless given.
+    REQUIRE(connect(host, options(two_nqn, 4420)) == 0);
+    CHECK(attr(host, "/sys/class/nvme/nvme0/ctrl_loss_tmo") == "off");
+    CHECK(attr(host, "/sys/class/nvme/nvme0/reconnect_delay") == "2");
+    CHECK(attr(host, "/sys/class/nvme/nvme0/kato") == "5");
+    // The last value of a key counts; 30 s in 4 s steps is 8 attempts, 32 s.
+    REQUIRE(connect(host, options(two_nqn, 4421,
+                                  ",ctrl_loss_tmo=30,reconnect_delay=4,keep_alive_tmo=7")) == 0);
+    CHECK(attr(host, "/sys/class/nvme/nvme1/ctrl_loss_tmo") == "32");
+    CHECK(attr(host, "/sys/class/nvme/nvme1/reconnect_delay") == "4");
+    CHECK(attr(host, "/sys/class/nvme/nvme1/kato") == "7");
+}
+
 TEST_CASE("native multipath: one head over two controllers; delete_controller returns once gone",
           "[nvme][kernel]") {
     SimHost host(fabric("nvme_two_ports.json"), {.seed = 9});

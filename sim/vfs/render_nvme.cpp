@@ -18,8 +18,8 @@ constexpr unsigned nvme_char_major = 241;
 constexpr unsigned nvme_generic_major = 240;
 constexpr unsigned md_major = 9;
 
-const std::string fabrics_dir = "/sys/devices/virtual/nvme-fabrics/ctl";
-const std::string subsystems_dir = "/sys/devices/virtual/nvme-subsystem";
+constexpr const char* fabrics_dir = "/sys/devices/virtual/nvme-fabrics/ctl";
+constexpr const char* subsystems_dir = "/sys/devices/virtual/nvme-subsystem";
 
 std::string hex_nguid(const std::string& nguid) {
     return nguid.empty() ? std::string(32, '0') : nguid;
@@ -65,6 +65,18 @@ void namespace_attributes(Tree& tree, const std::string& dir, const NvmeHead& he
     tree.dir(dir + "/slaves");
 }
 
+// 6.1 keeps max_reconnects = DIV_ROUND_UP(ctrl_loss_tmo, reconnect_delay)
+// (-1 for a negative ctrl_loss_tmo) and shows max_reconnects * reconnect_delay,
+// or "off": ctrl_loss_tmo=30,reconnect_delay=4 reads back as 32.
+std::string ctrl_loss_tmo_attribute(const NvmeController& c) {
+    if (c.ctrl_loss_tmo < 0) {
+        return "off";
+    }
+    const std::int64_t delay = c.reconnect_delay;
+    const auto max_reconnects = (c.ctrl_loss_tmo + delay - 1) / delay;
+    return std::to_string(max_reconnects * delay);
+}
+
 void block_links(Tree& tree, const std::string& name, const std::string& dir) {
     tree.link("/sys/block/" + name, dir);
     tree.link("/sys/class/block/" + name, dir);
@@ -79,7 +91,7 @@ void render_nvme(Tree& tree, const Model& model) {
     tree.dir("/sys/class/nvme");
     tree.dir("/sys/class/nvme-subsystem");
     tree.dir("/dev/md");
-    tree.file(fabrics_dir + "/dev", "10:122\n");
+    tree.file(std::string(fabrics_dir) + "/dev", "10:122\n");
     tree.link("/sys/class/nvme-fabrics/ctl", fabrics_dir);
     tree.device("/dev/nvme-fabrics", FileType::char_device, 10, 122, WriteKind::nvme_fabrics);
     std::map<std::string, const NvmeSubsystemState*> by_nqn;
@@ -89,7 +101,7 @@ void render_nvme(Tree& tree, const Model& model) {
     std::map<std::string, std::string> disk_dirs;  // disk name -> its sysfs directory
     for (const auto& [instance, c] : nvme.controllers) {
         const auto name = c.name();
-        const auto dir = fabrics_dir + "/" + name;
+        const auto dir = std::string(fabrics_dir) + "/" + name;
         const auto* subsystem =
             by_nqn.count(c.subsystem_nqn) != 0 ? by_nqn[c.subsystem_nqn] : nullptr;
         tree.file(dir + "/address", c.address() + "\n");
@@ -102,9 +114,7 @@ void render_nvme(Tree& tree, const Model& model) {
         tree.file(dir + "/hostnqn", c.host_nqn + "\n");
         tree.file(dir + "/hostid", c.host_id + "\n");
         tree.file(dir + "/kato", std::to_string(c.keep_alive_tmo) + "\n");
-        tree.file(
-            dir + "/ctrl_loss_tmo",
-            (c.ctrl_loss_tmo < 0 ? std::string("off") : std::to_string(c.ctrl_loss_tmo)) + "\n");
+        tree.file(dir + "/ctrl_loss_tmo", ctrl_loss_tmo_attribute(c) + "\n");
         tree.file(dir + "/reconnect_delay", std::to_string(c.reconnect_delay) + "\n");
         tree.file(dir + "/fast_io_fail_tmo", "off\n");
         tree.file(dir + "/numa_node", "-1\n");
@@ -133,7 +143,8 @@ void render_nvme(Tree& tree, const Model& model) {
                 const auto path_name = "nvme" + std::to_string(subsystem->instance) + "c" +
                                        std::to_string(instance) + "n" +
                                        std::to_string(head->second.instance);
-                const auto path_dir = dir + "/" + path_name;
+                auto path_dir = dir;
+                path_dir.append("/").append(path_name);
                 namespace_attributes(tree, path_dir, head->second, *subsystem);
                 tree.file(path_dir + "/ana_grpid", std::to_string(head->second.ana_group) + "\n");
                 tree.file(path_dir + "/ana_state", model.nvme_ana_state(c, nsid) + "\n");
@@ -143,7 +154,7 @@ void render_nvme(Tree& tree, const Model& model) {
         }
     }
     for (const auto& [number, subsystem] : nvme.subsystems) {
-        const auto dir = subsystems_dir + "/" + subsystem.name();
+        const auto dir = std::string(subsystems_dir) + "/" + subsystem.name();
         tree.file(dir + "/subsysnqn", subsystem.nqn + "\n");
         tree.file(dir + "/serial", subsystem.serial + "\n");
         tree.file(dir + "/model", subsystem.model + "\n");
@@ -153,22 +164,23 @@ void render_nvme(Tree& tree, const Model& model) {
         tree.link("/sys/class/nvme-subsystem/" + subsystem.name(), dir);
         for (const auto& [instance, c] : nvme.controllers) {
             if (c.subsystem_nqn == subsystem.nqn) {
-                tree.link(dir + "/" + c.name(), fabrics_dir + "/" + c.name());
+                tree.link(dir + "/" + c.name(), std::string(fabrics_dir) + "/" + c.name());
             }
         }
     }
     for (const auto& disk : model.nvme_disks()) {
         const auto* subsystem = by_nqn.at(disk.subsystem_nqn);
         const auto& head = subsystem->heads.at(disk.nsid);
-        const auto dir =
-            disk.controller
-                ? fabrics_dir + "/nvme" + std::to_string(*disk.controller) + "/" + disk.name
-                : subsystems_dir + "/" + subsystem->name() + "/" + disk.name;
+        const auto dir = disk.controller ? std::string(fabrics_dir) + "/nvme" +
+                                               std::to_string(*disk.controller) + "/" + disk.name
+                                         : std::string(subsystems_dir) + "/" + subsystem->name() +
+                                               "/" + disk.name;
         namespace_attributes(tree, dir, head, *subsystem);
         tree.file(dir + "/dev",
                   std::to_string(blkext_major) + ":" + std::to_string(disk.minor) + "\n");
         if (disk.controller) {
-            tree.link(dir + "/device", fabrics_dir + "/nvme" + std::to_string(*disk.controller));
+            tree.link(dir + "/device",
+                      std::string(fabrics_dir) + "/nvme" + std::to_string(*disk.controller));
         }
         block_links(tree, disk.name, dir);
         disk_dirs[disk.name] = dir;
@@ -194,7 +206,7 @@ void render_nvme(Tree& tree, const Model& model) {
         tree.dir(dir + "/holders");
         for (const auto& leg : array.legs) {
             if (const auto it = disk_dirs.find(leg); it != disk_dirs.end()) {
-                tree.link(dir + "/slaves/" + leg, it->second);
+                tree.link(std::string(dir).append("/slaves/").append(leg), it->second);
                 tree.link(it->second + "/holders/" + name, dir);
             }
         }

@@ -43,7 +43,10 @@ struct ConnectorOptions {
     // NVMe-oF controller timeouts passed to the kernel at connect, in seconds:
     // ctrl_loss_tmo -1 never gives up reconnecting (os-brick's choice, so a
     // target failover never fails I/O); reconnect_delay between attempts;
-    // keep_alive_tmo, the keep-alive timeout.
+    // keep_alive_tmo, the keep-alive timeout. A controller that exists already
+    // keeps the values it was created with. Ranges: nvmeof::check_timeouts();
+    // `brick connect --nvme-ctrl-loss-tmo`, `--nvme-reconnect-delay`,
+    // `--nvme-keep-alive-tmo`.
     int nvme_ctrl_loss_tmo = -1;
     int nvme_reconnect_delay = 10;
     int nvme_keep_alive_tmo = 5;

@@ -560,6 +560,7 @@ std::vector<std::string> NvmeofConnector::paths(const nlohmann::json& data) {
 }  // namespace
 
 std::unique_ptr<Connector> make_connector(Host& host, const ConnectorOptions& options) {
+    check_timeouts(options);
     return std::make_unique<NvmeofConnector>(host, options);
 }
 

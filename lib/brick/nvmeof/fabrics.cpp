@@ -5,8 +5,30 @@
 #include "brick/core/error.hpp"
 #include "brick/host/trace.hpp"
 #include "brick/host/wait.hpp"
+#include "brick/nvmeof/connector.hpp"
 
 namespace brick::nvmeof {
+
+void check_timeouts(const ConnectorOptions& options, const TimeoutNames& names) {
+    // 4294967 s is the largest keep-alive whose milliseconds fit the Connect
+    // command's 32-bit KATO field; Linux multiplies without a check.
+    constexpr int keep_alive_max = 4294967;
+    if (options.nvme_ctrl_loss_tmo < -1) {
+        throw_invalid(names.ctrl_loss_tmo,
+                      "-1 (never give up reconnecting) or a number of seconds from 0, got " +
+                          std::to_string(options.nvme_ctrl_loss_tmo));
+    }
+    if (options.nvme_reconnect_delay < 1) {
+        throw_invalid(names.reconnect_delay, "a number of seconds from 1 (Linux refuses 0), got " +
+                                                 std::to_string(options.nvme_reconnect_delay));
+    }
+    if (options.nvme_keep_alive_tmo < 1 || options.nvme_keep_alive_tmo > keep_alive_max) {
+        throw_invalid(names.keep_alive_tmo,
+                      "a number of seconds from 1 to " + std::to_string(keep_alive_max) +
+                          " (0 turns keep-alive off, for debugging only), got " +
+                          std::to_string(options.nvme_keep_alive_tmo));
+    }
+}
 
 std::string connect_options(const std::string& subsystem_nqn, const TargetPortal& portal,
                             const HostIdentity& identity, const ConnectorOptions& options) {
