@@ -176,6 +176,11 @@ TEST_CASE("iscsiadm sessions and nodes match the golden outputs: LIO, one LUN",
 TEST_CASE("iscsiadm sessions match the golden outputs: tgt, one LUN, then the target gone",
           "[iscsiadm][tools][golden]") {
     SimHost host(tgt_guest());
+    // configure_tgt: a discovery, then its record deleted with the nodes it made.
+    check_golden(host, "iscsiadm", "discovery-st-tgt");
+    REQUIRE(run(host, {"iscsiadm", "-m", "discoverydb", "-t", "st", "-p", portal_1, "-o", "delete"})
+                .exit_status == 0);
+    check_golden(host, "iscsiadm", "node-none");
     node_new(host, tgt_single, portal_1);
     attach(host, tgt_single, portal_1, 1);
     check_golden(host, "iscsiadm", "session-one-tgt");
@@ -185,6 +190,19 @@ TEST_CASE("iscsiadm sessions match the golden outputs: tgt, one LUN, then the ta
     // hil/jobs/tgt/job.sh target_gone: the target is removed under the session.
     host.inject({{"fault", "session_drop"}, {"iqn", tgt_single}});
     check_golden(host, "iscsiadm", "session-target-gone-P1");
+}
+
+TEST_CASE("iscsiadm session matches the golden output: a target on another host",
+          "[iscsiadm][tools][golden]") {
+    // hil/jobs/host-tgt: the guest logs in to tgtd on the host at 10.0.2.100.
+    auto document = nlohmann::json::parse(R"({"iscsi": {"targets": [{
+        "iqn": "iqn.2026-01.org.brickworks:host-tgt", "portals": ["10.0.2.100:3260"],
+        "luns": [{"lun": 1, "size": 67108864, "vendor": "IET", "model": "VIRTUAL-DISK"}]}]}})");
+    document["host"] = guest_host();
+    SimHost host(parse_fabric(document));
+    node_new(host, "iqn.2026-01.org.brickworks:host-tgt", "10.0.2.100:3260");
+    attach(host, "iqn.2026-01.org.brickworks:host-tgt", "10.0.2.100:3260", 1);
+    check_golden(host, "iscsiadm", "session-host-tgt");
 }
 
 TEST_CASE("iscsiadm with CHAP matches the golden outputs: a refused and a mutual login",

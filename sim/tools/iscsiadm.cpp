@@ -531,6 +531,20 @@ class Iscsiadm {
             std::erase_if(model().mutable_state().discovery, [&](const DiscoveryRecord& d) {
                 return d.portal == *portal_ && d.iface == iface;
             });
+            // The node records this discovery made go with it (open-iscsi's
+            // idbm_delete_discovery); those a session uses stay.
+            std::vector<NodeRecord> found;
+            for (const auto& node : model().state().nodes) {
+                if (node.discovery_type == "send_targets" && node.iface == iface &&
+                    node.value("node.discovery_address") == portal_->address &&
+                    node.value("node.discovery_port") == std::to_string(portal_->port) &&
+                    !model().session_of(node)) {
+                    found.push_back(node);
+                }
+            }
+            for (const auto& node : found) {
+                model().delete_node(node);
+            }
             model().touch();
             return {};
         }
@@ -576,7 +590,10 @@ class Iscsiadm {
         for (std::size_t i = 0; i < result.found.size(); ++i) {
             const auto& [portal, iqn] = result.found[i];
             if (model().find_nodes(iqn, portal, iface).empty()) {
-                model().add_node(iqn, portal, result.tpgts[i], iface, "send_targets");
+                auto& node = model().add_node(iqn, portal, result.tpgts[i], iface, "send_targets");
+                node.settings["node.discovery_address"] = portal_->address;
+                node.settings["node.discovery_port"] = std::to_string(portal_->port);
+                model().touch();
             }
             r.out += bracket(portal) + "," + std::to_string(result.tpgts[i]) + " " + iqn + "\n";
         }
