@@ -239,6 +239,12 @@ class _ToolConnector:
             self.flags += ["--mount-point-base", options["mount_point_base"]]
         if options.get("nfs_mount_options"):
             self.flags += ["--nfs-mount-options", options["nfs_mount_options"]]
+        # The NVMe-oF controller timeouts matter when controllers are made: connect only.
+        self.connect_flags = []
+        for key in _SECONDS_OPTIONS:
+            if options.get(key) is not None:
+                self.connect_flags += ["--" + key.replace("_", "-"),
+                                       _seconds(key, options[key], protocol)]
 
     def call(self, operation, data, device_info=None, force=False, ignore_errors=False):
         try:
@@ -246,6 +252,8 @@ class _ToolConnector:
         except (TypeError, ValueError) as error:
             raise exception.InvalidParameterValue(err=f"connection properties: {error}")
         args = [operation, self.protocol, "--properties", "-"] + self.flags
+        if operation == "connect":
+            args += self.connect_flags
         if operation == "connect" and self.link != "device":
             args += ["--link", self.link]
         if operation != "disconnect":
@@ -260,6 +268,18 @@ class _ToolConnector:
             args += ["--ignore-errors"] if ignore_errors else []
             self.helper.run(args, stdin, operation, self.protocol)
         return None
+
+
+_SECONDS_OPTIONS = ("nvme_ctrl_loss_tmo", "nvme_reconnect_delay", "nvme_keep_alive_tmo")
+
+
+def _seconds(key, value, protocol):
+    """The tool's text of a whole number of seconds; the same refusal as in-process."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise exception.from_error("invalid_properties",
+                                   f"{key}: expected a whole number of seconds, got {value!r}",
+                                   key, protocol=protocol)
+    return str(value)
 
 
 def _json_object(line):

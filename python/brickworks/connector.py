@@ -41,6 +41,8 @@ class InitiatorConnector:
 
     protocol = None
     _properties_keys = ()
+    # Keyword arguments of the factory that become libbrick connector options.
+    _option_keys = ()
 
     def __init__(self, root_helper, driver=None, execute=None, use_multipath=False,
                  device_scan_attempts=DEVICE_SCAN_ATTEMPTS_DEFAULT, *args, **kwargs):
@@ -49,8 +51,10 @@ class InitiatorConnector:
         self.use_multipath = use_multipath
         self.device_scan_attempts = device_scan_attempts
         self._backend = backend.choose(root_helper)
-        self._connector = self._backend.connector(self.protocol,
-                                                  {"use_multipath": bool(use_multipath)})
+        options = {"use_multipath": bool(use_multipath)}
+        options.update({key: kwargs[key] for key in self._option_keys
+                        if kwargs.get(key) is not None})
+        self._connector = self._backend.connector(self.protocol, options)
 
     @staticmethod
     def factory(protocol, root_helper, driver=None, use_multipath=False,
@@ -164,9 +168,17 @@ class ISCSIConnector(InitiatorConnector):
 
 
 class NVMeOFConnector(InitiatorConnector):
-    """NVMe over Fabrics (TCP, RDMA) through libbrick's NVMe-oF connector."""
+    """NVMe over Fabrics (TCP, RDMA) through libbrick's NVMe-oF connector.
+
+    The controller timeouts a connect gives the kernel, in whole seconds, are
+    factory keyword arguments (absent or None: libbrick's default):
+    nvme_ctrl_loss_tmo (-1, never give up reconnecting, as os-brick),
+    nvme_reconnect_delay (10) and nvme_keep_alive_tmo (5). Values out of range
+    raise InvalidParameterValue naming the argument.
+    """
 
     protocol = protocols.NVMEOF
+    _option_keys = ("nvme_ctrl_loss_tmo", "nvme_reconnect_delay", "nvme_keep_alive_tmo")
 
     def __init__(self, root_helper, driver=None, use_multipath=False, device_scan_attempts=5,
                  *args, **kwargs):

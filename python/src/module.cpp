@@ -7,6 +7,8 @@
 #include <pybind11/stl.h>
 
 #include <cerrno>
+#include <cstdint>
+#include <limits>
 #include <memory>
 #include <optional>
 #include <string>
@@ -21,6 +23,7 @@
 #include "brick/host/real_host.hpp"
 #include "brick/initiator/connector_properties.hpp"
 #include "brick/properties/common.hpp"
+#include "brick/properties/text.hpp"
 
 namespace py = pybind11;
 
@@ -71,7 +74,29 @@ std::string file_type_name(brick::FileType type) {
     return "other";
 }
 
+// A whole number of seconds under key (absent or None: fallback).
+int seconds_option(const nlohmann::json& value, const char* key, int fallback) {
+    if (!value.contains(key) || value[key].is_null()) {
+        return fallback;
+    }
+    const auto& item = value[key];
+    bool fits = false;
+    if (item.is_number_unsigned()) {
+        fits = item.get<std::uint64_t>() <=
+               static_cast<std::uint64_t>(std::numeric_limits<int>::max());
+    } else if (item.is_number_integer()) {
+        const auto number = item.get<std::int64_t>();
+        fits =
+            number >= std::numeric_limits<int>::min() && number <= std::numeric_limits<int>::max();
+    }
+    if (!fits) {
+        brick::throw_invalid(key, "a whole number of seconds, got " + brick::describe_value(item));
+    }
+    return item.get<int>();
+}
+
 // Options as the Python side passes them (a JSON object; unknown keys ignored).
+// The NVMe-oF timeouts are checked by the connector, with these key names.
 brick::ConnectorOptions connector_options(const nlohmann::json& value) {
     brick::ConnectorOptions options;
     options.use_multipath = value.value("use_multipath", false);
@@ -89,6 +114,12 @@ brick::ConnectorOptions connector_options(const nlohmann::json& value) {
         options.mount_point_base = value["mount_point_base"].get<std::string>();
     }
     options.nfs_mount_options = value.value("nfs_mount_options", std::string());
+    options.nvme_ctrl_loss_tmo =
+        seconds_option(value, "nvme_ctrl_loss_tmo", options.nvme_ctrl_loss_tmo);
+    options.nvme_reconnect_delay =
+        seconds_option(value, "nvme_reconnect_delay", options.nvme_reconnect_delay);
+    options.nvme_keep_alive_tmo =
+        seconds_option(value, "nvme_keep_alive_tmo", options.nvme_keep_alive_tmo);
     // os-brick's API: Nova opens LUKS with the encryptor after connect.
     options.open_encrypted = false;
     return options;

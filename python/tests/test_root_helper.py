@@ -113,6 +113,48 @@ def test_a_valid_dict_reaches_the_host_programs(unprivileged):
     assert not any("chapsecret-7f3a" in a for a in unprivileged.calls()[0])
 
 
+NVME_DATA = {"target_nqn": "nqn.2026-01.org.brickworks:timeouts",
+             "vol_uuid": "6b72696b-0000-4000-8000-000000000303",
+             "portals": [["192.0.2.20", 4420, "tcp"]]}
+
+
+def test_nvme_timeouts_go_to_brick_connect_as_flags(unprivileged, host_tree):
+    (host_tree / "dev").mkdir()
+    fabrics = host_tree / "dev" / "nvme-fabrics"  # the kernel's interface, a file here
+    fabrics.write_text("")
+    nvme = connector.InitiatorConnector.factory("NVMEOF", unprivileged.root_helper,
+                                                nvme_ctrl_loss_tmo=30, nvme_reconnect_delay=4,
+                                                nvme_keep_alive_tmo=7)
+    with pytest.raises(exception.BrickException):  # no controller appears under the tree
+        nvme.connect_volume(NVME_DATA)
+    (argv,) = unprivileged.calls()
+    at = argv.index("--nvme-ctrl-loss-tmo")
+    assert argv[at:at + 6] == ["--nvme-ctrl-loss-tmo", "30", "--nvme-reconnect-delay", "4",
+                               "--nvme-keep-alive-tmo", "7"]
+    assert ",ctrl_loss_tmo=30,reconnect_delay=4,keep_alive_tmo=7" in fabrics.read_text()
+    # Only a connect makes controllers: the other operations do not take the flags.
+    nvme.disconnect_volume(NVME_DATA, None, ignore_errors=True)
+    assert not any(a.startswith("--nvme-") for a in unprivileged.calls()[1])
+
+
+def test_nvme_timeout_out_of_range_is_refused_by_the_tool(unprivileged):
+    nvme = connector.InitiatorConnector.factory("NVMEOF", unprivileged.root_helper,
+                                                nvme_reconnect_delay=0)
+    before = unprivileged.tree()
+    with pytest.raises(exception.InvalidParameterValue) as raised:
+        nvme.connect_volume(NVME_DATA)
+    assert raised.value.field == "--nvme-reconnect-delay"
+    assert unprivileged.tree() == before
+
+
+def test_nvme_timeout_that_is_not_a_whole_number_never_reaches_the_tool(unprivileged, tmp_path):
+    with pytest.raises(exception.InvalidParameterValue) as raised:
+        connector.InitiatorConnector.factory("NVMEOF", unprivileged.root_helper,
+                                             nvme_keep_alive_tmo="5")
+    assert raised.value.field == "nvme_keep_alive_tmo"
+    assert not (tmp_path / "helper.log").exists()  # the root helper never ran
+
+
 def test_a_root_helper_that_fails_raises_process_execution_error(unprivileged, monkeypatch):
     iscsi = connector.InitiatorConnector.factory("ISCSI", "/bin/false")
     with pytest.raises(exception.ProcessExecutionError) as raised:

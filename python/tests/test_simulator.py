@@ -107,6 +107,40 @@ def test_nvme_attach_detach_keeps_the_data(sim):
     assert host.leftovers() == []
 
 
+def test_nvme_controller_timeouts_reach_the_kernel(sim):
+    host = sim("nvme_single.json", seed=6)
+    nvme = connector.InitiatorConnector.factory("NVMEOF", "sudo", nvme_ctrl_loss_tmo=30,
+                                                nvme_reconnect_delay=4, nvme_keep_alive_tmo=7)
+    device = nvme.connect_volume(nvme_new_format())
+    controller = "/sys/class/nvme/nvme0"
+    # Linux shows ctrl_loss_tmo in whole reconnect delays: 8 attempts of 4 s.
+    assert host.read_attribute(f"{controller}/ctrl_loss_tmo") == "32"
+    assert host.read_attribute(f"{controller}/reconnect_delay") == "4"
+    assert host.read_attribute(f"{controller}/kato") == "7"
+    nvme.disconnect_volume(nvme_new_format(), device)
+    assert host.leftovers() == []
+
+    defaults = connector.InitiatorConnector.factory("NVMEOF", "sudo", nvme_ctrl_loss_tmo=None)
+    device = defaults.connect_volume(nvme_new_format())
+    assert host.read_attribute(f"{controller}/ctrl_loss_tmo") == "off"
+    assert host.read_attribute(f"{controller}/reconnect_delay") == "10"
+    assert host.read_attribute(f"{controller}/kato") == "5"
+    defaults.disconnect_volume(nvme_new_format(), device)
+
+
+@pytest.mark.parametrize("key,value", [("nvme_ctrl_loss_tmo", -2), ("nvme_reconnect_delay", 0),
+                                       ("nvme_keep_alive_tmo", 0), ("nvme_keep_alive_tmo", "5"),
+                                       ("nvme_reconnect_delay", 2.5),
+                                       ("nvme_ctrl_loss_tmo", True)])
+def test_nvme_controller_timeouts_out_of_range_are_refused(sim, key, value):
+    from os_brick import exception
+    host = sim("nvme_single.json")
+    with pytest.raises(exception.InvalidParameterValue) as raised:
+        connector.InitiatorConnector.factory("NVMEOF", "sudo", **{key: value})
+    assert raised.value.field == key
+    assert host.leftovers() == []
+
+
 def test_nvme_two_ports_native_multipath_by_nguid(sim):
     host = sim("nvme_two_ports.json", seed=8)
     nvme = connector.InitiatorConnector.factory("NVMEOF", "sudo", use_multipath=True)
