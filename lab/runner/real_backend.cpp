@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <array>
+#include <fstream>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,21 @@ class Fd {
 };
 
 }  // namespace
+
+std::optional<std::string> nvme_multipath_skip_reason(bool wanted, const fs::path& parameter) {
+    std::ifstream in(parameter);
+    std::string value;
+    if (!(in >> value)) {
+        return "cannot read " + parameter.string() + " (nvme_core not loaded)";
+    }
+    if ((value == "Y") == wanted) {
+        return std::nullopt;
+    }
+    return std::string("the scenario needs native NVMe multipath ") + (wanted ? "on" : "off") +
+           " and this kernel has nvme_core.multipath=" + value +
+           ", read-only while nvme_core is loaded: boot with nvme_core.multipath=" +
+           (wanted ? "Y" : "N");
+}
 
 std::optional<std::string> real_kernel_skip_reason(const Scenario& scenario) {
     if (scenario.protocol == "fibre_channel") {
@@ -154,6 +170,11 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
     }
     if (nvme && !fs::exists("/dev/nvme-fabrics")) {
         return "no NVMe-oF initiator (load nvme-tcp)";
+    }
+    if (nvme && scenario.nvme_native_multipath) {
+        if (auto why = nvme_multipath_skip_reason(*scenario.nvme_native_multipath)) {
+            return why;
+        }
     }
     if (nvme && scenario.fabric.uses_rdma()) {
         for (const std::string module : {"rdma_rxe", "nvme_rdma", "nvmet_rdma"}) {

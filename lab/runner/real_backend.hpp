@@ -23,6 +23,15 @@ namespace brick::lab {
 // skips such scenarios without booting a guest.
 std::optional<std::string> real_kernel_skip_reason(const Scenario& scenario);
 
+// Why this kernel's native NVMe multipath is not the one a scenario needs
+// (requires.nvme_native_multipath), or nullopt. nvme_core.multipath is
+// read-only once the module is loaded (0444), and nvme_core stays loaded
+// while any NVMe device exists: it is set on the kernel command line or in
+// modprobe.d, never by the runner.
+std::optional<std::string> nvme_multipath_skip_reason(
+    bool wanted,
+    const std::filesystem::path& parameter = "/sys/module/nvme_core/parameters/multipath");
+
 class RealBackend final : public Backend {
   public:
     // target: "lio" or "tgt" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS), "loop"

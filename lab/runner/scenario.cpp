@@ -656,6 +656,9 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
         scenario.faults = needs.value("faults", std::vector<std::string>{});
         scenario.backends = needs.value("backends", std::vector<std::string>{});
         scenario.targets = needs.value("targets", std::vector<std::string>{});
+        if (needs.contains("nvme_native_multipath")) {
+            scenario.nvme_native_multipath = needs.at("nvme_native_multipath").get<bool>();
+        }
         const auto& fabric = document.at("fabric");
         for (const auto& t : fabric.value("iscsi_targets", nlohmann::json::array())) {
             IscsiTargetSpec target;

@@ -195,6 +195,9 @@ struct Scenario {
     std::vector<std::string> faults;
     std::vector<std::string> backends;  // empty: all
     std::vector<std::string> targets;   // empty: any
+    // The host's nvme_core.multipath (native NVMe multipath), or nullopt: as
+    // the host has it (on, in the simulator and in Debian's kernel).
+    std::optional<bool> nvme_native_multipath;
     Fabric fabric;
     std::map<std::string, VolumeSpec> volumes;
     std::vector<Step> steps;

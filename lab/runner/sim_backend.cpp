@@ -74,6 +74,9 @@ std::optional<std::string> SimBackend::skip_reason(const Scenario& scenario) con
 sim::Fabric SimBackend::fabric_for(const Scenario& scenario) {
     sim::Fabric fabric;
     fabric.host.local_disks = 1;
+    if (scenario.nvme_native_multipath) {
+        fabric.host.nvme_core_multipath = *scenario.nvme_native_multipath ? "Y" : "N";
+    }
     for (const auto& spec : scenario.fabric.iscsi_targets) {
         sim::IscsiTarget target;
         target.iqn = spec.iqn;

@@ -10,9 +10,11 @@
 
 #include "brick/core/error.hpp"
 #include "runner/backends.hpp"
+#include "runner/real_backend.hpp"
 #include "runner/replay.hpp"
 #include "runner/report.hpp"
 #include "runner/scenario.hpp"
+#include "runner/sim_backend.hpp"
 #include "sim/host/sim_host.hpp"
 #include "targets/soft_roce.hpp"
 
@@ -145,6 +147,30 @@ TEST_CASE(
     CHECK(reason->find("Fibre Channel runs on the simulator only") != std::string::npos);
     CHECK(reason->find("FC loopback") != std::string::npos);
     CHECK_FALSE(brick::lab::make_backend("sim", "lio", dir.path())->skip_reason(scenario));
+}
+
+TEST_CASE(
+    "native NVMe multipath off: the simulator sets it, a real kernel with the other value skips",
+    "[runner][nvme]") {
+    TempDir dir;
+    const auto file = library() / "nvmeof/native-multipath-off-2-portals.json";
+    const auto scenario = brick::lab::load_scenario(file);
+    REQUIRE(scenario.nvme_native_multipath == false);
+    CHECK(brick::lab::SimBackend::fabric_for(scenario).host.nvme_core_multipath == "N");
+    CHECK(run_on_sim(file, 3, dir.path() / "off.jsonl").status == Status::passed);
+    const auto enforced = library() / "nvmeof/native-multipath-off-enforced.json";
+    CHECK(run_on_sim(enforced, 3, dir.path() / "enforced.jsonl").status == Status::passed);
+
+    const auto parameter = dir.path() / "multipath";
+    std::ofstream(parameter) << "Y\n";
+    const auto reason = brick::lab::nvme_multipath_skip_reason(false, parameter);
+    REQUIRE(reason);
+    CHECK(reason->find("nvme_core.multipath=Y") != std::string::npos);
+    CHECK(reason->find("boot with nvme_core.multipath=N") != std::string::npos);
+    CHECK_FALSE(brick::lab::nvme_multipath_skip_reason(true, parameter));
+    std::ofstream(parameter) << "N\n";
+    CHECK_FALSE(brick::lab::nvme_multipath_skip_reason(false, parameter));
+    CHECK(brick::lab::nvme_multipath_skip_reason(false, dir.path() / "missing"));
 }
 
 TEST_CASE("a broken scenario fails, writes a reproducer, and replay reproduces it",
