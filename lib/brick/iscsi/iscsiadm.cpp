@@ -110,6 +110,12 @@ void Iscsiadm::login(const Target& target) {
                         " was rejected: check auth_username/auth_password (" + describe(result) +
                         ")");
     }
+    if (result.exit_status == exit_code::iscsid_not_connected) {
+        throw Error(ErrorCategory::command_failed,
+                    "login to " + where + " failed: iscsiadm could not reach iscsid (" +
+                        describe(result) +
+                        "): check that iscsid runs (systemctl status iscsid.socket iscsid)");
+    }
     if (result.timed_out || result.exit_status == exit_code::transport_timeout) {
         throw Error(
             ErrorCategory::target_unreachable,

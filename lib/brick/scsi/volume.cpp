@@ -340,8 +340,17 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
             log::warning("flush of " + map->device_path() + " failed; continuing (force)");
         }
         // A path also holds what was written through it on its own (the
-        // attach returned it before multipathd took it into the map).
+        // attach returned it before multipathd took it into the map). A path
+        // the kernel has taken offline takes no I/O: flushing it can only
+        // fail, and what it holds cannot reach the volume through any other
+        // path; it must not keep the volume's working paths attached.
         for (const auto& name : disks) {
+            const auto state = host.read_attribute("/sys/block/" + name + "/device/state");
+            if (state && *state != "running") {
+                log::warning("not flushing path /dev/" + name + " of " + map->device +
+                             ": the kernel reports it " + *state);
+                continue;
+            }
             if (!flush("/dev/" + name)) {
                 log::warning("flush of /dev/" + name + " failed; continuing (force)");
             }
