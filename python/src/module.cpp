@@ -187,6 +187,8 @@ PYBIND11_MODULE(_brick, m) {
     m.doc() = "libbrick, the brickworks connector library (JSON text in and out)";
 
     static py::exception<brick::Error> error(m, "Error");
+    // pybind11 takes a plain void(*)(std::exception_ptr): the parameter is by value.
+    // NOLINTNEXTLINE(performance-unnecessary-value-param)
     py::register_exception_translator([](std::exception_ptr pointer) {
         try {
             if (pointer) {
