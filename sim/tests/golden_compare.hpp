@@ -17,6 +17,7 @@
 #include <string>
 #include <vector>
 
+#include "sim/tools/tool.hpp"
 #include "sim_fixture.hpp"
 
 namespace brick::sim::test {
@@ -112,21 +113,7 @@ inline std::string realign_columns(const std::string& text) {
             row.push_back(it->str());
         }
     }
-    std::vector<std::size_t> widths;
-    for (const auto& row : rows) {
-        widths.resize(std::max(widths.size(), row.size()), 0);
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            widths[i] = std::max(widths[i], row[i].size());
-        }
-    }
-    std::string out;
-    for (const auto& row : rows) {
-        for (std::size_t i = 0; i < row.size(); ++i) {
-            out += (i == 0 ? "" : " ") + row[i] + std::string(widths[i] - row[i].size(), ' ');
-        }
-        out += "\n";
-    }
-    return out;
+    return columns(rows);
 }
 
 // The golden output of a host with user_friendly_names yes (the guest's
