@@ -9,6 +9,7 @@
 #include <array>
 #include <cctype>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <optional>
 
 #include "sim/tools/tool.hpp"
@@ -505,9 +506,6 @@ class Lsblk {
         if (upper == "TYPE") {
             return {d.type, CellKind::text};
         }
-        if (upper == "MOUNTPOINT") {
-            return text_or_none(d.mount_point);
-        }
         if (upper == "MOUNTPOINTS") {
             return {d.mount_point, CellKind::mount_list};
         }
@@ -517,40 +515,24 @@ class Lsblk {
                        : Cell{o_.paths ? "/dev/" + row.parent->kname : row.parent->kname,
                               CellKind::text};
         }
-        if (upper == "HCTL") {
-            return text_or_none(d.hctl);
-        }
-        if (upper == "TRAN") {
-            return text_or_none(d.transport);
-        }
-        if (upper == "VENDOR") {
-            return text_or_none(d.vendor);
-        }
-        if (upper == "MODEL") {
-            return text_or_none(d.model);
-        }
-        if (upper == "REV") {
-            return text_or_none(d.revision);
-        }
-        if (upper == "SERIAL") {
-            return text_or_none(d.serial);
-        }
-        if (upper == "WWN") {
-            return text_or_none(d.wwn);
+        // Columns that print a device's text as it is, or nothing when empty.
+        static const std::map<std::string, std::string BlockDevice::*, std::less<>> text_columns{
+            {"HCTL", &BlockDevice::hctl},
+            {"MODEL", &BlockDevice::model},
+            {"MOUNTPOINT", &BlockDevice::mount_point},
+            {"REV", &BlockDevice::revision},
+            {"SERIAL", &BlockDevice::serial},
+            {"TRAN", &BlockDevice::transport},
+            {"VENDOR", &BlockDevice::vendor},
+            {"WWN", &BlockDevice::wwn},
+        };
+        if (const auto it = text_columns.find(upper); it != text_columns.end()) {
+            return text_or_none(d.*(it->second));
         }
         return {"", CellKind::none};  // FSTYPE, UUID, LABEL, PARTUUID: no file systems modelled
     }
 
-    static std::string json_string(const std::string& text) {
-        std::string out = "\"";
-        for (const char c : text) {
-            if (c == '"' || c == '\\') {
-                out += '\\';
-            }
-            out += c;
-        }
-        return out + "\"";
-    }
+    static std::string json_string(const std::string& text) { return nlohmann::json(text).dump(); }
 
     static std::string lower(std::string text) {
         std::transform(text.begin(), text.end(), text.begin(),
