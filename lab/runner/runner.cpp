@@ -10,6 +10,7 @@
 #include "brick/connector/connector.hpp"
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/core/sysfs_name.hpp"
 #include "leftovers.hpp"
 
 namespace brick::lab {
@@ -315,6 +316,20 @@ class ScenarioRun {
                 throw Error(ErrorCategory::device_not_found,
                             "extend returned " + std::to_string(size) + " bytes, expected " +
                                 std::to_string(step.size_mib * 1024 * 1024));
+            }
+            // The device connect returned (the map of a multipath volume) shows
+            // that size too: an extend that grew the paths but not the map has
+            // not grown the volume.
+            if (step.size_mib > 0 && volume.replicas.empty() && !volume.encrypted) {
+                const auto name = host.kernel_name(attached(step.subject).path);
+                const auto sectors = host.read_attribute("/sys/block/" + name + "/size");
+                const auto shown = sectors ? sectors_in_bytes(*sectors) : std::nullopt;
+                if (shown != size) {
+                    throw Error(ErrorCategory::device_not_found,
+                                "extend returned " + std::to_string(size) + " bytes but " + name +
+                                    " shows " +
+                                    (shown ? std::to_string(*shown) + " bytes" : "no size"));
+                }
             }
             return std::to_string(size);
         }

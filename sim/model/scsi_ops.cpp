@@ -299,6 +299,13 @@ WriteEffect Model::rescan_device(const ScsiAddress& address) {
             return;
         }
         auto& device = it->second;
+        // sd revalidates only a device that is online (6.1's sd_revalidate_disk):
+        // an offline one keeps its capacity and identity, the write succeeds.
+        if (device.state == "offline" || device.state == "transport-offline") {
+            note({{"what", "rescan: device offline, capacity not read"},
+                  {"address", address.to_string()}});
+            return;
+        }
         const auto live = live_volume_of(device);
         if (!live) {
             note({{"what", "rescan: LUN gone on the target"}, {"address", address.to_string()}});

@@ -371,7 +371,8 @@ std::uint64_t FibreChannelConnector::extend(const nlohmann::json& data) {
     std::vector<std::string> disks;
     std::vector<scsi::Address> bare;
     find_volume(props, wwid, disks, bare);
-    return scsi::extend_volume(host_, disks, options_.command_timeout, sysfs_write_timeout);
+    return scsi::extend_volume(
+        host_, disks, wwid, {options_.command_timeout, sysfs_write_timeout, sysfs_write_timeout});
 }
 
 // The by-path names of the volume's paths that exist now (os-brick's

@@ -570,17 +570,44 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
     scsi::report_problems(problems, options.ignore_errors);
 }
 
+// Every path of the volume: the LUN's disk in each session to its target,
+// at the portals the properties name and at any other (portals found by
+// discovery at connect time); extend_volume adds the paths of the volume's
+// map and keeps only disks of the volume's identity.
 std::uint64_t IscsiConnector::extend(const nlohmann::json& data) {
     const auto props = parse(data);
-    std::vector<std::string> disks;
+    std::map<std::string, std::set<std::uint64_t>> luns_of;
     for (const auto& target : props.targets) {
-        if (const auto session = find_session(host_, target.iqn, target.portal)) {
-            for (const auto& name : lun_disks(host_, *session, target.lun)) {
-                disks.push_back(name);
+        luns_of[target.iqn].insert(target.lun);
+    }
+    const auto names = session_names(host_);
+    std::vector<std::string> disks;
+    for (const auto& [iqn, luns] : luns_of) {
+        for (const auto& session : target_sessions(iqn, names)) {
+            // A portal the properties name has its LUN; another portal of
+            // the target serves the volume at the LUN when it has only one.
+            std::optional<std::uint64_t> lun;
+            for (const auto& target : props.targets) {
+                if (target.iqn == iqn && target.portal == session.portal) {
+                    lun = target.lun;
+                }
+            }
+            if (!lun && luns.size() == 1) {
+                lun = *luns.begin();
+            }
+            if (!lun) {
+                continue;
+            }
+            for (auto& name : lun_disks(host_, session, *lun)) {
+                if (std::find(disks.begin(), disks.end(), name) == disks.end()) {
+                    disks.push_back(std::move(name));
+                }
             }
         }
     }
-    return scsi::extend_volume(host_, disks, options_.command_timeout, sysfs_write_timeout);
+    return scsi::extend_volume(
+        host_, disks, props.expected_wwid,
+        {options_.command_timeout, sysfs_write_timeout, sysfs_write_timeout});
 }
 
 std::vector<std::string> IscsiConnector::paths(const nlohmann::json& data) {

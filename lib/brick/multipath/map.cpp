@@ -1,5 +1,8 @@
 #include "brick/multipath/map.hpp"
 
+#include <algorithm>
+#include <chrono>
+
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
 #include "brick/host/wait.hpp"
@@ -107,8 +110,44 @@ void flush_map(Host& host, const std::string& name, Duration deadline) {
                     "; multipathd del map: " + by_daemon.out + by_daemon.err);
 }
 
-bool resize_map(Host& host, const std::string& name, Duration deadline) {
-    return run_tool(host, {"multipathd", "resize", "map", name}, deadline).ok();
+void resize_map(Host& host, const std::string& name, Duration deadline) {
+    const auto what = "multipathd resize map " + name;
+    const auto started = host.now();
+    CommandResult result;
+    std::string answer;
+    WaitHints hints;
+    hints.block_events = false;
+    hints.poll_interval = Duration(1000);
+    wait_until(
+        host, deadline,
+        [&] {
+            const auto used = std::chrono::duration_cast<Duration>(host.now() - started);
+            result = run_tool(host, {"multipathd", "resize", "map", name},
+                              std::max(Duration(1000), deadline - used));
+            answer = result.out;
+            while (!answer.empty() && (answer.back() == '\n' || answer.back() == ' ')) {
+                answer.pop_back();
+            }
+            return !result.ok() || answer != "timeout";
+        },
+        hints);
+    if (result.not_found) {
+        throw Error(ErrorCategory::command_failed, what + ": multipathd is not installed");
+    }
+    if (result.timed_out || (result.ok() && answer == "timeout")) {
+        throw Error(ErrorCategory::timeout, what + " did not succeed within " +
+                                                std::to_string(deadline.count()) + " ms" +
+                                                (result.timed_out ? "" : ": multipathd is busy"));
+    }
+    if (!result.ok() || answer == "fail") {
+        auto said = result.out + result.err;
+        while (!said.empty() && (said.back() == '\n' || said.back() == ' ')) {
+            said.pop_back();
+        }
+        throw Error(ErrorCategory::command_failed,
+                    what + " failed (exit " + std::to_string(result.exit_status) +
+                        "): " + (said.empty() ? "nothing said (is multipathd running?)" : said));
+    }
 }
 
 }  // namespace brick::multipath

@@ -40,7 +40,11 @@ CommandResult remove_path(Host& host, const std::string& disk, Duration deadline
 bool disable_queueing(Host& host, const std::string& name, Duration deadline);
 // `multipath -f <name>`; throws command_failed (the map is busy, ...).
 void flush_map(Host& host, const std::string& name, Duration deadline);
-// `multipathd resize map <name>`.
-bool resize_map(Host& host, const std::string& name, Duration deadline);
+// `multipathd resize map <name>`: the map takes the size of its paths.
+// multipathd answers "timeout" while a reconfigure holds the map; that answer
+// is asked again until the deadline. Throws command_failed naming the map and
+// what the tool said when it refused ("fail", or exit 1 with nothing said
+// when the daemon is not running), timeout when it did not answer in time.
+void resize_map(Host& host, const std::string& name, Duration deadline);
 
 }  // namespace brick::multipath

@@ -455,30 +455,154 @@ void discard_device(Host& host, const Address& address, const RemovalOptions& op
     }
 }
 
+namespace {
+
+bool has_identity(const Disk& disk) {
+    return !disk.scsi_id.empty() || !disk.sysfs_wwid.empty();
+}
+
+// "sdc (offline) 16777216 bytes, sdd (running) 16777216 bytes"
+std::string describe_sizes(const std::vector<const Disk*>& disks) {
+    std::string text;
+    for (const auto* disk : disks) {
+        text.append(text.empty() ? "" : ", ")
+            .append(disk->name)
+            .append(" (")
+            .append(disk->state)
+            .append(") ")
+            .append(std::to_string(disk->size_bytes))
+            .append(" bytes");
+    }
+    return text;
+}
+
+std::optional<std::uint64_t> map_size(Host& host, const multipath::Map& map) {
+    const auto sectors = host.read_attribute("/sys/block/" + map.device + "/size");
+    return sectors ? sectors_in_bytes(*sectors) : std::nullopt;
+}
+
+}  // namespace
+
 std::uint64_t extend_volume(Host& host, const std::vector<std::string>& disks,
-                            Duration command_timeout, Duration sysfs_timeout) {
-    std::uint64_t size = 0;
-    std::string wwid;
-    for (const auto& name : disks) {
-        rescan_disk(host, name, sysfs_timeout);
+                            const std::string& expected_wwid, const ExtendOptions& options) {
+    // The paths: the disks found at the volume's addresses and those of its
+    // map (a path the caller could not name, such as a portal found by
+    // discovery, is the map's).
+    std::vector<VolumePath> paths;
+    std::optional<multipath::Map> map;
+    const auto add = [&](const std::string& name) {
+        if (std::any_of(paths.begin(), paths.end(),
+                        [&](const VolumePath& p) { return p.disk.name == name; })) {
+            return;
+        }
         if (auto disk = read_disk(host, name)) {
-            size = std::max(size, disk->size_bytes);
-            wwid = disk->scsi_id;
+            paths.push_back({"path " + name, std::move(*disk)});
+        }
+    };
+    for (const auto& name : disks) {
+        add(name);
+        if (!map) {
+            map = multipath::map_holding(host, name);
         }
     }
-    if (size == 0) {
+    if (map) {
+        for (const auto& name : map->paths) {
+            add(name);
+        }
+    }
+    if (paths.empty()) {
         throw Error(ErrorCategory::device_not_found, "the volume is not attached on this host");
     }
-    if (auto map = multipath::map_for_wwid(host, wwid)) {
-        multipath::resize_map(host, map->name, command_timeout);
-        const auto attribute = "/sys/block/" + map->device + "/size";
-        if (auto sectors = host.read_attribute(attribute)) {
-            const auto bytes = sectors_in_bytes(*sectors);
-            if (!bytes) {
-                throw Error(ErrorCategory::host_error,
-                            attribute + " holds no size in sectors: " + describe_text(*sectors));
+    const auto verdict =
+        check_identity(paths, expected_wwid.empty() && map ? map->wwid : expected_wwid);
+    std::vector<Disk> volume;
+    for (const auto i : verdict.accepted) {
+        volume.push_back(paths[i].disk);
+    }
+    if (map && map->wwid != verdict.wwid) {
+        map = multipath::map_for_wwid(host, verdict.wwid);
+    }
+
+    // Every path rescanned, then read again: the size they agree on is the
+    // volume's. The rescan write returns once the kernel re-read the capacity.
+    std::uint64_t size = 0;
+    std::vector<const Disk*> behind;
+    const auto read_all = [&] {
+        size = 0;
+        for (auto& disk : volume) {
+            auto now = read_disk(host, disk.name);
+            if (!now) {
+                throw Error(ErrorCategory::device_not_found,
+                            disk.name + " went away while the volume was extended");
             }
-            size = *bytes;
+            if (has_identity(*now) && !carries(*now, verdict.wwid)) {
+                throw Error(ErrorCategory::wrong_device,
+                            disk.name + " shows WWID " + now->scsi_id +
+                                " after its rescan, not the volume's " + verdict.wwid +
+                                ": the target serves another volume there; nothing was resized",
+                            "scsi_wwn");
+            }
+            disk = std::move(*now);
+            size = std::max(size, disk.size_bytes);
+        }
+        behind.clear();
+        for (const auto& disk : volume) {
+            if (disk.size_bytes != size) {
+                behind.push_back(&disk);
+            }
+        }
+        return behind.empty();
+    };
+    const auto all_running = [&] {
+        return std::all_of(behind.begin(), behind.end(),
+                           [](const Disk* disk) { return disk->state == "running"; });
+    };
+    for (const auto& disk : volume) {
+        rescan_disk(host, disk.name, options.sysfs_timeout);
+    }
+    if (!read_all() && all_running()) {
+        WaitHints hints;
+        hints.block_events = false;
+        hints.poll_interval = Duration(500);
+        wait_until(
+            host, options.settle_timeout,
+            [&] {
+                std::vector<std::string> again;
+                for (const auto* disk : behind) {
+                    again.push_back(disk->name);
+                }
+                for (const auto& name : again) {
+                    rescan_disk(host, name, options.sysfs_timeout);
+                }
+                return read_all() || !all_running();
+            },
+            hints);
+    }
+    if (!behind.empty()) {
+        const bool running = all_running();
+        throw Error(running ? ErrorCategory::timeout : ErrorCategory::host_error,
+                    "paths of the volume still show another size after their rescan" +
+                        (running ? " for " + std::to_string(options.settle_timeout.count()) + " ms"
+                                 : std::string(" (a path that is not running cannot read its "
+                                               "capacity)")) +
+                        ": " + describe_sizes(behind) + "; the others show " +
+                        std::to_string(size) + " bytes; nothing was resized");
+    }
+    if (!map) {
+        return size;
+    }
+
+    // The map: multipathd reloads it with the paths' size and answers once
+    // the table is live, so its size is read once.
+    if (map_size(host, *map) != size) {
+        multipath::resize_map(host, map->name, options.command_timeout);
+        const auto grown = map_size(host, *map);
+        if (grown != size) {
+            throw Error(ErrorCategory::command_failed,
+                        "multipath map " + map->name + " (" + map->device + ") shows " +
+                            (grown ? std::to_string(*grown) + " bytes" : "no size") +
+                            " after multipathd resized it; its paths show " + std::to_string(size) +
+                            " bytes");
         }
     }
     return size;

@@ -124,11 +124,31 @@ std::optional<multipath::Map> volume_map(Host& host, const std::string& wwid,
 // logged, never thrown: the attach's own error is what the caller reports.
 void discard_device(Host& host, const Address& address, const RemovalOptions& options);
 
-// Rescans the disks (the kernel re-reads the capacity) and resizes the
-// volume's map. Returns the new size in bytes; throws device_not_found when
-// none of the disks is there.
+struct ExtendOptions {
+    Duration command_timeout{30000};  // multipathd resize map
+    Duration sysfs_timeout{10000};    // one rescan write
+    // How long paths that still show their old size after a rescan are
+    // rescanned again: an array may serve the new capacity on one port a
+    // moment before another.
+    Duration settle_timeout{10000};
+};
+
+// Grows a volume to the size its target now serves, on every path: the
+// disks plus the paths of the dm-multipath map holding any of them, those
+// carrying the volume's identity (expected_wwid, else the map's, else the one
+// most disks show; the others are logged and left alone). Each path is
+// rescanned (the kernel re-reads the capacity), then every path must report
+// the same size: a running path still behind is rescanned again until
+// settle_timeout (then timeout, naming it); a path that is not running cannot
+// read its capacity and fails at once (host_error, naming it), as the map
+// could not grow past it (dm-multipath refuses a map larger than a path).
+// A path that shows another identity after its rescan is wrong_device. Then
+// the map is resized (multipath::resize_map's errors) and must show the
+// paths' size (command_failed naming the map otherwise). Returns the new size
+// in bytes; device_not_found when none of the disks is there. Nothing is
+// resized before every path agrees.
 std::uint64_t extend_volume(Host& host, const std::vector<std::string>& disks,
-                            Duration command_timeout, Duration sysfs_timeout);
+                            const std::string& expected_wwid, const ExtendOptions& options);
 
 // Removes a udev link that points at nothing any more (udev left it behind).
 void remove_dangling_link(Host& host, const std::string& link);
