@@ -568,6 +568,7 @@ std::uint64_t extend_volume(Host& host, const std::vector<std::string>& disks,
             host, options.settle_timeout,
             [&] {
                 std::vector<std::string> again;
+                again.reserve(behind.size());
                 for (const auto* disk : behind) {
                     again.push_back(disk->name);
                 }
