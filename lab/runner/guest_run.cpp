@@ -100,6 +100,10 @@ std::string guest_setup(const std::string& target, bool multipath, bool rdma) {
     if (multipath) {
         modules += " dm_multipath dm_round_robin dm_service_time scsi_dh_alua";
     }
+    if (target == "lio") {
+        // A LUN a scenario grows is a loop device (lab/targets/lio.hpp).
+        modules += " loop";
+    }
     std::string text = "setup() {\n    load_modules " + modules + "\n";
     text += "    start_dbus\n    start_udevd\n";
     if (target != "nvmet") {

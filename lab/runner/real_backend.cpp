@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <array>
 #include <fstream>
+#include <set>
 #include <span>
 #include <string_view>
 #include <vector>
@@ -199,8 +200,8 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
             std::find(faults.begin(), faults.end(), step.subject) == faults.end()) {
             reason = "fault " + step.subject + " is simulator-only";
         }
-        if (step.op == "extend" && step.size_mib > 0 && !nvme) {
-            reason = "growing a LUN is not available on " + target_;
+        if (step.op == "extend" && step.size_mib > 0 && tgt) {
+            reason = "growing a LUN is not available on tgt (the lab's tgt driver has no resize)";
         }
     });
     return reason;
@@ -243,8 +244,17 @@ void RealBackend::start(const Scenario& scenario, std::uint64_t /*seed*/,
         tgt_->configure(scenario.fabric);
         return;
     }
+    // Only the LUNs a step grows get a loop device under them: the others
+    // keep their plain files (and their timing).
+    std::set<LioLun> growable;
+    for_each_step(scenario.steps, [&](const Step& step) {
+        if (step.op == "extend" && step.size_mib > 0) {
+            growable.insert(
+                {scenario.target_of(step.subject), scenario.volumes.at(step.subject).lun});
+        }
+    });
     lio_ = std::make_unique<LioTarget>(real_, work_dir_);
-    lio_->configure(scenario.fabric);
+    lio_->configure(scenario.fabric, growable);
 }
 
 Host& RealBackend::host() {
@@ -321,9 +331,11 @@ bool RealBackend::verify_pattern(const std::string& device, std::uint64_t patter
     return true;
 }
 
-void RealBackend::resize_lun(const std::string& /*iqn*/, std::uint64_t /*lun*/,
-                             std::uint64_t /*size_mib*/) {
-    throw Error(ErrorCategory::not_supported, "growing a LUN on " + name());
+void RealBackend::resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) {
+    if (!lio_) {
+        throw Error(ErrorCategory::not_supported, "growing a LUN on " + name());
+    }
+    lio_->resize_lun(iqn, lun, size_mib);
 }
 
 void RealBackend::resize_namespace(const std::string& nqn, std::uint32_t nsid,

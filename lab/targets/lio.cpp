@@ -13,6 +13,9 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr Duration targetcli_timeout{120000};
+constexpr Duration tool_timeout{30000};
+// The files under the loop devices of growable LUNs (tmpfs in a guest).
+constexpr const char* growable_dir = "/run/brick-lab/lio";
 
 std::string backstore_name(const LunSpec& lun) {
     return "bw" + lun.serial.substr(0, 12);
@@ -29,15 +32,19 @@ nlohmann::json chap_keys(const ChapSpec& chap) {
 
 }  // namespace
 
-nlohmann::json lio_save_file(const Fabric& fabric, const fs::path& backing_dir) {
+nlohmann::json lio_save_file(const Fabric& fabric, const fs::path& backing_dir,
+                             const std::map<std::string, std::string>& block_devices) {
     nlohmann::json storage = nlohmann::json::array();
     nlohmann::json targets = nlohmann::json::array();
     for (const auto& target : fabric.iscsi_targets) {
         nlohmann::json luns = nlohmann::json::array();
         for (const auto& lun : target.luns) {
+            const auto device = block_devices.find(lun.serial);
             storage.push_back({{"plugin", "fileio"},
                                {"name", backstore_name(lun)},
-                               {"dev", (backing_dir / (lun.serial + ".img")).string()},
+                               {"dev", device != block_devices.end()
+                                           ? device->second
+                                           : (backing_dir / (lun.serial + ".img")).string()},
                                {"size", lun.size_mib * 1024 * 1024},
                                {"write_back", false},
                                {"wwn", lun.serial},
@@ -96,18 +103,44 @@ void LioTarget::targetcli(std::vector<std::string> args) {
     }
 }
 
-void LioTarget::configure(const Fabric& fabric) {
+void LioTarget::run(const std::vector<std::string>& argv) {
+    const auto result = host_.run(Command{argv, {}, tool_timeout});
+    if (!result.ok()) {
+        throw Error(ErrorCategory::command_failed,
+                    argv.front() + " " + argv.at(1) + " failed (exit " +
+                        std::to_string(result.exit_status) + "): " + result.out + result.err);
+    }
+}
+
+void LioTarget::configure(const Fabric& fabric, const std::set<LioLun>& growable) {
     const auto backing = work_dir_ / "luns";
     fs::create_directories(backing);
+    std::map<std::string, std::string> block_devices;
     for (const auto& target : fabric.iscsi_targets) {
         for (const auto& lun : target.luns) {
-            const auto file = backing / (lun.serial + ".img");
+            const bool grows = growable.contains({target.iqn, lun.lun});
+            // A loop device's file on tmpfs: the job's share may not take one.
+            const auto file = (grows ? fs::path(growable_dir) : backing) / (lun.serial + ".img");
+            fs::create_directories(file.parent_path());
             std::ofstream(file, std::ios::binary | std::ios::trunc).close();
             fs::resize_file(file, lun.size_mib * 1024 * 1024);
+            if (!grows) {
+                continue;
+            }
+            const auto loop = host_.run(
+                Command{{"losetup", "--find", "--show", file.string()}, {}, tool_timeout});
+            if (!loop.ok()) {
+                throw Error(
+                    ErrorCategory::command_failed,
+                    "losetup --find --show " + file.string() + " failed: " + loop.out + loop.err);
+            }
+            const auto device = loop.out.substr(0, loop.out.find('\n'));
+            loops_[{target.iqn, lun.lun}] = {file, device};
+            block_devices[lun.serial] = device;
         }
     }
     const auto save_file = work_dir_ / "lio.json";
-    std::ofstream(save_file) << lio_save_file(fabric, backing).dump(2);
+    std::ofstream(save_file) << lio_save_file(fabric, backing, block_devices).dump(2);
     fs::permissions(save_file, fs::perms::owner_read | fs::perms::owner_write);
     targetcli({"restoreconfig", "savefile=" + save_file.string(), "clear_existing=true"});
     fs::remove(save_file);  // it holds CHAP secrets
@@ -115,8 +148,30 @@ void LioTarget::configure(const Fabric& fabric) {
 
 void LioTarget::clear() {
     targetcli({"clearconfig", "confirm=True"});
+    // LIO let go of the loop devices with their backstores.
+    for (const auto& [lun, loop] : loops_) {
+        host_.run(Command{{"losetup", "-d", loop.device}, {}, tool_timeout});
+    }
+    loops_.clear();
     std::error_code ec;
     fs::remove_all(work_dir_ / "luns", ec);
+    fs::remove_all(growable_dir, ec);
+}
+
+void LioTarget::resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib) {
+    const auto loop = loops_.find({iqn, lun});
+    if (loop == loops_.end()) {
+        throw Error(ErrorCategory::not_supported,
+                    "LUN " + std::to_string(lun) + " of " + iqn +
+                        " was not configured growable (no extend step names it)");
+    }
+    std::error_code ec;
+    fs::resize_file(loop->second.file, size_mib * 1024 * 1024, ec);
+    if (ec) {
+        throw Error(ErrorCategory::host_error,
+                    "growing " + loop->second.file.string() + ": " + ec.message());
+    }
+    run({"losetup", "-c", loop->second.device});
 }
 
 void LioTarget::unmap_lun(const std::string& iqn, std::uint64_t lun) {

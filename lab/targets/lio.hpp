@@ -4,8 +4,12 @@
 // written as a targetcli save file and loaded with `targetcli restoreconfig`.
 
 #include <filesystem>
+#include <map>
 #include <nlohmann/json.hpp>
+#include <set>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "brick/host/host.hpp"
 #include "runner/scenario.hpp"
@@ -13,26 +17,44 @@
 namespace brick::lab {
 
 // The targetcli save-file document for a fabric; LU backing files live in
-// backing_dir ("<backing_dir>/<serial>.img").
-nlohmann::json lio_save_file(const Fabric& fabric, const std::filesystem::path& backing_dir);
+// backing_dir ("<backing_dir>/<serial>.img"), except the LUs in
+// block_devices (serial -> block device), backed by that device.
+nlohmann::json lio_save_file(const Fabric& fabric, const std::filesystem::path& backing_dir,
+                             const std::map<std::string, std::string>& block_devices = {});
+
+// A LUN of a target ("<iqn>", LUN number).
+using LioLun = std::pair<std::string, std::uint64_t>;
 
 class LioTarget {
   public:
     LioTarget(Host& host, std::filesystem::path work_dir);
 
-    // Creates the backing files and loads the fabric (replacing any LIO configuration).
-    void configure(const Fabric& fabric);
+    // Creates the backing files and loads the fabric (replacing any LIO
+    // configuration). The LUNs in growable are backed by a loop device over
+    // a sparse file: fileio over a regular file serves the size it was given
+    // at creation, over a block device the device's current size
+    // (target_core_file.c fd_get_blocks). The others keep their plain files.
+    void configure(const Fabric& fabric, const std::set<LioLun>& growable = {});
     // Removes every LIO object and the backing files.
     void clear();
     // Faults: unmap a LUN from every TPG, or re-add it; remove or re-add a portal.
     void unmap_lun(const std::string& iqn, std::uint64_t lun);
     void remove_portal(const std::string& iqn, const Portal& portal);
     void add_portal(const std::string& iqn, const Portal& portal);
+    // Grows a LUN configured growable: its file, then its loop device's
+    // capacity (`losetup -c`); the initiator sees it at its next rescan.
+    void resize_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_mib);
 
   private:
+    struct LoopBacking {
+        std::filesystem::path file;
+        std::string device;  // "/dev/loop3"
+    };
+    void run(const std::vector<std::string>& argv);
     void targetcli(std::vector<std::string> args);
     Host& host_;
     std::filesystem::path work_dir_;
+    std::map<LioLun, LoopBacking> loops_;
 };
 
 }  // namespace brick::lab
