@@ -67,6 +67,12 @@ class Backend {
     // target's own size), as a storage service extending a volume does.
     virtual void resize_namespace(const std::string& nqn, std::uint32_t nsid,
                                   std::uint64_t size_mib) = 0;
+    // Kills a host daemon ("iscsid", "multipathd") as a crash would (SIGKILL):
+    // the kernel's sessions, disks and maps and the files on disk stay.
+    virtual void stop_daemon(const std::string& daemon) = 0;
+    // Starts it again as the host first did and returns once it answers;
+    // throws brick::Error (timeout) when it does not.
+    virtual void start_daemon(const std::string& daemon) = 0;
     // Tears the target side down; nothing of the run may remain.
     virtual void stop() = 0;
 

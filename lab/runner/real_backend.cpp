@@ -14,6 +14,7 @@
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
 #include "brick/iscsi/session.hpp"
+#include "daemons.hpp"
 
 namespace brick::lab {
 namespace fs = std::filesystem;
@@ -53,6 +54,24 @@ class Fd {
   private:
     int fd_;
 };
+
+// A restart, stop or start step needs its daemon running in the guest: the
+// guest job starts iscsid for iSCSI targets and multipathd for scenarios with
+// a multipath volume (lab/runner/guest_run.cpp).
+std::optional<std::string> daemon_skip_reason(const Scenario& scenario, const Step& step) {
+    if (step.op != "restart" && step.op != "stop" && step.op != "start") {
+        return std::nullopt;
+    }
+    if (step.subject == "iscsid" && scenario.protocol != "iscsi" && scenario.protocol != "iser") {
+        return "iscsid runs for iSCSI scenarios only";
+    }
+    if (step.subject == "multipathd" &&
+        std::none_of(scenario.volumes.begin(), scenario.volumes.end(),
+                     [](const auto& v) { return v.second.multipath; })) {
+        return "multipathd runs in the guest for scenarios with a multipath volume only";
+    }
+    return std::nullopt;
+}
 
 }  // namespace
 
@@ -203,6 +222,9 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
         if (step.op == "extend" && step.size_mib > 0 && tgt) {
             reason = "growing a LUN is not available on tgt (the lab's tgt driver has no resize)";
         }
+        if (auto why = daemon_skip_reason(scenario, step)) {
+            reason = why;
+        }
     });
     return reason;
 }
@@ -346,6 +368,35 @@ void RealBackend::resize_namespace(const std::string& nqn, std::uint32_t nsid,
     nvmet_->resize_namespace(nqn, nsid, size_mib);
 }
 
+void RealBackend::stop_daemon(const std::string& daemon) {
+    const auto& spec = daemon_spec(daemon);
+    const auto killed = kill_daemon(spec, Duration(10000));
+    trace_->write({{"kind", "daemon"}, {"name", daemon}, {"action", "killed"}, {"count", killed}});
+    if (killed == 0) {
+        throw Error(ErrorCategory::host_error, daemon + " was not running");
+    }
+    stopped_daemons_.insert(daemon);
+}
+
+void RealBackend::start_daemon(const std::string& daemon) {
+    const auto& spec = daemon_spec(daemon);
+    // Beside the guest job's own daemon logs when there is a job folder.
+    const fs::path job = "/job";
+    const auto log = (fs::is_directory(job) ? job : work_dir_) / (daemon + ".log");
+    const auto pid = spawn_daemon(spec, log);
+    trace_->write({{"kind", "daemon"}, {"name", daemon}, {"action", "started"}, {"pid", pid}});
+    const auto deadline = host().now() + Duration(20000);
+    WaitHints hints;
+    hints.block_events = false;
+    hints.poll_interval = Duration(100);
+    if (!host().wait_until([&] { return daemon_answers(host(), spec); }, deadline, hints)) {
+        throw Error(ErrorCategory::timeout, daemon + " (pid " + std::to_string(pid) +
+                                                ") did not answer within 20 s of its start; see " +
+                                                log.string());
+    }
+    stopped_daemons_.erase(daemon);
+}
+
 void RealBackend::clean_initiator_side() {
     if (scenario_ == nullptr) {
         return;
@@ -403,6 +454,12 @@ void RealBackend::clean_initiator_side() {
 }
 
 void RealBackend::stop() {
+    // A scenario that ended with a daemon down leaves it running for the next
+    // one (and for the cleanup: logging out needs iscsid).
+    const auto stopped = stopped_daemons_;
+    for (const auto& daemon : stopped) {
+        start_daemon(daemon);
+    }
     clean_initiator_side();
     if (lio_) {
         lio_->clear();

@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <set>
 
 #include "backend.hpp"
 #include "brick/host/real_host.hpp"
@@ -52,6 +53,8 @@ class RealBackend final : public Backend {
     void resize_lun(const std::string& target, std::uint64_t lun, std::uint64_t size_mib) override;
     void resize_namespace(const std::string& nqn, std::uint32_t nsid,
                           std::uint64_t size_mib) override;
+    void stop_daemon(const std::string& daemon) override;
+    void start_daemon(const std::string& daemon) override;
     void stop() override;
 
   private:
@@ -74,6 +77,8 @@ class RealBackend final : public Backend {
     std::unique_ptr<CephCluster> ceph_;
     const Scenario* scenario_ = nullptr;
     std::vector<Portal> removed_portals_;
+    // Daemons a stop step left down: stop() starts them again for the next scenario.
+    std::set<std::string> stopped_daemons_;
 };
 
 }  // namespace brick::lab

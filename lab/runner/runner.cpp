@@ -41,6 +41,9 @@ class ScenarioRun {
         if (step.op == "wait_ms") {
             result.description += " " + std::to_string(step.wait_ms);
         }
+        if (step.op == "restart" && step.down_ms > 0) {
+            result.description += " (down " + std::to_string(step.down_ms) + " ms)";
+        }
         result.expected = step.expect;
         Host& host = backend_.host();
         const auto start = host.now();
@@ -382,6 +385,19 @@ class ScenarioRun {
             for (const auto& [volume, device] : devices_) {
                 if (!host.exists(device.path)) {
                     throw Error(ErrorCategory::device_not_found,
+        if (step.op == "restart" || step.op == "stop") {
+            backend_.stop_daemon(step.subject);
+            if (step.op == "stop") {
+                return {};
+            }
+            host.sleep_for(Duration(step.down_ms));
+        }
+        if (step.op == "restart" || step.op == "start") {
+            const auto since = host.now();
+            backend_.start_daemon(step.subject);
+            return step.subject + " answered after " + std::to_string(elapsed_ms(host, since)) +
+                   " ms";
+        }
                                 volume + "'s device " + device.path + " is gone");
                 }
             }

@@ -155,8 +155,8 @@ FcFabricSpec fc_fabric_of(const nlohmann::json& fc) {
 
 Step step_of(const nlohmann::json& value) {
     Step step;
-    for (const char* op :
-         {"connect", "disconnect", "write", "verify", "extend", "fault", "heal", "check"}) {
+    for (const char* op : {"connect", "disconnect", "write", "verify", "extend", "fault", "heal",
+                           "check", "restart", "stop", "start"}) {
         if (value.contains(op)) {
             step.op = op;
             step.subject = value.at(op).get<std::string>();
@@ -180,6 +180,8 @@ Step step_of(const nlohmann::json& value) {
     step.mib = value.value("mib", std::uint64_t{1});
     step.size_mib = value.value("size_mib", std::uint64_t{0});
     step.link = value.value("link", "device");
+    step.returns = value.value("returns", "");
+    step.down_ms = value.value("down_ms", std::int64_t{0});
     if (value.contains("within_ms")) {
         step.within_ms = value.at("within_ms").get<std::int64_t>();
     }

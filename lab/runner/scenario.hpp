@@ -170,9 +170,10 @@ struct VolumeSpec {
 };
 
 struct Step {
-    std::string
-        op;  // connect, disconnect, write, verify, extend, fault, heal, concurrent, check, wait_ms
-    std::string subject;  // volume name, fault name or check name
+    // connect, disconnect, write, verify, extend, fault, heal, concurrent,
+    // check, wait_ms, restart, stop, start
+    std::string op;
+    std::string subject;  // volume name, fault name, check name or daemon (iscsid, multipathd)
     nlohmann::json params = nlohmann::json::object();
     std::string expect = "ok";
     bool force = false;
@@ -186,6 +187,7 @@ struct Step {
     std::vector<Step> concurrent;
 };
 
+    std::int64_t down_ms = 0;  // restart: how long the daemon stays down
 struct Scenario {
     std::filesystem::path file;
     std::string name;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "brick/core/error.hpp"
+#include "sim/model/daemons.hpp"
 
 namespace brick::lab {
 
@@ -362,6 +363,40 @@ void SimBackend::resize_namespace(const std::string& nqn, std::uint32_t nsid,
     }
     volume->second.size_bytes = size_mib * 1024 * 1024;
     model.touch();
+}
+
+namespace {
+
+sim::Daemon daemon_named(const std::string& name) {
+    const auto daemon = sim::daemon_from_name(name);
+    if (!daemon) {
+        throw Error(ErrorCategory::invalid_properties, "no daemon " + name + " on the simulator");
+    }
+    return *daemon;
+}
+
+// How long a started daemon may take to answer (the real backend's bound).
+constexpr Duration daemon_answer_timeout{20000};
+
+}  // namespace
+
+void SimBackend::stop_daemon(const std::string& daemon) {
+    sim::kill_daemon(host_->model(), daemon_named(daemon));
+}
+
+void SimBackend::start_daemon(const std::string& daemon) {
+    const auto which = daemon_named(daemon);
+    auto& model = host_->model();
+    sim::start_daemon(model, which);
+    // Waits in virtual time, as the real backend polls the daemon.
+    WaitHints hints;
+    hints.block_events = false;
+    if (!host_->wait_until([&] { return sim::daemon_running(model, which); },
+                           host_->now() + daemon_answer_timeout, hints)) {
+        throw Error(ErrorCategory::timeout, daemon + " did not answer within " +
+                                                std::to_string(daemon_answer_timeout.count()) +
+                                                " ms of its start");
+    }
 }
 
 void SimBackend::stop() {

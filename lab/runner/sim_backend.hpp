@@ -30,6 +30,8 @@ class SimBackend final : public Backend {
     void resize_lun(const std::string& target, std::uint64_t lun, std::uint64_t size_mib) override;
     void resize_namespace(const std::string& nqn, std::uint32_t nsid,
                           std::uint64_t size_mib) override;
+    void stop_daemon(const std::string& daemon) override;
+    void start_daemon(const std::string& daemon) override;
     void stop() override;
     int operation_begins(const OperationStart& operation) override;
     void operation_ends(int id, const OperationEnd& outcome) override;

@@ -218,6 +218,7 @@ struct Timing {
     unsigned nvme_refused_ms = 3;     // a connect to a port nobody listens on (loopback)
     unsigned md_ms = 30;              // an md array appears after mdadm --create / --assemble
     unsigned fc_login_ms = 300;       // FC remote ports log in again after a link comes up
+    unsigned daemon_start_ms = 250;   // a started iscsid or multipathd until it answers
     unsigned jitter_percent = 20;     // seeded jitter applied to the async delays
 };
 

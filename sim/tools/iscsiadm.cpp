@@ -347,6 +347,22 @@ class Iscsiadm {
             return fail(code::no_objects, "No matching sessions found");
         }
         ToolResult r;
+        if (!model().state().iscsid_running) {
+            // Logout is iscsid's: each request fails to connect, and with no
+            // session logged out open-iscsi 2.1.8 reports none found (exit 21).
+            for (const auto sid : sids) {
+                const auto label = session_label(model().state().sessions.at(sid));
+                r.out += "Logging out of session " + label + "\n";
+                r.err += "iscsiadm: can not connect to iSCSI daemon (111)!\n";
+                r.err += "iscsiadm: Could not logout of " + label + ".\n";
+                r.err += "iscsiadm: initiator reported error (" +
+                         std::to_string(code::iscsid_not_connected) + " - " +
+                         error_text(code::iscsid_not_connected) + ")\n";
+            }
+            r.err += "iscsiadm: No matching sessions found\n";
+            r.exit_status = code::no_objects;
+            return r;
+        }
         for (const auto sid : sids) {
             const auto label = session_label(model().state().sessions.at(sid));
             r.out += "Logging out of session " + label + "\n";
@@ -447,11 +463,20 @@ class Iscsiadm {
                (logged_in ? model().fabric().host.ip_address : std::string("[default]")) + "\n";
         out += "\t\tIface HWaddress: default\n\t\tIface Netdev: default\n";
         out += "\t\tSID: " + std::to_string(s.sid) + "\n";
+        // The connection and internal states come from iscsid; the session
+        // state from sysfs.
+        const bool iscsid = model().state().iscsid_running;
         out += "\t\tiSCSI Connection State: " +
-               std::string(logged_in ? "LOGGED IN" : "TRANSPORT WAIT") + "\n";
+               std::string(!iscsid     ? "Unknown"
+                           : logged_in ? "LOGGED IN"
+                                       : "TRANSPORT WAIT") +
+               "\n";
         out += "\t\tiSCSI Session State: " + s.state + "\n";
         out += "\t\tInternal iscsid Session State: " +
-               std::string(logged_in ? "NO CHANGE" : "REOPEN") + "\n";
+               std::string(!iscsid     ? "Unknown"
+                           : logged_in ? "NO CHANGE"
+                                       : "REOPEN") +
+               "\n";
         if (o_.print_level < 2) {
             return;
         }

@@ -133,6 +133,16 @@ std::vector<std::string> Iscsiadm::logout_and_forget(const Target& target) {
     auto logout = node_args(target);
     logout.emplace_back("--logout");
     const auto out = run(logout);
+    // Logout is iscsid's: without it each request fails (error 20), and
+    // open-iscsi 2.1.8 then exits 21 as if no session matched. The session
+    // stays, and so must its record.
+    if (out.exit_status == exit_code::iscsid_not_connected ||
+        out.err.find("could not connect to iscsid") != std::string::npos) {
+        problems.push_back("logout from " + target.iqn + " at " + target.portal.to_string() +
+                           " failed: iscsiadm could not reach iscsid (" + describe(out) +
+                           "): the session stays; start iscsid and disconnect again");
+        return problems;
+    }
     if (!out.ok() && out.exit_status != exit_code::no_records &&
         out.exit_status != exit_code::session_not_found) {
         problems.push_back("logout from " + target.iqn + " at " + target.portal.to_string() +
