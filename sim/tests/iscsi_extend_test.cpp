@@ -129,6 +129,29 @@ TEST_CASE("extend: a path that cannot take the new size fails the extend, naming
     connector->disconnect(mp_properties(), device, {.force = true});
 }
 
+TEST_CASE("extend: a path whose rescan fails fails the extend, naming it; nothing is resized",
+          "[connector][extend][multipath]") {
+    SimHost host(fabric("two_portals.json"), {.seed = 11});
+    auto connector = make_connector(Protocol::iscsi, host, multipath_options());
+    const auto device = connector->connect(mp_properties());
+    const auto paths = host.model().state().maps.begin()->second.paths;
+    REQUIRE(paths.size() == 2);
+    grow_lun(host, mp_iqn, grown);
+    host.inject({{"fault", "sysfs_write_fails"},
+                 {"path", "/sys/block/" + paths[1] + "/device/rescan"},
+                 {"errno", "EIO"}});
+    const auto error = error_of([&] { connector->extend(mp_properties()); });
+    REQUIRE(error);
+    CHECK(error->category() == ErrorCategory::host_error);
+    CHECK(error->message().find("rescanning " + paths[1]) != std::string::npos);
+    CHECK(shown_bytes(host, "dm-0") == one_gib);
+    CHECK(host.trace_text().find(R"("resize","map")") == std::string::npos);
+    host.model().clear_faults();
+    CHECK(connector->extend(mp_properties()) == grown);
+    connector->disconnect(mp_properties(), device, {});
+    CHECK(host.model().leftovers().empty());
+}
+
 TEST_CASE("extend: a failed multipathd resize map is an error naming the map and the answer",
           "[connector][extend][multipath]") {
     SimHost host(fabric("two_portals.json"), {.seed = 11});
