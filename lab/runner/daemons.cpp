@@ -1,13 +1,13 @@
 #include "daemons.hpp"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <array>
 #include <chrono>
+#include <csignal>
 #include <fstream>
 #include <thread>
 
@@ -135,8 +135,21 @@ bool daemon_answers(Host& host, const DaemonSpec& daemon) {
             sockets.find("ISCSIADM_ABSTRACT_NAMESPACE") == std::string::npos) {
             return false;
         }
-        const auto session = host.run(Command{{"iscsiadm", "-m", "session"}, {}, Duration(10000)});
-        return session.exit_status == 0 || session.exit_status == 21;
+        // It has taken every session of the kernel over once it reports its
+        // own state of each: "Unknown" while it does not know a session yet,
+        // REOPEN while it reconnects one (a logout then fails).
+        const auto sessions =
+            host.run(Command{{"iscsiadm", "-m", "session", "-P", "1"}, {}, Duration(10000)});
+        if (sessions.exit_status == 21) {
+            return true;
+        }
+        const std::string state = "Internal iscsid Session State: ";
+        bool adopted = sessions.exit_status == 0;
+        for (auto at = sessions.out.find(state); adopted && at != std::string::npos;
+             at = sessions.out.find(state, at + 1)) {
+            adopted = sessions.out.compare(at + state.size(), 9, "NO CHANGE") == 0;
+        }
+        return adopted;
     }
     const auto shown = host.run(Command{{"multipathd", "show", "daemon"}, {}, Duration(10000)});
     return shown.ok() && (shown.out.find(" idle") != std::string::npos ||

@@ -36,7 +36,8 @@ std::size_t kill_daemon(const DaemonSpec& daemon, Duration timeout);
 pid_t spawn_daemon(const DaemonSpec& daemon, const std::filesystem::path& log);
 
 // Whether the daemon answers its clients now: iscsid listens on iscsiadm's
-// socket and `iscsiadm -m session` exits 0 (sessions) or 21 (none);
+// socket and `iscsiadm -m session -P 1` exits 21 (no session) or shows its
+// internal state of every session as NO CHANGE (it has taken them over);
 // `multipathd show daemon` exits 0 and says idle or running.
 bool daemon_answers(Host& host, const DaemonSpec& daemon);
 

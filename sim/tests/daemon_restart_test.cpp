@@ -14,8 +14,9 @@ using namespace brick::sim::test;
 
 namespace {
 
-const std::vector<std::string> chap_node = {
-    "iscsiadm", "-m", "node", "-T", chap_iqn, "-p", "192.168.122.10:3260"};
+std::vector<std::string> chap_node() {
+    return {"iscsiadm", "-m", "node", "-T", chap_iqn, "-p", "192.168.122.10:3260"};
+}
 
 std::vector<std::string> with(std::vector<std::string> argv,
                               std::initializer_list<std::string> more) {
@@ -56,22 +57,22 @@ TEST_CASE("iscsid killed: the kernel's session, disk and node record stay; logou
     CHECK(detail.out.find("iSCSI Session State: LOGGED_IN") != std::string::npos);
     CHECK(detail.out.find("Internal iscsid Session State: Unknown") != std::string::npos);
     // Logout is iscsid's: it fails, and open-iscsi 2.1.8 then reports no session found.
-    auto r = run(host, with(chap_node, {"--logout"}));
+    auto r = run(host, with(chap_node(), {"--logout"}));
     CHECK(r.exit_status == 21);
     CHECK(r.err.find("initiator reported error (20 - could not connect to iscsid)") !=
           std::string::npos);
     CHECK(host.model().state().sessions.size() == 1);
     CHECK(host.exists("/dev/sdb"));
     // The record stays: a session uses it.
-    CHECK(run(host, with(chap_node, {"--op", "delete"})).exit_status == 15);
+    CHECK(run(host, with(chap_node(), {"--op", "delete"})).exit_status == 15);
 
     start_and_wait(host, Daemon::iscsid);
     CHECK(host.model().state().sessions.size() == 1);
     REQUIRE(run(host, {"blockdev", "--flushbufs", "/dev/sdb"}).exit_status == 0);
-    r = run(host, with(chap_node, {"--logout"}));
+    r = run(host, with(chap_node(), {"--logout"}));
     CHECK(r.exit_status == 0);
     CHECK_FALSE(host.exists("/dev/sdb"));
-    CHECK(run(host, with(chap_node, {"--op", "delete"})).exit_status == 0);
+    CHECK(run(host, with(chap_node(), {"--op", "delete"})).exit_status == 0);
     CHECK(host.lun_bytes(chap_iqn, 1, 0, 4) == "kept");
     CHECK(host.model().leftovers().empty());
 }

@@ -6,6 +6,7 @@
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
 #include "brick/core/sysfs_name.hpp"
+#include "brick/host/wait.hpp"
 
 namespace brick::iscsi {
 namespace {
@@ -132,15 +133,34 @@ std::vector<std::string> Iscsiadm::logout_and_forget(const Target& target) {
     run(manual);  // a missing record is fine here
     auto logout = node_args(target);
     logout.emplace_back("--logout");
-    const auto out = run(logout);
-    // Logout is iscsid's: without it each request fails (error 20), and
-    // open-iscsi 2.1.8 then exits 21 as if no session matched. The session
-    // stays, and so must its record.
-    if (out.exit_status == exit_code::iscsid_not_connected ||
-        out.err.find("could not connect to iscsid") != std::string::npos) {
+    // Logout is iscsid's. iscsiadm names each session it asked iscsid to log
+    // out of and could not ("Could not logout of [sid: ...]"); with none
+    // logged out open-iscsi 2.1.8 exits 21 as if no session matched. An
+    // iscsid that just started takes the kernel's sessions over one by one
+    // (reconnecting them): until it has, it refuses ("try again later") or
+    // does not know the session, so a refusal is asked again a few times.
+    const auto unreachable = [](const CommandResult& r) {
+        return r.exit_status == exit_code::iscsid_not_connected ||
+               r.err.find("could not connect to iscsid") != std::string::npos;
+    };
+    const auto refused = [](const CommandResult& r) {
+        return r.err.find("Could not logout of [") != std::string::npos;
+    };
+    CommandResult out;
+    retry(host_, {4, Duration(500), 2.0}, [&](int) {
+        out = run(logout);
+        return out.timed_out || unreachable(out) || !refused(out);
+    });
+    if (unreachable(out)) {
         problems.push_back("logout from " + target.iqn + " at " + target.portal.to_string() +
                            " failed: iscsiadm could not reach iscsid (" + describe(out) +
                            "): the session stays; start iscsid and disconnect again");
+        return problems;
+    }
+    if (refused(out)) {
+        problems.push_back("logout from " + target.iqn + " at " + target.portal.to_string() +
+                           " failed: iscsid refused it (" + describe(out) +
+                           "); the session and its record stay");
         return problems;
     }
     if (!out.ok() && out.exit_status != exit_code::no_records &&
