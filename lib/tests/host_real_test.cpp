@@ -5,9 +5,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
+#include <sstream>
 #include <thread>
 
 #include "brick/host/wait.hpp"
@@ -103,6 +105,31 @@ TEST_CASE("programs run from an argument vector with stdin, output and exit stat
     result = host.run(Command{{"no-such-program-brick"}, {}, Duration(5000)});
     CHECK(result.not_found);
     CHECK_FALSE(result.ok());
+}
+
+TEST_CASE("a program inherits no descriptor of its caller beyond stdin, stdout, stderr", "[host]") {
+    // What another thread's program holds at that moment (its pipes) is such
+    // a descriptor: inherited, it kept that program's output open until this
+    // one exited.
+    int ends[2] = {-1, -1};
+    REQUIRE(::pipe(ends) == 0);  // NOLINT(android-cloexec-pipe): inheritable on purpose
+    const int held = ::fcntl(ends[1], F_DUPFD, 200);
+    REQUIRE(held >= 200);
+    RealHost host;
+    const auto result = host.run(Command{{"ls", "/proc/self/fd"}, {}, Duration(5000)});
+    ::close(held);
+    ::close(ends[0]);
+    ::close(ends[1]);
+    REQUIRE(result.ok());
+    std::istringstream names(result.out);
+    std::vector<std::string> open;
+    for (std::string name; names >> name;) {
+        open.push_back(name);
+    }
+    // 0-2, and the one ls opened to read the directory.
+    CHECK(open.size() <= 4);
+    CHECK(std::find(open.begin(), open.end(), std::to_string(held)) == open.end());
+    CHECK(std::find(open.begin(), open.end(), std::to_string(ends[1])) == open.end());
 }
 
 TEST_CASE("a program that runs past its deadline is killed", "[host]") {

@@ -1,9 +1,16 @@
 #include "brick/host/process_runner.hpp"
 
+#include <fcntl.h>
+#include <linux/close_range.h>
+#include <sys/resource.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/process.hpp>
+#include <boost/process/extend.hpp>
 #include <chrono>
 #include <csignal>
 #include <thread>
@@ -27,6 +34,29 @@ void ignore_broken_pipes() {
     (void)done;
 }
 
+// In the child, between fork and exec: every descriptor above stderr closes
+// at exec. Without it a program inherits the pipes of every other program
+// that other threads of the caller are running at that moment, and holds
+// them open: their output then ends only when this program exits, so a
+// command that finished waits for the slowest command started after it
+// (four parallel logins all returned when the two to dead portals gave up).
+// Only async-signal-safe calls here. Boost's own exec-error pipe is
+// close-on-exec already and keeps working.
+void close_inherited_descriptors() {
+    if (::syscall(SYS_close_range, 3U, ~0U, CLOSE_RANGE_CLOEXEC) == 0) {
+        return;
+    }
+    // Kernels before 5.11: mark each possible descriptor, up to a bound.
+    struct rlimit limit {};
+    rlim_t top = 65536;
+    if (::getrlimit(RLIMIT_NOFILE, &limit) == 0 && limit.rlim_cur < top) {
+        top = limit.rlim_cur;
+    }
+    for (rlim_t fd = 3; fd < top; ++fd) {
+        ::fcntl(static_cast<int>(fd), F_SETFD, FD_CLOEXEC);
+    }
+}
+
 }  // namespace
 
 CommandResult run_process(const std::string& program, const Command& command) {
@@ -41,8 +71,10 @@ CommandResult run_process(const std::string& program, const Command& command) {
     environment["LC_ALL"] = "C";
     bp::group group;
     std::error_code launch_error;
-    bp::child child(bp::exe = program, bp::args = args, bp::std_in<stdin_pipe, bp::std_out> out,
-                    bp::std_err > err, environment, group, context, launch_error);
+    bp::child child(
+        bp::exe = program, bp::args = args, bp::std_in<stdin_pipe, bp::std_out> out,
+        bp::std_err > err, environment, group, context, launch_error,
+        bp::extend::on_exec_setup = [](auto& /*executor*/) { close_inherited_descriptors(); });
     if (launch_error) {
         result.not_found = true;
         result.exit_status = 127;
