@@ -266,6 +266,25 @@ std::optional<json> not_openable_fault(std::uint64_t seed, unsigned number, std:
     return params;
 }
 
+// A dm-multipath map of a volume that forms late or never (map_late,
+// map_never) stands in for the fault drawn, decided by a draw of its own as
+// device_not_openable is, so the schedules of other seeds stay as they are.
+std::optional<json> map_fault(std::uint64_t seed, unsigned number, std::size_t kinds,
+                              const VolumePlan& volume) {
+    Draw own(seed * 7927 + number + 0x3a9ULL * 1000003);
+    if (own.below(kinds + 2) != 0) {
+        return std::nullopt;
+    }
+    json params = {{"lun", volume.lun}};
+    if (own.percent(50)) {
+        params["fault"] = "map_never";
+    } else {
+        params["fault"] = "map_late";
+        params["delay_ms"] = own.between(200, 25000);
+    }
+    return params;
+}
+
 // Where a fault applies: selectors drawn from the fabric.
 json iscsi_fault(Draw& draw, const Plan& plan, std::uint64_t seed, unsigned number) {
     const auto& volume = draw.pick(plan.plans);
@@ -279,6 +298,9 @@ json iscsi_fault(Draw& draw, const Plan& plan, std::uint64_t seed, unsigned numb
     if (auto openable = not_openable_fault(seed, number, kinds.size(),
                                            {"/dev/sd*", "/dev/dm-*", "/dev/disk/by-*", "*"})) {
         return *openable;
+    }
+    if (auto map = map_fault(seed, number, kinds.size(), volume)) {
+        return *map;
     }
     if (kind == "lun_remapped" && !volume.knows_wwid) {
         kind = "lun_removed";  // without scsi_wwn no library can tell the volumes apart

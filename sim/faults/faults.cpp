@@ -9,7 +9,7 @@
 namespace brick::sim {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 23> names = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 25> names = {{
     {FaultKind::portal_unreachable, "portal_unreachable"},
     {FaultKind::login_timeout, "login_timeout"},
     {FaultKind::auth_failure, "auth_failure"},
@@ -28,6 +28,8 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 23> names = {{
     {FaultKind::sysfs_write_blocks, "sysfs_write_blocks"},
     {FaultKind::device_held_open, "device_held_open"},
     {FaultKind::map_queue_if_no_path, "map_queue_if_no_path"},
+    {FaultKind::map_late, "map_late"},
+    {FaultKind::map_never, "map_never"},
     {FaultKind::controller_connecting, "controller_connecting"},
     {FaultKind::ana_inaccessible, "ana_inaccessible"},
     {FaultKind::namespace_removed, "namespace_removed"},
@@ -35,9 +37,9 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 23> names = {{
     {FaultKind::fc_link_down, "fc_link_down"},
 }};
 
-constexpr std::array<std::string_view, 12> selectors = {"portal", "iqn",    "lun",    "tool",
-                                                        "path",   "device", "volume", "nqn",
-                                                        "nsid",   "hba",    "wwpn",   "wwnn"};
+constexpr std::array<std::string_view, 13> selectors = {"portal", "iqn",    "lun",  "tool", "path",
+                                                        "device", "volume", "wwid", "nqn",  "nsid",
+                                                        "hba",    "wwpn",   "wwnn"};
 
 }  // namespace
 

@@ -10,8 +10,8 @@
 //
 // Parameters that select where a fault applies (all optional; absent = any):
 //   "portal" ("10.0.0.1:3260"), "iqn", "lun", "tool" (basename), "path" (glob),
-//   "device" ("sdb"), "volume"; FC: "hba" (an initiator port WWPN), "wwpn" (a
-//   target port WWPN), "wwnn" (a target's node name).
+//   "device" ("sdb"), "volume", "wwid" (scsi_id's identifier); FC: "hba" (an initiator port WWPN),
+//   "wwpn" (a target port WWPN), "wwnn" (a target's node name).
 // Parameters of the effect, per kind:
 //   portal_unreachable, login_timeout, auth_failure: none
 //   device_late: "delay_ms" (extra delay of the sd disk)
@@ -22,6 +22,13 @@
 //   sysfs_write_blocks: "ms" (how long the write blocks; default 60000)
 //   device_held_open: none (flush and delete of the device fail with EBUSY)
 //   map_queue_if_no_path: none (maps formed while armed queue I/O with no path)
+//   map_late: "delay_ms" (default 5000): multipathd takes the path (`add
+//     path` answers ok) but the map of its WWID forms that much later
+//     (selectors "device": the path, "volume", "wwid", "lun", "portal", "iqn")
+//   map_never: multipathd takes the path as an orphan (`add path` answers
+//     ok, `show paths` lists it) but never creates the map of its WWID, as
+//     when the WWID is blacklisted or the map's table load fails (selectors
+//     as map_late); a map that exists already still takes paths
 //   lun_removed: "iqn" (FC: "wwnn" or "wwpn"), "lun"
 //   lun_remapped: "iqn" (FC: "wwnn" or "wwpn"), "lun", "to": a volume
 //     description as in the fabric
@@ -75,6 +82,8 @@ enum class FaultKind {
     sysfs_write_blocks,
     device_held_open,
     map_queue_if_no_path,
+    map_late,
+    map_never,
     controller_connecting,
     ana_inaccessible,
     namespace_removed,

@@ -334,6 +334,7 @@ void Model::set_multipathd_running(bool running) {
     // The path table lives in the daemon: it goes with it, and a daemon that
     // starts builds it again from the maps it finds.
     state_.multipathd_paths.clear();
+    late_maps_.clear();
     if (running) {
         for (const auto& [wwid, map] : state_.maps) {
             for (const auto& disk : map.paths) {

@@ -328,6 +328,16 @@ class Model {
     void run_udev(ScsiAddress address, unsigned generation_token);
     void consider_multipath(const std::string& disk);
     void join_map(const std::string& wwid, const std::string& disk);
+    // Whether the map of wwid is not created now for this path: map_never
+    // (the path stays an orphan), map_late (it joins when the map forms), or
+    // a late map whose time has not come. At that time only the paths
+    // multipathd still has join.
+    bool map_held_back(const std::string& wwid, const std::string& disk, const ScsiDevice& device);
+    // The delayed join of a path to a map that was late (map_late).
+    void join_late_map(const std::string& wwid, const std::string& disk);
+    // The selectors of the map faults for a path: device, volume, wwid, lun,
+    // portal and iqn (iSCSI), hba, wwpn and wwnn (FC).
+    nlohmann::json map_fault_context(const ScsiDevice& device, const std::string& wwid) const;
     void track_path(const std::string& disk, const std::string& wwid);
     // A disk multipathd tracks went away: its entry goes stale until the path checker runs.
     void path_device_gone(const std::string& disk);
@@ -383,6 +393,8 @@ class Model {
     std::function<void(nlohmann::json)> sink_;
     std::function<void(const HostAction&)> action_sink_;
     unsigned next_path_token_ = 1;
+    // multipathd's maps held back by map_late: WWID -> when the map forms.
+    std::map<std::string, std::int64_t> late_maps_;
     std::vector<ArmedFault> faults_;
     int next_fault_id_ = 1;
     std::uint64_t step_ = 0;

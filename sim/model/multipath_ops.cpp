@@ -31,6 +31,71 @@ void Model::consider_multipath(const std::string& disk) {
              [this, wwid, disk] { join_map(wwid, disk); });
 }
 
+nlohmann::json Model::map_fault_context(const ScsiDevice& device, const std::string& wwid) const {
+    nlohmann::json context{{"device", device.disk_name()},
+                           {"volume", device.volume_id},
+                           {"wwid", wwid},
+                           {"lun", device.address.lun}};
+    if (device.sid) {
+        if (const auto session = state_.sessions.find(*device.sid);
+            session != state_.sessions.end()) {
+            context["portal"] = session->second.portal.to_string();
+            context["iqn"] = session->second.iqn;
+        }
+    }
+    context.update(fc_context(device));
+    return context;
+}
+
+bool Model::map_held_back(const std::string& wwid, const std::string& disk,
+                          const ScsiDevice& device) {
+    // Another path of a map that is late joins when it forms.
+    if (const auto late = late_maps_.find(wwid); late != late_maps_.end()) {
+        if (late->second > now_ms_) {
+            track_path(disk, wwid);
+            schedule(late->second - now_ms_, "multipath map late",
+                     [this, wwid, disk] { join_late_map(wwid, disk); });
+            return true;
+        }
+        late_maps_.erase(late);
+        return false;
+    }
+    const auto context = map_fault_context(device, wwid);
+    if (consult(FaultKind::map_never, context) != nullptr) {
+        // The path stays in multipathd's table without a map (an orphan).
+        track_path(disk, wwid);
+        note({{"what", "multipath map not created"}, {"wwid", wwid}, {"disk", disk}});
+        return true;
+    }
+    if (const auto* late = consult(FaultKind::map_late, context)) {
+        const auto delay = late->params.value("delay_ms", 5000U);
+        late_maps_[wwid] = now_ms_ + delay;
+        track_path(disk, wwid);
+        note({{"what", "multipath map late"}, {"wwid", wwid}, {"disk", disk}, {"ms", delay}});
+        schedule(delay, "multipath map late", [this, wwid, disk] { join_late_map(wwid, disk); });
+        return true;
+    }
+    return false;
+}
+
+void Model::join_late_map(const std::string& wwid, const std::string& disk) {
+    const auto tracked = [&](const MultipathdPath& entry) {
+        return entry.wwid == wwid && !entry.device_gone;
+    };
+    // A path dropped with `del path` while its map was late is not in the
+    // daemon's table any more: it joins nothing. With none of its paths left
+    // the late map is forgotten.
+    if (const auto known = state_.multipathd_paths.find(disk);
+        known == state_.multipathd_paths.end() || !tracked(known->second)) {
+        if (std::none_of(state_.multipathd_paths.begin(), state_.multipathd_paths.end(),
+                         [&](const auto& entry) { return tracked(entry.second); })) {
+            late_maps_.erase(wwid);
+        }
+        return;
+    }
+    join_map(wwid, disk);
+}
+
 void Model::join_map(const std::string& wwid, const std::string& disk) {
     const auto* device = device_by_disk(disk);
     // A device the kernel is deleting (state cancel) is no path to take:
@@ -41,6 +106,9 @@ void Model::join_map(const std::string& wwid, const std::string& disk) {
     }
     auto it = state_.maps.find(wwid);
     if (it == state_.maps.end()) {
+        if (map_held_back(wwid, disk, *device)) {
+            return;
+        }
         MultipathMap map;
         map.dm_index = state_.next_dm++;
         map.name = wwid;

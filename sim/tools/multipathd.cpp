@@ -1,6 +1,8 @@
 // The fake multipathd client (multipath-tools 0.9.4): show status|maps|paths,
 // add|del path, del map, resize map, disablequeueing map. When the daemon is down the
 // client exits 1 with nothing printed, as Debian's does.
+#include <algorithm>
+
 #include "sim/tools/multipath_states.hpp"
 #include "sim/tools/tool.hpp"
 
@@ -38,15 +40,34 @@ ToolResult run_multipathd(ToolContext& context, const std::vector<std::string>& 
         return true;
     };
     const auto& state = model.state();
+    // Paths the daemon has without a map (orphans: the map was never created,
+    // or is not yet), with their devices, in the order of their names.
+    std::vector<std::string> orphans;
+    for (const auto& path : state.multipathd_paths) {
+        const auto& disk = path.first;
+        const bool in_map = std::any_of(state.maps.begin(), state.maps.end(), [&](const auto& m) {
+            return std::find(m.second.paths.begin(), m.second.paths.end(), disk) !=
+                   m.second.paths.end();
+        });
+        if (!path.second.device_gone && !in_map && model.device_by_disk(disk) != nullptr) {
+            orphans.push_back(disk);
+        }
+    }
     if (is({"show", "status"})) {
         unsigned up = 0;
         unsigned total = 0;
+        const auto count = [&](const std::string& disk) {
+            ++total;
+            const auto* device = model.device_by_disk(disk);
+            up += device != nullptr && device->state == "running" ? 1U : 0U;
+        };
         for (const auto& [wwid, map] : state.maps) {
             for (const auto& disk : map.paths) {
-                ++total;
-                const auto* device = model.device_by_disk(disk);
-                up += device != nullptr && device->state == "running" ? 1U : 0U;
+                count(disk);
             }
+        }
+        for (const auto& disk : orphans) {
+            count(disk);
         }
         r.out = "path checker states:\n";
         if (up > 0) {
@@ -94,6 +115,16 @@ ToolResult run_multipathd(ToolContext& context, const std::vector<std::string>& 
                                 std::to_string(major) + ":" + std::to_string(minor), "50",
                                 states.dm, states.checker, states.device, "XX........ 1/20"});
             }
+        }
+        // An orphan is in no map: no device-mapper state, and the checker's
+        // progress column says "orphan" (multipath-tools' snprint_next_check).
+        for (const auto& disk : orphans) {
+            const auto* device = model.device_by_disk(disk);
+            const auto [major, minor] = sd_device_number(*device->disk_index);
+            const auto states = path_states(*device, true);
+            rows.push_back({device->address.to_string(), disk,
+                            std::to_string(major) + ":" + std::to_string(minor), "50", "undef",
+                            states.checker, states.device, "orphan"});
         }
         r.out = columns(rows);
         return r;
