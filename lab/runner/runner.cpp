@@ -207,6 +207,23 @@ class ScenarioRun {
         return device;
     }
 
+    // "returns": the device connect gave is a dm-multipath map (dm uuid
+    // mpath-<wwid>), or one SCSI disk (sdX with a SCSI device under it).
+    void check_returned(const Step& step, const DeviceInfo& device) {
+        if (step.returns.empty()) {
+            return;
+        }
+        Host& host = backend_.host();
+        const auto name = host.kernel_name(device.path);
+        const auto uuid = host.read_attribute("/sys/block/" + name + "/dm/uuid").value_or("");
+        const bool map = uuid.rfind("mpath-", 0) == 0;
+        const bool disk = name.rfind("sd", 0) == 0 && host.exists("/sys/block/" + name + "/device");
+        if ((step.returns == "multipath_map" && !map) || (step.returns == "single_path" && !disk)) {
+            throw Error(ErrorCategory::wrong_device, "connect returned " + device.path + " (" +
+                                                         name + "), not a " + step.returns);
+        }
+    }
+
     // NFS, RBD and local volumes: the path is the volume's file or device.
     void check_storage_identity(const VolumeSpec& volume, const DeviceInfo& device) {
         Host& host = backend_.host();
@@ -282,6 +299,7 @@ class ScenarioRun {
                                     device.scsi_wwn.value_or("(none)") + ", the volume is " +
                                     lun->scsi_id());
                 }
+                check_returned(step, device);
                 const std::lock_guard lock(mutex_);
                 devices_[step.subject] = device;
                 return device.to_json().dump();
@@ -367,6 +385,19 @@ class ScenarioRun {
             host.sleep_for(Duration(step.wait_ms));
             return {};
         }
+        if (step.op == "restart" || step.op == "stop") {
+            backend_.stop_daemon(step.subject);
+            if (step.op == "stop") {
+                return {};
+            }
+            host.sleep_for(Duration(step.down_ms));
+        }
+        if (step.op == "restart" || step.op == "start") {
+            const auto since = host.now();
+            backend_.start_daemon(step.subject);
+            return step.subject + " answered after " + std::to_string(elapsed_ms(host, since)) +
+                   " ms";
+        }
         if (step.op == "check") {
             if (step.subject == "no_leftovers") {
                 backend_.check_clean("check no_leftovers");
@@ -385,19 +416,6 @@ class ScenarioRun {
             for (const auto& [volume, device] : devices_) {
                 if (!host.exists(device.path)) {
                     throw Error(ErrorCategory::device_not_found,
-        if (step.op == "restart" || step.op == "stop") {
-            backend_.stop_daemon(step.subject);
-            if (step.op == "stop") {
-                return {};
-            }
-            host.sleep_for(Duration(step.down_ms));
-        }
-        if (step.op == "restart" || step.op == "start") {
-            const auto since = host.now();
-            backend_.start_daemon(step.subject);
-            return step.subject + " answered after " + std::to_string(elapsed_ms(host, since)) +
-                   " ms";
-        }
                                 volume + "'s device " + device.path + " is gone");
                 }
             }

@@ -182,12 +182,15 @@ struct Step {
     std::uint64_t mib = 1;
     std::uint64_t size_mib = 0;
     std::string link = "device";
+    // connect: what the device returned must be, "multipath_map" or
+    // "single_path" (one SCSI disk); empty: not checked.
+    std::string returns;
     std::optional<std::int64_t> within_ms;
     std::int64_t wait_ms = 0;
+    std::int64_t down_ms = 0;  // restart: how long the daemon stays down
     std::vector<Step> concurrent;
 };
 
-    std::int64_t down_ms = 0;  // restart: how long the daemon stays down
 struct Scenario {
     std::filesystem::path file;
     std::string name;
