@@ -206,7 +206,16 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
             try {
                 iscsiadm.login(target);
             } catch (const Error&) {
-                iscsiadm.delete_node(target);
+                // A login stopped at its deadline goes on in iscsid and may
+                // have made its session meanwhile (seen on a real kernel: the
+                // record's delete then failed and the session stayed): that
+                // session is this attach's, and the cleanup logs it out.
+                if (session_at(target_sessions(target.iqn, session_names(host_)),
+                               target.portal)) {
+                    result.new_session = true;
+                } else {
+                    iscsiadm.delete_node(target);
+                }
                 throw;
             }
             result.new_session = true;
