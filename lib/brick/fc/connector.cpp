@@ -309,9 +309,24 @@ DeviceInfo FibreChannelConnector::connect(const nlohmann::json& data) {
     for (const auto i : verdict.accepted) {
         disks.push_back(found[i].disk.name);
     }
-    const auto map =
-        scsi::volume_map(host_, verdict.wwid, disks, first.disk->name, multipathd, options_,
-                         std::min(options_.multipath_timeout, remaining(host_, deadline)));
+    std::optional<multipath::Map> map;
+    try {
+        map = scsi::volume_map(host_, verdict.wwid, disks, first.disk->name, multipathd, options_,
+                               std::min(options_.multipath_timeout, remaining(host_, deadline)));
+    } catch (const Error&) {
+        // Multipath enforced and no map: the disks this attach brought in
+        // leave multipathd and go, with a map it formed of them meanwhile.
+        std::vector<std::string> created;
+        for (const auto i : verdict.accepted) {
+            if (found[i].fresh) {
+                created.push_back(found[i].disk.name);
+            }
+        }
+        scsi::withdraw_volume(
+            host_, verdict.wwid, created,
+            {false, options_.use_multipath, options_.command_timeout, delete_timeout});
+        throw;
+    }
     return scsi::device_info_for(host_, *first.disk, map, options_.link, first.route.by_path_link(),
                                  options_.device_timeout);
 }

@@ -50,6 +50,8 @@ struct PathResult {
     std::optional<scsi::Disk> disk;
     std::optional<Error> error;
     bool new_session = false;
+    // The disk's SCSI device was not there before this attach's scan.
+    bool new_disk = false;
 };
 
 // Disks of this target's LUN in a session (on its channel/target when known).
@@ -108,6 +110,7 @@ class IscsiConnector final : public Connector {
 
   private:
     Properties parse(const nlohmann::json& data) const;
+    bool discovers(const Properties& props) const;
     std::vector<Target> connect_targets(const Properties& props);
     PathResult attach_path(const Properties& props, const Target& target,
                            Clock::time_point deadline, bool record_written = false);
@@ -115,6 +118,8 @@ class IscsiConnector final : public Connector {
     std::vector<PathResult> attach_all(const Properties& props, const std::vector<Target>& targets,
                                        Clock::time_point deadline);
     DeviceInfo result_for(const PathResult& path, const std::optional<multipath::Map>& map);
+    void withdraw(const std::vector<PathResult>& results, const std::vector<std::string>& disks,
+                  const std::string& wwid);
     void forget_unused_session(const Target& target, std::optional<Session> known,
                                std::vector<std::string>& problems);
     std::vector<Session> target_sessions(const std::string& iqn,
@@ -133,13 +138,18 @@ Properties IscsiConnector::parse(const nlohmann::json& data) const {
     return props;
 }
 
+// Whether connect finds the paths by SendTargets discovery on the one portal
+// given (multipath without a portal list).
+bool IscsiConnector::discovers(const Properties& props) const {
+    return options_.use_multipath && !props.plural_keys && props.discovery_method != "none" &&
+           (props.discovery_method == "sendtargets" || props.discovery_chap ||
+            !props.target_discovered);
+}
+
 // The (portal, iqn, lun) paths to log in to. With multipath and no portal
 // list, SendTargets discovery on the one portal finds the others.
 std::vector<Target> IscsiConnector::connect_targets(const Properties& props) {
-    const bool discover = options_.use_multipath && !props.plural_keys &&
-                          (props.discovery_method == "sendtargets" || props.discovery_chap ||
-                           !props.target_discovered);
-    if (!discover || props.discovery_method == "none") {
+    if (!discovers(props)) {
         return props.targets;
     }
     const auto& first = props.targets.front();
@@ -183,7 +193,7 @@ bool IscsiConnector::write_record(const Properties& props, const Target& target,
 
 PathResult IscsiConnector::attach_path(const Properties& props, const Target& target,
                                        Clock::time_point deadline, bool record_written) {
-    PathResult result{target, std::nullopt, std::nullopt, false};
+    PathResult result{target, std::nullopt, std::nullopt, false, false};
     Iscsiadm iscsiadm(host_, std::min(options_.command_timeout,
                                       std::max(Duration(1000), remaining(host_, deadline))));
     // The node lock covers the whole attach of this path and the cleanup of a
@@ -264,6 +274,8 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                 return std::nullopt;
             },
             hints, ErrorCategory::device_not_found);
+        result.new_disk =
+            std::find(present.begin(), present.end(), result.disk->address) == present.end();
         if (!props.expected_wwid.empty() && result.disk->scsi_id != props.expected_wwid &&
             result.disk->sysfs_wwid != props.expected_wwid) {
             const auto found = result.disk->scsi_id;
@@ -394,10 +406,45 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
     for (const auto i : verdict.accepted) {
         disks.push_back(found[i].disk.name);
     }
-    const auto map =
-        scsi::volume_map(host_, verdict.wwid, disks, first.disk->name, multipathd, options_,
-                         std::min(options_.multipath_timeout, remaining(host_, deadline)));
+    std::optional<multipath::Map> map;
+    try {
+        map = scsi::volume_map(host_, verdict.wwid, disks, first.disk->name, multipathd, options_,
+                               std::min(options_.multipath_timeout, remaining(host_, deadline)));
+    } catch (const Error&) {
+        withdraw(results, disks, verdict.wwid);
+        throw;
+    }
     return result_for(first, map);
+}
+
+// Takes back what a connect set up when it fails after its paths were
+// attached (multipath enforced and no map formed): the disks its scans
+// brought in leave multipathd and go, with a map multipathd formed of them
+// meanwhile, then the sessions it logged in to. Disks that were there
+// before stay. Failures are logged: the connect's own error is reported.
+void IscsiConnector::withdraw(const std::vector<PathResult>& results,
+                              const std::vector<std::string>& disks, const std::string& wwid) {
+    std::vector<std::string> created;
+    for (const auto& r : results) {
+        if (r.disk && r.new_disk &&
+            std::find(disks.begin(), disks.end(), r.disk->name) != disks.end()) {
+            created.push_back(r.disk->name);
+        }
+    }
+    scsi::withdraw_volume(
+        host_, wwid, created,
+        {false, options_.use_multipath, options_.command_timeout, delete_timeout});
+    for (const auto& r : results) {
+        if (!r.disk || !r.new_session) {
+            continue;
+        }
+        const auto guard = host_.lock(node_lock_name(r.target));
+        std::vector<std::string> problems;
+        forget_unused_session(r.target, std::nullopt, problems);
+        for (const auto& problem : problems) {
+            log::warning("cleanup: " + problem);
+        }
+    }
 }
 
 // Logs out of the session to target and deletes its node record, unless the
@@ -478,10 +525,12 @@ void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& de
     // session, kept only when its identity is the volume's.
     std::string wwid = device.scsi_wwn.value_or(props.expected_wwid);
     std::vector<Target> targets = props.targets;
-    if (device.multipath_id || device.path.rfind("/dev/dm-", 0) == 0) {
+    const bool map_device = device.multipath_id || device.path.rfind("/dev/dm-", 0) == 0;
+    if (map_device || discovers(props)) {
         // Portals found by discovery at connect time are not in the
-        // properties: take them from the sessions of this map's paths.
-        if (auto map = multipath::read_map(host_, device.path.substr(5))) {
+        // properties: take them from the target's sessions. A connect that
+        // found no map returned one disk, but logged in to every portal.
+        if (!map_device || multipath::read_map(host_, device.path.substr(5))) {
             std::set<std::string> iqns;
             for (const auto& t : props.targets) {
                 iqns.insert(t.iqn);

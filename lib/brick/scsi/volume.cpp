@@ -439,6 +439,20 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
     return problems;
 }
 
+void withdraw_volume(Host& host, const std::string& wwid, const std::vector<std::string>& disks,
+                     const RemovalOptions& options) {
+    if (disks.empty()) {
+        return;
+    }
+    try {
+        for (const auto& problem : remove_volume(host, wwid, {disks, {}}, options)) {
+            log::warning("cleanup: " + problem);
+        }
+    } catch (const Error& e) {
+        log::warning("cleanup: " + std::string(e.what()));
+    }
+}
+
 void discard_device(Host& host, const Address& address, const RemovalOptions& options) {
     try {
         if (const auto name = disk_name_at(host, address)) {

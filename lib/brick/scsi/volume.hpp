@@ -118,6 +118,14 @@ std::optional<multipath::Map> volume_map(Host& host, const std::string& wwid,
                                          const std::string& returned, bool multipathd,
                                          const ConnectorOptions& options, Duration timeout);
 
+// Takes a volume's disks a failed connect brought in back out (multipath
+// enforced and no map formed in time): they leave multipathd and go, with a
+// map of wwid multipathd formed meanwhile (after the connect gave up waiting
+// it may still form it of them). Nothing is done without disks. Failures are
+// logged, never thrown: the connect's own error is what the caller reports.
+void withdraw_volume(Host& host, const std::string& wwid, const std::vector<std::string>& disks,
+                     const RemovalOptions& options);
+
 // Removes a SCSI device a failed attach brought in (with or without a disk):
 // multipathd lets go of its disk first (with options.use_multipath it may
 // have taken it as a path on its own), then the device goes. Failures are
