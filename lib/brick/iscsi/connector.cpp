@@ -220,8 +220,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                 // have made its session meanwhile (seen on a real kernel: the
                 // record's delete then failed and the session stayed): that
                 // session is this attach's, and the cleanup logs it out.
-                if (session_at(target_sessions(target.iqn, session_names(host_)),
-                               target.portal)) {
+                if (session_at(target_sessions(target.iqn, session_names(host_)), target.portal)) {
                     result.new_session = true;
                 } else {
                     iscsiadm.delete_node(target);
@@ -361,8 +360,15 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
         // Single path: each (portal, iqn, lun) in turn until one yields the device.
         std::vector<std::string> failures;
         std::optional<ErrorCategory> category;
-        for (const auto& target : props.targets) {
-            auto path = attach_path(props, target, deadline);
+        // Each attempt gets an equal share of what is left, so a portal that
+        // does not answer (iscsid retries a refused login for about 20 s on
+        // a real host) cannot spend the whole connect before the next portal
+        // is tried; an attempt that fails fast leaves its share to the rest.
+        for (std::size_t i = 0; i < props.targets.size(); ++i) {
+            const auto& target = props.targets[i];
+            const auto left = static_cast<Duration::rep>(props.targets.size() - i);
+            const auto share = host_.now() + remaining(host_, deadline) / left;
+            auto path = attach_path(props, target, share);
             if (path.disk) {
                 return result_for(path, std::nullopt);
             }
