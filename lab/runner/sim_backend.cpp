@@ -391,8 +391,13 @@ void SimBackend::start_daemon(const std::string& daemon) {
     // Waits in virtual time, as the real backend polls the daemon.
     WaitHints hints;
     hints.block_events = false;
-    if (!host_->wait_until([&] { return sim::daemon_running(model, which); },
-                           host_->now() + daemon_answer_timeout, hints)) {
+    // iscsid counts as up once it has taken every session over, as the real
+    // backend waits for it.
+    const auto answers = [&] {
+        return sim::daemon_running(model, which) &&
+               (which != sim::Daemon::iscsid || sim::iscsid_has_every_session(model));
+    };
+    if (!host_->wait_until(answers, host_->now() + daemon_answer_timeout, hints)) {
         throw Error(ErrorCategory::timeout, daemon + " did not answer within " +
                                                 std::to_string(daemon_answer_timeout.count()) +
                                                 " ms of its start");

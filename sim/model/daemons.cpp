@@ -1,5 +1,6 @@
 #include "sim/model/daemons.hpp"
 
+#include <cstdint>
 #include <vector>
 
 namespace brick::sim {
@@ -22,6 +23,11 @@ bool daemon_running(const Model& model, Daemon daemon) {
 void kill_daemon(Model& model, Daemon daemon) {
     const bool iscsid = daemon == Daemon::iscsid;
     model.note({{"what", iscsid ? "iscsid killed" : "multipathd killed"}});
+    if (iscsid) {
+        for (auto& [sid, session] : model.mutable_state().sessions) {
+            session.iscsid_has = false;
+        }
+    }
     iscsid ? model.set_iscsid_running(false) : model.set_multipathd_running(false);
 }
 
@@ -47,7 +53,37 @@ void rediscover_paths(Model& model) {
     }
 }
 
+// iscsid's startup sync: it takes the kernel's sessions over one at a time,
+// each with a login on a new connection (login_ms).
+void take_sessions_over(Model& model) {
+    std::int64_t after = 0;
+    for (const auto& [sid, session] : model.state().sessions) {
+        if (session.iscsid_has) {
+            continue;
+        }
+        after += model.jittered(model.fabric().timing.login_ms);
+        const unsigned id = sid;
+        model.schedule(after, "iscsid takes a session over", [&model, id] {
+            const auto it = model.mutable_state().sessions.find(id);
+            if (it == model.mutable_state().sessions.end() || !model.state().iscsid_running) {
+                return;
+            }
+            it->second.iscsid_has = true;
+            model.note({{"what", "iscsid took the session over"}, {"sid", id}});
+        });
+    }
+}
+
 }  // namespace
+
+bool iscsid_has_every_session(const Model& model) {
+    for (const auto& [sid, session] : model.state().sessions) {
+        if (!session.iscsid_has) {
+            return false;
+        }
+    }
+    return true;
+}
 
 void start_daemon(Model& model, Daemon daemon) {
     if (daemon_running(model, daemon)) {
@@ -62,6 +98,7 @@ void start_daemon(Model& model, Daemon daemon) {
                        }
                        if (daemon == Daemon::iscsid) {
                            model.set_iscsid_running(true);
+                           take_sessions_over(model);
                            return;
                        }
                        model.set_multipathd_running(true);

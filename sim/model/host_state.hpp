@@ -69,6 +69,9 @@ struct IscsiSession {
     std::string username_in;
     std::string password_in;
     bool target_created = false;  // a scsi_target exists once a LUN was scanned
+    // iscsid has the session (it made it, or took it over after a restart);
+    // until then it refuses to log it out and shows no state of it.
+    bool iscsid_has = true;
 };
 
 struct ScsiHost {

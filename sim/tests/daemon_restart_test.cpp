@@ -66,7 +66,22 @@ TEST_CASE("iscsid killed: the kernel's session, disk and node record stay; logou
     // The record stays: a session uses it.
     CHECK(run(host, with(chap_node(), {"--op", "delete"})).exit_status == 15);
 
-    start_and_wait(host, Daemon::iscsid);
+    // Started, it answers first and takes the session over a login later:
+    // until then it refuses the logout (session not found, exit 2).
+    start_daemon(host.model(), Daemon::iscsid);
+    while (!daemon_running(host.model(), Daemon::iscsid)) {
+        host.advance(Duration(10));
+    }
+    CHECK_FALSE(iscsid_has_every_session(host.model()));
+    r = run(host, with(chap_node(), {"--logout"}));
+    CHECK(r.exit_status == 2);
+    CHECK(r.err.find("initiator reported error (2 - session not found)") != std::string::npos);
+    CHECK(run(host, {"iscsiadm", "-m", "session", "-P", "1"})
+              .out.find("Internal iscsid Session State: Unknown") != std::string::npos);
+    host.advance(Duration(host.model().fabric().timing.login_ms * 2));
+    REQUIRE(iscsid_has_every_session(host.model()));
+    CHECK(run(host, {"iscsiadm", "-m", "session", "-P", "1"})
+              .out.find("Internal iscsid Session State: NO CHANGE") != std::string::npos);
     CHECK(host.model().state().sessions.size() == 1);
     REQUIRE(run(host, {"blockdev", "--flushbufs", "/dev/sdb"}).exit_status == 0);
     r = run(host, with(chap_node(), {"--logout"}));

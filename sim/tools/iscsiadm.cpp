@@ -363,6 +363,22 @@ class Iscsiadm {
             r.exit_status = code::no_objects;
             return r;
         }
+        // A restarted iscsid that has not taken a session over yet does not
+        // know it: the request fails after it was sent (exit 2), as measured.
+        for (const auto sid : sids) {
+            const auto& session = model().state().sessions.at(sid);
+            if (!session.iscsid_has) {
+                const auto label = session_label(session);
+                r.out += "Logging out of session " + label + "\n";
+                r.err += "iscsiadm: Could not logout of " + label + ".\n";
+                r.err += "iscsiadm: initiator reported error (" +
+                         std::to_string(code::session_not_found) + " - " +
+                         error_text(code::session_not_found) + ")\n";
+                r.err += "iscsiadm: Could not logout of all requested sessions\n";
+                r.exit_status = code::session_not_found;
+                return r;
+            }
+        }
         for (const auto sid : sids) {
             const auto label = session_label(model().state().sessions.at(sid));
             r.out += "Logging out of session " + label + "\n";
@@ -465,7 +481,7 @@ class Iscsiadm {
         out += "\t\tSID: " + std::to_string(s.sid) + "\n";
         // The connection and internal states come from iscsid; the session
         // state from sysfs.
-        const bool iscsid = model().state().iscsid_running;
+        const bool iscsid = model().state().iscsid_running && s.iscsid_has;
         out += "\t\tiSCSI Connection State: " +
                std::string(!iscsid     ? "Unknown"
                            : logged_in ? "LOGGED IN"
