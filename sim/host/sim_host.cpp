@@ -351,6 +351,9 @@ CommandResult SimHost::run(const Command& command) {
             result.not_found = tool_result.not_found;
             result.out = std::move(tool_result.out);
             result.err = std::move(tool_result.err);
+            if (tool_result.refused_errno != 0) {
+                refused(line, tool_result.refused_errno);
+            }
         }
     }
     nlohmann::json r{{"kind", "run"},

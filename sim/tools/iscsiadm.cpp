@@ -360,6 +360,7 @@ class Iscsiadm {
                          error_text(code::iscsid_not_connected) + ")\n";
             }
             r.err += "iscsiadm: No matching sessions found\n";
+            r.refused_errno = ECONNREFUSED;
             r.exit_status = code::no_objects;
             return r;
         }
@@ -376,6 +377,7 @@ class Iscsiadm {
                          error_text(code::session_not_found) + ")\n";
                 r.err += "iscsiadm: Could not logout of all requested sessions\n";
                 r.exit_status = code::session_not_found;
+                r.refused_errno = ESRCH;
                 return r;
             }
         }

@@ -31,6 +31,10 @@ struct ToolResult {
     std::string err;
     unsigned duration_ms = 0;
     bool not_found = false;
+    // Non-zero when the host refused the request (a daemon the tool hands
+    // it to is not running: ECONNREFUSED): the invariant checker waives what
+    // a forced operation could not remove because of it.
+    int refused_errno = 0;
 };
 
 // Runs argv (argv[0] a bare name or a path; dispatch is on the basename).
