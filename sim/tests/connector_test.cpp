@@ -10,20 +10,6 @@ using namespace brick;
 using namespace brick::sim;
 using namespace brick::sim::test;
 
-namespace {
-
-nlohmann::json chap_properties(std::uint64_t lun = 1) {
-    return {{"target_portal", "192.168.122.10:3260"},
-            {"target_iqn", chap_iqn},
-            {"target_lun", lun},
-            {"auth_method", "CHAP"},
-            {"auth_username", "chapuser"},
-            {"auth_password", "chapsecret-7f3a"},
-            {"volume_id", "vol-1"}};
-}
-
-}  // namespace
-
 TEST_CASE("single path attach and detach leave nothing behind, data flushed", "[connector]") {
     SimHost host(fabric("single_chap.json"), {.seed = 3});
     auto connector = make_connector(Protocol::iscsi, host, {});

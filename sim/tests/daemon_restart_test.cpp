@@ -165,13 +165,7 @@ TEST_CASE(
     "[daemons][connector]") {
     SimHost host(fabric("single_chap.json"), {.seed = 13});
     auto connector = make_connector(Protocol::iscsi, host, {});
-    const nlohmann::json properties{{"target_portal", "192.168.122.10:3260"},
-                                    {"target_iqn", chap_iqn},
-                                    {"target_lun", 1},
-                                    {"auth_method", "CHAP"},
-                                    {"auth_username", "chapuser"},
-                                    {"auth_password", "chapsecret-7f3a"},
-                                    {"volume_id", "vol-1"}};
+    const auto properties = chap_properties();
     const auto device = connector->connect(properties);
     REQUIRE(host.write_through(device.path, 0, "flushed") == 0);
     kill_daemon(host.model(), Daemon::iscsid);

@@ -17,16 +17,6 @@ namespace {
 constexpr std::uint64_t one_gib = 1073741824;
 constexpr std::uint64_t grown = 2 * one_gib;
 
-nlohmann::json chap_properties() {
-    return {{"target_portal", "192.168.122.10:3260"},
-            {"target_iqn", chap_iqn},
-            {"target_lun", 1},
-            {"auth_method", "CHAP"},
-            {"auth_username", "chapuser"},
-            {"auth_password", "chapsecret-7f3a"},
-            {"volume_id", "vol-1"}};
-}
-
 // The multipath volume named by its first portal only: SendTargets discovery
 // at connect finds the second.
 nlohmann::json discovered_mp_properties() {

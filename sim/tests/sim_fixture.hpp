@@ -19,6 +19,17 @@ inline constexpr const char* chap_iqn = "iqn.2010-10.org.openstack:volume-1";
 inline constexpr const char* chap_wwid = "360014050aabbccdd0000000000000001";
 inline constexpr const char* mp_iqn = "iqn.2010-10.org.openstack:volume-mp";
 
+// The CHAP volume of single_chap.json at one LUN.
+inline nlohmann::json chap_properties(std::uint64_t lun = 1) {
+    return {{"target_portal", "192.168.122.10:3260"},
+            {"target_iqn", chap_iqn},
+            {"target_lun", lun},
+            {"auth_method", "CHAP"},
+            {"auth_username", "chapuser"},
+            {"auth_password", "chapsecret-7f3a"},
+            {"volume_id", "vol-1"}};
+}
+
 // The multipath volume of two_portals.json: one LUN behind two portals.
 inline nlohmann::json mp_properties() {
     return {{"target_portals", {"192.168.122.10:3260", "[2001:db8::10]:3260"}},
