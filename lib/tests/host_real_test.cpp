@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <catch2/catch.hpp>
 #include <filesystem>
@@ -111,8 +112,8 @@ TEST_CASE("a program inherits no descriptor of its caller beyond stdin, stdout, 
     // What another thread's program holds at that moment (its pipes) is such
     // a descriptor: inherited, it kept that program's output open until this
     // one exited.
-    int ends[2] = {-1, -1};
-    REQUIRE(::pipe(ends) == 0);  // NOLINT(android-cloexec-pipe): inheritable on purpose
+    std::array<int, 2> ends{-1, -1};
+    REQUIRE(::pipe(ends.data()) == 0);  // NOLINT(android-cloexec-pipe): inheritable on purpose
     const int held = ::fcntl(ends[1], F_DUPFD, 200);
     REQUIRE(held >= 200);
     RealHost host;
