@@ -32,6 +32,14 @@ std::string TgtTarget::unsupported(const Fabric& fabric) {
             if (lun.lun == 0) {
                 return "LUN 0 is tgt's controller LU";
             }
+            // Linux addresses a LUN from 256 up as two bytes with the
+            // peripheral method (300: 01 2c); tgtd reads only the second
+            // byte of that method, so a scan of LUN 300 asks for its LUN 44
+            // (seen: the scan of 300 on tgt brought no device).
+            if (lun.lun >= 256) {
+                return "tgtd reads a LUN from 256 up as LUN & 0xff (Linux's peripheral "
+                       "addressing of it)";
+            }
         }
         if (target.discovery_chap) {
             return "discovery CHAP is not configured on tgt";
