@@ -310,6 +310,16 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
         });
     };
 
+    // Flushes the devices at once; without force the first failure is thrown
+    // once all have run.
+    auto flush_all = [&](const std::vector<std::string>& paths, const std::string& going_on) {
+        run_for_each(host, paths.size(), "flush", [&](std::size_t i) {
+            if (!flush(paths[i])) {
+                log::warning("flush of " + paths[i] + " failed" + going_on);
+            }
+        });
+    };
+
     std::optional<multipath::Map> map;
     if (!wwid.empty()) {
         map = multipath::map_for_wwid(host, wwid);
@@ -336,14 +346,16 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
     if (map) {
         note_number(map->device);
         const auto map_guard = host.lock("multipath-map:" + map->wwid);
-        if (!unflushed && !flush(map->device_path())) {
-            log::warning("flush of " + map->device_path() + " failed; continuing (force)");
-        }
+        // The map and its paths are flushed at once: each has its own cache.
         // A path also holds what was written through it on its own (the
         // attach returned it before multipathd took it into the map). A path
         // the kernel has taken offline takes no I/O: flushing it can only
         // fail, and what it holds cannot reach the volume through any other
         // path; it must not keep the volume's working paths attached.
+        std::vector<std::string> to_flush;
+        if (!unflushed) {
+            to_flush.push_back(map->device_path());
+        }
         for (const auto& name : disks) {
             const auto state = host.read_attribute("/sys/block/" + name + "/device/state");
             if (state && *state != "running") {
@@ -351,10 +363,9 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
                              ": the kernel reports it " + *state);
                 continue;
             }
-            if (!flush("/dev/" + name)) {
-                log::warning("flush of /dev/" + name + " failed; continuing (force)");
-            }
+            to_flush.push_back("/dev/" + name);
         }
+        flush_all(to_flush, "; continuing (force)");
         if (options.force) {
             multipath::disable_queueing(host, map->name, options.command_timeout);
         }
@@ -377,12 +388,13 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
         }
     }
     if (!map) {
-        // Every disk is flushed before any is removed.
+        // Every disk is flushed, all at once, before any is removed.
+        std::vector<std::string> to_flush;
+        to_flush.reserve(disks.size());
         for (const auto& name : disks) {
-            if (!flush("/dev/" + name)) {
-                log::warning("flush of /dev/" + name + " failed; deleting anyway (force)");
-            }
+            to_flush.push_back("/dev/" + name);
         }
+        flush_all(to_flush, "; deleting anyway (force)");
     }
     // The paths go at once: each waits only for its own device to leave.
     run_for_each(host, disks.size(), "remove-path", [&](std::size_t i) {
