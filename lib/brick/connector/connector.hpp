@@ -21,6 +21,11 @@ struct DeviceInfo {
     std::string path;  // as the host names it ("/dev/sdb", "/dev/dm-0", a by-path link)
     std::optional<std::string> scsi_wwn;
     std::optional<std::string> multipath_id;
+    // The volume was asked for read-write (access_mode "rw") but the device
+    // stayed read-only (the target exports it write-protected): connect
+    // returns it anyway, as os-brick does, and says so here ("read_only":
+    // true in the dict; absent otherwise). iSCSI and FC.
+    bool read_only = false;
 
     nlohmann::json to_json() const;
     // Accepts os-brick's dict; unknown keys are ignored. Throws invalid_properties.
@@ -40,6 +45,10 @@ struct ConnectorOptions {
     Duration command_timeout{30000};
     // Deadline for a dm-multipath map to form before falling back (os-brick: 10 s).
     Duration multipath_timeout{10000};
+    // iSCSI and FC with access_mode "rw": how long a device that shows
+    // read-only is waited for before it is returned read-only (os-brick: five
+    // checks over 15 s). See docs/scsi-access-mode.md.
+    Duration read_write_timeout{15000};
     // NVMe-oF controller timeouts passed to the kernel at connect, in seconds:
     // ctrl_loss_tmo -1 never gives up reconnecting (os-brick's choice, so a
     // target failover never fails I/O); reconnect_delay between attempts;

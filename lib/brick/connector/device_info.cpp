@@ -33,6 +33,9 @@ nlohmann::json DeviceInfo::to_json() const {
     if (multipath_id) {
         out["multipath_id"] = *multipath_id;
     }
+    if (read_only) {
+        out["read_only"] = true;
+    }
     return out;
 }
 
@@ -56,6 +59,9 @@ DeviceInfo DeviceInfo::from_json(const nlohmann::json& value) {
     }
     if (value.contains("multipath_id") && !value["multipath_id"].is_null()) {
         info.multipath_id = parse_wwid("device_info.multipath_id", value["multipath_id"]);
+    }
+    if (value.contains("read_only") && !value["read_only"].is_null()) {
+        info.read_only = parse_bool("device_info.read_only", value["read_only"]);
     }
     return info;
 }

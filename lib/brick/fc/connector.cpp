@@ -13,6 +13,7 @@
 #include "brick/scsi/disk.hpp"
 #include "brick/scsi/volume.hpp"
 #include "brick/scsi/vpd83.hpp"
+#include "brick/scsi/writable.hpp"
 
 namespace brick::fc {
 namespace {
@@ -327,8 +328,11 @@ DeviceInfo FibreChannelConnector::connect(const nlohmann::json& data) {
             {false, options_.use_multipath, options_.command_timeout, delete_timeout});
         throw;
     }
-    return scsi::device_info_for(host_, *first.disk, map, options_.link, first.route.by_path_link(),
-                                 options_.device_timeout);
+    auto info = scsi::device_info_for(host_, *first.disk, map, options_.link,
+                                      first.route.by_path_link(), options_.device_timeout);
+    info.read_only = scsi::settle_access_mode(host_, props.access_mode, *first.disk, map,
+                                              {.timeout = options_.read_write_timeout});
+    return info;
 }
 
 void FibreChannelConnector::find_volume(const Properties& props, std::string& wwid,

@@ -15,6 +15,7 @@
 #include "brick/multipath/map.hpp"
 #include "brick/scsi/disk.hpp"
 #include "brick/scsi/volume.hpp"
+#include "brick/scsi/writable.hpp"
 
 namespace brick::iscsi {
 namespace {
@@ -117,7 +118,8 @@ class IscsiConnector final : public Connector {
     bool write_record(const Properties& props, const Target& target, Clock::time_point deadline);
     std::vector<PathResult> attach_all(const Properties& props, const std::vector<Target>& targets,
                                        Clock::time_point deadline);
-    DeviceInfo result_for(const PathResult& path, const std::optional<multipath::Map>& map);
+    DeviceInfo result_for(const Properties& props, const PathResult& path,
+                          const std::optional<multipath::Map>& map);
     void withdraw(const std::vector<PathResult>& results, const std::vector<std::string>& disks,
                   const std::string& wwid);
     void forget_unused_session(const Target& target, std::optional<Session> known,
@@ -345,10 +347,15 @@ std::vector<PathResult> IscsiConnector::attach_all(const Properties& props,
     return results;
 }
 
-DeviceInfo IscsiConnector::result_for(const PathResult& path,
+// The device connect returns, once it is writable when the volume is
+// attached read-write (scsi::settle_access_mode).
+DeviceInfo IscsiConnector::result_for(const Properties& props, const PathResult& path,
                                       const std::optional<multipath::Map>& map) {
-    return scsi::device_info_for(host_, *path.disk, map, options_.link, by_path_name(path.target),
-                                 options_.device_timeout);
+    auto info = scsi::device_info_for(host_, *path.disk, map, options_.link,
+                                      by_path_name(path.target), options_.device_timeout);
+    info.read_only = scsi::settle_access_mode(host_, props.access_mode, *path.disk, map,
+                                              {.timeout = options_.read_write_timeout});
+    return info;
 }
 
 DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
@@ -370,7 +377,7 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
             const auto share = host_.now() + remaining(host_, deadline) / left;
             auto path = attach_path(props, target, share);
             if (path.disk) {
-                return result_for(path, std::nullopt);
+                return result_for(props, path, std::nullopt);
             }
             failures.push_back(path.error->message());
             category = category ? category : std::optional(path.error->category());
@@ -420,7 +427,7 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
         withdraw(results, disks, verdict.wwid);
         throw;
     }
-    return result_for(first, map);
+    return result_for(props, first, map);
 }
 
 // Takes back what a connect set up when it fails after its paths were
