@@ -296,6 +296,22 @@ remove_disk() {
     blockdev --flushbufs "/dev/$1" 2>/dev/null || true
     echo 1 >"/sys/block/$1/device/delete"
 }
+# session_portal_groups: "ADDRESS:PORT,TPGT IQN" per iSCSI session, sorted, from sysfs
+# (the connection's persistent_address and persistent_port, the session's tpgt and
+# targetname): what differs between the sessions to two portal groups of a target.
+session_portal_groups() {
+    local session conn address port tpgt iqn
+    for session in /sys/class/iscsi_session/session*; do
+        [ -e "$session" ] || continue
+        for conn in "$session"/device/connection*/iscsi_connection/connection*; do
+            read -r address <"$conn/persistent_address"
+            read -r port <"$conn/persistent_port"
+        done
+        read -r tpgt <"$session/tpgt"
+        read -r iqn <"$session/targetname"
+        echo "$address:$port,$tpgt $iqn"
+    done | sort
+}
 # assert_no_iscsi_leftovers IQN: no session, node record, SCSI device or udev link.
 assert_no_iscsi_leftovers() {
     local iqn=$1 session

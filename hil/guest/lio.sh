@@ -26,8 +26,16 @@ lio_iblock() {
 # lio_demo_target IQN BACKSTORE_DIR PORTAL...: TPG 1 with the backstore at LUN 0,
 # demo mode (any initiator, no authentication), one network portal per ADDRESS:PORT.
 lio_demo_target() {
-    local iqn=$1 store=$2 tpg=$LIO_ISCSI/$1/tpgt_1 portal
+    local iqn=$1 store=$2
     shift 2
+    lio_demo_tpg "$iqn" 1 "$store" "$@"
+}
+# lio_demo_tpg IQN TAG BACKSTORE_DIR PORTAL...: TPG TAG of the target (made when
+# missing) as lio_demo_target makes TPG 1: the backstore at LUN 0, demo mode, its
+# own portals. A backstore may be the LUN of several TPGs.
+lio_demo_tpg() {
+    local iqn=$1 tpg=$LIO_ISCSI/$1/tpgt_$2 store=$3 portal
+    shift 3
     mkdir -p "$tpg/lun/lun_0"
     ln -s "$store" "$tpg/lun/lun_0/store"
     for portal in "$@"; do

@@ -1,10 +1,12 @@
 # HIL job: LIO (configured with targetcli) and open-iscsi + dm-multipath in one guest.
 # Checks: single path attach/detach with data, re-attach reads it back, LUN 256, CHAP
-# (a wrong password fails with exit 24, mutual CHAP logs in), two-portal
-# multipath surviving a TPG disable, a LUN unmapped under a session, no
+# (a wrong password fails with exit 24, mutual CHAP logs in), a target with two
+# portal groups on two loopback addresses, two-portal multipath surviving a TPG
+# disable, a LUN unmapped under a session, no
 # leftovers after each detach; then the library's own single-path scenario.
 source /brick/src/hil/guest/lib.sh
 source /brick/src/hil/guest/iscsi.sh
+source /brick/src/hil/guest/lio.sh
 
 BASE=iqn.2026-01.org.brickworks
 SINGLE=$BASE:lio-single
@@ -13,6 +15,10 @@ MPATH=$BASE:lio-mpath
 INITIATOR=$BASE:hil-guest
 P1=127.0.0.1:3260
 P2=127.0.0.1:3261
+TPGS=$BASE:lio-tpgs
+# The second portal group's portal: another loopback address (lo's 127.0.0.1/8
+# makes all of 127/8 local), the same port.
+P3=127.0.0.2:3260
 CONFIGFS=/sys/kernel/config/target/iscsi
 
 setup() {
@@ -23,6 +29,54 @@ setup() {
     start_dbus
     start_udevd
     start_iscsid
+}
+
+# One target, two portal groups (tpgt_1 on 127.0.0.1:3260, tpgt_2 on
+# 127.0.0.2:3260), the same backstore at LUN 0 of both, made through configfs
+# before targetcli makes the others, so discovery lists this target alone.
+# Discovery, node records, both sessions (automatic scan), the sessions' tpgt
+# and the by-path links as the real tools show them; then logout, records
+# deleted, the target removed, nothing left.
+two_portal_groups() {
+    ip -4 route show table local dev lo | grep -q '^local 127.0.0.0/8 ' ||
+        fail "127.0.0.0/8 is not local on lo: $(ip -4 route show table local dev lo)"
+    lio_fileio tpgs /tmp/lio/tpgs.img 16 6b72696b-0000-4000-8000-000000000005
+    local store=$LIO_STORE
+    lio_demo_tpg $TPGS 1 "$store" $P1
+    lio_demo_tpg $TPGS 2 "$store" $P3
+    golden iscsiadm discovery-st-two-tpgs iscsiadm -m discovery -t st -p $P1
+    grep -qx "$P1,1 $TPGS" "$JOB/golden/iscsiadm/discovery-st-two-tpgs.txt"
+    grep -qx "$P3,2 $TPGS" "$JOB/golden/iscsiadm/discovery-st-two-tpgs.txt"
+    golden iscsiadm node-two-tpgs iscsiadm -m node
+    # One portal after the other: session 1 is tpgt_1's in every capture.
+    iscsiadm -m node -T $TPGS -p $P1 --login >/dev/null
+    iscsiadm -m node -T $TPGS -p $P3 --login >/dev/null
+    wait_until 20 scsi_disk_for $TPGS 0 $P1
+    wait_until 20 scsi_disk_for $TPGS 0 $P3
+    local disk1 disk3
+    disk1=$(scsi_disk_for $TPGS 0 $P1)
+    disk3=$(scsi_disk_for $TPGS 0 $P3)
+    wait_until 10 udev_links_for "$disk1"
+    wait_until 10 udev_links_for "$disk3"
+    golden iscsiadm session-two-tpgs iscsiadm -m session
+    golden iscsiadm session-two-tpgs-P3 iscsiadm -m session -P 3
+    golden lsscsi two-tpgs-transport lsscsi -t
+    golden disk-links by-path-two-tpgs disk_links /dev/disk/by-path
+    golden sysfs session-portal-groups-two-tpgs session_portal_groups
+    grep -qx "$P1,1 $TPGS" "$JOB/golden/sysfs/session-portal-groups-two-tpgs.txt"
+    grep -qx "$P3,2 $TPGS" "$JOB/golden/sysfs/session-portal-groups-two-tpgs.txt"
+    remove_disk "$disk1"
+    remove_disk "$disk3"
+    iscsiadm -m node -T $TPGS --logout >/dev/null
+    iscsiadm -m node -T $TPGS -o delete
+    iscsiadm -m discoverydb -t st -p $P1 -o delete
+    ! iscsiadm -m discoverydb >/dev/null 2>&1 || fail "discovery record left"
+    udevadm settle -t 10
+    assert_no_iscsi_leftovers $TPGS
+    lio_remove_target $TPGS
+    lio_remove_backstore "$store"
+    rm /tmp/lio/tpgs.img
+    assert_lio_empty
 }
 
 # One targetcli session configures every target (each python start costs seconds).
@@ -246,6 +300,7 @@ library_single_path() {
 
 check setup setup
 passed || finish
+check iscsi-two-portal-groups two_portal_groups
 check lio-targetcli configure_lio
 passed || finish
 check project-build-runs project_build_runs
