@@ -377,6 +377,13 @@ int SimDaemon::apply_write(std::unique_lock<std::mutex>& guard, const std::strin
         effect.apply();
         model_.touch();
     }
+    // The kernel's work may wait on something (a failed session): the
+    // writer blocks until it is done, as on a real host.
+    while (error == 0 && effect.finished && !stopping_ && !effect.finished()) {
+        changed_.notify_all();
+        changed_.wait_for(guard, std::chrono::milliseconds(20));
+        sync();
+    }
     changed_.notify_all();
     record({{"kind", "write"},
             {"path", model_path},

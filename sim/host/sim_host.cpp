@@ -150,6 +150,7 @@ IoStatus SimHost::write_file(const std::string& path, std::string_view data, Dur
         created.object = path;
         model_.report(created);
     }
+    const auto write_deadline_ms = model_.now_ms() + std::max<std::int64_t>(0, deadline.count());
     if (error == 0 && effect.duration_ms > 0) {
         const auto budget = std::max<std::int64_t>(0, deadline.count());
         if (effect.apply) {
@@ -171,6 +172,12 @@ IoStatus SimHost::write_file(const std::string& path, std::string_view data, Dur
         if (static_cast<std::int64_t>(effect.duration_ms) > budget) {
             error = ETIMEDOUT;
         }
+    }
+    if (error == 0 && effect.finished &&
+        !scheduler_.wait_until(effect.finished, write_deadline_ms)) {
+        // The kernel's work waits on something (a failed session): the
+        // writer waits with it until its deadline.
+        error = ETIMEDOUT;
     }
     if (error != 0 && error != ENOENT) {
         refused("write of " + path, error);

@@ -70,6 +70,9 @@ void take_sessions_over(Model& model) {
             }
             it->second.iscsid_has = true;
             model.note({{"what", "iscsid took the session over"}, {"sid", id}});
+            // A session that failed meanwhile is logged in again now, if its
+            // portal answers (iscsid keeps trying until it does).
+            model.reconnect_session(id);
         });
     }
 }

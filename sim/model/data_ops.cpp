@@ -14,10 +14,12 @@ constexpr std::uint64_t block_size = 512;
 constexpr std::int64_t dirty_expire_ms = 30000;
 constexpr std::int64_t writeback_retry_ms = 5000;
 
-// The block layer fails I/O to an offline device and to one being deleted
+// The block layer fails I/O to an offline device (a transport-offline one
+// too: its session's recovery timed out) and to one being deleted
 // (SDEV_CANCEL lets only power-management commands through).
 bool refuses_io(const ScsiDevice& device) {
-    return device.state == "offline" || device.state == "cancel";
+    return device.state == "offline" || device.state == "transport-offline" ||
+           device.state == "cancel";
 }
 
 std::string block_of(const std::map<std::uint64_t, std::string>& blocks, std::uint64_t index) {

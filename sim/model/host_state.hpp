@@ -62,8 +62,18 @@ struct IscsiSession {
     std::string iface = "default";
     unsigned scsi_host = 0;
     unsigned target_id = 0;
-    std::string state = "LOGGED_IN";  // iscsi_session/state: LOGGED_IN, FAILED, FREE
+    // iscsi_session/state: LOGGED_IN; FAILED from a lost connection until it
+    // is logged in again or recovery_tmo_s passes; FREE after that (its
+    // devices transport-offline), until iscsid logs it in again.
+    std::string state = "LOGGED_IN";
     std::string connection_state = "up";
+    // The node's replacement_timeout at login (iscsi_session/recovery_tmo).
+    unsigned recovery_tmo_s = 120;
+    // The portal does not answer since the connection was lost: nothing can
+    // log the session in again until it does.
+    bool link_down = false;
+    // Counts the connection losses: the recovery timer of an earlier one does nothing.
+    unsigned failures = 0;
     std::string username;  // CHAP used at login (empty: none)
     std::string password;
     std::string username_in;

@@ -1,8 +1,19 @@
 // The iSCSI part of the model: node database, login/logout, discovery.
+#include <charconv>
+
 #include "sim/model/model.hpp"
 
 namespace brick::sim {
 namespace {
+
+// The node's replacement_timeout, which iscsid gives the kernel at login as
+// the session's recovery_tmo (120 s when the value is no number).
+unsigned replacement_timeout_s(const NodeRecord& node) {
+    const auto text = node.value("node.session.timeo.replacement_timeout");
+    unsigned seconds = 0;
+    const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), seconds);
+    return error == std::errc() && end == text.data() + text.size() ? seconds : 120;
+}
 
 bool portal_served(const IscsiTarget& target, const Portal& portal) {
     for (const auto& p : target.portals) {
@@ -131,6 +142,7 @@ LoginResult Model::login(const NodeRecord& node) {
     session.tpgt = served->tpgt;
     session.iface = node.iface;
     session.scsi_host = state_.next_scsi_host++;
+    session.recovery_tmo_s = replacement_timeout_s(node);
     if (offers_chap) {
         session.username = username;
         session.password = password;
@@ -177,6 +189,8 @@ void Model::logout(unsigned sid) {
     state_.scsi_hosts.erase(host);
     note({{"what", "session logged out"}, {"sid", sid}});
     state_.sessions.erase(it);
+    // What waited for the session to come back (a scan's commands) ends.
+    release_session_waiters(sid);
 }
 
 DiscoveryResult Model::discover(const Portal& portal, const std::optional<Chap>& chap) {

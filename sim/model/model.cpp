@@ -227,37 +227,17 @@ void Model::fire_action(ArmedFault& fault) {
             break;
         }
         case FaultKind::session_drop: {
-            const auto recover = number("recover_ms", 0);
-            for (auto& [sid, session] : state_.sessions) {
-                nlohmann::json context{{"portal", session.portal.to_string()},
-                                       {"iqn", session.iqn}};
-                if (!fault_matches(p, context)) {
-                    continue;
+            const auto recover = static_cast<std::int64_t>(number("recover_ms", 0));
+            std::vector<unsigned> dropped;
+            for (const auto& [sid, session] : state_.sessions) {
+                const nlohmann::json context{{"portal", session.portal.to_string()},
+                                             {"iqn", session.iqn}};
+                if (fault_matches(p, context)) {
+                    dropped.push_back(sid);
                 }
-                session.state = "FAILED";
-                session.connection_state = "failed";
-                for (auto& [address, device] : state_.devices) {
-                    if (device.sid == sid && device.state != "cancel") {
-                        device.state = "blocked";
-                    }
-                }
-                if (recover > 0) {
-                    const unsigned id = sid;
-                    schedule(static_cast<std::int64_t>(recover), "session recovers", [this, id] {
-                        const auto it = state_.sessions.find(id);
-                        if (it == state_.sessions.end()) {
-                            return;
-                        }
-                        it->second.state = "LOGGED_IN";
-                        it->second.connection_state = "up";
-                        for (auto& [address, device] : state_.devices) {
-                            if (device.sid == id && device.state == "blocked") {
-                                device.state = "running";
-                            }
-                        }
-                        note({{"what", "session recovered"}, {"sid", id}});
-                    });
-                }
+            }
+            for (const auto sid : dropped) {
+                fail_session(sid, recover);
             }
             break;
         }
@@ -348,6 +328,10 @@ void Model::set_multipathd_running(bool running) {
 void Model::set_iscsid_running(bool running) {
     state_.iscsid_running = running;
     note({{"what", running ? "iscsid started" : "iscsid stopped"}});
+    if (running) {
+        // iscsid logs in again the failed sessions it has whose portal answers.
+        reconnect_sessions();
+    }
 }
 
 }  // namespace brick::sim

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
@@ -57,6 +58,9 @@ struct WriteEffect {
     int error = 0;
     unsigned duration_ms = 0;
     std::function<void()> apply;  // may be empty
+    // When set, the kernel's work may go on after duration_ms (waiting on a
+    // failed session): the writer blocks until this holds.
+    std::function<bool()> finished;
 };
 
 // One udev link under /dev/disk (or /dev/mapper): link path -> device name.
@@ -148,6 +152,21 @@ class Model {
     // Ends a session and removes its SCSI host and devices.
     void logout(unsigned sid);
     DiscoveryResult discover(const Portal& portal, const std::optional<Chap>& chap);
+    // The session's connection is lost (session_recovery.cpp): the kernel
+    // marks it FAILED and blocks its devices; after recovery_tmo_s it is FREE
+    // and its devices transport-offline (I/O fails). link_back_ms > 0: the
+    // portal answers again that much later. Only iscsid logs it in again.
+    void fail_session(unsigned sid, std::int64_t link_back_ms);
+    // iscsid's reconnect: a session that is not logged in, whose portal
+    // answers, is logged in again (LOGGED_IN, its devices running) when
+    // iscsid runs and has it; otherwise nothing happens.
+    void reconnect_session(unsigned sid);
+    void reconnect_sessions();
+    // The one wait on a session: runs fn at once unless the session is
+    // FAILED, else when it stops being FAILED (logged in again, FREE after
+    // recovery_tmo_s, or logged out). Commands queued on a failed session
+    // (a scan's) wait so.
+    void after_session_failure(unsigned sid, std::function<void()> fn);
     DiscoveryRecord& add_discovery(const Portal& portal, const std::string& iface);
 
     // --- host side: SCSI ------------------------------------------------------
@@ -361,6 +380,13 @@ class Model {
     void fire_nvme_action(FaultKind kind, const nlohmann::json& params);
     void append_nvme_links(std::vector<UdevLink>& links) const;
     void nvme_scan(unsigned instance);
+    // A scan's commands on a session target: they wait while it is FAILED;
+    // done is set once the scan ended (found or not).
+    void scan_session(unsigned scsi_host, unsigned sid, std::optional<unsigned> channel,
+                      std::optional<unsigned> target, std::optional<std::uint64_t> lun,
+                      const std::shared_ptr<bool>& done);
+    void session_recovery_timed_out(unsigned sid, unsigned failure);
+    void release_session_waiters(unsigned sid);
     void nvme_add_path(unsigned instance, std::uint32_t nsid);
     void nvme_refresh();
     void nvme_remove_controller(unsigned instance, const std::string& why);
@@ -406,3 +432,8 @@ class Model {
 };
 
 }  // namespace brick::sim
+    // What waits for a FAILED session to come back or time out, by sid.
+    std::map<unsigned, std::vector<std::function<void()>>> session_waiters_;
+    // SCSI hosts with a scan waiting on its failed session (it holds the
+    // host's scan_mutex, which a device delete takes too).
+    std::map<unsigned, unsigned> scans_waiting_;

@@ -214,13 +214,13 @@ WriteEffect Model::nvme_connect(const std::string& text) {
     ConnectOptions options;
     if (const int error = parse_connect_options(text, options); error != 0) {
         note({{"what", "nvme-fabrics: invalid options"}, {"options", text}});
-        return WriteEffect{error, 0, {}};
+        return WriteEffect{error, 0, {}, {}};
     }
     if (options.transport != "tcp" && options.transport != "rdma") {
-        return WriteEffect{EINVAL, 0, {}};  // no handler found for transport
+        return WriteEffect{EINVAL, 0, {}, {}};  // no handler found for transport
     }
     if (options.traddr.empty()) {
-        return WriteEffect{EINVAL, 0, {}};  // missing parameter 'traddr=%s'
+        return WriteEffect{EINVAL, 0, {}, {}};  // missing parameter 'traddr=%s'
     }
     if (options.trsvcid.empty()) {
         options.trsvcid = "4420";
@@ -230,7 +230,7 @@ WriteEffect Model::nvme_connect(const std::string& text) {
         const auto* end = options.trsvcid.data() + options.trsvcid.size();
         const auto [ptr, ec] = std::from_chars(options.trsvcid.data(), end, service_id);
         if (ec != std::errc() || ptr != end || service_id > 65535) {
-            return WriteEffect{EINVAL, 0, {}};
+            return WriteEffect{EINVAL, 0, {}, {}};
         }
     }
     if (options.hostnqn.empty()) {
@@ -247,7 +247,7 @@ WriteEffect Model::nvme_connect(const std::string& text) {
                 c.subsystem_nqn == options.nqn && c.host_nqn == options.hostnqn &&
                 c.host_traddr == options.host_traddr && c.host_iface == options.host_iface) {
                 note({{"what", "nvme-fabrics: already connected"}, {"controller", c.name()}});
-                return WriteEffect{EALREADY, 0, {}};
+                return WriteEffect{EALREADY, 0, {}, {}};
             }
         }
     }
@@ -263,7 +263,7 @@ WriteEffect Model::nvme_connect(const std::string& text) {
     }
     if (!listening || consult(FaultKind::portal_unreachable, context) != nullptr) {
         note({{"what", "nvme-fabrics: connection refused"}, {"portal", portal}});
-        return WriteEffect{ECONNREFUSED, fabric_.timing.nvme_refused_ms, {}};
+        return WriteEffect{ECONNREFUSED, fabric_.timing.nvme_refused_ms, {}, {}};
     }
     const auto* subsystem = fabric_.find_subsystem(options.nqn);
     const NvmePort* port = nullptr;
@@ -282,7 +282,7 @@ WriteEffect Model::nvme_connect(const std::string& text) {
               {"portal", portal},
               {"nqn", options.nqn},
               {"hostnqn", options.hostnqn}});
-        return WriteEffect{EIO, jittered(fabric_.timing.nvme_connect_ms), {}};
+        return WriteEffect{EIO, jittered(fabric_.timing.nvme_connect_ms), {}, {}};
     }
     NvmeController controller;
     controller.instance = nvme_free_instance();
@@ -539,7 +539,7 @@ void Model::nvme_remove_controller(unsigned instance, const std::string& why) {
 WriteEffect Model::nvme_delete_controller(unsigned instance) {
     const auto it = state_.nvme.controllers.find(instance);
     if (it == state_.nvme.controllers.end()) {
-        return WriteEffect{ENOENT, 0, {}};
+        return WriteEffect{ENOENT, 0, {}, {}};
     }
     HostAction action;
     action.kind = ActionKind::delete_nvme_controller;
@@ -570,7 +570,7 @@ WriteEffect Model::nvme_delete_controller(unsigned instance) {
 
 WriteEffect Model::nvme_rescan_controller(unsigned instance) {
     if (!state_.nvme.controllers.contains(instance)) {
-        return WriteEffect{ENOENT, 0, {}};
+        return WriteEffect{ENOENT, 0, {}, {}};
     }
     WriteEffect effect;
     effect.duration_ms = fabric_.timing.scan_ms;

@@ -1,6 +1,7 @@
 // The SCSI part of the model: scans, sd disks appearing asynchronously, udev,
 // delete, rescan, device state.
 #include <cerrno>
+#include <memory>
 #include <set>
 
 #include "sim/model/model.hpp"
@@ -57,48 +58,74 @@ WriteEffect Model::scan(unsigned scsi_host, std::optional<unsigned> channel,
         return effect;  // a host without a transport behind it finds nothing
     }
     if (session->state != "LOGGED_IN") {
-        // The scan waits for the session to come back (replacement_timeout).
-        effect.duration_ms = 120000;
+        // iscsi_user_scan_session skips a session that is not logged in: the
+        // write returns at once and finds nothing.
+        return effect;
     }
     const unsigned sid = session->sid;
-    effect.apply = [this, scsi_host, channel, target, lun, sid] {
-        const auto s = state_.sessions.find(sid);
-        if (s == state_.sessions.end() || s->second.state != "LOGGED_IN") {
-            return;
-        }
-        auto& session_state = s->second;
-        if ((channel && *channel != 0) || (target && *target != session_state.target_id)) {
-            return;
-        }
-        if (!lun) {
-            ++state_.wildcard_scans;
-            note({{"what", "wildcard LUN scan"}, {"scsi_host", scsi_host}});
-        }
-        const auto* served = fabric_.find_target(session_state.iqn);
-        if (served == nullptr) {
-            return;
-        }
-        session_state.target_created = true;
-        for (const auto& l : served->luns) {
-            if (lun && l.number != *lun) {
-                continue;
-            }
-            const ScsiAddress address{scsi_host, 0, session_state.target_id, l.number};
-            if (state_.devices.contains(address)) {
-                continue;
-            }
-            const auto volume = fabric_.volumes.find(l.volume_id);
-            if (volume == fabric_.volumes.end()) {
-                continue;
-            }
-            const nlohmann::json context{{"portal", session_state.portal.to_string()},
-                                         {"iqn", session_state.iqn},
-                                         {"lun", l.number},
-                                         {"volume", l.volume_id}};
-            add_scanned_device(make_device(address, sid, volume->second), context);
-        }
+    auto done = std::make_shared<bool>(false);
+    effect.apply = [this, scsi_host, sid, channel, target, lun, done] {
+        scan_session(scsi_host, sid, channel, target, lun, done);
     };
+    effect.finished = [done] { return *done; };
     return effect;
+}
+
+void Model::scan_session(unsigned scsi_host, unsigned sid, std::optional<unsigned> channel,
+                         std::optional<unsigned> target, std::optional<std::uint64_t> lun,
+                         const std::shared_ptr<bool>& done) {
+    const auto s = state_.sessions.find(sid);
+    if (s != state_.sessions.end() && s->second.state == "FAILED") {
+        // The session failed under the scan: its REPORT LUNS and INQUIRY wait
+        // in the blocked queue until the session is logged in again or
+        // replacement_timeout makes it FREE (they fail then). The scan holds
+        // the host's scan_mutex meanwhile.
+        ++scans_waiting_[scsi_host];
+        note({{"what", "scan waits for the failed session"}, {"sid", sid}});
+        after_session_failure(sid, [this, scsi_host, sid, channel, target, lun, done] {
+            if (--scans_waiting_[scsi_host] == 0) {
+                scans_waiting_.erase(scsi_host);
+            }
+            scan_session(scsi_host, sid, channel, target, lun, done);
+        });
+        return;
+    }
+    *done = true;
+    touch();
+    if (s == state_.sessions.end() || s->second.state != "LOGGED_IN") {
+        return;
+    }
+    auto& session_state = s->second;
+    if ((channel && *channel != 0) || (target && *target != session_state.target_id)) {
+        return;
+    }
+    if (!lun) {
+        ++state_.wildcard_scans;
+        note({{"what", "wildcard LUN scan"}, {"scsi_host", scsi_host}});
+    }
+    const auto* served = fabric_.find_target(session_state.iqn);
+    if (served == nullptr) {
+        return;
+    }
+    session_state.target_created = true;
+    for (const auto& l : served->luns) {
+        if (lun && l.number != *lun) {
+            continue;
+        }
+        const ScsiAddress address{scsi_host, 0, session_state.target_id, l.number};
+        if (state_.devices.contains(address)) {
+            continue;
+        }
+        const auto volume = fabric_.volumes.find(l.volume_id);
+        if (volume == fabric_.volumes.end()) {
+            continue;
+        }
+        const nlohmann::json context{{"portal", session_state.portal.to_string()},
+                                     {"iqn", session_state.iqn},
+                                     {"lun", l.number},
+                                     {"volume", l.volume_id}};
+        add_scanned_device(make_device(address, sid, volume->second), context);
+    }
 }
 
 void Model::add_scanned_device(ScsiDevice device, const nlohmann::json& context) {
@@ -243,6 +270,26 @@ WriteEffect Model::delete_device(const ScsiAddress& address) {
         return effect;
     }
     report(action);
+    if (scans_waiting_.contains(address.host) && it->second.sid) {
+        // scsi_remove_device takes the host's scan_mutex, which a scan
+        // waiting on the failed session holds: the delete waits with it.
+        const unsigned sid = *it->second.sid;
+        auto done = std::make_shared<bool>(false);
+        effect.duration_ms = jittered(fabric_.timing.delete_ms);
+        effect.apply = [this, address, sid, done] {
+            after_session_failure(sid, [this, address, done] {
+                remove_device(address, "deleted through sysfs");
+                *done = true;
+                touch();
+            });
+        };
+        effect.finished = [done] { return *done; };
+        return effect;
+    }
+    // A device of a FAILED session is blocked: the kernel takes it straight
+    // to SDEV_DEL and restarts its queue, so the SYNCHRONIZE CACHE of sd's
+    // shutdown fails at once (__scsi_remove_device) and the delete does not
+    // wait for the session; what was dirty is lost.
     // The kernel marks the device SDEV_CANCEL before it tears it down: its
     // state reads "cancel" for as long as the delete takes, and the block
     // layer refuses it all but power-management I/O (the page cache's

@@ -59,7 +59,7 @@ WriteEffect scan_write(Model& model, unsigned host, const std::string& data) {
     std::optional<std::uint64_t> lun;
     if (fields.size() != 3 || !scan_field(fields[0], channel) || !scan_field(fields[1], target) ||
         !scan_field(fields[2], lun)) {
-        return WriteEffect{EINVAL, 0, {}};
+        return WriteEffect{EINVAL, 0, {}, {}};
     }
     auto narrow = [](const std::optional<std::uint64_t>& v) -> std::optional<unsigned> {
         return v ? std::optional<unsigned>(static_cast<unsigned>(*v)) : std::nullopt;
@@ -142,10 +142,10 @@ WriteEffect write_path(Model& model, const Tree& tree, const std::string& path,
     const auto* node = real ? tree.find(*real) : nullptr;
     const bool kernel = real ? kernel_owned(*real) : kernel_owned(normalise_path(path));
     if (node != nullptr && node->type == FileType::directory) {
-        return WriteEffect{EISDIR, 0, {}};
+        return WriteEffect{EISDIR, 0, {}, {}};
     }
     if (kernel && (node == nullptr || node->write == WriteKind::none)) {
-        return WriteEffect{node == nullptr ? ENOENT : EACCES, 0, {}};
+        return WriteEffect{node == nullptr ? ENOENT : EACCES, 0, {}, {}};
     }
     if (node != nullptr && node->write != WriteKind::store && node->write != WriteKind::none) {
         const nlohmann::json context{{"path", path}};
@@ -157,7 +157,7 @@ WriteEffect write_path(Model& model, const Tree& tree, const std::string& path,
                     code = candidate;
                 }
             }
-            return WriteEffect{code, 0, {}};
+            return WriteEffect{code, 0, {}, {}};
         }
         WriteEffect effect;
         const auto text = trimmed(data);
@@ -186,7 +186,7 @@ WriteEffect write_path(Model& model, const Tree& tree, const std::string& path,
             case WriteKind::initiator_name: {
                 const auto name = parse_initiator_name_file(std::string(data));
                 if (name.empty()) {
-                    return WriteEffect{EINVAL, 0, {}};
+                    return WriteEffect{EINVAL, 0, {}, {}};
                 }
                 model.mutable_state().initiator_name = name;
                 model.touch();
@@ -208,10 +208,10 @@ WriteEffect write_path(Model& model, const Tree& tree, const std::string& path,
         const auto parent = target.substr(0, std::max<std::size_t>(1, target.rfind('/')));
         const auto* dir = tree.find(parent);
         if (dir == nullptr) {
-            return WriteEffect{ENOENT, 0, {}};
+            return WriteEffect{ENOENT, 0, {}, {}};
         }
         if (dir->type != FileType::directory) {
-            return WriteEffect{ENOTDIR, 0, {}};
+            return WriteEffect{ENOTDIR, 0, {}, {}};
         }
     }
     auto& state = model.mutable_state();

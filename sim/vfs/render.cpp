@@ -84,7 +84,7 @@ void render_session(Tree& tree, const HostState& state, const IscsiSession& s) {
     tree.file(is + "/password", text(s.password));
     tree.file(is + "/username_in", text(s.username_in));
     tree.file(is + "/password_in", text(s.password_in));
-    tree.file(is + "/recovery_tmo", "120\n");
+    tree.file(is + "/recovery_tmo", std::to_string(s.recovery_tmo_s) + "\n");
     tree.file(is + "/abort_tmo", "15\n");
     tree.file(is + "/lu_reset_tmo", "30\n");
     tree.file(is + "/tgt_reset_tmo", "30\n");
@@ -257,6 +257,7 @@ std::uint64_t fingerprint_of(const IscsiSession& s, const HostState& state) {
         .add(s.target_id)
         .add(s.state)
         .add(s.connection_state)
+        .add(s.recovery_tmo_s)
         .add(s.username)
         .add(s.password)
         .add(s.username_in)
