@@ -246,6 +246,11 @@ Volume parse_volume(const json& spec, const std::string& pointer, const std::str
     return volume;
 }
 
+int IscsiTarget::tpgt_of(const Portal& portal) const {
+    const auto it = portal_tags.find(portal);
+    return it == portal_tags.end() ? tpgt : it->second;
+}
+
 IscsiTarget* Fabric::find_target(const std::string& iqn) {
     for (auto& t : iscsi_targets) {
         if (t.iqn == iqn) {
@@ -278,6 +283,75 @@ Volume* Fabric::volume_at(const std::string& iqn, std::uint64_t lun) {
     return nullptr;
 }
 
+// A portal group's tag: 1 to 65535.
+int portal_group_tag(ObjectReader& reader, const std::string& key) {
+    const auto tag = reader.number(key).value_or(1);
+    if (tag < 1 || tag > 65535) {
+        throw FabricError(reader.where(key), "from 1 to 65535");
+    }
+    return static_cast<int>(tag);
+}
+
+// reader's "portals" (a non-empty array of "host:port") appended to the
+// target's portals, each in the portal group tag; a portal twice is an error.
+void parse_portals(ObjectReader& reader, IscsiTarget& target, int tag) {
+    const auto* portals = reader.array("portals");
+    if (portals == nullptr || portals->empty()) {
+        throw FabricError(reader.where("portals"), "required, a non-empty array");
+    }
+    for (std::size_t p = 0; p < portals->size(); ++p) {
+        const auto& item = (*portals)[p];
+        const auto where = reader.where("portals") + "/" + std::to_string(p);
+        if (!item.is_string()) {
+            throw FabricError(where, "expected \"host:port\"");
+        }
+        auto portal = parse_portal(item.get<std::string>());
+        if (!portal) {
+            throw FabricError(where, "not a portal: " + item.get<std::string>());
+        }
+        if (std::find(target.portals.begin(), target.portals.end(), *portal) !=
+            target.portals.end()) {
+            throw FabricError(where, "duplicate portal " + portal->to_string());
+        }
+        target.portals.push_back(*portal);
+        target.portal_tags[*portal] = tag;
+    }
+}
+
+// A target's portals: "portals" in one portal group ("tpgt", default 1), or
+// "portal_groups", each with its "tag" and "portals".
+void parse_portal_groups(ObjectReader& t, IscsiTarget& target) {
+    const auto* groups = t.array("portal_groups");
+    if (groups == nullptr) {
+        target.tpgt = portal_group_tag(t, "tpgt");
+        parse_portals(t, target, target.tpgt);
+        target.portal_tags.clear();
+        return;
+    }
+    if (t.get("portals") != nullptr || t.get("tpgt") != nullptr) {
+        throw FabricError(t.where("portal_groups"), "in place of portals and tpgt, not beside");
+    }
+    if (groups->empty()) {
+        throw FabricError(t.where("portal_groups"), "required, a non-empty array");
+    }
+    std::set<int> tags;
+    for (std::size_t g = 0; g < groups->size(); ++g) {
+        ObjectReader group((*groups)[g], t.where("portal_groups") + "/" + std::to_string(g));
+        if (group.get("tag") == nullptr) {
+            throw FabricError(group.where("tag"), "required, from 1 to 65535");
+        }
+        const auto tag = portal_group_tag(group, "tag");
+        if (!tags.insert(tag).second) {
+            throw FabricError(group.where("tag"), "duplicate portal group tag");
+        }
+        if (g == 0) {
+            target.tpgt = tag;
+        }
+        parse_portals(group, target, tag);
+        group.finish();
+    }
+}
+
 Fabric parse_fabric(const json& document) {
     ObjectReader root(document, "");
     Fabric fabric;
@@ -303,27 +377,7 @@ Fabric parse_fabric(const json& document) {
             if (fabric.find_target(target.iqn) != nullptr) {
                 throw FabricError(t.where("iqn"), "duplicate target " + target.iqn);
             }
-            const auto tpgt = t.number("tpgt").value_or(1);
-            if (tpgt > 65535) {
-                throw FabricError(t.where("tpgt"), "at most 65535");
-            }
-            target.tpgt = static_cast<int>(tpgt);
-            const auto* portals = t.array("portals");
-            if (portals == nullptr || portals->empty()) {
-                throw FabricError(t.where("portals"), "required, a non-empty array");
-            }
-            for (std::size_t p = 0; p < portals->size(); ++p) {
-                const auto& item = (*portals)[p];
-                const auto where = t.where("portals") + "/" + std::to_string(p);
-                if (!item.is_string()) {
-                    throw FabricError(where, "expected \"host:port\"");
-                }
-                auto portal = parse_portal(item.get<std::string>());
-                if (!portal) {
-                    throw FabricError(where, "not a portal: " + item.get<std::string>());
-                }
-                target.portals.push_back(*portal);
-            }
+            parse_portal_groups(t, target);
             target.attached = t.boolean("attached", false);
             target.chap = parse_chap(t, "chap");
             target.mutual_chap = parse_chap(t, "mutual_chap");

@@ -7,6 +7,9 @@
 //    "timing": {"disk_ms": 40, "udev_ms": 400, ...},
 //    "iscsi":  {"discovery_chap": {"username": "...", "password": "..."},
 //               "targets": [{"iqn": "...", "portals": ["10.0.0.1:3260"], "tpgt": 1,
+//                            (or, for several portal groups, in place of portals and tpgt:
+//                            "portal_groups": [{"tag": 1, "portals": ["10.0.0.1:3260"]},
+//                                              {"tag": 2, "portals": ["10.0.0.2:3260"]}]),
 //                            "chap": {...}, "mutual_chap": {...}, "attached": false,
 //                            "luns": [{"lun": 1, "size": 1073741824, "volume": "vol-1",
 //                                      "designators": [{"type": "naa", "value": "6001405..."}],
@@ -91,8 +94,14 @@ struct Lun {
 
 struct IscsiTarget {
     std::string iqn;
-    std::vector<Portal> portals;
-    int tpgt = 1;
+    std::vector<Portal> portals;  // every portal, portal group after portal group
+    int tpgt = 1;                 // the tag of a target with one portal group
+    // A target with several portal groups (LIO's tpgt_1, tpgt_2, ...): the
+    // tag of each portal's group. Empty: every portal is in group tpgt.
+    std::map<Portal, int> portal_tags;
+    // The tag of the portal's group: what iscsiadm shows after the portal
+    // (",2") and the session's sysfs tpgt.
+    int tpgt_of(const Portal& portal) const;
     std::optional<Chap> chap;         // session CHAP the target requires
     std::optional<Chap> mutual_chap;  // the target's own credentials (mutual CHAP)
     std::vector<Lun> luns;

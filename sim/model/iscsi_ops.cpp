@@ -139,7 +139,7 @@ LoginResult Model::login(const NodeRecord& node) {
     session.sid = state_.next_sid++;
     session.iqn = node.iqn;
     session.portal = node.portal;
-    session.tpgt = served->tpgt;
+    session.tpgt = served->tpgt_of(node.portal);
     session.iface = node.iface;
     session.scsi_host = state_.next_scsi_host++;
     session.recovery_tmo_s = replacement_timeout_s(node);
@@ -221,7 +221,7 @@ DiscoveryResult Model::discover(const Portal& portal, const std::optional<Chap>&
         }
         for (const auto& p : target.portals) {
             result.found.emplace_back(p, target.iqn);
-            result.tpgts.push_back(target.tpgt);
+            result.tpgts.push_back(target.tpgt_of(p));
         }
     }
     return result;
@@ -253,14 +253,14 @@ void Model::add_attached_targets() {
             continue;
         }
         for (const auto& portal : target.portals) {
-            auto& node = add_node(target.iqn, portal, target.tpgt, "default", "static");
+            auto& node = add_node(target.iqn, portal, target.tpgt_of(portal), "default", "static");
             node.settings["node.session.scan"] = "manual";
             node.settings["node.startup"] = "automatic";
             IscsiSession session;
             session.sid = state_.next_sid++;
             session.iqn = target.iqn;
             session.portal = portal;
-            session.tpgt = target.tpgt;
+            session.tpgt = target.tpgt_of(portal);
             session.scsi_host = state_.next_scsi_host++;
             session.target_created = true;
             state_.scsi_hosts[session.scsi_host] =

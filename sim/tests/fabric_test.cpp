@@ -38,6 +38,47 @@ TEST_CASE("example fabrics parse", "[fabric]") {
     CHECK(mp.iscsi_targets.front().portals.at(1).address == "2001:db8::10");
 }
 
+TEST_CASE("portal groups give each portal its tag", "[fabric]") {
+    const auto fabric = brick::sim::test::fabric("two_portal_groups.json");
+    const auto& target = fabric.iscsi_targets.front();
+    REQUIRE(target.portals.size() == 2);
+    CHECK(target.tpgt_of(target.portals.at(0)) == 1);
+    CHECK(target.tpgt_of(target.portals.at(1)) == 2);
+    CHECK(target.portals.at(1).address == "127.0.0.2");
+    // One group: every portal has the target's tpgt.
+    auto doc = one_target();
+    doc["iscsi"]["targets"][0]["tpgt"] = 3;
+    const auto single = parse_fabric(doc).iscsi_targets.front();
+    CHECK(single.tpgt_of(single.portals.front()) == 3);
+}
+
+TEST_CASE("portal group errors name the JSON path", "[fabric]") {
+    const auto groups = json::parse(R"([{"tag": 1, "portals": ["10.0.0.1:3260"]},
+        {"tag": 2, "portals": ["10.0.0.2:3260"]}])");
+    auto doc = one_target();
+    doc["iscsi"]["targets"][0].erase("portals");
+    doc["iscsi"]["targets"][0]["portal_groups"] = groups;
+    CHECK(error_path(doc) == "(no error)");
+    auto bad = doc;
+    bad["iscsi"]["targets"][0]["portal_groups"][1]["tag"] = 1;
+    CHECK(error_path(bad) == "/iscsi/targets/0/portal_groups/1/tag");
+    bad = doc;
+    bad["iscsi"]["targets"][0]["portal_groups"][1]["tag"] = 0;
+    CHECK(error_path(bad) == "/iscsi/targets/0/portal_groups/1/tag");
+    bad = doc;
+    bad["iscsi"]["targets"][0]["portal_groups"][1].erase("tag");
+    CHECK(error_path(bad) == "/iscsi/targets/0/portal_groups/1/tag");
+    bad = doc;
+    bad["iscsi"]["targets"][0]["portal_groups"][1]["portals"][0] = "10.0.0.1:3260";
+    CHECK(error_path(bad) == "/iscsi/targets/0/portal_groups/1/portals/0");
+    bad = doc;
+    bad["iscsi"]["targets"][0]["portals"] = json::array({"10.0.0.3:3260"});
+    CHECK(error_path(bad) == "/iscsi/targets/0/portal_groups");
+    bad = doc;
+    bad["iscsi"]["targets"][0]["portal_groups"][0]["colour"] = "blue";
+    CHECK(error_path(bad) == "/iscsi/targets/0/portal_groups/0/colour");
+}
+
 TEST_CASE("fabric errors name the JSON path", "[fabric]") {
     auto doc = one_target();
     CHECK(error_path(doc) == "(no error)");

@@ -6,6 +6,7 @@
 // initiator name and address, the targets' IQNs, portals, LUNs, sizes,
 // vendors, serials and designators) with the steps the job took, and compares
 // after replacing only the values each run chooses anew (golden_compare.hpp).
+#include <algorithm>
 #include <catch2/catch.hpp>
 
 #include "golden_compare.hpp"
@@ -24,6 +25,8 @@ constexpr const char* tgt_single = "iqn.2026-01.org.brickworks:tgt-single";
 constexpr const char* lio_wwid = "360014056b72696b00004000800000000";
 constexpr const char* portal_1 = "127.0.0.1:3260";
 constexpr const char* portal_2 = "127.0.0.1:3261";
+constexpr const char* lio_tpgs = "iqn.2026-01.org.brickworks:lio-tpgs";
+constexpr const char* portal_3 = "127.0.0.2:3260";
 
 // A LIO fileio backstore (hil/jobs/lio/job.sh, configure_lio): LIO-ORG, the
 // backstore's name as model, revision 4.0, the wwn as unit serial and the NAA
@@ -50,8 +53,8 @@ nlohmann::json guest_host() {
 }
 
 // The LIO guest's targets: lio-single (LUN 0 and 256), lio-chap (CHAP and
-// mutual CHAP), lio-mpath (two portals). The simulated target has one portal
-// group, so lio-mpath's second portal is in group 1 too (the real one: 2).
+// mutual CHAP), lio-mpath (two portal groups, tpgt_1 on :3260 and tpgt_2 on
+// :3261).
 Fabric lio_guest() {
     const nlohmann::json document = {
         {"host", guest_host()},
@@ -68,8 +71,24 @@ Fabric lio_guest() {
              {"mutual_chap", {{"username", "brick-target"}, {"password", "brick-secret-2"}}},
              {"luns", {lio_lun(0, "chap", 64, "6b72696b-0000-4000-8000-000000000002")}}},
             {{"iqn", lio_mpath},
-             {"portals", {portal_1, portal_2}},
+             {"portal_groups",
+              {{{"tag", 1}, {"portals", {portal_1}}}, {{"tag", 2}, {"portals", {portal_2}}}}},
              {"luns", {lio_lun(0, "mpath", 64, "6b72696b-0000-4000-8000-000000000003")}}}}}}}};
+    return parse_fabric(document);
+}
+
+// The LIO guest's target with two portal groups (hil/jobs/lio/job.sh,
+// two_portal_groups): tpgt_1 on 127.0.0.1:3260, tpgt_2 on 127.0.0.2:3260, the
+// same 16 MiB backstore at LUN 0 of both.
+Fabric lio_two_portal_groups() {
+    const nlohmann::json document = {
+        {"host", guest_host()},
+        {"iscsi",
+         {{"targets",
+           {{{"iqn", lio_tpgs},
+             {"portal_groups",
+              {{{"tag", 1}, {"portals", {portal_1}}}, {{"tag", 2}, {"portals", {portal_3}}}}},
+             {"luns", {lio_lun(0, "tpgs", 16, "6b72696b-0000-4000-8000-000000000005")}}}}}}}};
     return parse_fabric(document);
 }
 
@@ -139,6 +158,55 @@ void check_golden(SimHost& host, const std::string& tool, const std::string& sta
     CHECK(fake.exit_status == golden.exit_status);
 }
 
+// The golden output of a guest-side listing (hil/guest/lib.sh) against the
+// same listing made from the simulated host, after normalising.
+void check_golden_listing(const std::string& tool, const std::string& state,
+                          const std::string& listing) {
+    INFO("hil/golden/" << tool << "/" << state);
+    const auto golden = golden_run(tool, state);
+    CHECK(normalise_run_values(listing) == normalise_run_values(golden.out));
+    CHECK(golden.exit_status == 0);
+}
+
+// disk_links DIR (hil/guest/lib.sh): "name -> target" per link, sorted.
+std::string disk_links(SimHost& host, const std::string& dir) {
+    std::vector<std::string> names;
+    REQUIRE(host.list_dir(dir, names).ok());
+    std::sort(names.begin(), names.end());
+    std::string out;
+    for (const auto& name : names) {
+        std::string target;
+        REQUIRE(host.read_link(dir + "/" + name, target).ok());
+        out += name + " -> " + target + "\n";
+    }
+    return out;
+}
+
+// session_portal_groups (hil/guest/lib.sh): "ADDRESS:PORT,TPGT IQN" per
+// session from sysfs, sorted.
+std::string session_portal_groups(SimHost& host) {
+    auto value = [&](const std::string& path) {
+        std::string text;
+        REQUIRE(host.read_file(path, text).ok());
+        return text.substr(0, text.find('\n'));
+    };
+    std::vector<std::string> lines;
+    for (const auto& session : host.glob("/sys/class/iscsi_session/session*")) {
+        const auto connections =
+            host.glob(session + "/device/connection*/iscsi_connection/connection*");
+        REQUIRE(connections.size() == 1);
+        lines.push_back(value(connections.front() + "/persistent_address") + ":" +
+                        value(connections.front() + "/persistent_port") + "," +
+                        value(session + "/tpgt") + " " + value(session + "/targetname"));
+    }
+    std::sort(lines.begin(), lines.end());
+    std::string out;
+    for (const auto& line : lines) {
+        out += line + "\n";
+    }
+    return out;
+}
+
 // For multipathd's tables: the fields compared after normalising and laying
 // the table out again (the next_check column's width changes with the
 // checker's interval), and each output checked to follow the layout itself.
@@ -171,6 +239,35 @@ TEST_CASE("iscsiadm sessions and nodes match the golden outputs: LIO, one LUN",
     check_golden(host, "lsscsi", "one-lun-transport");
     check_golden(host, "scsi_id", "lio-page83");
     check_golden(host, "scsi_id", "lio-page80");
+}
+
+TEST_CASE("iscsiadm, lsscsi, sysfs and udev match the golden outputs: two portal groups",
+          "[iscsiadm][tools][golden]") {
+    SimHost host(lio_two_portal_groups());
+    check_golden(host, "iscsiadm", "discovery-st-two-tpgs");
+    check_golden(host, "iscsiadm", "node-two-tpgs");
+    // One portal after the other, as the job logs in; the discovered records
+    // scan automatically.
+    for (const auto* portal : {portal_1, portal_3}) {
+        REQUIRE(run(host, {"iscsiadm", "-m", "node", "-T", lio_tpgs, "-p", portal, "--login"})
+                    .exit_status == 0);
+    }
+    host.advance(Duration(3000));
+    check_golden(host, "iscsiadm", "session-two-tpgs");
+    check_golden(host, "iscsiadm", "session-two-tpgs-P3");
+    check_golden(host, "lsscsi", "two-tpgs-transport");
+    check_golden_listing("disk-links", "by-path-two-tpgs", disk_links(host, "/dev/disk/by-path"));
+    check_golden_listing("sysfs", "session-portal-groups-two-tpgs", session_portal_groups(host));
+    REQUIRE(run(host, {"iscsiadm", "-m", "node", "-T", lio_tpgs, "--logout"}).exit_status == 0);
+    REQUIRE(run(host, {"iscsiadm", "-m", "node", "-T", lio_tpgs, "-o", "delete"}).exit_status == 0);
+    check_golden(host, "iscsiadm", "node-none");
+    check_golden(host, "iscsiadm", "session-none");
+}
+
+TEST_CASE("iscsiadm discovery matches the golden output: LIO, one target with two portal groups",
+          "[iscsiadm][tools][golden]") {
+    SimHost host(lio_guest());
+    check_golden(host, "iscsiadm", "discovery-st");
 }
 
 TEST_CASE("iscsiadm sessions match the golden outputs: tgt, one LUN, then the target gone",
@@ -272,6 +369,7 @@ TEST_CASE("multipath -ll and multipathd show match the golden outputs: two paths
     check_golden_table(host, "multipathd", "show-maps-two-active", aliases);
     check_golden_table(host, "multipathd", "show-paths-two-active", aliases);
     check_golden(host, "lsscsi", "two-paths");
+    check_golden(host, "iscsiadm", "session-two-portals");
     // The second portal's target portal group disabled: its session fails.
     host.inject({{"fault", "session_drop"}, {"portal", portal_2}});
     host.advance(Duration(100));
