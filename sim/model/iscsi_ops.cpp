@@ -151,17 +151,39 @@ LoginResult Model::login(const NodeRecord& node) {
     }
     state_.scsi_hosts[session.scsi_host] = ScsiHost{session.scsi_host, session.sid, "iscsi_tcp"};
     result.sid = session.sid;
-    note({{"what", "session logged in"},
+    // The kernel's session exists from the start of the login, FREE
+    // (iscsi_alloc_session), and is LOGGED_IN when iscsid starts the
+    // connection after the login exchange (__iscsi_unblock_session).
+    session.state = "FREE";
+    note({{"what", "session created"},
           {"sid", session.sid},
           {"iqn", session.iqn},
           {"portal", session.portal.to_string()},
           {"scsi_host", session.scsi_host}});
     state_.sessions.emplace(session.sid, session);
-    if (node.value("node.session.scan") != "manual") {
+    const bool automatic_scan = node.value("node.session.scan") != "manual";
+    schedule(result.duration_ms, "login completes",
+             [this, sid = session.sid, automatic_scan] { complete_login(sid, automatic_scan); });
+    return result;
+}
+
+void Model::complete_login(unsigned sid, bool automatic_scan) {
+    const auto it = state_.sessions.find(sid);
+    if (it == state_.sessions.end() || it->second.state != "FREE" || it->second.failures > 0) {
+        return;
+    }
+    auto& session = it->second;
+    session.state = "LOGGED_IN";
+    note({{"what", "session logged in"}, {"sid", sid}});
+    if (session.link_down) {
+        // The connection was lost during the login: it fails at once.
+        fail_session(sid, 0);
+        return;
+    }
+    if (automatic_scan) {
         // Automatic scan: the kernel adds every LUN of the target.
         scan(session.scsi_host, std::nullopt, std::nullopt, std::nullopt).apply();
     }
-    return result;
 }
 
 void Model::logout(unsigned sid) {

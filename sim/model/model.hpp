@@ -376,17 +376,19 @@ class Model {
     ScsiDevice make_device(const ScsiAddress& address, std::optional<unsigned> sid,
                            const Volume& volume) const;
     const IscsiSession* session_on_host(unsigned scsi_host) const;
-    // NVMe internals (nvme_ops.cpp).
-    void fire_nvme_action(FaultKind kind, const nlohmann::json& params);
-    void append_nvme_links(std::vector<UdevLink>& links) const;
-    void nvme_scan(unsigned instance);
     // A scan's commands on a session target: they wait while it is FAILED;
     // done is set once the scan ended (found or not).
     void scan_session(unsigned scsi_host, unsigned sid, std::optional<unsigned> channel,
                       std::optional<unsigned> target, std::optional<std::uint64_t> lun,
                       const std::shared_ptr<bool>& done);
+    // The login exchange of a new session is over: FREE becomes LOGGED_IN.
+    void complete_login(unsigned sid, bool automatic_scan);
     void session_recovery_timed_out(unsigned sid, unsigned failure);
     void release_session_waiters(unsigned sid);
+    // NVMe internals (nvme_ops.cpp).
+    void fire_nvme_action(FaultKind kind, const nlohmann::json& params);
+    void append_nvme_links(std::vector<UdevLink>& links) const;
+    void nvme_scan(unsigned instance);
     void nvme_add_path(unsigned instance, std::uint32_t nsid);
     void nvme_refresh();
     void nvme_remove_controller(unsigned instance, const std::string& why);
@@ -428,12 +430,12 @@ class Model {
     // Devices are recreated at the same address: probes carry a token so a
     // stale probe of a deleted device does nothing.
     std::map<ScsiAddress, unsigned> device_tokens_;
-    unsigned next_token_ = 1;
-};
-
-}  // namespace brick::sim
     // What waits for a FAILED session to come back or time out, by sid.
     std::map<unsigned, std::vector<std::function<void()>>> session_waiters_;
     // SCSI hosts with a scan waiting on its failed session (it holds the
     // host's scan_mutex, which a device delete takes too).
     std::map<unsigned, unsigned> scans_waiting_;
+    unsigned next_token_ = 1;
+};
+
+}  // namespace brick::sim

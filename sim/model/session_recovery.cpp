@@ -70,8 +70,9 @@ void Model::reconnect_session(unsigned sid) {
         return;
     }
     auto& session = it->second;
-    if (session.state == "LOGGED_IN" || session.link_down || !state_.iscsid_running ||
-        !session.iscsid_has) {
+    // A session that never failed is logged in or still logging in.
+    if (session.state == "LOGGED_IN" || session.failures == 0 || session.link_down ||
+        !state_.iscsid_running || !session.iscsid_has) {
         return;
     }
     session.state = "LOGGED_IN";

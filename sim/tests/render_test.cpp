@@ -73,7 +73,8 @@ TEST_CASE("the incremental tree equals a full render through an iSCSI multipath 
         const auto login = model.login(node);
         REQUIRE(login.status == LoginStatus::ok);
         sids.push_back(login.sid);
-        step(model, renderer, t += 5);
+        // FREE until the login completes.
+        step(model, renderer, t += login.duration_ms);
     }
     for (const auto sid : sids) {
         const auto host = model.state().sessions.at(sid).scsi_host;

@@ -234,3 +234,18 @@ TEST_CASE("with iscsid_down the session that dropped is logged in when iscsid is
     host.advance(Duration(11000));
     CHECK(host.read_attribute(session_state) == "LOGGED_IN");
 }
+
+TEST_CASE("a session is FREE while its login runs and LOGGED_IN once it completes",
+          "[kernel][sessions]") {
+    SimHost host(fabric("single_chap.json"), {.seed = 5});
+    auto login = host.start_task("login", [&] { CHECK(login_chap(host).exit_status == 0); });
+    while (!host.exists("/sys/class/iscsi_session/session1")) {
+        host.advance(Duration(1));
+    }
+    // iscsi_alloc_session: FREE until iscsid starts the connection.
+    CHECK(host.read_attribute(session_state) == "FREE");
+    CHECK(host.write_file(scan, "0 0 1", Duration(10000)).ok());
+    CHECK_FALSE(host.exists("/sys/class/scsi_device/2:0:0:1"));
+    login->join();
+    CHECK(host.read_attribute(session_state) == "LOGGED_IN");
+}
