@@ -665,8 +665,26 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
         for (const auto& t : fabric.value("iscsi_targets", nlohmann::json::array())) {
             IscsiTargetSpec target;
             target.iqn = t.at("iqn");
-            for (const auto& p : t.at("portals")) {
-                target.portals.push_back(portal_of("/fabric/iscsi_targets/portals", p));
+            if (t.contains("portal_groups")) {
+                for (const auto& group : t.at("portal_groups")) {
+                    const auto tag = group.at("tag").get<unsigned>();
+                    if (std::find(target.portal_tags.begin(), target.portal_tags.end(), tag) !=
+                        target.portal_tags.end()) {
+                        throw Error(ErrorCategory::invalid_properties,
+                                    file.string() + ": /fabric/iscsi_targets/portal_groups: tag " +
+                                        std::to_string(tag) + " twice");
+                    }
+                    for (const auto& p : group.at("portals")) {
+                        target.portals.push_back(
+                            portal_of("/fabric/iscsi_targets/portal_groups/portals", p));
+                        target.portal_tags.push_back(tag);
+                    }
+                }
+            } else {
+                for (const auto& p : t.at("portals")) {
+                    target.portals.push_back(portal_of("/fabric/iscsi_targets/portals", p));
+                    target.portal_tags.push_back(1);
+                }
             }
             target.chap = chap_of(t, "chap");
             target.discovery_chap = chap_of(t, "discovery_chap");

@@ -33,7 +33,10 @@ struct ChapSpec {
 
 struct IscsiTargetSpec {
     std::string iqn;
-    std::vector<Portal> portals;
+    std::vector<Portal> portals;  // every portal, portal group after portal group
+    // portal_tags[i]: the tag of portals[i]'s portal group (LIO's tpgt_N):
+    // from the scenario's portal_groups, else 1.
+    std::vector<unsigned> portal_tags;
     std::optional<ChapSpec> chap;
     std::optional<ChapSpec> discovery_chap;
     std::vector<LunSpec> luns;

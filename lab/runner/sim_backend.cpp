@@ -81,8 +81,15 @@ sim::Fabric SimBackend::fabric_for(const Scenario& scenario) {
     for (const auto& spec : scenario.fabric.iscsi_targets) {
         sim::IscsiTarget target;
         target.iqn = spec.iqn;
-        for (const auto& portal : spec.portals) {
-            target.portals.push_back(sim::Portal{portal.host, portal.port});
+        // Each portal in its portal group (the scenario's portal_groups; else all in 1).
+        for (std::size_t i = 0; i < spec.portals.size(); ++i) {
+            const sim::Portal portal{spec.portals[i].host, spec.portals[i].port};
+            target.portals.push_back(portal);
+            target.portal_tags[portal] =
+                static_cast<int>(i < spec.portal_tags.size() ? spec.portal_tags[i] : 1);
+        }
+        if (!target.portals.empty()) {
+            target.tpgt = target.portal_tags.at(target.portals.front());
         }
         if (spec.chap) {
             target.chap = sim::Chap{spec.chap->username, spec.chap->password};

@@ -52,26 +52,39 @@ nlohmann::json lio_save_file(const Fabric& fabric, const fs::path& backing_dir,
             luns.push_back({{"index", lun.lun},
                             {"storage_object", "/backstores/fileio/" + backstore_name(lun)}});
         }
-        nlohmann::json portals = nlohmann::json::array();
-        for (const auto& portal : target.portals) {
-            portals.push_back({{"ip_address", portal.host}, {"port", portal.port}});
+        // One TPG per portal group (the scenario's portal_groups, else TPG 1),
+        // each with its own portals and every LUN: the same backstores
+        // exported through each.
+        std::map<unsigned, nlohmann::json> portals_of_tag;
+        for (std::size_t i = 0; i < target.portals.size(); ++i) {
+            const auto tag = i < target.portal_tags.size() ? target.portal_tags[i] : 1U;
+            auto& portals = portals_of_tag[tag];
+            if (portals.is_null()) {
+                portals = nlohmann::json::array();
+            }
+            portals.push_back(
+                {{"ip_address", target.portals[i].host}, {"port", target.portals[i].port}});
         }
-        // Demo mode: any initiator may log in, with CHAP at the TPG when configured.
-        nlohmann::json tpg{{"tag", 1},
-                           {"enable", true},
-                           {"attributes",
-                            {{"authentication", target.chap ? 1 : 0},
-                             {"generate_node_acls", 1},
-                             {"cache_dynamic_acls", 1},
-                             {"demo_mode_write_protect", 0}}},
-                           {"parameters", {{"AuthMethod", target.chap ? "CHAP" : "CHAP,None"}}},
-                           {"luns", luns},
-                           {"portals", portals},
-                           {"node_acls", nlohmann::json::array()}};
-        if (target.chap) {
-            tpg.update(chap_keys(*target.chap));
+        nlohmann::json tpgs = nlohmann::json::array();
+        for (const auto& [tag, portals] : portals_of_tag) {
+            // Demo mode: any initiator may log in, with CHAP at the TPG when configured.
+            nlohmann::json tpg{{"tag", tag},
+                               {"enable", true},
+                               {"attributes",
+                                {{"authentication", target.chap ? 1 : 0},
+                                 {"generate_node_acls", 1},
+                                 {"cache_dynamic_acls", 1},
+                                 {"demo_mode_write_protect", 0}}},
+                               {"parameters", {{"AuthMethod", target.chap ? "CHAP" : "CHAP,None"}}},
+                               {"luns", luns},
+                               {"portals", portals},
+                               {"node_acls", nlohmann::json::array()}};
+            if (target.chap) {
+                tpg.update(chap_keys(*target.chap));
+            }
+            tpgs.push_back(tpg);
         }
-        nlohmann::json entry{{"fabric", "iscsi"}, {"wwn", target.iqn}, {"tpgs", {tpg}}};
+        nlohmann::json entry{{"fabric", "iscsi"}, {"wwn", target.iqn}, {"tpgs", tpgs}};
         targets.push_back(entry);
     }
     nlohmann::json modules = nlohmann::json::array();
@@ -143,6 +156,13 @@ void LioTarget::configure(const Fabric& fabric, const std::set<LioLun>& growable
     std::ofstream(save_file) << lio_save_file(fabric, backing, block_devices).dump(2);
     fs::permissions(save_file, fs::perms::owner_read | fs::perms::owner_write);
     targetcli({"restoreconfig", "savefile=" + save_file.string(), "clear_existing=true"});
+    portal_tags_.clear();
+    for (const auto& target : fabric.iscsi_targets) {
+        for (std::size_t i = 0; i < target.portals.size(); ++i) {
+            portal_tags_[{target.iqn, target.portals[i].to_string()}] =
+                i < target.portal_tags.size() ? target.portal_tags[i] : 1U;
+        }
+    }
     fs::remove(save_file);  // it holds CHAP secrets
 }
 
@@ -174,17 +194,34 @@ void LioTarget::resize_lun(const std::string& iqn, std::uint64_t lun, std::uint6
     run({"losetup", "-c", loop->second.device});
 }
 
+std::string LioTarget::tpg_path(const std::string& iqn, const Portal& portal) const {
+    const auto tag = portal_tags_.find({iqn, portal.to_string()});
+    return "/iscsi/" + iqn + "/tpg" + std::to_string(tag == portal_tags_.end() ? 1U : tag->second);
+}
+
 void LioTarget::unmap_lun(const std::string& iqn, std::uint64_t lun) {
-    targetcli({"/iscsi/" + iqn + "/tpg1/luns", "delete", "lun=" + std::to_string(lun)});
+    std::set<unsigned> tags;
+    for (const auto& [key, tag] : portal_tags_) {
+        if (key.first == iqn) {
+            tags.insert(tag);
+        }
+    }
+    if (tags.empty()) {
+        tags.insert(1);
+    }
+    for (const auto tag : tags) {
+        targetcli({"/iscsi/" + iqn + "/tpg" + std::to_string(tag) + "/luns", "delete",
+                   "lun=" + std::to_string(lun)});
+    }
 }
 
 void LioTarget::remove_portal(const std::string& iqn, const Portal& portal) {
-    targetcli({"/iscsi/" + iqn + "/tpg1/portals", "delete", "ip_address=" + portal.host,
+    targetcli({tpg_path(iqn, portal) + "/portals", "delete", "ip_address=" + portal.host,
                "ip_port=" + std::to_string(portal.port)});
 }
 
 void LioTarget::add_portal(const std::string& iqn, const Portal& portal) {
-    targetcli({"/iscsi/" + iqn + "/tpg1/portals", "create", "ip_address=" + portal.host,
+    targetcli({tpg_path(iqn, portal) + "/portals", "create", "ip_address=" + portal.host,
                "ip_port=" + std::to_string(portal.port)});
 }
 

@@ -37,7 +37,8 @@ class LioTarget {
     void configure(const Fabric& fabric, const std::set<LioLun>& growable = {});
     // Removes every LIO object and the backing files.
     void clear();
-    // Faults: unmap a LUN from every TPG, or re-add it; remove or re-add a portal.
+    // Faults: unmap a LUN from every TPG, or re-add it; remove or re-add a
+    // portal (in its portal group's TPG).
     void unmap_lun(const std::string& iqn, std::uint64_t lun);
     void remove_portal(const std::string& iqn, const Portal& portal);
     void add_portal(const std::string& iqn, const Portal& portal);
@@ -52,9 +53,13 @@ class LioTarget {
     };
     void run(const std::vector<std::string>& argv);
     void targetcli(std::vector<std::string> args);
+    // "/iscsi/<iqn>/tpgN": the TPG of the portal's group (1 when unknown).
+    std::string tpg_path(const std::string& iqn, const Portal& portal) const;
     Host& host_;
     std::filesystem::path work_dir_;
     std::map<LioLun, LoopBacking> loops_;
+    // The portal group tag of each (iqn, portal) configured.
+    std::map<std::pair<std::string, std::string>, unsigned> portal_tags_;
 };
 
 }  // namespace brick::lab

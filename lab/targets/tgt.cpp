@@ -44,6 +44,11 @@ std::string TgtTarget::unsupported(const Fabric& fabric) {
         if (target.discovery_chap) {
             return "discovery CHAP is not configured on tgt";
         }
+        for (const auto tag : target.portal_tags) {
+            if (tag != 1) {
+                return "tgtd serves a target in one portal group (tag 1)";
+            }
+        }
         for (const auto& portal : target.portals) {
             if (portal.is_ipv6()) {
                 return "tgtd listens on IPv4 loopback here";

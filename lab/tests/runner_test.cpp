@@ -16,7 +16,9 @@
 #include "runner/scenario.hpp"
 #include "runner/sim_backend.hpp"
 #include "sim/host/sim_host.hpp"
+#include "targets/lio.hpp"
 #include "targets/soft_roce.hpp"
+#include "targets/tgt.hpp"
 
 namespace fs = std::filesystem;
 using brick::lab::Status;
@@ -188,6 +190,40 @@ TEST_CASE("a broken scenario fails, writes a reproducer, and replay reproduces i
     REQUIRE(fs::exists(reproducer));
     // 0: the failure and its trace reproduce exactly.
     CHECK(brick::lab::replay(reproducer.string()) == 0);
+}
+
+TEST_CASE("a target's portal groups reach the simulator and LIO's TPGs; tgt skips them",
+          "[runner]") {
+    const auto scenario =
+        brick::lab::load_scenario(library() / "iscsi/multipath-portal-groups.json");
+    const auto& target = scenario.fabric.iscsi_targets.at(0);
+    REQUIRE(target.portals.size() == 2);
+    CHECK(target.portal_tags == std::vector<unsigned>{1, 2});
+    const auto fabric = brick::lab::SimBackend::fabric_for(scenario);
+    const auto& sim_target = fabric.iscsi_targets.at(0);
+    CHECK(sim_target.tpgt_of(sim_target.portals.at(0)) == 1);
+    CHECK(sim_target.tpgt_of(sim_target.portals.at(1)) == 2);
+    // LIO: one TPG per group, each with its own portal and the same backstore at LUN 1.
+    const auto save = brick::lab::lio_save_file(scenario.fabric, "/tmp/luns", {});
+    const auto& tpgs = save.at("targets").at(0).at("tpgs");
+    REQUIRE(tpgs.size() == 2);
+    for (std::size_t i = 0; i < 2; ++i) {
+        CHECK(tpgs[i].at("tag") == i + 1);
+        CHECK(tpgs[i].at("portals").size() == 1);
+        CHECK(tpgs[i].at("portals")[0].at("ip_address") == (i == 0 ? "127.0.0.1" : "127.0.0.2"));
+        CHECK(tpgs[i].at("luns") == tpgs[0].at("luns"));
+    }
+    CHECK(save.at("storage_objects").size() == 1);
+    CHECK(brick::lab::TgtTarget::unsupported(scenario.fabric).find("portal group") !=
+          std::string::npos);
+    // Without portal_groups every portal is in group 1.
+    const auto plain = brick::lab::load_scenario(library() / "iscsi/multipath-2-portals.json");
+    CHECK(plain.fabric.iscsi_targets.at(0).portal_tags == std::vector<unsigned>{1, 1});
+    CHECK(brick::lab::lio_save_file(plain.fabric, "/tmp/luns", {})
+              .at("targets")
+              .at(0)
+              .at("tpgs")
+              .size() == 1);
 }
 
 TEST_CASE("trace comparison finds the first differing record", "[replay]") {

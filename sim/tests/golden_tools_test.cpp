@@ -176,8 +176,8 @@ std::string disk_links(SimHost& host, const std::string& dir) {
     std::string out;
     for (const auto& name : names) {
         std::string target;
-        REQUIRE(host.read_link(dir + "/" + name, target).ok());
-        out += name + " -> " + target + "\n";
+        REQUIRE(host.read_link(std::string(dir).append("/").append(name), target).ok());
+        out.append(name).append(" -> ").append(target).append("\n");
     }
     return out;
 }
