@@ -307,12 +307,17 @@ DeviceInfo FibreChannelConnector::connect(const nlohmann::json& data) {
     }
     const auto& first = *found_attempts[verdict.accepted.front()];
     std::vector<std::string> disks;
+    std::vector<std::string> reused;
     for (const auto i : verdict.accepted) {
         disks.push_back(found[i].disk.name);
+        if (!found[i].fresh) {
+            reused.push_back(found[i].disk.name);
+        }
     }
     std::optional<multipath::Map> map;
     try {
-        map = scsi::volume_map(host_, verdict.wwid, disks, first.disk->name, multipathd, options_,
+        map = scsi::volume_map(host_, verdict.wwid, disks, reused, first.disk->name, multipathd,
+                               options_,
                                std::min(options_.multipath_timeout, remaining(host_, deadline)));
     } catch (const Error&) {
         // Multipath enforced and no map: the disks this attach brought in

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <iterator>
 #include <map>
 #include <mutex>
 
@@ -25,6 +26,19 @@ std::string wait_for_link(Host& host, const std::string& link, Duration timeout)
             return host.exists(link) ? std::optional<std::string>(link) : std::nullopt;
         },
         hints, ErrorCategory::device_not_found);
+}
+
+// Flushes the disks all at once; a failure is logged with what it came
+// before, never thrown.
+void flush_logging(Host& host, const std::vector<std::string>& disks, Duration deadline,
+                   const std::string& before) {
+    run_for_each(host, disks.size(), "flush", [&](std::size_t i) {
+        try {
+            flush_buffers(host, "/dev/" + disks[i], deadline);
+        } catch (const Error& e) {
+            log::warning(before + ": " + std::string(e.what()));
+        }
+    });
 }
 
 }  // namespace
@@ -139,17 +153,12 @@ std::optional<multipath::Map> existing_map(Host& host, const std::string& wwid,
 
 std::optional<multipath::Map> form_map(Host& host, const std::string& wwid,
                                        const std::vector<std::string>& disks,
+                                       const std::vector<std::string>& reused,
                                        const ConnectorOptions& options, Duration timeout) {
     const auto map_guard = host.lock("multipath-map:" + wwid);
     // What was written through a path on its own (an earlier attach that got
     // no map) must reach the volume before the map reads it from there.
-    for (const auto& disk : disks) {
-        try {
-            flush_buffers(host, "/dev/" + disk, options.command_timeout);
-        } catch (const Error& e) {
-            log::warning("before forming the map: " + std::string(e.what()));
-        }
-    }
+    flush_logging(host, reused, options.command_timeout, "before forming the map");
     multipath::add_paths(host, wwid, disks, options.command_timeout);
     WaitHints hints;
     hints.watch_paths = {"/dev"};
@@ -184,23 +193,19 @@ std::optional<multipath::Map> form_map(Host& host, const std::string& wwid,
 
 std::optional<multipath::Map> volume_map(Host& host, const std::string& wwid,
                                          const std::vector<std::string>& disks,
+                                         const std::vector<std::string>& reused,
                                          const std::string& returned, bool multipathd,
                                          const ConnectorOptions& options, Duration timeout) {
-    auto map = multipathd ? form_map(host, wwid, disks, options, timeout)
+    auto map = multipathd ? form_map(host, wwid, disks, reused, options, timeout)
                           : existing_map(host, wwid, disks);
     if (map) {
         return map;
     }
-    for (const auto& disk : disks) {
-        if (disk == returned) {
-            continue;
-        }
-        try {
-            flush_buffers(host, "/dev/" + disk, options.command_timeout);
-        } catch (const Error& e) {
-            log::warning("before returning /dev/" + returned + " alone: " + std::string(e.what()));
-        }
-    }
+    std::vector<std::string> others;
+    std::copy_if(reused.begin(), reused.end(), std::back_inserter(others),
+                 [&](const std::string& disk) { return disk != returned; });
+    flush_logging(host, others, options.command_timeout,
+                  "before returning /dev/" + returned + " alone");
     return map;
 }
 

@@ -62,9 +62,12 @@ std::optional<multipath::Map> existing_map(Host& host, const std::string& wwid,
 
 // Hands the disks to multipathd under wwid and waits (at most timeout) until
 // the map holds all of them, has its node and a size. nullopt when no map
-// formed; with options.enforce_multipath that throws device_not_found.
+// formed; with options.enforce_multipath that throws device_not_found. What
+// was written through a reused disk on its own (an earlier attach got no map)
+// is flushed to the volume first; new disks hold nothing.
 std::optional<multipath::Map> form_map(Host& host, const std::string& wwid,
                                        const std::vector<std::string>& disks,
+                                       const std::vector<std::string>& reused,
                                        const ConnectorOptions& options, Duration timeout);
 
 // The device info connect returns: the map when there is one, else the disk,
@@ -113,8 +116,11 @@ std::vector<std::string> remove_volume(Host& host, const std::string& wwid,
 // Without a map the volume is read through `returned` alone: what was
 // written through the other disks on their own (an earlier attach returned
 // another one) is flushed to the volume first (failures are logged).
+// `reused` are the disks that were there before this attach (the others are
+// new and hold nothing): only they are flushed.
 std::optional<multipath::Map> volume_map(Host& host, const std::string& wwid,
                                          const std::vector<std::string>& disks,
+                                         const std::vector<std::string>& reused,
                                          const std::string& returned, bool multipathd,
                                          const ConnectorOptions& options, Duration timeout);
 
