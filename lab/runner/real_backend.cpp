@@ -178,6 +178,19 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
         });
         return reason;
     }
+    for (const auto& target : scenario.fabric.iscsi_targets) {
+        const auto write_protected = std::count_if(target.luns.begin(), target.luns.end(),
+                                                   [](const LunSpec& l) { return l.read_only; });
+        if (write_protected > 0 && tgt) {
+            return "the lab's tgt driver exports no write-protected LUN";
+        }
+        if (write_protected > 0 &&
+            static_cast<std::size_t>(write_protected) != target.luns.size()) {
+            return "LIO write-protects all the LUNs of " + target.iqn +
+                   " or none (the TPG's demo_mode_write_protect); it mixes read-only and "
+                   "writable LUNs";
+        }
+    }
     if (tgt) {
         if (auto why = TgtTarget::unsupported(scenario.fabric); !why.empty()) {
             return why;

@@ -121,7 +121,8 @@ std::string lower(std::string text) {
 std::vector<LunSpec> luns_of(const nlohmann::json& list) {
     std::vector<LunSpec> luns;
     for (const auto& l : list) {
-        luns.push_back({l.at("lun"), l.at("size_mib"), l.at("serial")});
+        luns.push_back(
+            {l.at("lun"), l.at("size_mib"), l.at("serial"), l.value("read_only", false)});
     }
     return luns;
 }

@@ -19,6 +19,8 @@ struct LunSpec {
     std::uint64_t lun = 0;
     std::uint64_t size_mib = 0;
     std::string serial;  // 32 hex digits; the LU's identity derives from it
+    // Exported write-protected: the initiator's disk is read-only.
+    bool read_only = false;
     // scsi_id's identifier of this LU: NAA 6 with LIO's OUI and the serial
     // ("36001405" + first 25 hex digits), as LIO reports it.
     std::string scsi_id() const;

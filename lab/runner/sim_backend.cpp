@@ -20,6 +20,7 @@ sim::Volume volume_of(const LunSpec& lun) {
     volume.size_bytes = lun.size_mib * 1024 * 1024;
     volume.serial = lun.serial;
     volume.model = "bw" + lun.serial.substr(0, 12);
+    volume.write_protected = lun.read_only;
     volume.designators = {
         {sim::DesignatorType::naa, lun.scsi_id().substr(1)},
         {sim::DesignatorType::t10, "LIO-ORG " + lun.serial},

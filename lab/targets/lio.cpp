@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <fstream>
 
 #include "brick/core/error.hpp"
@@ -65,6 +66,12 @@ nlohmann::json lio_save_file(const Fabric& fabric, const fs::path& backing_dir,
             portals.push_back(
                 {{"ip_address", target.portals[i].host}, {"port", target.portals[i].port}});
         }
+        // The dynamic ACLs of demo mode map every LUN write-protected when
+        // the TPG's demo_mode_write_protect is set: the scenario's read-only
+        // LUNs (the real backend skips a target mixing them with writable ones).
+        const bool write_protect =
+            !target.luns.empty() && std::all_of(target.luns.begin(), target.luns.end(),
+                                                [](const LunSpec& l) { return l.read_only; });
         nlohmann::json tpgs = nlohmann::json::array();
         for (const auto& [tag, portals] : portals_of_tag) {
             // Demo mode: any initiator may log in, with CHAP at the TPG when configured.
@@ -74,7 +81,7 @@ nlohmann::json lio_save_file(const Fabric& fabric, const fs::path& backing_dir,
                                 {{"authentication", target.chap ? 1 : 0},
                                  {"generate_node_acls", 1},
                                  {"cache_dynamic_acls", 1},
-                                 {"demo_mode_write_protect", 0}}},
+                                 {"demo_mode_write_protect", write_protect ? 1 : 0}}},
                                {"parameters", {{"AuthMethod", target.chap ? "CHAP" : "CHAP,None"}}},
                                {"luns", luns},
                                {"portals", portals},

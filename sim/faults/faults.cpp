@@ -9,7 +9,7 @@
 namespace brick::sim {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 25> names = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 26> names = {{
     {FaultKind::portal_unreachable, "portal_unreachable"},
     {FaultKind::login_timeout, "login_timeout"},
     {FaultKind::auth_failure, "auth_failure"},
@@ -30,6 +30,7 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 25> names = {{
     {FaultKind::map_queue_if_no_path, "map_queue_if_no_path"},
     {FaultKind::map_late, "map_late"},
     {FaultKind::map_never, "map_never"},
+    {FaultKind::map_read_only, "map_read_only"},
     {FaultKind::controller_connecting, "controller_connecting"},
     {FaultKind::ana_inaccessible, "ana_inaccessible"},
     {FaultKind::namespace_removed, "namespace_removed"},

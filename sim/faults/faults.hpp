@@ -25,6 +25,10 @@
 //   map_late: "delay_ms" (default 5000): multipathd takes the path (`add
 //     path` answers ok) but the map of its WWID forms that much later
 //     (selectors "device": the path, "volume", "wwid", "lun", "portal", "iqn")
+//   map_read_only: "delay_ms" (default 5000): a map formed
+//     while armed is loaded read-only although its paths are writable (as
+//     multipathd does when a path showed write protection at first) and
+//     multipathd reloads it read-write delay_ms later (selectors as map_late)
 //   map_never: multipathd takes the path as an orphan (`add path` answers
 //     ok, `show paths` lists it) but never creates the map of its WWID, as
 //     when the WWID is blacklisted or the map's table load fails (selectors
@@ -84,6 +88,7 @@ enum class FaultKind {
     map_queue_if_no_path,
     map_late,
     map_never,
+    map_read_only,
     controller_connecting,
     ana_inaccessible,
     namespace_removed,

@@ -104,6 +104,11 @@ int Model::write_device(const std::string& name, std::uint64_t offset, const std
     if (const auto* device = device_by_disk(name); device != nullptr && refuses_io(*device)) {
         return EIO;
     }
+    // The block layer refuses a write to a read-only disk or map
+    // (blkdev_write_iter: EPERM).
+    if (block_read_only(name)) {
+        return EPERM;
+    }
     auto* dirty = scsi_dirty(name);
     if (dirty == nullptr) {
         return ENODEV;

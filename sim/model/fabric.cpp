@@ -207,6 +207,7 @@ Volume parse_volume(const json& spec, const std::string& pointer, const std::str
     volume.vendor = r.string("vendor").value_or(volume.vendor);
     volume.model = r.string("model").value_or(volume.model);
     volume.revision = r.string("revision").value_or(volume.revision);
+    volume.write_protected = r.boolean("read_only", false);
     if (const auto* list = r.array("designators")) {
         if (list->size() > 16) {
             throw FabricError(r.where("designators"), "at most 16 designators");

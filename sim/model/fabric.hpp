@@ -13,7 +13,8 @@
 //                            "chap": {...}, "mutual_chap": {...}, "attached": false,
 //                            "luns": [{"lun": 1, "size": 1073741824, "volume": "vol-1",
 //                                      "designators": [{"type": "naa", "value": "6001405..."}],
-//                                      "serial": "...", "vendor": "LIO-ORG", "model": "..."}]}]},
+//                                      "serial": "...", "vendor": "LIO-ORG", "model": "...",
+//                                      "read_only": false}]}]},
 //    "nvme":   {"host_nqn": "...", "host_id": "...", "cli_version": "2.3",
 //               "subsystems": [{"nqn": "...", "serial": "...", "allow_any_host": true,
 //                               "allowed_hosts": ["nqn..."],
@@ -72,6 +73,11 @@ struct Volume {
     std::string vendor = "LIO-ORG";
     std::string model = "sim-volume";
     std::string revision = "4.0";
+    // Exported write-protected ("read_only" in the fabric): the target sets
+    // the WP bit of MODE SENSE (LIO's write_protect of a mapped LUN), so sd
+    // shows the disk read-only and refuses writes, and multipath loads a map
+    // over it read-only.
+    bool write_protected = false;
     // Contents on the target: 512-byte blocks that were ever written (others read as zeros).
     std::map<std::uint64_t, std::string> blocks;
     // An md superblock written by mdadm --create (RAID1 legs): array UUID and name.

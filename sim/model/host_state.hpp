@@ -161,6 +161,10 @@ struct MultipathMap {
     std::vector<std::string> paths;  // disk names, in the order added
     std::uint64_t size_bytes = 0;
     bool queue_if_no_path = false;
+    // Loaded read-only although its paths may be writable (map_read_only):
+    // until multipathd reloads it. A map over a write-protected path is
+    // read-only whatever this says (Model::block_read_only).
+    bool read_only = false;
     bool links = false;
     std::map<std::uint64_t, std::string> dirty;
 

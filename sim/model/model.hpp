@@ -180,6 +180,10 @@ class Model {
     const ScsiDevice* device_by_disk(const std::string& name) const;
     std::string scsi_id_of(const ScsiDevice& device) const;
     std::string sysfs_wwid_of(const ScsiDevice& device) const;
+    // The kernel's read-only flag of a disk or dm map ("sdb", "dm-0"): a
+    // disk whose LU the target exported write-protected (as read at scan),
+    // a multipath map loaded read-only or holding such a disk.
+    bool block_read_only(const std::string& name) const;
 
     // --- host side: dm-multipath ---------------------------------------------
     bool add_wwid(const std::string& wwid);  // false when already known

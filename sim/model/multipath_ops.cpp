@@ -119,6 +119,23 @@ void Model::join_map(const std::string& wwid, const std::string& disk) {
             consult(FaultKind::map_queue_if_no_path,
                     {{"device", map.device()}, {"volume", device->volume_id}}) != nullptr;
         note({{"what", "multipath map created"}, {"map", map.device()}, {"wwid", wwid}});
+        if (const auto* read_only =
+                consult(FaultKind::map_read_only, map_fault_context(*device, wwid))) {
+            // Loaded read-only; multipathd reloads it read-write later, as
+            // on the path's change event once the path shows writable.
+            map.read_only = true;
+            const auto delay = read_only->params.value("delay_ms", 5000U);
+            note({{"what", "multipath map read-only"}, {"map", map.device()}, {"ms", delay}});
+            schedule(delay, "multipath map reload", [this, wwid, index = map.dm_index] {
+                const auto found = state_.maps.find(wwid);
+                if (found != state_.maps.end() && found->second.dm_index == index) {
+                    found->second.read_only = false;
+                    note({{"what", "multipath map reloaded read-write"},
+                          {"map", found->second.device()}});
+                    touch();
+                }
+            });
+        }
         it = state_.maps.emplace(wwid, std::move(map)).first;
     }
     auto& paths = it->second.paths;
@@ -202,6 +219,27 @@ bool Model::del_path(const std::string& disk) {
     action.error = found ? 0 : ENOENT;
     report(action);
     return found;
+}
+
+bool Model::block_read_only(const std::string& name) const {
+    const auto write_protected = [&](const ScsiDevice& device) {
+        const auto volume = fabric_.volumes.find(device.volume_id);
+        return volume != fabric_.volumes.end() && volume->second.write_protected;
+    };
+    if (const auto* device = device_by_disk(name)) {
+        return write_protected(*device);
+    }
+    for (const auto& [wwid, map] : state_.maps) {
+        if (map.device() != name) {
+            continue;
+        }
+        // multipath loads the map read-only when a path is (force_readonly).
+        return map.read_only || std::any_of(map.paths.begin(), map.paths.end(), [&](const auto& p) {
+                   const auto* path = device_by_disk(p);
+                   return path != nullptr && write_protected(*path);
+               });
+    }
+    return false;
 }
 
 MultipathMap* Model::find_map(const std::string& key) {

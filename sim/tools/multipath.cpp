@@ -36,7 +36,8 @@ std::string multipath_topology(const Model& model, const MultipathMap& map, bool
     std::string out = map.name + (map.name == map.wwid ? "" : " (" + map.wwid + ")") + " " +
                       map.device() + " " + vendor_model + "\n";
     out += "size=" + multipath_size(map.size_bytes) + " features='" +
-           (map.queue_if_no_path ? "1 queue_if_no_path" : "0") + "' hwhandler='1 alua' wp=rw\n";
+           (map.queue_if_no_path ? "1 queue_if_no_path" : "0") +
+           "' hwhandler='1 alua' wp=" + (model.block_read_only(map.device()) ? "ro" : "rw") + "\n";
     if (!rows.empty()) {
         out += std::string("`-+- policy='service-time 0' prio=") + (long_form ? "50" : "0") +
                " status=active\n";

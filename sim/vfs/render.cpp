@@ -138,7 +138,7 @@ void render_device(Tree& tree, const Model& model, const ScsiDevice& device) {
     const auto block = dir + "/block/" + name;
     tree.file(block + "/dev", std::to_string(major) + ":" + std::to_string(minor) + "\n");
     tree.file(block + "/size", std::to_string(device.size_bytes / 512) + "\n");
-    tree.file(block + "/ro", "0\n");
+    tree.file(block + "/ro", model.block_read_only(name) ? "1\n" : "0\n");
     tree.file(block + "/removable", "0\n");
     tree.file(block + "/queue/logical_block_size", "512\n");
     tree.dir(block + "/holders");
@@ -159,7 +159,7 @@ void render_map(Tree& tree, const Model& model, const MultipathMap& map) {
     const auto dir = "/sys/devices/virtual/block/" + name;
     tree.file(dir + "/dev", std::to_string(dm_major) + ":" + std::to_string(map.dm_index) + "\n");
     tree.file(dir + "/size", std::to_string(map.size_bytes / 512) + "\n");
-    tree.file(dir + "/ro", "0\n");
+    tree.file(dir + "/ro", model.block_read_only(name) ? "1\n" : "0\n");
     tree.file(dir + "/dm/name", map.name + "\n");
     tree.file(dir + "/dm/uuid", "mpath-" + map.wwid + "\n");
     tree.file(dir + "/dm/suspended", "0\n");
@@ -277,7 +277,8 @@ std::uint64_t fingerprint_of(const ScsiDevice& d, const Model& model) {
         .add(d.disk_visible ? 1 : 0)
         .add(d.identity_hidden ? 1 : 0)
         .add(d.links_by_path ? 1 : 0)  // for the udev links
-        .add(d.links_by_id ? 1 : 0);
+        .add(d.links_by_id ? 1 : 0)
+        .add(model.block_read_only(d.disk_name()) ? 1 : 0);
     for (const auto& designator : d.designators) {
         f.add(static_cast<std::uint64_t>(designator.type)).add(designator.value);
     }
@@ -287,6 +288,7 @@ std::uint64_t fingerprint_of(const ScsiDevice& d, const Model& model) {
 std::uint64_t fingerprint_of(const MultipathMap& map, const Model& model) {
     Fingerprint f;
     f.add(map.dm_index).add(map.name).add(map.wwid).add(map.size_bytes).add(map.links ? 1 : 0);
+    f.add(model.block_read_only(map.device()) ? 1 : 0);
     for (const auto& path : map.paths) {
         f.add(path).add(disk_block_dir(model, path));
     }
