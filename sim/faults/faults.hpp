@@ -37,7 +37,9 @@
 //   lun_remapped: "iqn" (FC: "wwnn" or "wwpn"), "lun", "to": a volume
 //     description as in the fabric
 //   path_offline: "device" or "portal"
-//   session_drop: "portal" or "iqn"; "recover_ms" (0 = never)
+//   session_drop: "portal" or "iqn"; "recover_ms" (0 = never): when the
+//     portal answers again; iscsid (if running) logs the session in then,
+//     else when it runs again (sim/model/session_recovery.cpp)
 //   multipathd_down, iscsid_down: "restore_ms" (0 = stays down)
 // NVMe-oF (selectors "nqn", "nsid" and "portal" as "127.0.0.1:4420"):
 //   portal_unreachable: a connect to the port is refused (ECONNREFUSED)
