@@ -10,6 +10,7 @@
 #include "brick/host/concurrent.hpp"
 #include "brick/host/wait.hpp"
 #include "brick/iscsi/iscsiadm.hpp"
+#include "brick/iscsi/lun_scan.hpp"
 #include "brick/iscsi/properties.hpp"
 #include "brick/iscsi/session.hpp"
 #include "brick/multipath/map.hpp"
@@ -254,6 +255,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         scanned = session;
         scsi::scan_lun(host_, *session->scsi_host, session->channel, session->target, target.lun,
                        sysfs_write_timeout);
+        LunScans rescans(host_, session->state == logged_in);
         WaitHints hints;
         hints.watch_paths = {"/dev"};
         result.disk = wait_for<scsi::Disk>(
@@ -271,6 +273,10 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                     if (auto disk = scsi::read_disk(host_, name); disk && disk->ready()) {
                         return disk;
                     }
+                }
+                if (rescans.due(current->state == logged_in) &&
+                    lun_devices(host_, *current, target.lun).empty()) {
+                    rescans.scan(*current, target.lun, deadline);
                 }
                 return std::nullopt;
             },
