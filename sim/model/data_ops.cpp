@@ -104,10 +104,11 @@ int Model::write_device(const std::string& name, std::uint64_t offset, const std
     if (const auto* device = device_by_disk(name); device != nullptr && refuses_io(*device)) {
         return EIO;
     }
-    // The block layer refuses a write to a read-only disk or map
-    // (blkdev_write_iter: EPERM).
+    // A write-protected disk cannot be opened for writing (sd_open: EROFS,
+    // "cannot open" on LIO); a read-only map opens and the block layer
+    // refuses the write (blkdev_write_iter: EPERM).
     if (block_read_only(name)) {
-        return EPERM;
+        return device_by_disk(name) != nullptr ? EROFS : EPERM;
     }
     auto* dirty = scsi_dirty(name);
     if (dirty == nullptr) {

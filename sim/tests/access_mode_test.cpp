@@ -104,8 +104,8 @@ TEST_CASE("access_mode rw on a write-protected LUN waits 15 s, then returns it r
     CHECK(rw.ms - baseline.ms >= 15000);
     CHECK(rw.ms - baseline.ms < 16000);
     CHECK(count(host.trace_text(), R"("path":"/sys/block/sdb/device/rescan")") == 3);
-    // The block layer refuses writes; the volume keeps its data.
-    CHECK(host.write_through(rw.device.path, 0, "refused") == EPERM);
+    // sd refuses to open it for writing; the volume keeps its data.
+    CHECK(host.write_through(rw.device.path, 0, "refused") == EROFS);
     CHECK(host.lun_bytes(chap_iqn, 1, 0, 7) == std::string(7, '\0'));
     connector->disconnect(chap_with_mode("rw"), rw.device, {});
     CHECK(host.model().leftovers().empty());
