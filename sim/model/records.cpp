@@ -1,6 +1,29 @@
 #include "sim/model/records.hpp"
 
+#include <algorithm>
+#include <tuple>
+
 namespace brick::sim {
+
+namespace {
+
+// The record's entry in its target's folder, as open-iscsi names it.
+std::string portal_entry_name(const NodeRecord& node) {
+    auto name = node.portal.comma_string();
+    if (node.tpgt != -1) {
+        name += "," + std::to_string(node.tpgt);
+    }
+    return name;
+}
+
+}  // namespace
+
+void sort_node_records(std::vector<NodeRecord*>& nodes) {
+    std::stable_sort(nodes.begin(), nodes.end(), [](const NodeRecord* a, const NodeRecord* b) {
+        return std::forward_as_tuple(a->iqn, portal_entry_name(*a), a->iface) <
+               std::forward_as_tuple(b->iqn, portal_entry_name(*b), b->iface);
+    });
+}
 
 std::string node_record_text(const NodeRecord& node, bool show_secrets) {
     std::string out = "# BEGIN RECORD 2.1.8\n";

@@ -264,10 +264,18 @@ TEST_CASE("iscsiadm, lsscsi, sysfs and udev match the golden outputs: two portal
     check_golden(host, "iscsiadm", "session-none");
 }
 
-TEST_CASE("iscsiadm discovery matches the golden output: LIO, one target with two portal groups",
+TEST_CASE("iscsiadm discovery and node list match the golden outputs: LIO, three targets",
           "[iscsiadm][tools][golden]") {
+    // hil/jobs/lio/job.sh discovery: lio-mpath has two portal groups. The
+    // discovery lists the targets as LIO answers (lio-single first); the node
+    // list walks the records by target name, then portal.
     SimHost host(lio_guest());
     check_golden(host, "iscsiadm", "discovery-st");
+    check_golden(host, "iscsiadm", "node-after-discovery");
+    REQUIRE(run(host, {"iscsiadm", "-m", "discoverydb", "-t", "st", "-p", portal_1, "-o", "delete"})
+                .exit_status == 0);
+    check_golden(host, "iscsiadm", "node-none");
+    check_golden(host, "iscsiadm", "session-none");
 }
 
 TEST_CASE("iscsiadm sessions match the golden outputs: tgt, one LUN, then the target gone",

@@ -176,8 +176,11 @@ class Iscsiadm {
   private:
     Model& model() { return ctx_.model; }
 
+    // In the order open-iscsi walks its node database.
     std::vector<NodeRecord*> matching_nodes() {
-        return model().find_nodes(o_.target, portal_, o_.iface);
+        auto nodes = model().find_nodes(o_.target, portal_, o_.iface);
+        sort_node_records(nodes);
+        return nodes;
     }
 
     ToolResult node_mode() {
