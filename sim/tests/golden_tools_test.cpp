@@ -378,13 +378,20 @@ TEST_CASE("multipath -ll and multipathd show match the golden outputs: two paths
     check_golden_table(host, "multipathd", "show-paths-two-active", aliases);
     check_golden(host, "lsscsi", "two-paths");
     check_golden(host, "iscsiadm", "session-two-portals");
-    // The second portal's target portal group disabled: its session fails.
+    // The second portal's target portal group disabled: its session fails and
+    // iscsid's logins to it are refused. The job waits until multipathd sees
+    // one path ready, which it does once the session's replacement_timeout
+    // (5 s) made it FREE and its disk transport-offline (in a run of the job
+    // the kernel rejected I/O to it 5.3 s after the disable): the session is
+    // FREE, iscsid still reopening it. Its connection is TRANSPORT WAIT
+    // between two refused logins, as captured (IN LOGIN during one).
     host.inject({{"fault", "session_drop"}, {"portal", portal_2}});
-    host.advance(Duration(100));
+    host.advance(Duration(6000));
     {
         const auto golden = golden_run("multipath", "ll-one-failed");
         CHECK(normalise_run_values(run(host, golden.argv).out) ==
               normalise_run_values(without_friendly_names(golden.out, aliases)));
     }
     check_golden_table(host, "multipathd", "show-paths-one-failed", aliases);
+    check_golden(host, "iscsiadm", "session-one-failed-P1");
 }
