@@ -31,7 +31,8 @@ struct ScsiAddress {
     auto operator<=>(const ScsiAddress&) const = default;
 };
 
-// One record of the iSCSI node database (/etc/iscsi/nodes/<iqn>/<portal>,<tpgt>/<iface>).
+// One record of the iSCSI node database (/etc/iscsi/nodes/<iqn>/<portal>,<tpgt>/<iface>,
+// or /etc/iscsi/nodes/<iqn>/<portal> for a record made with --op new).
 struct NodeRecord {
     std::string iqn;
     Portal portal;

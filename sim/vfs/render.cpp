@@ -295,9 +295,16 @@ std::uint64_t fingerprint_of(const MultipathMap& map, const Model& model) {
     return f.value();
 }
 
+// open-iscsi 2.1.8 keeps a record whose portal group is not known (made with
+// --op new) as one file named for the portal; a discovered one as a folder
+// ADDRESS,PORT,TPGT holding one file per iface.
 std::string node_record_path(const NodeRecord& node) {
-    return "/etc/iscsi/nodes/" + node.iqn + "/" + node.portal.address + "," +
-           std::to_string(node.portal.port) + "," + std::to_string(node.tpgt) + "/" + node.iface;
+    const auto portal = "/etc/iscsi/nodes/" + node.iqn + "/" + node.portal.address + "," +
+                        std::to_string(node.portal.port);
+    if (node.tpgt < 0) {
+        return portal;
+    }
+    return portal + "," + std::to_string(node.tpgt) + "/" + node.iface;
 }
 
 std::uint64_t fingerprint_of(const NodeRecord& node) {
