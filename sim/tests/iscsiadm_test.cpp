@@ -34,6 +34,13 @@ TEST_CASE("iscsiadm node records, login, session listing, logout", "[iscsiadm]")
               std::string(chap_iqn) + "] added\n");
     r = run(host, {"iscsiadm", "-m", "node"});
     CHECK(r.out == "192.168.122.10:3260,4294967295 " + std::string(chap_iqn) + "\n");
+    // Its portal group is not known: open-iscsi keeps it as one file named
+    // for the portal, not a folder ADDRESS,PORT,TPGT with a file per iface.
+    std::string record;
+    CHECK(
+        host.read_file("/etc/iscsi/nodes/" + std::string(chap_iqn) + "/192.168.122.10,3260", record)
+            .ok());
+    CHECK(record.find("node.name = " + std::string(chap_iqn) + "\n") != std::string::npos);
     // Without CHAP the target rejects the login.
     r = run(host,
             {"iscsiadm", "-m", "node", "-T", chap_iqn, "-p", "192.168.122.10:3260", "--login"});
