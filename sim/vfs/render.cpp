@@ -299,8 +299,8 @@ std::uint64_t fingerprint_of(const MultipathMap& map, const Model& model) {
 // --op new) as one file named for the portal; a discovered one as a folder
 // ADDRESS,PORT,TPGT holding one file per iface.
 std::string node_record_path(const NodeRecord& node) {
-    const auto portal = "/etc/iscsi/nodes/" + node.iqn + "/" + node.portal.address + "," +
-                        std::to_string(node.portal.port);
+    auto portal = "/etc/iscsi/nodes/" + node.iqn + "/" + node.portal.address + "," +
+                  std::to_string(node.portal.port);
     if (node.tpgt < 0) {
         return portal;
     }
