@@ -212,6 +212,41 @@ TEST_CASE("retry stops at the first success and sleeps between attempts", "[host
     CHECK(calls == 2);
 }
 
+TEST_CASE("retry sleeps the backoff's delays between attempts", "[host][wait]") {
+    RealHost host;
+    const auto start = std::chrono::steady_clock::now();
+    CHECK_FALSE(brick::retry(host, {4, Duration(20), 1.5}, [](int) { return false; }));
+    // 20 + 30 + 45 ms between the four attempts, none after the last.
+    CHECK(std::chrono::steady_clock::now() - start >= Duration(95));
+}
+
+TEST_CASE("a backoff multiplies its first delay up to its cap", "[host][wait][backoff]") {
+    using brick::Backoff;
+    constexpr Backoff doubling{.first = Duration(1000), .factor = 2.0};
+    static_assert(doubling.delay(0) == Duration(1000));
+    CHECK(doubling.delay(1) == Duration(2000));
+    CHECK(doubling.delay(2) == Duration(4000));
+    CHECK(doubling.delay(10) == Duration(1024000));
+
+    constexpr Backoff capped{.first = Duration(1000), .factor = 2.0, .cap = Duration(8000)};
+    std::vector<Duration::rep> delays(6);
+    for (int n = 0; n < 6; ++n) {
+        delays[static_cast<std::size_t>(n)] = capped.delay(n).count();
+    }
+    CHECK(delays == std::vector<Duration::rep>{1000, 2000, 4000, 8000, 8000, 8000});
+    CHECK(capped.delay(1000000) == Duration(8000));
+
+    // Each step is truncated to whole milliseconds before the next one.
+    constexpr Backoff slow{.first = Duration(100), .factor = 1.5};
+    CHECK(slow.delay(3) == Duration(337));
+    CHECK(slow.delay(4) == Duration(505));
+
+    // A first delay above the cap is the cap; no cap never overflows.
+    CHECK(Backoff{.first = Duration(500), .factor = 2.0, .cap = Duration(300)}.delay(0) ==
+          Duration(300));
+    CHECK(doubling.delay(200) == Duration::max());
+}
+
 TEST_CASE("named locks serialise holders of the same name only", "[host][lock]") {
     TempDir dir;
     auto host = host_at(dir);

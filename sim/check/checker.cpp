@@ -5,21 +5,10 @@
 #include <stdexcept>
 
 #include "brick/core/secrets.hpp"
+#include "brick/core/strings.hpp"
 
 namespace brick::sim::check {
 namespace {
-
-std::string joined(const std::vector<std::string>& items) {
-    std::string text;
-    for (const auto& item : items) {
-        text += (text.empty() ? "" : "; ") + item;
-    }
-    return text;
-}
-
-std::string joined(const std::set<std::string>& items) {
-    return joined(std::vector<std::string>(items.begin(), items.end()));
-}
 
 // An answer of the host that means it did not do what was asked (ENOENT: the
 // object was gone already, which is what a removal wants).
@@ -331,8 +320,8 @@ void Checker::check_connect(const Active& active, const Outcome& outcome) {
     if (volumes->empty() || !foreign.empty()) {
         add(Rule::wrong_device, op,
             "returned " + device.path + " (" + *name + ") carrying " +
-                (volumes->empty() ? std::string("no volume") : joined(*volumes)) +
-                ", the volume is " + joined(state.ref.backing));
+                (volumes->empty() ? std::string("no volume") : join(*volumes, "; ")) +
+                ", the volume is " + join(state.ref.backing, "; "));
         return;
     }
     if (!state.ref.wwid.empty()) {
@@ -418,7 +407,7 @@ void Checker::check_disconnect(const Active& active, const Outcome& outcome) {
         return;
     }
     if (const auto left = leftovers_of(state); !left.empty()) {
-        add(Rule::leftover, op, joined(left));
+        add(Rule::leftover, op, join(left, "; "));
     }
 }
 
@@ -550,7 +539,8 @@ void Checker::check_foreign(Active& active, const HostAction& action) {
                     what + " to " + action.target + ": not a path of " + mine.ref.name);
             } else if (!others.empty()) {
                 add(Rule::foreign_object, op,
-                    what + " to " + action.target + ", which carries devices of " + joined(others));
+                    what + " to " + action.target + ", which carries devices of " +
+                        join(others, "; "));
             }
             return;
         case ActionKind::delete_node_record: {
@@ -577,7 +567,7 @@ void Checker::check_foreign(Active& active, const HostAction& action) {
                 add(Rule::foreign_object, op,
                     what + " of " + action.target + " at " +
                         action.portal.value_or(Portal{}).to_string() +
-                        ", whose session carries devices of " + joined(users));
+                        ", whose session carries devices of " + join(users, "; "));
             }
             return;
         }
@@ -589,7 +579,7 @@ void Checker::check_foreign(Active& active, const HostAction& action) {
                     what + " to " + action.target + ": not a path of " + mine.ref.name);
             } else if (!others.empty()) {
                 add(Rule::foreign_object, op,
-                    what + ", which carries namespaces of " + joined(others) + " in use");
+                    what + ", which carries namespaces of " + join(others, "; ") + " in use");
             }
             return;
         default:
@@ -607,7 +597,7 @@ void Checker::check_foreign(Active& active, const HostAction& action) {
                 }
             }
         }
-        add(Rule::foreign_object, op, what + ", which carries " + joined(whose));
+        add(Rule::foreign_object, op, what + ", which carries " + join(whose, "; "));
     }
 }
 
@@ -676,7 +666,7 @@ void Checker::check_clean(const std::string& why) {
         }
     }
     if (!left.empty()) {
-        add(Rule::leftover, why, joined(left));
+        add(Rule::leftover, why, join(left, "; "));
     }
 }
 

@@ -8,15 +8,13 @@ bool wait_until(Host& host, Duration timeout, const std::function<bool()>& ready
 }
 
 bool retry(Host& host, const RetryPolicy& policy, const std::function<bool(int attempt)>& attempt) {
-    auto delay = policy.first_delay;
+    const Backoff backoff{.first = policy.first_delay, .factor = policy.backoff};
     for (int i = 1; i <= policy.attempts; ++i) {
         if (attempt(i)) {
             return true;
         }
         if (i < policy.attempts) {
-            host.sleep_for(delay);
-            delay = Duration(
-                static_cast<Duration::rep>(static_cast<double>(delay.count()) * policy.backoff));
+            host.sleep_for(backoff.delay(i - 1));
         }
     }
     return false;

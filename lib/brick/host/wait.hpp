@@ -4,6 +4,7 @@
 // goes through these two functions, so deadlines, logging and virtual time
 // behave the same everywhere.
 
+#include <algorithm>
 #include <functional>
 #include <optional>
 #include <string>
@@ -39,6 +40,29 @@ T wait_for(Host& host, const std::string& what, Duration timeout,
 bool wait_until(Host& host, Duration timeout, const std::function<bool()>& ready,
                 const WaitHints& hints = {});
 
+// A backoff schedule: the first delay, then each one the one before times
+// factor (truncated to whole milliseconds), never above cap. The one schedule
+// of libbrick: retry() sleeps these delays between attempts, and whoever
+// waits again and again (a rescan while a device is awaited) takes its
+// intervals from it and waits them through wait_until/wait_for.
+struct Backoff {
+    Duration first{100};
+    double factor = 2.0;
+    Duration cap = Duration::max();
+
+    // Delay number n, from 0: min(first * factor^n, cap), each step truncated.
+    constexpr Duration delay(int n) const {
+        auto value = std::min(first, cap);
+        for (int i = 0; i < n && value < cap; ++i) {
+            const double next = static_cast<double>(value.count()) * factor;
+            value = next >= static_cast<double>(cap.count())
+                        ? cap
+                        : Duration(static_cast<Duration::rep>(next));
+        }
+        return value;
+    }
+};
+
 struct RetryPolicy {
     int attempts = 3;
     Duration first_delay{100};
@@ -46,7 +70,9 @@ struct RetryPolicy {
 };
 
 // Runs attempt() until it returns true or the attempts are used up; sleeps
-// between attempts through the host. Returns whether an attempt succeeded.
+// between attempts through the host (Backoff{first_delay, backoff}: the
+// delays first_delay, first_delay * backoff, ...). Returns whether an attempt
+// succeeded.
 bool retry(Host& host, const RetryPolicy& policy, const std::function<bool(int attempt)>& attempt);
 
 }  // namespace brick

@@ -5,13 +5,14 @@
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/host/wait.hpp"
 #include "brick/scsi/disk.hpp"
 
 namespace brick::iscsi {
 namespace {
 
-constexpr Duration longest_interval{8000};
-constexpr Duration scan_write_timeout{10000};
+// 1, 2, 4 and then every 8 s after the last scan.
+constexpr Backoff rescan_backoff{.first = Duration(1000), .factor = 2.0, .cap = Duration(8000)};
 
 }  // namespace
 
@@ -19,7 +20,7 @@ LunScans::LunScans(Host& host, bool logged_in_then)
     : host_(host), counted_(logged_in_then), last_(host.now()) {}
 
 bool LunScans::due(bool logged_in_now) {
-    return logged_in_now && (!counted_ || host_.now() - last_ >= interval_);
+    return logged_in_now && (!counted_ || host_.now() - last_ >= rescan_backoff.delay(rescans_));
 }
 
 void LunScans::scan(const Session& session, std::uint64_t lun, Clock::time_point deadline) {
@@ -31,12 +32,12 @@ void LunScans::scan(const Session& session, std::uint64_t lun, Clock::time_point
               std::to_string(session.id) + " yet: scanning it again");
     try {
         scsi::scan_lun(host_, *session.scsi_host, session.channel, session.target, lun,
-                       std::clamp(left, Duration(1), scan_write_timeout));
+                       std::clamp(left, Duration(1), scsi::sysfs_write_timeout));
     } catch (const Error& e) {
         log::warning("scanning again: " + std::string(e.what()));
     }
     if (counted_) {
-        interval_ = std::min(interval_ * 2, longest_interval);
+        ++rescans_;
     }
     counted_ = true;
     last_ = host_.now();

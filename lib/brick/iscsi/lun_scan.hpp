@@ -31,7 +31,7 @@ class LunScans {
     Host& host_;
     bool counted_;
     Clock::time_point last_;
-    Duration interval_{1000};
+    int rescans_ = 0;  // counted scans since the first: the backoff step
 };
 
 }  // namespace brick::iscsi

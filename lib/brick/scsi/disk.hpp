@@ -11,6 +11,10 @@
 
 namespace brick::scsi {
 
+// How long one write to a SCSI sysfs attribute (a host's scan, a disk's
+// rescan or delete) may take: the deadline the connectors give each write.
+inline constexpr Duration sysfs_write_timeout{10000};
+
 // Host:channel:target:lun.
 struct Address {
     unsigned host = 0;

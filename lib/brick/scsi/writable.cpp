@@ -4,18 +4,11 @@
 
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/core/strings.hpp"
 #include "brick/host/wait.hpp"
 
 namespace brick::scsi {
 namespace {
-
-std::string join(const std::vector<std::string>& names) {
-    std::string text;
-    for (const auto& name : names) {
-        text += (text.empty() ? "" : ", ") + name;
-    }
-    return text;
-}
 
 Duration elapsed(Host& host, Clock::time_point since) {
     return std::chrono::duration_cast<Duration>(host.now() - since);
@@ -57,12 +50,15 @@ bool settle_access_mode(Host& host, AccessMode mode, const Disk& disk,
         return false;
     }
     const auto device = map ? map->device_path() : disk.device_path();
-    log::info(device + " is read-only (" + join(parts) +
+    log::info(device + " is read-only (" + join(parts, ", ") +
               "); the volume is attached read-write: waiting for it to become writable");
     const auto start = host.now();
     const auto deadline = start + options.timeout;
-    auto next_rescan = start + options.first_rescan;
-    auto interval = options.first_rescan;
+    // Rescans first_rescan after the start, then 2, 4, ... times that after
+    // the last rescan.
+    const Backoff rescans{.first = options.first_rescan, .factor = 2.0};
+    int rescan = 0;
+    auto next_rescan = start + rescans.delay(rescan);
     WaitHints hints;
     hints.poll_interval = Duration(250);
     while (true) {
@@ -94,11 +90,10 @@ bool settle_access_mode(Host& host, AccessMode mode, const Disk& disk,
                 log::warning("rescanning read-only " + part + ": " + std::string(e.what()));
             }
         }
-        interval *= 2;
-        next_rescan = host.now() + interval;
+        next_rescan = host.now() + rescans.delay(++rescan);
     }
     log::warning(device + " is still read-only after " + std::to_string(options.timeout.count()) +
-                 " ms (read-only: " + join(parts) +
+                 " ms (read-only: " + join(parts, ", ") +
                  "); the volume was asked for read-write (access_mode rw): returning it "
                  "read-only, writes to it will fail");
     return true;

@@ -32,9 +32,10 @@ struct WritableOptions {
     // over 15 s: 1, 2, 4 and 8 s apart).
     Duration timeout{15000};
     // A read-only path is rescanned (the kernel reads the write protection
-    // again) this long after the wait began, then at doubling intervals.
+    // again) this long after the wait began, then at doubling intervals (a
+    // Backoff of factor 2: 1, 3 and 7 s after the start by default).
     Duration first_rescan{1000};
-    Duration sysfs_timeout{10000};  // one rescan write
+    Duration sysfs_timeout{sysfs_write_timeout};  // one rescan write
 };
 
 // What connect does with access_mode once the device is found. read_only:
