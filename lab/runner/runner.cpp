@@ -125,6 +125,25 @@ class ScenarioRun {
         return options;
     }
 
+    std::shared_ptr<Connector> kept(const std::string& volume) {
+        const std::lock_guard lock(mutex_);
+        const auto it = connectors_.find(volume);
+        return it == connectors_.end() ? nullptr : it->second;
+    }
+
+    // Keeps (or with nullptr, lets go of) the connector of a volume. One let
+    // go of waits for what it still runs, outside the lock.
+    void keep(const std::string& volume, std::shared_ptr<Connector> connector) {
+        std::shared_ptr<Connector> old;
+        const std::lock_guard lock(mutex_);
+        auto& slot = connectors_[volume];
+        old = std::exchange(slot, std::move(connector));
+        if (!slot) {
+            connectors_.erase(volume);
+        }
+        // old goes after the lock is released (declared before the guard).
+    }
+
     DeviceInfo attached(const std::string& volume) {
         const std::lock_guard lock(mutex_);
         const auto it = devices_.find(volume);
@@ -264,12 +283,23 @@ class ScenarioRun {
             const auto info = scenario_.connection_info(step.subject);
             const auto protocol = *parse_protocol(scenario_.protocol);
             const auto options = options_for(volume, step);
-            auto connector = make_connector(protocol, host, options);
+            // A volume's connect, disconnect and extend go through one
+            // connector, as a compute host keeps its connector: a multipath
+            // path still coming when the connect returned joins the volume
+            // later, and the disconnect waits for it.
+            std::shared_ptr<Connector> connector;
+            if (step.op != "connect") {
+                connector = kept(step.subject);
+            }
+            if (!connector) {
+                connector = make_connector(protocol, host, options);
+            }
             const auto data = unwrap_connection_info(info, protocol).data;
             if (step.op == "connect") {
                 DeviceInfo device;
                 try {
                     device = watched(step, options, [&] { return connector->connect(data); });
+                    keep(step.subject, connector);
                 } catch (...) {
                     // A failed connect leaves the volume detached: the device
                     // an earlier connect returned is not the volume's to write
@@ -316,6 +346,7 @@ class ScenarioRun {
                     connector->disconnect(data, device, {step.force, step.ignore_errors});
                     return true;
                 });
+                keep(step.subject, nullptr);
                 const std::lock_guard lock(mutex_);
                 devices_.erase(step.subject);
                 return {};
@@ -455,6 +486,7 @@ class ScenarioRun {
     const Scenario& scenario_;
     std::mutex mutex_;
     std::map<std::string, DeviceInfo> devices_;
+    std::map<std::string, std::shared_ptr<Connector>> connectors_;
     // Violations of the steps of a concurrent step, reported with it.
     std::vector<nlohmann::json> nested_violations_;
 };

@@ -122,6 +122,15 @@ Checker::Active* Checker::operation_of(int task) {
         if (newest != active_.rend()) {
             return &newest->second;
         }
+        // A task an operation started that outlived it works for it still.
+        const int parent = host_.parent_task(t);
+        const auto starter = std::find_if(ended_.rbegin(), ended_.rend(), [&](const auto& entry) {
+            const auto& op = entry.second;
+            return op.task == parent && op.first_task <= t && t < op.end_task;
+        });
+        if (starter != ended_.rend()) {
+            return &starter->second;
+        }
     }
     return nullptr;
 }
@@ -232,8 +241,16 @@ std::optional<std::set<std::string>> Checker::carried(const std::string& device)
 int Checker::begin(const Operation& operation) {
     auto& state = volume(operation.volume);
     ++state.busy;
-    Active active{
-        operation, host_.current_task(), host_.now_ms(), host_.model().step(), {}, 0, false, {}};
+    Active active{operation,
+                  host_.current_task(),
+                  host_.now_ms(),
+                  host_.model().step(),
+                  {},
+                  0,
+                  false,
+                  {},
+                  host_.task_count(),
+                  -1};
     for (const auto& id : state.ref.backing) {
         active.lost_before[id] = host_.model().lost_blocks(id);
     }
@@ -248,8 +265,12 @@ void Checker::end(int id, const Outcome& outcome) {
     if (it == active_.end()) {
         throw std::invalid_argument("the checker knows no operation " + std::to_string(id));
     }
-    const auto active = it->second;
+    auto active = it->second;
     active_.erase(it);
+    active.end_task = host_.task_count();
+    if (active.first_task < active.end_task) {
+        ended_.emplace(id, active);
+    }
     auto& state = volume(active.operation.volume);
     --state.busy;
     const auto elapsed = host_.now_ms() - active.start_ms;

@@ -5,7 +5,8 @@
 //   - the model's typed state (sessions, SCSI devices, maps, multipathd's
 //     path table, NVMe controllers and namespaces, md arrays, volume contents);
 //   - the actions the host performed for each operation (actions.hpp), each
-//     attributed to the operation whose task (or a task it started) asked;
+//     attributed to the operation whose task (or a task it started, even
+//     one that outlives it) asked;
 //   - what the caller says about each operation: begin, end and outcome, and
 //     the data it wrote through a volume's device.
 //
@@ -157,6 +158,12 @@ class Checker final : public SimObserver {
         bool deadline_reported = false;
         // Disks this operation asked multipathd to let go (`del path`).
         std::set<std::string> released_paths;
+        // The tasks started while it ran: ids from first_task to before
+        // end_task (-1 while it runs). One may outlive it (a multipath path
+        // still coming when the connect returned): its work stays this
+        // operation's.
+        int first_task = 0;
+        int end_task = -1;
     };
 
     void add(Rule rule, const std::string& operation, const std::string& evidence);
@@ -180,6 +187,8 @@ class Checker final : public SimObserver {
     SimHost& host_;
     std::map<std::string, VolumeState> volumes_;
     std::map<int, Active> active_;
+    // Ended operations that started tasks, for what those still do.
+    std::map<int, Active> ended_;
     int next_id_ = 1;
     std::vector<Finding> findings_;
     std::size_t reported_ = 0;

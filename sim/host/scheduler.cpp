@@ -70,6 +70,11 @@ int Scheduler::parent_of(int id) const {
                : -1;
 }
 
+// Read by the task holding the baton, the only one that may spawn: no lock.
+int Scheduler::task_count() const {
+    return static_cast<int>(tasks_.size());
+}
+
 const std::string& Scheduler::current_name() const {
     return tasks_.at(static_cast<std::size_t>(std::max(task_id_here(this), 0)))->name;
 }
@@ -79,7 +84,7 @@ bool Scheduler::can_run(const TaskRecord& task) const {
         case State::runnable:
             return true;
         case State::waiting:
-            return model_.generation() != task.seen_generation;
+            return model_.generation() != task.seen_generation || endings_ != task.seen_endings;
         case State::joining:
             return tasks_.at(static_cast<std::size_t>(task.join_target))->state == State::done;
         case State::locking:
@@ -156,6 +161,11 @@ void Scheduler::switch_away(std::unique_lock<std::mutex>& guard, TaskRecord& me,
     }
 }
 
+std::uint64_t Scheduler::ending_count() const {
+    const std::lock_guard guard(mu_);
+    return endings_;
+}
+
 void Scheduler::yield() {
     auto& me = current();
     std::unique_lock guard(mu_);
@@ -176,15 +186,17 @@ void Scheduler::sleep_for(std::int64_t ms) {
 
 bool Scheduler::wait_until(const std::function<bool()>& ready, std::int64_t deadline_ms) {
     auto& me = current();
-    // What ready() reads cannot change without a new model generation: it is
-    // asked again only after one, and once more at the deadline.
-    std::optional<std::uint64_t> evaluated;
+    // What ready() reads cannot change without a new model generation or a
+    // task that ended (what it set for others): it is asked again only after
+    // one, and once more at the deadline.
+    std::optional<std::pair<std::uint64_t, std::uint64_t>> evaluated;
+    const auto seen = [&] { return std::pair(model_.generation(), ending_count()); };
     for (;;) {
-        if (!evaluated || *evaluated != model_.generation() || model_.now_ms() >= deadline_ms) {
+        if (!evaluated || *evaluated != seen() || model_.now_ms() >= deadline_ms) {
             if (ready()) {
                 return true;
             }
-            evaluated = model_.generation();
+            evaluated = seen();
         }
         std::unique_lock guard(mu_);
         if (model_.now_ms() >= deadline_ms) {
@@ -192,6 +204,7 @@ bool Scheduler::wait_until(const std::function<bool()>& ready, std::int64_t dead
         }
         me.state = State::waiting;
         me.seen_generation = model_.generation();
+        me.seen_endings = endings_;
         me.wake_at = deadline_ms;  // or earlier, on a change (can_run)
         switch_away(guard, me, false);
     }
@@ -220,6 +233,7 @@ int Scheduler::spawn(std::string name, std::function<void()> body) {
         }
         std::unique_lock end(mu_);
         task->state = State::done;
+        ++endings_;
         switch_away(end, *task, true);
     });
     return task->id;

@@ -49,14 +49,17 @@ class Scheduler {
     // The calling task's id (0: main) and the task that started a task (-1 for main).
     int current_id() const;
     int parent_of(int id) const;
+    // How many tasks were started so far, main included: the next task's id.
+    int task_count() const;
     bool on_task_thread() const;
 
     // Lets the seed choose whether another runnable task runs first.
     void yield();
     void sleep_for(std::int64_t ms);
-    // Evaluates ready() now, then again whenever the model changed (what it
-    // reads cannot change otherwise) and once more at deadline_ms, until it
-    // is true or the deadline passed.
+    // Evaluates ready() now, then again whenever the model changed or a task
+    // ended (what it reads cannot change otherwise: the model, or what a task
+    // left behind) and once more at deadline_ms, until it is true or the
+    // deadline passed.
     bool wait_until(const std::function<bool()>& ready, std::int64_t deadline_ms);
     int spawn(std::string name, std::function<void()> body);
     // Blocks until the task ended; rethrows an exception that escaped its body.
@@ -66,6 +69,8 @@ class Scheduler {
     bool lock_until(const std::string& name, std::int64_t deadline_ms);
     void unlock(const std::string& name);
     std::uint64_t switches() const { return switches_; }
+    // How many tasks have ended so far.
+    std::uint64_t ending_count() const;
 
   private:
     enum class State { runnable, sleeping, waiting, joining, locking, done };
@@ -76,6 +81,7 @@ class Scheduler {
         State state = State::runnable;
         std::int64_t wake_at = 0;
         std::uint64_t seen_generation = 0;
+        std::uint64_t seen_endings = 0;
         int join_target = -1;
         std::string lock_name;
         bool lock_bounded = false;  // locking: wake_at ends the wait
@@ -100,6 +106,7 @@ class Scheduler {
     int running_ = 0;
     bool deadlock_ = false;
     std::uint64_t switches_ = 0;
+    std::uint64_t endings_ = 0;  // tasks that ended so far
 };
 
 }  // namespace brick::sim

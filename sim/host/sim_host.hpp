@@ -96,6 +96,7 @@ class SimHost final : public Host {
     // The calling task's id (0: main) and the task that started a task (-1 for main).
     int current_task() const { return scheduler_.current_id(); }
     int parent_task(int task) const { return scheduler_.parent_of(task); }
+    int task_count() const { return scheduler_.task_count(); }
     // The trace so far when kept in memory.
     std::string trace_text() const { return memory_trace_.str(); }
     std::uint64_t steps() const { return model_.step(); }

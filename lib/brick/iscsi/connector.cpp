@@ -1,6 +1,7 @@
 #include "brick/iscsi/connector.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <map>
 #include <mutex>
 #include <set>
@@ -11,6 +12,7 @@
 #include "brick/host/wait.hpp"
 #include "brick/iscsi/iscsiadm.hpp"
 #include "brick/iscsi/lun_scan.hpp"
+#include "brick/iscsi/path_race.hpp"
 #include "brick/iscsi/properties.hpp"
 #include "brick/iscsi/session.hpp"
 #include "brick/multipath/map.hpp"
@@ -22,7 +24,6 @@ namespace brick::iscsi {
 namespace {
 
 constexpr Duration session_appear_timeout{5000};
-constexpr Duration sysfs_write_timeout{10000};
 constexpr Duration delete_timeout{30000};
 // Past this many sessions on the host, the sessions of one target are found
 // with one `iscsiadm -m session` run instead of one sysfs read per session.
@@ -45,16 +46,6 @@ std::string by_path_name(const Target& target) {
 Duration remaining(Host& host, Clock::time_point deadline) {
     return std::max(Duration(0), std::chrono::duration_cast<Duration>(deadline - host.now()));
 }
-
-// The outcome of attaching one path.
-struct PathResult {
-    Target target;
-    std::optional<scsi::Disk> disk;
-    std::optional<Error> error;
-    bool new_session = false;
-    // The disk's SCSI device was not there before this attach's scan.
-    bool new_disk = false;
-};
 
 // Disks of this target's LUN in a session (on its channel/target when known).
 std::vector<std::string> lun_disks(Host& host, const Session& session, std::uint64_t lun) {
@@ -99,10 +90,36 @@ std::vector<scsi::Address> lun_devices(Host& host, const Session& session, std::
     return found;
 }
 
+// What a path that comes after its multipath connect returned joins.
+struct LateJoin {
+    std::string wwid;  // the volume's identity
+    bool map = false;  // the connect returned a multipath map
+};
+
+// A multipath connect whose attempts were still running when it returned.
+struct LateVolume {
+    std::vector<Target> targets;
+    std::shared_ptr<PathRace> race;
+};
+
 class IscsiConnector final : public Connector {
   public:
     IscsiConnector(Host& host, ConnectorOptions options, bool iser)
         : host_(host), options_(std::move(options)), iser_(iser) {}
+    IscsiConnector(const IscsiConnector&) = delete;
+    IscsiConnector& operator=(const IscsiConnector&) = delete;
+    IscsiConnector(IscsiConnector&&) = delete;
+    IscsiConnector& operator=(IscsiConnector&&) = delete;
+    // Paths still coming are waited for, not abandoned: the volume is
+    // attached and they are its.
+    ~IscsiConnector() override {
+        std::vector<LateVolume> late;
+        {
+            const std::lock_guard guard(late_mutex_);
+            late.swap(late_);
+        }
+        late.clear();  // each race waits for its attempts as it goes
+    }
 
     DeviceInfo connect(const nlohmann::json& data) override;
     void disconnect(const nlohmann::json& data, const DeviceInfo& device,
@@ -115,10 +132,15 @@ class IscsiConnector final : public Connector {
     bool discovers(const Properties& props) const;
     std::vector<Target> connect_targets(const Properties& props);
     PathResult attach_path(const Properties& props, const Target& target,
-                           Clock::time_point deadline, bool record_written = false);
+                           Clock::time_point deadline, bool record_written = false,
+                           const std::atomic<bool>* cancelled = nullptr);
     bool write_record(const Properties& props, const Target& target, Clock::time_point deadline);
-    std::vector<PathResult> attach_all(const Properties& props, const std::vector<Target>& targets,
-                                       Clock::time_point deadline);
+    DeviceInfo connect_multipath(const Properties& props, Clock::time_point deadline,
+                                 bool multipathd);
+    void join_late_path(const LateJoin& volume, const PathResult& path);
+    void undo_path(const PathResult& path);
+    void drop_new_session(const Target& target);
+    void settle_late_paths(const Properties& props);
     DeviceInfo result_for(const Properties& props, const PathResult& path,
                           const std::optional<multipath::Map>& map);
     void withdraw(const std::vector<PathResult>& results, const std::vector<std::string>& disks,
@@ -131,6 +153,8 @@ class IscsiConnector final : public Connector {
     Host& host_;
     ConnectorOptions options_;
     bool iser_;
+    std::mutex late_mutex_;
+    std::vector<LateVolume> late_;
 };
 
 Properties IscsiConnector::parse(const nlohmann::json& data) const {
@@ -195,7 +219,14 @@ bool IscsiConnector::write_record(const Properties& props, const Target& target,
 }
 
 PathResult IscsiConnector::attach_path(const Properties& props, const Target& target,
-                                       Clock::time_point deadline, bool record_written) {
+                                       Clock::time_point deadline, bool record_written,
+                                       const std::atomic<bool>* cancelled) {
+    const auto give_up_if_cancelled = [&] {
+        if (cancelled != nullptr && cancelled->load()) {
+            throw Error(ErrorCategory::device_not_found,
+                        "gave up on " + describe(target) + ": the volume is being disconnected");
+        }
+    };
     PathResult result{target, std::nullopt, std::nullopt, false, false};
     Iscsiadm iscsiadm(host_, std::min(options_.command_timeout,
                                       std::max(Duration(1000), remaining(host_, deadline))));
@@ -210,6 +241,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
     std::vector<scsi::Address> present;
     try {
         guard = host_.lock(node_lock_name(target));
+        give_up_if_cancelled();
         const auto before = session_names(host_);
         auto session = session_at(target_sessions(target.iqn, before), target.portal);
         if (!session) {
@@ -235,6 +267,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                 host_, "the session to " + target.iqn + " at " + target.portal.to_string(),
                 std::min(session_appear_timeout, remaining(host_, deadline)), [&] {
                     // The login's session is one that was not there before.
+                    give_up_if_cancelled();
                     auto names = session_names(host_);
                     std::erase_if(names, [&](const std::string& name) {
                         return std::find(before.begin(), before.end(), name) != before.end();
@@ -249,18 +282,19 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         // A disk already at this LUN may be stale (its volume was unmapped and
         // another mapped at the same number): rescan so its identity is fresh.
         for (const auto& name : lun_disks(host_, *session, target.lun)) {
-            scsi::rescan_disk(host_, name, sysfs_write_timeout);
+            scsi::rescan_disk(host_, name, scsi::sysfs_write_timeout);
         }
         present = lun_devices(host_, *session, target.lun);
         scanned = session;
         scsi::scan_lun(host_, *session->scsi_host, session->channel, session->target, target.lun,
-                       sysfs_write_timeout);
+                       scsi::sysfs_write_timeout);
         LunScans rescans(host_, session->state == logged_in);
         WaitHints hints;
         hints.watch_paths = {"/dev"};
         result.disk = wait_for<scsi::Disk>(
             host_, describe(target) + " as a ready block device", remaining(host_, deadline),
             [&]() -> std::optional<scsi::Disk> {
+                give_up_if_cancelled();
                 const auto current = read_session(host_, session->id);
                 if (!current || current->target_iqn != target.iqn) {
                     throw Error(ErrorCategory::login_failed,
@@ -298,15 +332,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         if (result.new_session) {
             // This attach created the session: remove what it scanned there
             // (a refused device included), then the session itself.
-            if (const auto session = find_session(host_, target.iqn, target.portal)) {
-                for (const auto& address : lun_devices(host_, *session, target.lun)) {
-                    scsi::discard_device(
-                        host_, address,
-                        {false, options_.use_multipath, options_.command_timeout, delete_timeout});
-                }
-            }
-            std::vector<std::string> ignored;
-            forget_unused_session(target, std::nullopt, ignored);
+            drop_new_session(target);
         } else if (scanned) {
             // The session was there before (it carries other LUNs): remove
             // only the devices this attach's scan added at its LUN (a refused
@@ -328,29 +354,95 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
     return result;
 }
 
-std::vector<PathResult> IscsiConnector::attach_all(const Properties& props,
-                                                   const std::vector<Target>& targets,
-                                                   Clock::time_point deadline) {
-    // A login to a portal that does not answer holds iscsiadm's record
-    // database lock until it gives up (on a real kernel, a record change of
-    // another path waited 20 s behind it and the other paths' attaches timed
-    // out), so every path's record is written before any login starts.
-    std::vector<char> written(targets.size(), 0);
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        written[i] = write_record(props, targets[i], deadline) ? 1 : 0;
+// This attach created the session to target: what it scanned there goes
+// (a refused device included), then the session itself. The caller holds
+// the target's node lock.
+void IscsiConnector::drop_new_session(const Target& target) {
+    if (const auto session = find_session(host_, target.iqn, target.portal)) {
+        for (const auto& address : lun_devices(host_, *session, target.lun)) {
+            scsi::discard_device(
+                host_, address,
+                {false, options_.use_multipath, options_.command_timeout, delete_timeout});
+        }
     }
-    std::vector<PathResult> results(targets.size());
-    std::vector<std::unique_ptr<Task>> tasks;
-    tasks.reserve(targets.size());
-    for (std::size_t i = 0; i < targets.size(); ++i) {
-        tasks.push_back(host_.start_task("login-" + targets[i].portal.to_string(), [&, i] {
-            results[i] = attach_path(props, targets[i], deadline, written[i] != 0);
-        }));
+    std::vector<std::string> ignored;
+    forget_unused_session(target, std::nullopt, ignored);
+}
+
+// Takes back what a path's attach that yielded a disk set up: its session
+// when the attach logged in, else the disk its scan brought in.
+void IscsiConnector::undo_path(const PathResult& path) {
+    if (path.new_session) {
+        const auto guard = host_.lock(node_lock_name(path.target));
+        drop_new_session(path.target);
+    } else if (path.new_disk && path.disk) {
+        scsi::discard_device(
+            host_, path.disk->address,
+            {false, options_.use_multipath, options_.command_timeout, delete_timeout});
     }
-    for (auto& task : tasks) {
-        task->join();
+}
+
+// A path whose attach ended after its multipath connect returned: with the
+// volume's identity it joins the volume's map (multipathd add path), as
+// long as the map is there. A path of another identity, or one that comes
+// when the map is gone (the volume was disconnected meanwhile), is taken
+// back. Without a map the connect returned one disk: the path stays, as the
+// connect's other paths did, and the volume's disconnect removes it.
+void IscsiConnector::join_late_path(const LateJoin& volume, const PathResult& path) {
+    if (!path.disk) {
+        return;  // a failed attach took back what it set up
     }
-    return results;
+    const auto what = describe(path.target) + " (" + path.disk->name + ")";
+    if (path.disk->scsi_id != volume.wwid) {
+        log::error("refusing late path " + what + ": WWID " + path.disk->scsi_id +
+                   ", the volume's is " + volume.wwid);
+        undo_path(path);
+        return;
+    }
+    if (!volume.map) {
+        log::info("late path " + what + " stays without a map, as the volume's other paths do");
+        return;
+    }
+    const auto guard = host_.lock("multipath-map:" + volume.wwid);
+    if (!multipath::map_for_wwid(host_, volume.wwid)) {
+        log::warning("late path " + what + ": the volume's map is gone; taking the path back");
+        undo_path(path);
+        return;
+    }
+    try {
+        multipath::add_paths(host_, volume.wwid, {path.disk->name}, options_.command_timeout);
+        log::info("late path " + what + " added to the volume's map");
+    } catch (const Error& e) {
+        log::warning("late path " + what + " could not join the map: " + e.message());
+    }
+}
+
+// A disconnect first waits for the attempts of this volume's paths that its
+// connect left running: they give up their waits, and a path that already
+// has its disk joins the map, so the disconnect finds everything.
+void IscsiConnector::settle_late_paths(const Properties& props) {
+    std::vector<LateVolume> mine;
+    {
+        const std::lock_guard guard(late_mutex_);
+        for (auto it = late_.begin(); it != late_.end();) {
+            const bool same =
+                std::any_of(it->targets.begin(), it->targets.end(), [&](const Target& late) {
+                    return std::any_of(
+                        props.targets.begin(), props.targets.end(),
+                        [&](const Target& t) { return t.iqn == late.iqn && t.lun == late.lun; });
+                });
+            if (same) {
+                mine.push_back(std::move(*it));
+                it = late_.erase(it);
+            } else {
+                ++it;
+            }
+        }
+    }
+    for (auto& volume : mine) {
+        volume.race->cancel();
+        volume.race->join();
+    }
 }
 
 // The device connect returns, once it is writable when the volume is
@@ -395,24 +487,62 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
                                      : ""));
     }
 
+    return connect_multipath(props, deadline, multipathd);
+}
+
+// Multipath: every path's attach at once; the map forms from the paths that
+// yielded a disk of the volume's identity (PathRace: the connect does not
+// wait for a path that is slow to come; it joins the map later).
+DeviceInfo IscsiConnector::connect_multipath(const Properties& props, Clock::time_point deadline,
+                                             bool multipathd) {
     const auto targets = connect_targets(props);
-    auto results = attach_all(props, targets, deadline);
+    // A login to a portal that does not answer holds iscsiadm's record
+    // database lock until it gives up (on a real kernel, a record change of
+    // another path waited 20 s behind it and the other paths' attaches timed
+    // out), so every path's record is written before any login starts.
+    std::vector<char> written(targets.size(), 0);
+    std::vector<std::string> names;
+    for (std::size_t i = 0; i < targets.size(); ++i) {
+        written[i] = write_record(props, targets[i], deadline) ? 1 : 0;
+        names.push_back(targets[i].portal.to_string());
+    }
+    auto race = std::make_shared<PathRace>(targets.size());
+    race->start(host_, names,
+                [this, shared = std::make_shared<const Properties>(props), targets, deadline,
+                 written](std::size_t i, const std::atomic<bool>& cancelled) {
+                    return attach_path(*shared, targets[i], deadline, written[i] != 0, &cancelled);
+                });
+    const auto settled = race->settle(host_, late_path_grace, deadline);
+    // Every attempt, once a failure means none is left running.
+    const auto all_results = [&] {
+        race->cancel();
+        race->join();
+        std::vector<PathResult> results;
+        for (auto& r : race->hand_off({})) {
+            results.push_back(std::move(*r));
+        }
+        return results;
+    };
 
     std::vector<scsi::VolumePath> found;
-    std::vector<const PathResult*> found_results;
-    for (const auto& r : results) {
-        if (r.disk) {
-            found.push_back({describe(r.target), *r.disk, r.new_session});
-            found_results.push_back(&r);
+    std::vector<std::size_t> found_index;
+    for (std::size_t i = 0; i < settled.size(); ++i) {
+        if (settled[i] && settled[i]->disk) {
+            found.push_back(
+                {describe(settled[i]->target), *settled[i]->disk, settled[i]->new_session});
+            found_index.push_back(i);
         }
     }
     if (found.empty()) {
+        const auto results = all_results();
         std::string text;
         std::optional<ErrorCategory> category;
         for (const auto& r : results) {
-            text += (text.empty() ? "" : "; ") + r.error->message();
-            if (!category || r.error->category() == ErrorCategory::authentication_failed) {
-                category = r.error->category();
+            const auto error = r.error.value_or(
+                Error(ErrorCategory::device_not_found, describe(r.target) + ": no device"));
+            text += (text.empty() ? "" : "; ") + error.message();
+            if (!category || error.category() == ErrorCategory::authentication_failed) {
+                category = error.category();
             }
         }
         throw Error(category.value_or(ErrorCategory::device_not_found),
@@ -420,7 +550,7 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
     }
     // Every path must carry the volume's WWID.
     const auto verdict = scsi::check_identity(found, props.expected_wwid);
-    const auto& first = *found_results[verdict.accepted.front()];
+    const auto& first = *settled[found_index[verdict.accepted.front()]];
     std::vector<std::string> disks;
     std::vector<std::string> reused;
     for (const auto i : verdict.accepted) {
@@ -435,8 +565,27 @@ DeviceInfo IscsiConnector::connect(const nlohmann::json& data) {
                                options_,
                                std::min(options_.multipath_timeout, remaining(host_, deadline)));
     } catch (const Error&) {
-        withdraw(results, disks, verdict.wwid);
+        withdraw(all_results(), disks, verdict.wwid);
         throw;
+    }
+    // Paths that came while the map formed join it now; those still coming
+    // join it when they come.
+    const LateJoin volume{verdict.wwid, map.has_value()};
+    const auto ended =
+        race->hand_off([this, volume](const PathResult& path) { join_late_path(volume, path); });
+    bool still_coming = false;
+    for (std::size_t i = 0; i < ended.size(); ++i) {
+        if (!ended[i]) {
+            still_coming = true;
+            log::info("path " + describe(targets[i]) +
+                      " is still coming: it joins the volume when it does");
+        } else if (!settled[i]) {
+            join_late_path(volume, *ended[i]);
+        }
+    }
+    if (still_coming) {
+        const std::lock_guard guard(late_mutex_);
+        late_.push_back(LateVolume{targets, race});
     }
     return result_for(props, first, map);
 }
@@ -523,6 +672,7 @@ std::vector<Session> IscsiConnector::target_sessions(const std::string& iqn,
 void IscsiConnector::disconnect(const nlohmann::json& data, const DeviceInfo& device,
                                 const DisconnectOptions& options) {
     const auto props = parse(data);
+    settle_late_paths(props);
     // The sessions of each target, read once.
     std::map<std::string, std::vector<Session>> sessions;
     auto sessions_of = [&](const std::string& iqn) -> const std::vector<Session>& {
@@ -689,7 +839,7 @@ std::uint64_t IscsiConnector::extend(const nlohmann::json& data) {
     }
     return scsi::extend_volume(
         host_, disks, props.expected_wwid,
-        {options_.command_timeout, sysfs_write_timeout, sysfs_write_timeout});
+        {options_.command_timeout, scsi::sysfs_write_timeout, scsi::sysfs_write_timeout});
 }
 
 std::vector<std::string> IscsiConnector::paths(const nlohmann::json& data) {
