@@ -380,6 +380,7 @@ Fabric parse_fabric(const json& document) {
             }
             parse_portal_groups(t, target);
             target.attached = t.boolean("attached", false);
+            target.iser = t.boolean("iser", false);
             target.chap = parse_chap(t, "chap");
             target.mutual_chap = parse_chap(t, "mutual_chap");
             if (target.mutual_chap && !target.chap) {

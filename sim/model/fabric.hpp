@@ -11,6 +11,7 @@
 //                            "portal_groups": [{"tag": 1, "portals": ["10.0.0.1:3260"]},
 //                                              {"tag": 2, "portals": ["10.0.0.2:3260"]}]),
 //                            "chap": {...}, "mutual_chap": {...}, "attached": false,
+//                            "iser": false,
 //                            "luns": [{"lun": 1, "size": 1073741824, "volume": "vol-1",
 //                                      "designators": [{"type": "naa", "value": "6001405..."}],
 //                                      "serial": "...", "vendor": "LIO-ORG", "model": "...",
@@ -114,6 +115,10 @@ struct IscsiTarget {
     // The host starts logged in to every portal of this target with every LUN's
     // disk and udev links present: a host with volumes already attached.
     bool attached = false;
+    // Its portals accept iSER logins besides iSCSI over TCP (LIO: each
+    // network portal's iser attribute set). Without it a login over the
+    // iser iface fails as a portal that does not answer does.
+    bool iser = false;
 };
 
 // One NVMe-oF port of a target (nvmet's ports/<id>): transport, address and

@@ -132,9 +132,16 @@ std::string ScsiAddress::target_name() const {
            std::to_string(target);
 }
 
+std::string iface_transport(const std::string& iface) {
+    return iface == "iser" ? "iser" : "tcp";
+}
+
 std::string NodeRecord::value(const std::string& key) const {
     if (const auto it = settings.find(key); it != settings.end()) {
         return it->second;
+    }
+    if (key == "iface.transport_name") {
+        return iface_transport(iface);
     }
     for (const auto& d : node_defaults) {
         if (key == d.key) {

@@ -45,6 +45,11 @@ struct NodeRecord {
     std::string value(const std::string& key) const;  // the setting or its default
 };
 
+// The transport of one of open-iscsi's built-in ifaces: "iser" for the iface
+// iser, "tcp" for default (and for any other name: the model keeps no iface
+// files under /etc/iscsi/ifaces).
+std::string iface_transport(const std::string& iface);
+
 // The node settings keys the fake iscsiadm knows, in `-o show` order.
 std::vector<std::string> node_setting_keys();
 
@@ -61,6 +66,9 @@ struct IscsiSession {
     Portal portal;
     int tpgt = 1;
     std::string iface = "default";
+    // The record's iface.transport_name at login: "tcp" (iscsi_tcp) or
+    // "iser" (ib_iser, SCSI host proc_name iscsi_iser).
+    std::string transport = "tcp";
     unsigned scsi_host = 0;
     unsigned target_id = 0;
     // iscsi_session/state: LOGGED_IN; FAILED from a lost connection until it
@@ -87,7 +95,7 @@ struct IscsiSession {
 
 struct ScsiHost {
     unsigned number = 0;
-    std::optional<unsigned> sid;  // the iSCSI session it carries (iscsi_tcp: one each)
+    std::optional<unsigned> sid;  // the iSCSI session it carries (one each, tcp and iser)
     std::string proc_name = "iscsi_tcp";
     bool fc = false;  // an FC HBA port (fc_hosts holds its port)
 };

@@ -101,7 +101,11 @@ LoginResult Model::login(const NodeRecord& node) {
             }
         }
     }
-    if (!portal_alive || consult(FaultKind::portal_unreachable, context) != nullptr) {
+    // Over iSER the connection is an RDMA one, which only a portal with iSER
+    // enabled accepts: any other does not answer it.
+    const auto transport = node.value("iface.transport_name");
+    const bool no_iser = transport == "iser" && served != nullptr && !served->iser;
+    if (!portal_alive || no_iser || consult(FaultKind::portal_unreachable, context) != nullptr) {
         result.status = LoginStatus::unreachable;
         result.duration_ms = timing.unreachable_ms;
         return result;
@@ -141,6 +145,7 @@ LoginResult Model::login(const NodeRecord& node) {
     session.portal = node.portal;
     session.tpgt = served->tpgt_of(node.portal);
     session.iface = node.iface;
+    session.transport = transport;
     session.scsi_host = state_.next_scsi_host++;
     session.recovery_tmo_s = replacement_timeout_s(node);
     if (offers_chap) {
@@ -149,7 +154,9 @@ LoginResult Model::login(const NodeRecord& node) {
         session.username_in = username_in;
         session.password_in = password_in;
     }
-    state_.scsi_hosts[session.scsi_host] = ScsiHost{session.scsi_host, session.sid, "iscsi_tcp"};
+    // One SCSI host per session, named for the transport's driver.
+    state_.scsi_hosts[session.scsi_host] =
+        ScsiHost{session.scsi_host, session.sid, transport == "iser" ? "iscsi_iser" : "iscsi_tcp"};
     result.sid = session.sid;
     // The kernel's session exists from the start of the login, FREE
     // (iscsi_alloc_session), and is LOGGED_IN when iscsid starts the

@@ -191,9 +191,9 @@ class Iscsiadm {
             const auto iface = o_.iface.value_or("default");
             model().add_node(*o_.target, *portal_, -1, iface, "static");
             ToolResult r;
-            r.out = "New iSCSI node [tcp:[hw=,ip=,net_if=,iscsi_if=" + iface + "] " +
-                    portal_->address + "," + std::to_string(portal_->port) + ",-1 " + *o_.target +
-                    "] added\n";
+            r.out = "New iSCSI node [" + iface_transport(iface) +
+                    ":[hw=,ip=,net_if=,iscsi_if=" + iface + "] " + portal_->address + "," +
+                    std::to_string(portal_->port) + ",-1 " + *o_.target + "] added\n";
             return r;
         }
         auto nodes = matching_nodes();
@@ -429,8 +429,8 @@ class Iscsiadm {
                 if (o_.sid && sid != *o_.sid) {
                     continue;
                 }
-                r.out += "tcp: [" + std::to_string(sid) + "] " + bracket(s.portal) + "," +
-                         std::to_string(s.tpgt) + " " + s.iqn + " (non-flash)\n";
+                r.out += s.transport + ": [" + std::to_string(sid) + "] " + bracket(s.portal) +
+                         "," + std::to_string(s.tpgt) + " " + s.iqn + " (non-flash)\n";
             }
             return r;
         }
@@ -477,7 +477,7 @@ class Iscsiadm {
         const bool logged_in = s.state == "LOGGED_IN";
         const auto& initiator = model().state().initiator_name;
         out += "\t\t**********\n\t\tInterface:\n\t\t**********\n";
-        out += "\t\tIface Name: " + s.iface + "\n\t\tIface Transport: tcp\n";
+        out += "\t\tIface Name: " + s.iface + "\n\t\tIface Transport: " + s.transport + "\n";
         out += "\t\tIface Initiatorname: " + initiator + "\n";
         // Without a connection iscsid knows no local address.
         out += "\t\tIface IPaddress: " +

@@ -64,7 +64,10 @@ void render_scsi_host(Tree& tree, const HostState& state, const ScsiHost& host) 
     }
     const auto ih = dir + "/iscsi_host/" + name;
     tree.file(ih + "/initiatorname", state.initiator_name + "\n");
-    tree.file(ih + "/ipaddress", "(null)\n");
+    // iscsi_iser shows no ipaddress (its attr_is_visible leaves it out).
+    if (host.proc_name != "iscsi_iser") {
+        tree.file(ih + "/ipaddress", "(null)\n");
+    }
     tree.file(ih + "/hwaddress", "(null)\n");
     tree.file(ih + "/netdev", "(null)\n");
     tree.link(ih + "/device", dir);
