@@ -394,6 +394,19 @@ void SimHost::sleep_for(Duration duration) {
     scheduler_.sleep_for(duration.count());
 }
 
+bool SimHost::reboot(Duration deadline) {
+    const ServedGuard served_guard(*this);
+    begin(true);
+    record({{"kind", "reboot"}, {"budget_ms", deadline.count()}});
+    model_.reboot();
+    // The retries of opens went with the kernel's pending work.
+    open_retries_.clear();
+    const bool booted = scheduler_.wait_until([this] { return !model_.booting(); },
+                                              model_.now_ms() + deadline.count());
+    record({{"kind", "reboot_end"}, {"booted", booted}});
+    return booted;
+}
+
 bool SimHost::wait_until(const std::function<bool()>& ready, Clock::time_point deadline,
                          const WaitHints& hints) {
     const ServedGuard served_guard(*this);

@@ -91,6 +91,11 @@ class SimHost final : public Host {
                           std::size_t length) const {
         return model_.lun_bytes(target, lun, offset, length);
     }
+    // Reboots the host (Model::reboot) and returns once it booted: multipathd
+    // and iscsid answer and open-iscsi's boot logins ended, in virtual time.
+    // Call it on the main task with no operation running. False when the
+    // boot did not end within the deadline.
+    bool reboot(Duration deadline);
     // Watches every interaction and action from now on (nullptr: none).
     void set_observer(SimObserver* observer) { observer_ = observer; }
     // The calling task's id (0: main) and the task that started a task (-1 for main).

@@ -170,6 +170,7 @@ Timing parse_timing(const json& value, const std::string& pointer) {
     t.md_ms = r.small_number("md_ms", t.md_ms);
     t.fc_login_ms = r.small_number("fc_login_ms", t.fc_login_ms);
     t.daemon_start_ms = r.small_number("daemon_start_ms", t.daemon_start_ms);
+    t.boot_ms = r.small_number("boot_ms", t.boot_ms);
     t.jitter_percent = r.small_number("jitter_percent", t.jitter_percent);
     if (t.jitter_percent > 100) {
         throw FabricError(r.where("jitter_percent"), "at most 100");

@@ -239,6 +239,7 @@ struct Timing {
     unsigned md_ms = 30;              // an md array appears after mdadm --create / --assemble
     unsigned fc_login_ms = 300;       // FC remote ports log in again after a link comes up
     unsigned daemon_start_ms = 250;   // a started iscsid or multipathd until it answers
+    unsigned boot_ms = 15000;         // a reboot until the init system starts the daemons
     unsigned jitter_percent = 20;     // seeded jitter applied to the async delays
 };
 

@@ -202,6 +202,27 @@ class Model {
     void set_multipathd_running(bool running);
     void set_iscsid_running(bool running);
 
+    // --- host reboot (reboot.cpp) -------------------------------------------------
+    // The host reboots as `systemctl reboot` does: the shutdown's sync writes
+    // the host cache back through every path that works (what none takes is
+    // lost), then everything of the kernel's and the daemons' goes (sessions,
+    // SCSI devices, dm maps, NVMe controllers, md arrays, mounts, mappings,
+    // /dev and its udev links, /run) and the files on disk stay (the node
+    // records under /etc/iscsi/nodes, /etc/iscsi/send_targets, the wwids
+    // file). The boot then brings back what the host had at the start (local
+    // disks, FC HBA ports, logical volumes), after boot_ms starts multipathd,
+    // then iscsid, and open-iscsi's `iscsiadm -m node --loginall=automatic`
+    // logs in every record whose node.startup is automatic (each a login, at
+    // once). After each login iscsid scans the session's SCSI host unless the
+    // record's node.session.scan is manual (iscsi_tcp and iscsi_iser leave the
+    // scan to iscsid): with manual scan no disk appears until one is scanned.
+    // Call it between operations: pending kernel work is dropped. Armed
+    // faults stay armed (a portal_unreachable keeps the boot's login away).
+    void reboot();
+    // A reboot is not over: the daemons have not answered yet, or the boot's
+    // logins have not all ended.
+    bool booting() const { return booting_; }
+
     // --- host side: Fibre Channel (fc_ops.cpp) ---------------------------------
     // Takes an initiator port's link down or brings it up; hba is the port's
     // WWPN (a glob; empty: every port). Down: its remote ports are Blocked
@@ -336,6 +357,11 @@ class Model {
     void fire_action(ArmedFault& fault);
     void add_local_disks();
     void add_attached_targets();
+    // Reboot internals (reboot.cpp): the shutdown's sync, then the boot's
+    // services and open-iscsi's logins.
+    void sync_before_reboot();
+    void start_boot_services();
+    void login_automatic_nodes();
     // The sd driver's asynchronous probe of a SCSI device a scan just found,
     // with the device faults (empty_wwid, device_never, device_late) applied.
     void add_scanned_device(ScsiDevice device, const nlohmann::json& context);
@@ -440,6 +466,8 @@ class Model {
     // host's scan_mutex, which a device delete takes too).
     std::map<unsigned, unsigned> scans_waiting_;
     unsigned next_token_ = 1;
+    // A reboot's boot is running (reboot.cpp).
+    bool booting_ = false;
 };
 
 }  // namespace brick::sim
