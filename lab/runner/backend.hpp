@@ -73,6 +73,10 @@ class Backend {
     // Starts it again as the host first did and returns once it answers;
     // throws brick::Error (timeout) when it does not.
     virtual void start_daemon(const std::string& daemon) = 0;
+    // Reboots the host and returns once it booted (its daemons answer and
+    // the node records with node.startup automatic were logged in); throws
+    // brick::Error (timeout, or not_supported where a reboot cannot run).
+    virtual void reboot_host() = 0;
     // Tears the target side down; nothing of the run may remain.
     virtual void stop() = 0;
 

@@ -55,6 +55,10 @@ class Fd {
     int fd_;
 };
 
+constexpr const char* reboot_skip_reason =
+    "a host reboot runs on the simulator only: the runner runs inside the guest a reboot would "
+    "end";
+
 // A restart, stop or start step needs its daemon running in the guest: the
 // guest job starts iscsid for iSCSI targets and multipathd for scenarios with
 // a multipath volume (lab/runner/guest_run.cpp).
@@ -144,6 +148,12 @@ std::optional<std::string> RealBackend::skip_reason(const Scenario& scenario) co
     if (!scenario.targets.empty() && std::find(scenario.targets.begin(), scenario.targets.end(),
                                                target_) == scenario.targets.end()) {
         return "the scenario does not run on " + target_;
+    }
+    bool reboots = false;
+    for_each_step(scenario.steps,
+                  [&](const Step& step) { reboots = reboots || step.op == "reboot"; });
+    if (reboots) {
+        return std::string(reboot_skip_reason);
     }
     if (scenario.protocol == "rbd") {
         return rbd_skip_reason(scenario);
@@ -408,6 +418,11 @@ void RealBackend::start_daemon(const std::string& daemon) {
                                                 log.string());
     }
     stopped_daemons_.erase(daemon);
+}
+
+// skip_reason keeps scenarios with a reboot away from real hosts.
+void RealBackend::reboot_host() {
+    throw Error(ErrorCategory::not_supported, reboot_skip_reason);
 }
 
 void RealBackend::clean_initiator_side() {

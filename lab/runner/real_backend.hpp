@@ -55,6 +55,7 @@ class RealBackend final : public Backend {
                           std::uint64_t size_mib) override;
     void stop_daemon(const std::string& daemon) override;
     void start_daemon(const std::string& daemon) override;
+    void reboot_host() override;
     void stop() override;
 
   private:

@@ -12,6 +12,7 @@
 #include "brick/core/log.hpp"
 #include "brick/core/sysfs_name.hpp"
 #include "leftovers.hpp"
+#include "session_check.hpp"
 
 namespace brick::lab {
 namespace {
@@ -429,7 +430,23 @@ class ScenarioRun {
             return step.subject + " answered after " + std::to_string(elapsed_ms(host, since)) +
                    " ms";
         }
+        if (step.op == "reboot") {
+            const auto since = host.now();
+            backend_.reboot_host();
+            return "booted after " + std::to_string(elapsed_ms(host, since)) + " ms";
+        }
         if (step.op == "check") {
+            if (step.subject == "sessions") {
+                const auto problems = check_sessions(host, scenario_, step.params);
+                if (!problems.empty()) {
+                    std::string text;
+                    for (const auto& p : problems) {
+                        text += (text.empty() ? "" : "; ") + p;
+                    }
+                    throw Error(ErrorCategory::host_error, "sessions: " + text);
+                }
+                return "sessions as expected";
+            }
             if (step.subject == "no_leftovers") {
                 backend_.check_clean("check no_leftovers");
                 const auto leftovers = find_leftovers(host, scenario_);

@@ -173,6 +173,10 @@ Step step_of(const nlohmann::json& value) {
         step.op = "wait_ms";
         step.wait_ms = value.at("wait_ms").get<std::int64_t>();
     }
+    if (value.contains("reboot")) {
+        step.op = "reboot";
+        step.subject = "host";
+    }
     step.params = value.value("params", nlohmann::json::object());
     step.expect = value.value("expect", "ok");
     step.force = value.value("force", false);
@@ -254,7 +258,47 @@ bool check_storage_references(const Scenario& scenario, const std::string& name,
     return false;
 }
 
+// What the schema cannot say of a step: a reboot runs alone, not in a
+// concurrent step; a sessions check names iSCSI volumes of the scenario.
+void check_step(const Scenario& scenario, const Step& step, const std::string& where, bool nested) {
+    const auto fail = [&](const std::string& field, const std::string& what) {
+        throw Error(ErrorCategory::invalid_properties,
+                    scenario.file.string() + ": " + where + field + ": " + what, where + field);
+    };
+    if (step.op == "reboot" && nested) {
+        fail("", "a reboot cannot run in a concurrent step");
+    }
+    for (std::size_t i = 0; i < step.concurrent.size(); ++i) {
+        check_step(scenario, step.concurrent[i], where + "/concurrent/" + std::to_string(i), true);
+    }
+    if (step.op != "check" || step.subject != "sessions") {
+        return;
+    }
+    if (!step.params.is_object() || step.params.empty()) {
+        fail("/params", "logged_in, logged_out or unscanned, each a list of volumes");
+    }
+    for (const auto& [key, names] : step.params.items()) {
+        if (key != "logged_in" && key != "logged_out" && key != "unscanned") {
+            fail("/params/" + key, "unknown (logged_in, logged_out or unscanned)");
+        }
+        if (!names.is_array()) {
+            fail("/params/" + key, "a list of volumes");
+        }
+        for (const auto& name : names) {
+            const auto volume = name.is_string() ? scenario.volumes.find(name.get<std::string>())
+                                                 : scenario.volumes.end();
+            if (volume == scenario.volumes.end() ||
+                scenario.fabric.find_iscsi_target(volume->second.target) == nullptr) {
+                fail("/params/" + key, "no iSCSI volume " + name.dump());
+            }
+        }
+    }
+}
+
 void check_references(const Scenario& scenario) {
+    for (std::size_t i = 0; i < scenario.steps.size(); ++i) {
+        check_step(scenario, scenario.steps[i], "/steps/" + std::to_string(i), false);
+    }
     for (const auto& [name, volume] : scenario.volumes) {
         if (!volume.nvme_namespaces().empty()) {
             check_nvme_references(scenario, name, volume);
@@ -687,6 +731,7 @@ Scenario scenario_from_json(const nlohmann::json& document, const fs::path& file
                     target.portal_tags.push_back(1);
                 }
             }
+            target.iser = t.value("iser", false);
             target.chap = chap_of(t, "chap");
             target.discovery_chap = chap_of(t, "discovery_chap");
             target.luns = luns_of(t.at("luns"));

@@ -35,6 +35,8 @@ struct ChapSpec {
 
 struct IscsiTargetSpec {
     std::string iqn;
+    // The portals accept iSER logins (LIO: each network portal's iser set).
+    bool iser = false;
     std::vector<Portal> portals;  // every portal, portal group after portal group
     // portal_tags[i]: the tag of portals[i]'s portal group (LIO's tpgt_N):
     // from the scenario's portal_groups, else 1.
@@ -176,9 +178,11 @@ struct VolumeSpec {
 
 struct Step {
     // connect, disconnect, write, verify, extend, fault, heal, concurrent,
-    // check, wait_ms, restart, stop, start
+    // check, wait_ms, restart, stop, start, reboot
     std::string op;
-    std::string subject;  // volume name, fault name, check name or daemon (iscsid, multipathd)
+    // volume name, fault name, check name, daemon (iscsid, multipathd) or
+    // "host" (reboot)
+    std::string subject;
     nlohmann::json params = nlohmann::json::object();
     std::string expect = "ok";
     bool force = false;

@@ -92,6 +92,7 @@ sim::Fabric SimBackend::fabric_for(const Scenario& scenario) {
         if (!target.portals.empty()) {
             target.tpgt = target.portal_tags.at(target.portals.front());
         }
+        target.iser = spec.iser;
         if (spec.chap) {
             target.chap = sim::Chap{spec.chap->username, spec.chap->password};
             if (!spec.chap->username_in.empty()) {
@@ -409,6 +410,18 @@ void SimBackend::start_daemon(const std::string& daemon) {
         throw Error(ErrorCategory::timeout, daemon + " did not answer within " +
                                                 std::to_string(daemon_answer_timeout.count()) +
                                                 " ms of its start");
+    }
+}
+
+void SimBackend::reboot_host() {
+    // The boot's logins to portals that do not answer take unreachable_ms.
+    const auto& timing = host_->model().fabric().timing;
+    const Duration budget(std::int64_t{timing.boot_ms} * 2 +
+                          std::int64_t{timing.daemon_start_ms} * 4 +
+                          std::int64_t{timing.unreachable_ms} * 2 + daemon_answer_timeout.count());
+    if (!host_->reboot(budget)) {
+        throw Error(ErrorCategory::timeout,
+                    "the host did not boot within " + std::to_string(budget.count()) + " ms");
     }
 }
 

@@ -32,6 +32,7 @@ class SimBackend final : public Backend {
                           std::uint64_t size_mib) override;
     void stop_daemon(const std::string& daemon) override;
     void start_daemon(const std::string& daemon) override;
+    void reboot_host() override;
     void stop() override;
     int operation_begins(const OperationStart& operation) override;
     void operation_ends(int id, const OperationEnd& outcome) override;
