@@ -25,7 +25,8 @@ namespace {
 constexpr const char* ceph_conf = "/tmp/ceph/ceph.conf";
 
 // The faults each real target kind can make; the rest are simulator-only.
-constexpr std::array<std::string_view, 2> lio_faults{"lun_removed", "portal_unreachable"};
+constexpr std::array<std::string_view, 3> lio_faults{"lun_removed", "portal_unreachable",
+                                                     "login_slow"};
 constexpr std::array<std::string_view, 1> tgt_faults{"lun_removed"};
 constexpr std::array<std::string_view, 4> nvmet_faults{
     "portal_unreachable", "controller_connecting", "ana_inaccessible", "namespace_removed"};
@@ -314,10 +315,30 @@ void RealBackend::inject_fault(const std::string& fault, const nlohmann::json& p
     }
     const auto& target = scenario_->fabric.iscsi_targets.at(0);
     const auto iqn = params.value("iqn", target.iqn);
+    const std::lock_guard lio_guard(lio_mutex_);
     if (fault == "lun_removed" && tgt_) {
         tgt_->unmap_lun(iqn, params.value("lun", target.luns.at(0).lun));
     } else if (fault == "lun_removed") {
         lio_->unmap_lun(iqn, params.value("lun", target.luns.at(0).lun));
+    } else if (fault == "login_slow") {
+        // The portal goes away and comes back ms later: iscsid keeps trying
+        // a login to it for about 20 s, so one started meanwhile succeeds
+        // late, as on the simulator.
+        const auto portal = parse_portal(
+            "params.portal", params.value("portal", target.portals.at(0).to_string()), 3260);
+        const auto delay = Duration(params.value("ms", 5000));
+        if (portal_return_.joinable()) {
+            throw Error(ErrorCategory::not_supported,
+                        "one login_slow fault at a time on " + name());
+        }
+        lio_->remove_portal(iqn, portal);
+        portal_return_ = std::thread([this, iqn, portal, delay] {
+            std::this_thread::sleep_for(delay);
+            const std::lock_guard guard(lio_mutex_);
+            lio_->add_portal(iqn, portal);
+            trace_->write(
+                {{"kind", "heal"}, {"name", "login_slow"}, {"portal", portal.to_string()}});
+        });
     } else if (fault == "portal_unreachable") {
         const auto portal = parse_portal(
             "params.portal", params.value("portal", target.portals.at(0).to_string()), 3260);
@@ -334,7 +355,11 @@ void RealBackend::heal_fault(const std::string& fault) {
         nvmet_->heal(fault);
         return;
     }
+    if (fault == "login_slow") {
+        join_portal_return();
+    }
     if (fault == "portal_unreachable") {
+        const std::lock_guard lio_guard(lio_mutex_);
         for (const auto& portal : removed_portals_) {
             lio_->add_portal(scenario_->fabric.iscsi_targets.at(0).iqn, portal);
         }
@@ -481,7 +506,14 @@ void RealBackend::clean_initiator_side() {
     }
 }
 
+void RealBackend::join_portal_return() {
+    if (portal_return_.joinable()) {
+        portal_return_.join();
+    }
+}
+
 void RealBackend::stop() {
+    join_portal_return();
     // A scenario that ended with a daemon down leaves it running for the next
     // one (and for the cleanup: logging out needs iscsid).
     const auto stopped = stopped_daemons_;

@@ -5,7 +5,9 @@
 #include <filesystem>
 #include <fstream>
 #include <memory>
+#include <mutex>
 #include <set>
+#include <thread>
 
 #include "backend.hpp"
 #include "brick/host/real_host.hpp"
@@ -38,6 +40,11 @@ class RealBackend final : public Backend {
     // target: "lio" or "tgt" (iSCSI), "nvmet" (NVMe-oF), "nfsd" (NFS), "loop"
     // (local devices) or "ceph" (RBD, the guest's one-node cluster).
     RealBackend(std::string target, std::filesystem::path work_dir);
+    RealBackend(const RealBackend&) = delete;
+    RealBackend& operator=(const RealBackend&) = delete;
+    RealBackend(RealBackend&&) = delete;
+    RealBackend& operator=(RealBackend&&) = delete;
+    ~RealBackend() override { join_portal_return(); }
 
     std::string name() const override { return "real:" + target_; }
     std::optional<std::string> skip_reason(const Scenario& scenario) const override;
@@ -63,6 +70,8 @@ class RealBackend final : public Backend {
     // Logs out of and forgets every session and node record of the fabric's
     // targets, so a failed scenario does not spoil the next one.
     void clean_initiator_side();
+    // Waits for a portal a login_slow fault brings back.
+    void join_portal_return();
 
     std::string target_;
     std::filesystem::path work_dir_;
@@ -78,6 +87,10 @@ class RealBackend final : public Backend {
     std::unique_ptr<CephCluster> ceph_;
     const Scenario* scenario_ = nullptr;
     std::vector<Portal> removed_portals_;
+    // login_slow: the portal comes back on this thread after the fault's ms;
+    // lio_mutex_ keeps its target change apart from the steps' ones.
+    std::thread portal_return_;
+    std::mutex lio_mutex_;
     // Daemons a stop step left down: stop() starts them again for the next scenario.
     std::set<std::string> stopped_daemons_;
 };

@@ -10,8 +10,10 @@
 #include "brick/connector/connector.hpp"
 #include "brick/core/error.hpp"
 #include "brick/core/log.hpp"
+#include "brick/core/strings.hpp"
 #include "brick/core/sysfs_name.hpp"
 #include "leftovers.hpp"
+#include "map_check.hpp"
 #include "session_check.hpp"
 
 namespace brick::lab {
@@ -446,6 +448,14 @@ class ScenarioRun {
                     throw Error(ErrorCategory::host_error, "sessions: " + text);
                 }
                 return "sessions as expected";
+            }
+            if (step.subject == "map") {
+                const auto volume = step.params.value("volume", std::string());
+                const auto problems = check_map(host, attached(volume), step.params);
+                if (!problems.empty()) {
+                    throw Error(ErrorCategory::host_error, "map: " + join(problems, "; "));
+                }
+                return "map as expected";
             }
             if (step.subject == "no_leftovers") {
                 backend_.check_clean("check no_leftovers");

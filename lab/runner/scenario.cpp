@@ -259,7 +259,8 @@ bool check_storage_references(const Scenario& scenario, const std::string& name,
 }
 
 // What the schema cannot say of a step: a reboot runs alone, not in a
-// concurrent step; a sessions check names iSCSI volumes of the scenario.
+// concurrent step; a sessions check names iSCSI volumes of the scenario, a
+// map check one volume and its number of paths.
 void check_step(const Scenario& scenario, const Step& step, const std::string& where, bool nested) {
     const auto fail = [&](const std::string& field, const std::string& what) {
         throw Error(ErrorCategory::invalid_properties,
@@ -270,6 +271,16 @@ void check_step(const Scenario& scenario, const Step& step, const std::string& w
     }
     for (std::size_t i = 0; i < step.concurrent.size(); ++i) {
         check_step(scenario, step.concurrent[i], where + "/concurrent/" + std::to_string(i), true);
+    }
+    if (step.op == "check" && step.subject == "map") {
+        const auto volume = step.params.value("volume", std::string());
+        if (!scenario.volumes.contains(volume)) {
+            fail("/params/volume", "a volume of the scenario");
+        }
+        if (!step.params.contains("paths") || !step.params.at("paths").is_number_unsigned()) {
+            fail("/params/paths", "how many paths the volume's map has (a number)");
+        }
+        return;
     }
     if (step.op != "check" || step.subject != "sessions") {
         return;

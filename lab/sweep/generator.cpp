@@ -285,6 +285,20 @@ std::optional<json> map_fault(std::uint64_t seed, unsigned number, std::size_t k
     return params;
 }
 
+// A portal that answers a login late (login_slow: a multipath path that
+// comes after the connect returned) stands in for the fault drawn, decided
+// by a draw of its own as device_not_openable is.
+std::optional<json> slow_login_fault(std::uint64_t seed, unsigned number, std::size_t kinds,
+                                     const VolumePlan& volume) {
+    Draw own(seed * 7933 + number + 0x51dULL * 1000003);
+    if (own.below(kinds + 1) != 0) {
+        return std::nullopt;
+    }
+    return json{{"fault", "login_slow"},
+                {"portal", own.pick(volume.portals)},
+                {"ms", own.between(500, 25000)}};
+}
+
 // Where a fault applies: selectors drawn from the fabric.
 json iscsi_fault(Draw& draw, const Plan& plan, std::uint64_t seed, unsigned number) {
     const auto& volume = draw.pick(plan.plans);
@@ -301,6 +315,9 @@ json iscsi_fault(Draw& draw, const Plan& plan, std::uint64_t seed, unsigned numb
     }
     if (auto map = map_fault(seed, number, kinds.size(), volume)) {
         return *map;
+    }
+    if (auto slow = slow_login_fault(seed, number, kinds.size(), volume)) {
+        return *slow;
     }
     if (kind == "lun_remapped" && !volume.knows_wwid) {
         kind = "lun_removed";  // without scsi_wwn no library can tell the volumes apart

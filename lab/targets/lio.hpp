@@ -54,6 +54,7 @@ class LioTarget {
     void run(const std::vector<std::string>& argv);
     void targetcli(std::vector<std::string> args);
     // "/iscsi/<iqn>/tpgN": the TPG of the portal's group (1 when unknown).
+    std::string portal_dir(const std::string& iqn, const Portal& portal) const;
     std::string tpg_path(const std::string& iqn, const Portal& portal) const;
     Host& host_;
     std::filesystem::path work_dir_;

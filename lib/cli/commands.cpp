@@ -77,8 +77,12 @@ nlohmann::json read_properties_input(const std::string& option, const std::strin
 
 namespace {
 
+// Flushed at once: a caller reading the output has a connect's result while
+// the tool still waits for the volume's late paths (see
+// docs/iscsi-multipath-connect.md).
 void print_json(const nlohmann::json& value) {
-    std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n';
+    std::cout << value.dump(2, ' ', false, nlohmann::json::error_handler_t::replace) << '\n'
+              << std::flush;
 }
 
 Protocol protocol_argument(const std::string& name) {

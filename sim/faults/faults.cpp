@@ -9,9 +9,10 @@
 namespace brick::sim {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 26> names = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 27> names = {{
     {FaultKind::portal_unreachable, "portal_unreachable"},
     {FaultKind::login_timeout, "login_timeout"},
+    {FaultKind::login_slow, "login_slow"},
     {FaultKind::auth_failure, "auth_failure"},
     {FaultKind::lun_removed, "lun_removed"},
     {FaultKind::lun_remapped, "lun_remapped"},

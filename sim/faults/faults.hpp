@@ -14,6 +14,8 @@
 //   "wwpn" (a target port WWPN), "wwnn" (a target's node name).
 // Parameters of the effect, per kind:
 //   portal_unreachable, login_timeout, auth_failure: none
+//   login_slow: "ms" (default 5000): a login to the portal takes that much
+//     longer, then succeeds (iscsid's retries reached a portal that came back)
 //   device_late: "delay_ms" (extra delay of the sd disk)
 //   device_never, empty_wwid: none (applies to devices scanned while armed)
 //   udev_link_missing: "link": "by-path" | "by-id" | "all" (default all)
@@ -72,6 +74,7 @@ namespace brick::sim {
 enum class FaultKind {
     portal_unreachable,
     login_timeout,
+    login_slow,
     auth_failure,
     lun_removed,
     lun_remapped,

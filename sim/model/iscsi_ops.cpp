@@ -115,6 +115,9 @@ LoginResult Model::login(const NodeRecord& node) {
         result.duration_ms = timing.unreachable_ms;
         return result;
     }
+    if (const auto* slow = consult(FaultKind::login_slow, context)) {
+        result.duration_ms += slow->params.value("ms", 5000U);
+    }
     if (served == nullptr) {
         result.status = LoginStatus::target_not_found;
         return result;

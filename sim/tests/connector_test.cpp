@@ -77,6 +77,59 @@ TEST_CASE("multipath attach over two portals forms a map, detach removes it",
     CHECK(host.lun_bytes(mp_iqn, 1, 0, 15) == "through the map");
 }
 
+TEST_CASE("a multipath path that comes late joins the map after the connect returned",
+          "[connector][multipath]") {
+    SimHost host(fabric("two_portals.json"), {.seed = 11});
+    // The second portal answers the login 6 s late.
+    host.inject(
+        nlohmann::json{{"fault", "login_slow"}, {"portal", "[2001:db8::10]:3260"}, {"ms", 6000}});
+    ConnectorOptions options;
+    options.use_multipath = true;
+    auto connector = make_connector(Protocol::iscsi, host, options);
+    const auto start = host.now();
+    const auto device = connector->connect(mp_properties());
+    // The first path's disk, the 2 s grace, the map: not the slow login.
+    CHECK(host.now() - start < Duration(4000));
+    CHECK(device.path == "/dev/dm-0");
+    CHECK(host.model().state().maps.begin()->second.paths.size() == 1);
+    host.advance(Duration(8000));
+    CHECK(host.model().state().maps.begin()->second.paths.size() == 2);
+    REQUIRE(host.write_through(device.path, 0, "through both paths") == 0);
+    connector->disconnect(mp_properties(), device, {});
+    CHECK(host.model().leftovers().empty());
+    CHECK(host.lun_bytes(mp_iqn, 1, 0, 18) == "through both paths");
+}
+
+TEST_CASE("a disconnect right after a multipath connect waits for a late path, leaving nothing",
+          "[connector][multipath]") {
+    SimHost host(fabric("two_portals.json"), {.seed = 12});
+    host.inject(
+        nlohmann::json{{"fault", "login_slow"}, {"portal", "[2001:db8::10]:3260"}, {"ms", 6000}});
+    ConnectorOptions options;
+    options.use_multipath = true;
+    auto connector = make_connector(Protocol::iscsi, host, options);
+    const auto device = connector->connect(mp_properties());
+    CHECK(host.model().state().maps.begin()->second.paths.size() == 1);
+    connector->disconnect(mp_properties(), device, {});
+    CHECK(host.model().leftovers().empty());
+    CHECK(host.model().state().sessions.empty());
+}
+
+TEST_CASE("a late path whose map is gone takes itself back", "[connector][multipath]") {
+    SimHost host(fabric("two_portals.json"), {.seed = 13});
+    host.inject(
+        nlohmann::json{{"fault", "login_slow"}, {"portal", "[2001:db8::10]:3260"}, {"ms", 6000}});
+    ConnectorOptions options;
+    options.use_multipath = true;
+    auto attaching = make_connector(Protocol::iscsi, host, options);
+    const auto device = attaching->connect(mp_properties());
+    // Another connector (another process) detaches the volume meanwhile.
+    make_connector(Protocol::iscsi, host, options)->disconnect(mp_properties(), device, {});
+    attaching.reset();  // waits for the late path
+    CHECK(host.model().leftovers().empty());
+    CHECK(host.model().state().sessions.empty());
+}
+
 TEST_CASE("CVE-2023-2088 shape: a stale device at a remapped LUN is refused",
           "[connector][faults]") {
     SimHost host(fabric("single_chap.json"));
