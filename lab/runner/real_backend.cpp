@@ -25,8 +25,8 @@ namespace {
 constexpr const char* ceph_conf = "/tmp/ceph/ceph.conf";
 
 // The faults each real target kind can make; the rest are simulator-only.
-constexpr std::array<std::string_view, 3> lio_faults{"lun_removed", "portal_unreachable",
-                                                     "login_slow"};
+constexpr std::array<std::string_view, 4> lio_faults{"lun_removed", "lun_remapped",
+                                                     "portal_unreachable", "login_slow"};
 constexpr std::array<std::string_view, 1> tgt_faults{"lun_removed"};
 constexpr std::array<std::string_view, 4> nvmet_faults{
     "portal_unreachable", "controller_connecting", "ana_inaccessible", "namespace_removed"};
@@ -320,6 +320,24 @@ void RealBackend::inject_fault(const std::string& fault, const nlohmann::json& p
         tgt_->unmap_lun(iqn, params.value("lun", target.luns.at(0).lun));
     } else if (fault == "lun_removed") {
         lio_->unmap_lun(iqn, params.value("lun", target.luns.at(0).lun));
+    } else if (fault == "lun_remapped" && lio_) {
+        // LIO derives a LUN's NAA from its unit serial: NAA 6001405 + 25 hex
+        // digits is the serial those digits.
+        std::string serial;
+        for (const auto& d : params.value("to", nlohmann::json::object())
+                                 .value("designators", nlohmann::json::array())) {
+            const auto value = d.value("value", std::string());
+            if (d.value("type", std::string()) == "naa" && value.size() == 32 &&
+                value.rfind("6001405", 0) == 0) {
+                serial = value.substr(7);
+            }
+        }
+        if (serial.empty()) {
+            throw Error(ErrorCategory::not_supported,
+                        "lun_remapped on LIO needs an NAA designator 6001405 + 25 hex digits");
+        }
+        lio_->remap_lun(iqn, params.value("lun", target.luns.at(0).lun),
+                        params.at("to").value("size", std::uint64_t{16} << 20U), serial);
     } else if (fault == "login_slow") {
         // The portal goes away and comes back ms later: iscsid keeps trying
         // a login to it for about 20 s, so one started meanwhile succeeds

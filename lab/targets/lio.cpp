@@ -206,7 +206,27 @@ std::string LioTarget::tpg_path(const std::string& iqn, const Portal& portal) co
     return "/iscsi/" + iqn + "/tpg" + std::to_string(tag == portal_tags_.end() ? 1U : tag->second);
 }
 
-void LioTarget::unmap_lun(const std::string& iqn, std::uint64_t lun) {
+void LioTarget::remap_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_bytes,
+                          const std::string& serial) {
+    const auto file = work_dir_ / "luns" / (serial + ".img");
+    std::error_code ec;
+    fs::create_directories(file.parent_path(), ec);
+    std::ofstream(file).close();
+    fs::resize_file(file, size_bytes, ec);
+    if (ec) {
+        throw Error(ErrorCategory::host_error, "creating " + file.string() + ": " + ec.message());
+    }
+    const auto name = "bw" + serial.substr(0, 12);
+    targetcli({"/backstores/fileio", "create", "name=" + name, "file_or_dev=" + file.string(),
+               "size=" + std::to_string(size_bytes), "write_back=false", "wwn=" + serial});
+    unmap_lun(iqn, lun);
+    for (const auto tag : tags_of(iqn)) {
+        targetcli({"/iscsi/" + iqn + "/tpg" + std::to_string(tag) + "/luns", "create",
+                   "storage_object=/backstores/fileio/" + name, "lun=" + std::to_string(lun)});
+    }
+}
+
+std::set<unsigned> LioTarget::tags_of(const std::string& iqn) const {
     std::set<unsigned> tags;
     for (const auto& [key, tag] : portal_tags_) {
         if (key.first == iqn) {
@@ -216,7 +236,11 @@ void LioTarget::unmap_lun(const std::string& iqn, std::uint64_t lun) {
     if (tags.empty()) {
         tags.insert(1);
     }
-    for (const auto tag : tags) {
+    return tags;
+}
+
+void LioTarget::unmap_lun(const std::string& iqn, std::uint64_t lun) {
+    for (const auto tag : tags_of(iqn)) {
         targetcli({"/iscsi/" + iqn + "/tpg" + std::to_string(tag) + "/luns", "delete",
                    "lun=" + std::to_string(lun)});
     }

@@ -40,6 +40,11 @@ class LioTarget {
     // Faults: unmap a LUN from every TPG, or re-add it; remove or re-add a
     // portal (in its portal group's TPG).
     void unmap_lun(const std::string& iqn, std::uint64_t lun);
+    // Maps another volume at a LUN: a new backstore of size_bytes whose unit
+    // serial is serial (its NAA is 6001405 followed by the serial's first 25
+    // hex digits), in every TPG of the target in place of what was there.
+    void remap_lun(const std::string& iqn, std::uint64_t lun, std::uint64_t size_bytes,
+                   const std::string& serial);
     void remove_portal(const std::string& iqn, const Portal& portal);
     void add_portal(const std::string& iqn, const Portal& portal);
     // Grows a LUN configured growable: its file, then its loop device's
@@ -54,6 +59,7 @@ class LioTarget {
     void run(const std::vector<std::string>& argv);
     void targetcli(std::vector<std::string> args);
     // "/iscsi/<iqn>/tpgN": the TPG of the portal's group (1 when unknown).
+    std::set<unsigned> tags_of(const std::string& iqn) const;
     std::string portal_dir(const std::string& iqn, const Portal& portal) const;
     std::string tpg_path(const std::string& iqn, const Portal& portal) const;
     Host& host_;
