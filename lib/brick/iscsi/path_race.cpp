@@ -18,7 +18,7 @@ PathRace::~PathRace() {
     }
 }
 
-void PathRace::start(Host& host, const std::vector<std::string>& names, Attempt attempt) {
+void PathRace::start(Host& host, const std::vector<std::string>& names, const Attempt& attempt) {
     tasks_.reserve(names.size());
     for (std::size_t i = 0; i < names.size(); ++i) {
         tasks_.push_back(host.start_task("login-" + names[i], [this, i, attempt, name = names[i]] {

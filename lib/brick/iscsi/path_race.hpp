@@ -57,7 +57,7 @@ class PathRace {
     ~PathRace();
 
     // Starts every attempt as a host task named "login-<name>".
-    void start(Host& host, const std::vector<std::string>& names, Attempt attempt);
+    void start(Host& host, const std::vector<std::string>& names, const Attempt& attempt);
 
     // Waits until every attempt ended, or one yielded a disk and the others
     // had `grace` more (all bounded by deadline); returns the results so far
