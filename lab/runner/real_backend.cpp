@@ -9,6 +9,7 @@
 #include <set>
 #include <span>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "brick/core/error.hpp"
@@ -345,17 +346,26 @@ void RealBackend::inject_fault(const std::string& fault, const nlohmann::json& p
         const auto portal = parse_portal(
             "params.portal", params.value("portal", target.portals.at(0).to_string()), 3260);
         const auto delay = Duration(params.value("ms", 5000));
-        if (portal_return_.joinable()) {
+        if (portal_return_.joinable() && !portal_back_) {
             throw Error(ErrorCategory::not_supported,
                         "one login_slow fault at a time on " + name());
         }
+        if (portal_return_.joinable()) {
+            portal_return_.join();  // it is back: the thread has ended
+        }
         lio_->remove_portal(iqn, portal);
+        portal_back_ = false;
         portal_return_ = std::thread([this, iqn, portal, delay] {
             std::this_thread::sleep_for(delay);
             const std::lock_guard guard(lio_mutex_);
-            lio_->add_portal(iqn, portal);
-            trace_->write(
-                {{"kind", "heal"}, {"name", "login_slow"}, {"portal", portal.to_string()}});
+            try {
+                lio_->add_portal(iqn, portal);
+                trace_->write(
+                    {{"kind", "heal"}, {"name", "login_slow"}, {"portal", portal.to_string()}});
+            } catch (const std::exception& e) {
+                portal_error_ = "bringing portal " + portal.to_string() + " back: " + e.what();
+            }
+            portal_back_ = true;
         });
     } else if (fault == "portal_unreachable") {
         const auto portal = parse_portal(
@@ -374,7 +384,7 @@ void RealBackend::heal_fault(const std::string& fault) {
         return;
     }
     if (fault == "login_slow") {
-        join_portal_return();
+        check_portal_return();
     }
     if (fault == "portal_unreachable") {
         const std::lock_guard lio_guard(lio_mutex_);
@@ -530,8 +540,18 @@ void RealBackend::join_portal_return() {
     }
 }
 
+void RealBackend::check_portal_return() {
+    join_portal_return();
+    if (!portal_error_.empty()) {
+        throw Error(ErrorCategory::host_error, std::exchange(portal_error_, {}));
+    }
+}
+
 void RealBackend::stop() {
     join_portal_return();
+    if (!portal_error_.empty()) {
+        log::error(std::exchange(portal_error_, {}));
+    }
     // A scenario that ended with a daemon down leaves it running for the next
     // one (and for the cleanup: logging out needs iscsid).
     const auto stopped = stopped_daemons_;

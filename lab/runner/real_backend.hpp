@@ -2,6 +2,7 @@
 // The real backend: libbrick on this Linux host (in practice a QEMU guest
 // booted by hil/) against a real target on the same machine.
 
+#include <atomic>
 #include <filesystem>
 #include <fstream>
 #include <memory>
@@ -70,8 +71,10 @@ class RealBackend final : public Backend {
     // Logs out of and forgets every session and node record of the fabric's
     // targets, so a failed scenario does not spoil the next one.
     void clean_initiator_side();
-    // Waits for a portal a login_slow fault brings back.
+    // Waits for a portal a login_slow fault brings back; check_ also throws
+    // what went wrong bringing it back.
     void join_portal_return();
+    void check_portal_return();
 
     std::string target_;
     std::filesystem::path work_dir_;
@@ -90,6 +93,8 @@ class RealBackend final : public Backend {
     // login_slow: the portal comes back on this thread after the fault's ms;
     // lio_mutex_ keeps its target change apart from the steps' ones.
     std::thread portal_return_;
+    std::atomic<bool> portal_back_{false};
+    std::string portal_error_;  // set by that thread, read once it ended
     std::mutex lio_mutex_;
     // Daemons a stop step left down: stop() starts them again for the next scenario.
     std::set<std::string> stopped_daemons_;

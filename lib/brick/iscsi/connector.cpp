@@ -92,8 +92,8 @@ std::vector<scsi::Address> lun_devices(Host& host, const Session& session, std::
 
 // What a path that comes after its multipath connect returned joins.
 struct LateJoin {
-    std::string wwid;  // the volume's identity
-    bool map = false;  // the connect returned a multipath map
+    std::string wwid;        // the volume's identity
+    std::string map_device;  // the map the connect returned ("dm-0"); empty: none
 };
 
 // A multipath connect whose attempts were still running when it returned.
@@ -224,7 +224,9 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
     const auto give_up_if_cancelled = [&] {
         if (cancelled != nullptr && cancelled->load()) {
             throw Error(ErrorCategory::device_not_found,
-                        "gave up on " + describe(target) + ": the volume is being disconnected");
+                        "gave up on " + describe(target) +
+                            ": no longer awaited (the connect failed, or the volume is being "
+                            "disconnected)");
         }
     };
     PathResult result{target, std::nullopt, std::nullopt, false, false};
@@ -239,6 +241,9 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
     // had before: what the scan added is this attach's to remove on failure.
     std::optional<Session> scanned;
     std::vector<scsi::Address> present;
+    // A node record this attach wrote (here or before, record_written) that
+    // no session of it took over yet: a failed attach deletes it.
+    bool record_left = record_written;
     try {
         guard = host_.lock(node_lock_name(target));
         give_up_if_cancelled();
@@ -247,6 +252,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
         if (!session) {
             if (!record_written) {
                 iscsiadm.create_node(target, props.iface, props.session_chap, "automatic");
+                record_left = true;
             }
             try {
                 iscsiadm.login(target);
@@ -255,6 +261,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                 // have made its session meanwhile (seen on a real kernel: the
                 // record's delete then failed and the session stayed): that
                 // session is this attach's, and the cleanup logs it out.
+                record_left = false;
                 if (session_at(target_sessions(target.iqn, session_names(host_)), target.portal)) {
                     result.new_session = true;
                 } else {
@@ -262,6 +269,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                 }
                 throw;
             }
+            record_left = false;
             result.new_session = true;
             session = wait_for<Session>(
                 host_, "the session to " + target.iqn + " at " + target.portal.to_string(),
@@ -329,6 +337,17 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
     } catch (const Error& e) {
         result.error = e;
         log::warning("path failed: " + std::string(e.what()));
+        if (record_left &&
+            !session_at(target_sessions(target.iqn, session_names(host_)), target.portal)) {
+            // The attach gave up before its login (it was no longer awaited):
+            // the record written for it goes, or the host would log in to it
+            // at its next boot.
+            try {
+                iscsiadm.delete_node(target);
+            } catch (const Error& cleanup) {
+                log::warning("cleanup: " + cleanup.message());
+            }
+        }
         if (result.new_session) {
             // This attach created the session: remove what it scanned there
             // (a refused device included), then the session itself.
@@ -399,12 +418,15 @@ void IscsiConnector::join_late_path(const LateJoin& volume, const PathResult& pa
         undo_path(path);
         return;
     }
-    if (!volume.map) {
+    if (volume.map_device.empty()) {
         log::info("late path " + what + " stays without a map, as the volume's other paths do");
         return;
     }
     const auto guard = host_.lock("multipath-map:" + volume.wwid);
-    if (!multipath::map_for_wwid(host_, volume.wwid)) {
+    // The map the connect returned, not one multipathd formed again of this
+    // very path after the volume was detached (the wwids file keeps the WWID).
+    const auto map = multipath::map_for_wwid(host_, volume.wwid);
+    if (!map || map->device != volume.map_device) {
         log::warning("late path " + what + ": the volume's map is gone; taking the path back");
         undo_path(path);
         return;
@@ -570,7 +592,7 @@ DeviceInfo IscsiConnector::connect_multipath(const Properties& props, Clock::tim
     }
     // Paths that came while the map formed join it now; those still coming
     // join it when they come.
-    const LateJoin volume{verdict.wwid, map.has_value()};
+    const LateJoin volume{verdict.wwid, map ? map->device : std::string()};
     const auto ended =
         race->hand_off([this, volume](const PathResult& path) { join_late_path(volume, path); });
     bool still_coming = false;
@@ -599,8 +621,12 @@ void IscsiConnector::withdraw(const std::vector<PathResult>& results,
                               const std::vector<std::string>& disks, const std::string& wwid) {
     std::vector<std::string> created;
     for (const auto& r : results) {
+        // The disks the map was to form of, and any other this connect's
+        // scans brought in with the volume's identity (a path that came
+        // while the map was awaited).
         if (r.disk && r.new_disk &&
-            std::find(disks.begin(), disks.end(), r.disk->name) != disks.end()) {
+            (std::find(disks.begin(), disks.end(), r.disk->name) != disks.end() ||
+             r.disk->scsi_id == wwid)) {
             created.push_back(r.disk->name);
         }
     }

@@ -37,7 +37,7 @@ void PathRace::start(Host& host, const std::vector<std::string>& names, const At
                 }
             } catch (const std::exception& e) {
                 // Nobody waits for a late path's outcome: it is only logged.
-                log::error("path attempt " + name + ": " + e.what());
+                log::error("path " + name + ": " + e.what());
                 const std::lock_guard guard(mutex_);
                 if (!results_[i]) {
                     results_[i] = PathResult{};
@@ -77,11 +77,6 @@ PathRace::Results PathRace::hand_off(Late late) {
     late_ = std::move(late);
     handed_off_ = true;
     return results_;
-}
-
-bool PathRace::running() const {
-    const auto now = snapshot();
-    return std::any_of(now.begin(), now.end(), [](const auto& r) { return !r.has_value(); });
 }
 
 void PathRace::join() {

@@ -68,8 +68,8 @@ class PathRace {
     // from now on an attempt that ends calls late(result) instead.
     Results hand_off(Late late);
 
-    bool running() const;
-    // Makes the attempts still waiting give up.
+    // Makes the attempts still waiting give up (on a real host within a poll
+    // interval; on the simulator at the next change of the model).
     void cancel() { cancelled_ = true; }
     // Waits for every attempt (and its late part) to end.
     void join();
