@@ -37,6 +37,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     }
     std::vector<std::string> secrets;
     brick::fuzz::collect_secrets(document, secrets);
+    brick::fuzz::keep_telling_secrets(document, secrets);
 
     try {
         const auto info = brick::unwrap_connection_info(document, protocol);

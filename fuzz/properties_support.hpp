@@ -37,6 +37,7 @@ void check_properties(std::string_view text, const PropertiesContract<Properties
     }
     std::vector<std::string> secrets;
     collect_secrets(data, secrets);
+    keep_telling_secrets(data, secrets);
     const auto before = data;
     Properties first;
     try {

@@ -3,6 +3,7 @@
 // input) when a contract is broken, the contract of a typed error, and the
 // secrets of a document.
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
@@ -75,6 +76,39 @@ inline void collect_secrets(const nlohmann::json& value, std::vector<std::string
             collect_secrets(item, out, secret || is_secret_key(key));
         }
     }
+}
+
+// The strings of value that are not under a secret key.
+inline void collect_plain(const nlohmann::json& value, std::vector<std::string>& out,
+                          bool secret = false) {
+    if (value.is_string()) {
+        if (!secret) {
+            out.push_back(value.get<std::string>());
+        }
+    } else if (value.is_array()) {
+        for (const auto& item : value) {
+            collect_plain(item, out, secret);
+        }
+    } else if (value.is_object()) {
+        for (const auto& [key, item] : value.items()) {
+            collect_plain(item, out, secret || is_secret_key(key));
+        }
+    }
+}
+
+// Leaves out the secrets the output may show without leaking anything: one
+// that is (part of) a plain value of the same document (a user name equal to
+// a password), and one shorter than 6 characters, which any message's own
+// words contain by chance ("ro" in "reversed").
+inline void keep_telling_secrets(const nlohmann::json& value, std::vector<std::string>& secrets) {
+    std::vector<std::string> plain;
+    collect_plain(value, plain);
+    std::erase_if(secrets, [&](const std::string& secret) {
+        return secret.size() < 6 ||
+               std::any_of(plain.begin(), plain.end(), [&](const std::string& text) {
+                   return text.find(secret) != std::string::npos;
+               });
+    });
 }
 
 inline void check_no_secret(const std::string& text, const std::vector<std::string>& secrets) {
