@@ -41,7 +41,7 @@ stage "certify LIO, tgt, nvmet (QEMU)" bash "$BRICK_TOP/ci/certify.sh" --rerun-f
 # matrix runs those cells in full).
 bounded "sanitizers + fuzzing" 900 bash "$BRICK_TOP/ci/sanitize.sh"
 bounded "seeded fault sweeps" 240 bash "$BRICK_TOP/ci/sweep.sh"
-bounded "cell iscsi x lio (QEMU)" 600 bash "$BRICK_TOP/ci/cell.sh" iscsi lio
+bounded "cell iscsi x lio (QEMU)" 780 bash "$BRICK_TOP/ci/cell.sh" iscsi lio
 bounded "cell nvmeof x nvmet (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" nvmeof nvmet
 # Measured 189 s at host load 15 (cluster up ~37 s of it).
 bounded "cell rbd x ceph (QEMU)" 300 bash "$BRICK_TOP/ci/cell.sh" rbd ceph
