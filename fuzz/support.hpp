@@ -56,44 +56,42 @@ inline void check_input_error(const Error& e, std::string_view field_prefix = {}
     }
 }
 
-// The string values under secret keys (auth_password, keyring, ...) anywhere
-// in a document: what must never appear in an error, a log or an output. A
-// value made of masked_text's characters cannot be told from the mask and is
-// left out.
-inline void collect_secrets(const nlohmann::json& value, std::vector<std::string>& out,
-                            bool secret = false) {
+// Calls visit(text, secret) for every string of value; secret: it is under
+// a key the library masks.
+template <typename Visit>
+void for_each_string(const nlohmann::json& value, const Visit& visit, bool secret = false) {
     if (value.is_string()) {
-        const auto& text = value.get_ref<const std::string&>();
-        if (secret && text.find('*') == std::string::npos && !text.empty()) {
-            out.push_back(text);
-        }
+        visit(value.get_ref<const std::string&>(), secret);
     } else if (value.is_array()) {
         for (const auto& item : value) {
-            collect_secrets(item, out, secret);
+            for_each_string(item, visit, secret);
         }
     } else if (value.is_object()) {
         for (const auto& [key, item] : value.items()) {
-            collect_secrets(item, out, secret || is_secret_key(key));
+            for_each_string(item, visit, secret || is_secret_key(key));
         }
     }
 }
 
+// The string values under secret keys (auth_password, keyring, ...) anywhere
+// in a document: what must never appear in an error, a log or an output. A
+// value made of masked_text's characters cannot be told from the mask and is
+// left out.
+inline void collect_secrets(const nlohmann::json& value, std::vector<std::string>& out) {
+    for_each_string(value, [&](const std::string& text, bool secret) {
+        if (secret && text.find('*') == std::string::npos && !text.empty()) {
+            out.push_back(text);
+        }
+    });
+}
+
 // The strings of value that are not under a secret key.
-inline void collect_plain(const nlohmann::json& value, std::vector<std::string>& out,
-                          bool secret = false) {
-    if (value.is_string()) {
+inline void collect_plain(const nlohmann::json& value, std::vector<std::string>& out) {
+    for_each_string(value, [&](const std::string& text, bool secret) {
         if (!secret) {
-            out.push_back(value.get<std::string>());
+            out.push_back(text);
         }
-    } else if (value.is_array()) {
-        for (const auto& item : value) {
-            collect_plain(item, out, secret);
-        }
-    } else if (value.is_object()) {
-        for (const auto& [key, item] : value.items()) {
-            collect_plain(item, out, secret || is_secret_key(key));
-        }
-    }
+    });
 }
 
 // Leaves out the secrets the output may show without leaking anything: one

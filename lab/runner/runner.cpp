@@ -441,11 +441,7 @@ class ScenarioRun {
             if (step.subject == "sessions") {
                 const auto problems = check_sessions(host, scenario_, step.params);
                 if (!problems.empty()) {
-                    std::string text;
-                    for (const auto& p : problems) {
-                        text += (text.empty() ? "" : "; ") + p;
-                    }
-                    throw Error(ErrorCategory::host_error, "sessions: " + text);
+                    throw Error(ErrorCategory::host_error, "sessions: " + join(problems, "; "));
                 }
                 return "sessions as expected";
             }
@@ -461,11 +457,7 @@ class ScenarioRun {
                 backend_.check_clean("check no_leftovers");
                 const auto leftovers = find_leftovers(host, scenario_);
                 if (!leftovers.empty()) {
-                    std::string text;
-                    for (const auto& l : leftovers) {
-                        text += (text.empty() ? "" : "; ") + l;
-                    }
-                    throw Error(ErrorCategory::host_error, "left behind: " + text);
+                    throw Error(ErrorCategory::host_error, "left behind: " + join(leftovers, "; "));
                 }
                 return "nothing left";
             }
