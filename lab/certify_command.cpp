@@ -45,58 +45,13 @@ void catch_stop_signals() {
     sigaction(SIGTERM, &action, nullptr);
 }
 
-std::string quoted(const std::string& word) {
-    if (word.find_first_of(" '\"\\$`!*?[]{}();&|<>~#") == std::string::npos && !word.empty()) {
-        return word;
-    }
-    std::string out = "'";
-    for (const char c : word) {
-        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
-    }
-    return out + "'";
-}
-
-std::string rerun_command(const certify::BackendFile& backend, const CertifyOptions& options,
-                          const fs::path& report) {
-    std::error_code ec;
-    auto self = fs::read_symlink("/proc/self/exe", ec);
-    std::string line = quoted(ec ? std::string("brick-lab") : self.string()) + " certify " +
-                       quoted(backend.file.string()) + " --report " +
-                       quoted(fs::absolute(report).string());
-    if (!options.junit.empty()) {
-        line += " --junit " + quoted(fs::absolute(options.junit).string());
-    }
-    if (!options.only.empty()) {
-        line += " --only " + quoted(options.only);
-    }
-    if (!options.work.empty()) {
-        line += " --work " + quoted(fs::absolute(options.work).string());
-    }
-    return line;
-}
-
-void print_result(const certify::CertificationResult& result) {
-    for (const auto& g : result.groups) {
-        std::cout << "  " << g.protocol << " " << g.name << " ("
-                  << (g.mandatory ? "mandatory" : "optional") << "): " << status_name(g.status)
-                  << (g.reason.empty() ? "" : ": " + g.reason) << "\n";
-        for (const auto& t : g.tests) {
-            std::cout << "      " << t.name << ": " << status_name(t.status)
-                      << (t.reason.empty() ? "" : ": " + t.reason) << "\n";
-        }
-    }
-    for (const auto& volume : result.not_deleted) {
-        std::cout << "  LEFT ON THE ARRAY: " << volume << "\n";
-    }
-    std::cout << result.verdict << "\n";
-}
-
 int certify_command(const CertifyOptions& options) {
     const auto backend = certify::load_backend_file(options.backend_file);
     const fs::path report = options.report.empty()
                                 ? fs::path("reports") / ("certify-" + backend.name)
                                 : fs::path(options.report);
-    const auto rerun = rerun_command(backend, options, report);
+    const auto rerun =
+        certify::rerun_line(backend, report, options.junit, options.only, options.work);
     fs::create_directories(report);
     certify::CertificationResult result;
     if (backend.runs_on == certify::RunsOn::guest && !options.in_guest) {
@@ -126,7 +81,7 @@ int certify_command(const CertifyOptions& options) {
     if (!options.junit.empty()) {
         certify::write_certification_junit(options.junit, result);
     }
-    print_result(result);
+    certify::print_result(std::cout, result);
     if (result.interrupted) {
         return 130;
     }

@@ -2,9 +2,11 @@
 
 #include <filesystem>
 #include <iostream>
+#include <optional>
 #include <random>
 
 #include "brick/core/error.hpp"
+#include "certify/report.hpp"
 #include "commands.hpp"
 #include "runner/backends.hpp"
 #include "runner/real_backend.hpp"
@@ -27,7 +29,49 @@ struct RunOptions {
     std::string junit;
     std::string report = "reports/latest";
     int jobs = 1;
+    std::string certify;         // a backend file certified in the same guest (--backend hil)
+    std::string certify_report;  // its report folder (default reports/certify-NAME)
+    std::string certify_junit;
 };
+
+fs::path certification_report(const RunOptions& options, const certify::BackendFile& backend) {
+    return options.certify_report.empty() ? fs::path("reports") / ("certify-" + backend.name)
+                                          : fs::path(options.certify_report);
+}
+
+// --certify: the backend is certified in the scenarios' guest, after them.
+std::optional<GuestCertification> certification_for(const RunOptions& options) {
+    if (options.certify.empty()) {
+        return std::nullopt;
+    }
+    auto backend = certify::load_backend_file(options.certify);
+    if (options.backend != "hil" || backend.runs_on != certify::RunsOn::guest ||
+        backend.guest_target != options.target) {
+        throw Error(ErrorCategory::invalid_properties,
+                    "--certify " + options.certify + ": expected a backend that runs in a " +
+                        options.target + " guest, certified in the guest of --backend hil " +
+                        "--target " + options.target,
+                    "--certify");
+    }
+    const auto report = certification_report(options, backend);
+    auto rerun = certify::rerun_line(backend, report, options.certify_junit, "", "");
+    return GuestCertification{std::move(backend), std::move(rerun), std::nullopt};
+}
+
+// Writes and prints the certification; 0 when certified.
+int finish_certification(const RunOptions& options, const GuestCertification& certification) {
+    const auto report = certification_report(options, certification.backend);
+    fs::create_directories(report);
+    const auto& result = *certification.result;
+    certify::write_certification_report(report, result);
+    if (!options.certify_junit.empty()) {
+        certify::write_certification_junit(options.certify_junit, result);
+    }
+    std::cout << "certify " << certification.backend.name << " (in the scenarios' guest):\n";
+    certify::print_result(std::cout, result);
+    std::cout << "report: " << (report / "index.html").string() << "\n";
+    return result.verdict.rfind("NOT CERTIFIED", 0) == 0 ? 1 : 0;
+}
 
 // "I/N": run the scenarios whose index modulo N is I - 1.
 std::pair<std::size_t, std::size_t> parse_shard(const std::string& text) {
@@ -80,6 +124,7 @@ int run(const RunOptions& options) {
                         "(parallel runs need --backend sim)",
                     "--jobs");
     }
+    auto certification = certification_for(options);
     std::vector<Scenario> scenarios;
     scenarios.reserve(files.size());
     for (const auto& file : files) {
@@ -109,8 +154,9 @@ int run(const RunOptions& options) {
                 results.push_back(std::move(skipped));
             }
         }
-        if (!guest_files.empty()) {
-            auto guest = run_in_guest(guest_files, options.target, seeds, report_dir);
+        if (!guest_files.empty() || certification) {
+            auto guest = run_in_guest(guest_files, options.target, seeds, report_dir,
+                                      certification ? &*certification : nullptr);
             results.insert(results.end(), guest.begin(), guest.end());
         }
         for (std::size_t i = 0; i < results.size(); ++i) {
@@ -138,8 +184,10 @@ int run(const RunOptions& options) {
         write_junit(options.junit, results);
     }
     std::cout << "report: " << (report_dir / "summary.html").string() << "\n";
+    const int certified = certification ? finish_certification(options, *certification) : 0;
     return std::any_of(results.begin(), results.end(),
-                       [](const ScenarioResult& r) { return r.status == Status::failed; })
+                       [](const ScenarioResult& r) { return r.status == Status::failed; }) ||
+                   certified != 0
                ? 1
                : 0;
 }
@@ -167,6 +215,13 @@ void register_run_commands(CLI::App& app) {
                             "I/N: run every N-th scenario from the I-th");
     run_command->add_option("--junit", options->junit, "write JUnit XML here");
     run_command->add_option("--report", options->report, "report folder");
+    run_command->add_option("--certify", options->certify,
+                            "also certify this backend file in the same guest, after the "
+                            "scenarios (--backend hil; certify/README.md)");
+    run_command->add_option("--certify-report", options->certify_report,
+                            "the certification's report folder (default reports/certify-NAME)");
+    run_command->add_option("--certify-junit", options->certify_junit,
+                            "also write the certification's JUnit XML here");
     run_command->add_option("--jobs", options->jobs, "scenarios run at once")
         ->check(CLI::PositiveNumber);
     run_command->callback([options] { throw RunExit{run(*options)}; });

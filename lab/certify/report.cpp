@@ -323,4 +323,54 @@ void write_certification_report(const fs::path& dir, const CertificationResult& 
     html << "</body></html>\n";
 }
 
+namespace {
+
+std::string quoted(const std::string& word) {
+    if (word.find_first_of(" '\"\\$`!*?[]{}();&|<>~#") == std::string::npos && !word.empty()) {
+        return word;
+    }
+    std::string out = "'";
+    for (const char c : word) {
+        out += c == '\'' ? std::string("'\\''") : std::string(1, c);
+    }
+    return out + "'";
+}
+
+}  // namespace
+
+std::string rerun_line(const BackendFile& backend, const fs::path& report, const std::string& junit,
+                       const std::string& only, const std::string& work) {
+    std::error_code ec;
+    auto self = fs::read_symlink("/proc/self/exe", ec);
+    std::string line = quoted(ec ? std::string("brick-lab") : self.string()) + " certify " +
+                       quoted(backend.file.string()) + " --report " +
+                       quoted(fs::absolute(report).string());
+    if (!junit.empty()) {
+        line += " --junit " + quoted(fs::absolute(junit).string());
+    }
+    if (!only.empty()) {
+        line += " --only " + quoted(only);
+    }
+    if (!work.empty()) {
+        line += " --work " + quoted(fs::absolute(work).string());
+    }
+    return line;
+}
+
+void print_result(std::ostream& out, const CertificationResult& result) {
+    for (const auto& g : result.groups) {
+        out << "  " << g.protocol << " " << g.name << " ("
+            << (g.mandatory ? "mandatory" : "optional") << "): " << status_name(g.status)
+            << (g.reason.empty() ? "" : ": " + g.reason) << "\n";
+        for (const auto& t : g.tests) {
+            out << "      " << t.name << ": " << status_name(t.status)
+                << (t.reason.empty() ? "" : ": " + t.reason) << "\n";
+        }
+    }
+    for (const auto& volume : result.not_deleted) {
+        out << "  LEFT ON THE ARRAY: " << volume << "\n";
+    }
+    out << result.verdict << "\n";
+}
+
 }  // namespace brick::lab::certify

@@ -15,6 +15,7 @@
 #include "brick/core/error.hpp"
 #include "brick/hil/guest.hpp"
 #include "brick/hil/image.hpp"
+#include "certify/guest.hpp"
 #include "report.hpp"
 
 namespace brick::lab {
@@ -123,7 +124,8 @@ std::string guest_setup(const std::string& target, bool multipath, bool rdma) {
 }
 
 std::string job_script(const std::string& target, const std::vector<std::uint64_t>& seeds,
-                       bool multipath, bool rdma, const std::vector<Scenario>& scenarios) {
+                       bool multipath, bool rdma, const std::vector<Scenario>& scenarios,
+                       const GuestCertification* certification) {
     std::string seed_args =
         "--seed " + std::to_string(seeds.front()) + " --repeat " + std::to_string(seeds.size());
     std::string text =
@@ -136,8 +138,10 @@ std::string job_script(const std::string& target, const std::vector<std::uint64_
         target + " " + seed_args +
         " --report /job/report --junit /job/report/junit.xml\n"
         "}\n"
-        "check setup setup\n"
-        "check scenarios scenarios\n" +
+        "check setup setup\n" +
+        std::string(scenarios.empty() ? "" : "check scenarios scenarios\n") +
+        (certification == nullptr ? std::string()
+                                  : certify::certify_job_steps(certification->backend, "")) +
         std::string(target == "ceph" ? "check ceph-stop ceph_cluster_stop\n" : "") + "finish\n";
     return text;
 }
@@ -170,7 +174,8 @@ ScenarioResult result_from_json(const nlohmann::json& value) {
 std::vector<ScenarioResult> run_in_guest(const std::vector<fs::path>& files,
                                          const std::string& target,
                                          const std::vector<std::uint64_t>& seeds,
-                                         const fs::path& report_dir) {
+                                         const fs::path& report_dir,
+                                         GuestCertification* certification) {
     const auto job = report_dir / ("guest-job-" + target);
     fs::remove_all(job);
     fs::create_directories(job / "scenarios");
@@ -187,7 +192,11 @@ std::vector<ScenarioResult> run_in_guest(const std::vector<fs::path>& files,
         fs::copy_file(file, job / "scenarios" / file.filename(),
                       fs::copy_options::overwrite_existing);
     }
-    std::ofstream(job / "job.sh") << job_script(target, seeds, multipath, rdma, scenarios);
+    if (certification != nullptr) {
+        certify::require_shared_with_guest(certification->backend);
+    }
+    std::ofstream(job / "job.sh") << job_script(target, seeds, multipath, rdma, scenarios,
+                                                certification);
 
     hil::ImageOptions image_options;
     image_options.source_dir = BRICK_SOURCE_DIR;
@@ -199,7 +208,16 @@ std::vector<ScenarioResult> run_in_guest(const std::vector<fs::path>& files,
     options.build_dir = BRICK_BUILD_DIR;
     options.timeout =
         std::chrono::seconds(240 + 120 * static_cast<long>(files.size() * seeds.size()));
+    if (certification != nullptr) {
+        options.timeout += std::chrono::seconds(certification->backend.guest_timeout_seconds);
+        options.memory_mb = std::max(options.memory_mb, 1536);  // as `brick-lab certify`'s guest
+    }
     const auto guest = hil::run_guest(image, options);
+    if (certification != nullptr) {
+        certification->result = certify::result_from_guest(
+            certification->backend, guest, guest.run_dir / certify::guest_certify_dir, "", "",
+            certification->rerun);
+    }
 
     std::vector<ScenarioResult> results;
     const auto results_file = guest.run_dir / "report" / "results.json";
@@ -229,7 +247,13 @@ std::vector<ScenarioResult> run_in_guest(const std::vector<fs::path>& files,
             results.push_back(std::move(result));
         }
     }
-    if (!guest.passed() || !guest.kernel_problems.empty()) {
+    // A failed certification is the certification's verdict, not the scenarios'.
+    const bool only_certification_failed =
+        guest.status == hil::GuestStatus::failed &&
+        std::all_of(guest.checks.begin(), guest.checks.end(), [](const hil::CheckResult& c) {
+            return c.passed || c.name.rfind("certify", 0) == 0;
+        });
+    if ((!guest.passed() && !only_certification_failed) || !guest.kernel_problems.empty()) {
         std::string reason = "guest " + std::string(hil::status_name(guest.status));
         if (!guest.kernel_problems.empty()) {
             reason += ": kernel problem: " + guest.kernel_problems.front();
