@@ -45,7 +45,9 @@ def plot(records, png):
             with open(path, "w") as f:
                 f.write(_rows(rows) if rows else '"none" NaN NaN\n')
             files.append(path)
+        present = "; ".join("has_%s=%d" % (name, 1 if rows else 0) for name, rows in (
+            ("latency", latency), ("ratios", ratios), ("failure", failure), ("memory", memory)))
         subprocess.run(["gnuplot", "-e", "latency='%s'; ratios='%s'; failure='%s'; memory='%s'; "
-                        "out='%s'; heading='%s'" % (files[0], files[1], files[2], files[3],
-                                                    png, title), SCRIPT],
+                        "out='%s'; heading='%s'; %s" % (files[0], files[1], files[2], files[3],
+                                                        png, title, present), SCRIPT],
                        check=True)
