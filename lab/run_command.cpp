@@ -44,13 +44,19 @@ std::optional<GuestCertification> certification_for(const RunOptions& options) {
     if (options.certify.empty()) {
         return std::nullopt;
     }
+    if (options.backend != "hil") {
+        throw Error(ErrorCategory::invalid_properties,
+                    "--certify: expected --backend hil (the certification runs in the "
+                    "scenarios' QEMU guest), got --backend " +
+                        options.backend,
+                    "--certify");
+    }
     auto backend = certify::load_backend_file(options.certify);
-    if (options.backend != "hil" || backend.runs_on != certify::RunsOn::guest ||
-        backend.guest_target != options.target) {
+    if (backend.runs_on != certify::RunsOn::guest || backend.guest_target != options.target) {
         throw Error(ErrorCategory::invalid_properties,
                     "--certify " + options.certify + ": expected a backend that runs in a " +
-                        options.target + " guest, certified in the guest of --backend hil " +
-                        "--target " + options.target,
+                        options.target + " guest (--target " + options.target +
+                        "), as its runs_on names",
                     "--certify");
     }
     const auto report = certification_report(options, backend);
