@@ -53,10 +53,12 @@ std::optional<GuestCertification> certification_for(const RunOptions& options) {
     }
     auto backend = certify::load_backend_file(options.certify);
     if (backend.runs_on != certify::RunsOn::guest || backend.guest_target != options.target) {
+        const auto where = backend.runs_on == certify::RunsOn::guest
+                               ? "a " + backend.guest_target + " guest"
+                               : std::string("no guest");
         throw Error(ErrorCategory::invalid_properties,
-                    "--certify " + options.certify + ": expected a backend that runs in a " +
-                        options.target + " guest (--target " + options.target +
-                        "), as its runs_on names",
+                    "--certify " + options.certify + ": its runs_on names " + where +
+                        "; expected the run's target, a " + options.target + " guest",
                     "--certify");
     }
     const auto report = certification_report(options, backend);
