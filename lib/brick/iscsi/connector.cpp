@@ -303,22 +303,27 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
             host_, describe(target) + " as a ready block device", remaining(host_, deadline),
             [&]() -> std::optional<scsi::Disk> {
                 give_up_if_cancelled();
-                const auto current = read_session(host_, session->id);
-                if (!current || current->target_iqn != target.iqn) {
+                // Each poll reads the session's state; it is read whole only
+                // until the scan gave it its SCSI target (channel and id).
+                const auto state = session_state(host_, session->id, target.iqn);
+                if (!state) {
                     throw Error(ErrorCategory::login_failed,
                                 "the session to " + target.iqn + " ended while waiting");
                 }
-                if (!session->channel && current->channel) {
-                    session = current;
+                if (!session->channel) {
+                    if (auto current = read_session(host_, session->id);
+                        current && current->channel) {
+                        session = current;
+                    }
                 }
                 for (const auto& name : lun_disks(host_, *session, target.lun)) {
                     if (auto disk = scsi::read_disk(host_, name); disk && disk->ready()) {
                         return disk;
                     }
                 }
-                if (rescans.due(current->state == logged_in) &&
-                    lun_devices(host_, *current, target.lun).empty()) {
-                    rescans.scan(*current, target.lun, deadline);
+                if (rescans.due(*state == logged_in) &&
+                    lun_devices(host_, *session, target.lun).empty()) {
+                    rescans.scan(*session, target.lun, deadline);
                 }
                 return std::nullopt;
             },

@@ -107,6 +107,14 @@ std::optional<Session> read_session(Host& host, unsigned id) {
     return complete(host, id, std::move(*iqn));
 }
 
+std::optional<std::string> session_state(Host& host, unsigned id, const std::string& iqn) {
+    const auto base = "/sys/class/iscsi_session/session" + std::to_string(id);
+    if (host.read_attribute(base + "/targetname") != iqn) {
+        return std::nullopt;
+    }
+    return host.read_attribute(base + "/state").value_or("");
+}
+
 std::vector<Session> sessions_to(Host& host, const std::string& iqn,
                                  const std::vector<std::string>& names) {
     std::vector<Session> found;

@@ -44,6 +44,11 @@ std::optional<Session> find_session(Host& host, const std::string& iqn, const Po
 // Session N as it is now; nullopt once it is gone.
 std::optional<Session> read_session(Host& host, unsigned id);
 
+// The state of session N ("LOGGED_IN", "FAILED", ...) while it is a session to
+// iqn; nullopt once it is gone (or the number went to another target's). Two
+// attribute reads, for a loop that polls a session it already read whole.
+std::optional<std::string> session_state(Host& host, unsigned id, const std::string& iqn);
+
 // The sessions a block device sits on: a SCSI disk's own, a multipath map's
 // paths' (device_path: /dev/sdX, /dev/dm-N or a udev link to one). A few
 // lookups, whatever the number of sessions on the host.
