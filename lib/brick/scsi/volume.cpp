@@ -248,6 +248,13 @@ void remove_dangling_id_links(Host& host, const std::string& wwid,
                               link.find(wwid.substr(1)) != std::string::npos)) {
             return true;
         }
+        // A link named by a WWID (scsi-3<NAA>, wwn-0x<NAA>) belongs to the
+        // disk of that WWID, and the disks here carry the volume's: only the
+        // links named otherwise (vendor, product and serial) are read, so a
+        // host with a thousand disks costs no thousand reads.
+        if (!wwid.empty() && (link.rfind("scsi-3", 0) == 0 || link.rfind("wwn-0x", 0) == 0)) {
+            return false;
+        }
         std::string target;
         if (!host.read_link(dir + "/" + link, target).ok()) {
             return false;
