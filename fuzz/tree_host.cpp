@@ -328,4 +328,9 @@ std::unique_ptr<LockGuard> TreeHost::lock_until(const std::string& /*name*/,
     return std::make_unique<NoLock>();
 }
 
+std::unique_ptr<LockGuard> TreeHost::lock_shared_until(const std::string& /*name*/,
+                                                       Clock::time_point /*deadline*/) {
+    return std::make_unique<NoLock>();
+}
+
 }  // namespace brick::fuzz

@@ -16,6 +16,7 @@
 #include "brick/host/wait.hpp"
 #include "rooted_host.hpp"
 
+using brick::Clock;
 using brick::Command;
 using brick::Duration;
 using brick::RealHost;
@@ -76,6 +77,46 @@ TEST_CASE("kernel_name follows a device's links to the kernel's name", "[host]")
     CHECK(host.kernel_name("/dev/sdz") == "sdz");
     // A link to itself ends after a bounded number of hops.
     CHECK(host.kernel_name("/dev/loop") == "loop");
+}
+
+TEST_CASE("named locks: shared holders together, an exclusive holder alone, across hosts",
+          "[host]") {
+    TempDir dir;
+    // Two hosts on one root stand for two processes: their locks meet in the
+    // lock folder's flock()s as well as in each host's own mutexes.
+    auto one = host_at(dir);
+    auto other = host_at(dir);
+    const auto soon = [] { return Clock::now() + std::chrono::milliseconds(100); };
+
+    auto shared_one = one.lock_shared_until("iscsi-node-records", soon());
+    REQUIRE(shared_one != nullptr);
+    auto shared_other = other.lock_shared_until("iscsi-node-records", soon());
+    REQUIRE(shared_other != nullptr);
+    auto shared_same_host = one.lock_shared_until("iscsi-node-records", soon());
+    REQUIRE(shared_same_host != nullptr);
+    CHECK(other.lock_until("iscsi-node-records", soon()) == nullptr);
+    CHECK(one.lock_until("iscsi-node-records", soon()) == nullptr);
+    CHECK(one.lock_until("another-name", soon()) != nullptr);
+
+    shared_one.reset();
+    shared_same_host.reset();
+    CHECK(one.lock_until("iscsi-node-records", soon()) == nullptr);  // other still shares it
+    shared_other.reset();
+    auto alone = one.lock_until("iscsi-node-records", soon());
+    REQUIRE(alone != nullptr);
+    CHECK(other.lock_shared_until("iscsi-node-records", soon()) == nullptr);
+    CHECK(one.lock_shared_until("iscsi-node-records", soon()) == nullptr);
+
+    // A waiter gets it once the holder lets go, well before its deadline.
+    std::thread release([&] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        alone.reset();
+    });
+    const auto asked = Clock::now();
+    auto next = other.lock_shared_until("iscsi-node-records", asked + std::chrono::seconds(5));
+    release.join();
+    CHECK(next != nullptr);
+    CHECK(Clock::now() - asked < std::chrono::seconds(2));
 }
 
 TEST_CASE("a write that blocks in the kernel is bounded by its deadline", "[host]") {

@@ -96,4 +96,10 @@ std::unique_ptr<LockGuard> CrashingHost::lock_until(const std::string& name,
     return inner_.lock_until(name, deadline);
 }
 
+std::unique_ptr<LockGuard> CrashingHost::lock_shared_until(const std::string& name,
+                                                           Clock::time_point deadline) {
+    step();
+    return inner_.lock_shared_until(name, deadline);
+}
+
 }  // namespace brick::sim::check

@@ -88,7 +88,7 @@ bool Scheduler::can_run(const TaskRecord& task) const {
         case State::joining:
             return tasks_.at(static_cast<std::size_t>(task.join_target))->state == State::done;
         case State::locking:
-            return !lock_owner_.contains(task.lock_name);
+            return lock_free(task.lock_name, task.lock_shared);
         case State::sleeping:
         case State::done:
             return false;
@@ -260,41 +260,58 @@ void Scheduler::join(int id) {
     target.joined = true;
 }
 
+bool Scheduler::lock_free(const std::string& name, bool shared) const {
+    return !lock_owner_.contains(name) && (shared || !lock_sharers_.contains(name));
+}
+
 void Scheduler::lock(const std::string& name) {
     auto& me = current();
     std::unique_lock guard(mu_);
-    if (lock_owner_.contains(name)) {
+    if (!lock_free(name, false)) {
         me.state = State::locking;
         me.lock_name = name;
+        me.lock_shared = false;
         switch_away(guard, me, false);
     }
     lock_owner_[name] = me.id;
 }
 
-bool Scheduler::lock_until(const std::string& name, std::int64_t deadline_ms) {
+bool Scheduler::lock_until(const std::string& name, std::int64_t deadline_ms, bool shared) {
     auto& me = current();
     std::unique_lock guard(mu_);
-    if (lock_owner_.contains(name)) {
+    if (!lock_free(name, shared)) {
         if (model_.now_ms() >= deadline_ms) {
             return false;
         }
         me.state = State::locking;
         me.lock_name = name;
+        me.lock_shared = shared;
         me.lock_bounded = true;
         me.wake_at = deadline_ms;
         switch_away(guard, me, false);
         me.lock_bounded = false;
-        if (lock_owner_.contains(name)) {
-            return false;  // woken by the deadline, the holder still has it
+        if (!lock_free(name, shared)) {
+            return false;  // woken by the deadline, a holder still has it
         }
     }
-    lock_owner_[name] = me.id;
+    if (shared) {
+        ++lock_sharers_[name];
+    } else {
+        lock_owner_[name] = me.id;
+    }
     return true;
 }
 
-void Scheduler::unlock(const std::string& name) {
+void Scheduler::unlock(const std::string& name, bool shared) {
     std::unique_lock guard(mu_);
-    lock_owner_.erase(name);
+    if (!shared) {
+        lock_owner_.erase(name);
+        return;
+    }
+    const auto it = lock_sharers_.find(name);
+    if (it != lock_sharers_.end() && --it->second == 0) {
+        lock_sharers_.erase(it);
+    }
 }
 
 }  // namespace brick::sim

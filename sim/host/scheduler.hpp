@@ -65,9 +65,11 @@ class Scheduler {
     // Blocks until the task ended; rethrows an exception that escaped its body.
     void join(int id);
     void lock(const std::string& name);
-    // Takes the lock unless deadline_ms passes first; false then.
-    bool lock_until(const std::string& name, std::int64_t deadline_ms);
-    void unlock(const std::string& name);
+    // Takes the lock unless deadline_ms passes first; false then. A shared
+    // lock is held together with other shared holders, never with an
+    // exclusive one.
+    bool lock_until(const std::string& name, std::int64_t deadline_ms, bool shared = false);
+    void unlock(const std::string& name, bool shared = false);
     std::uint64_t switches() const { return switches_; }
     // How many tasks have ended so far.
     std::uint64_t ending_count() const;
@@ -84,6 +86,7 @@ class Scheduler {
         std::uint64_t seen_endings = 0;
         int join_target = -1;
         std::string lock_name;
+        bool lock_shared = false;   // locking: a shared hold is wanted
         bool lock_bounded = false;  // locking: wake_at ends the wait
         std::condition_variable cv;
         std::thread thread;
@@ -96,13 +99,15 @@ class Scheduler {
     // exiting, waits until the baton comes back.
     void switch_away(std::unique_lock<std::mutex>& guard, TaskRecord& me, bool exiting);
     bool can_run(const TaskRecord& task) const;
+    bool lock_free(const std::string& name, bool shared) const;
     TaskRecord& current();
 
     Model& model_;
     Random random_;
     mutable std::mutex mu_;
     std::vector<std::unique_ptr<TaskRecord>> tasks_;
-    std::map<std::string, int> lock_owner_;
+    std::map<std::string, int> lock_owner_;    // exclusive holders
+    std::map<std::string, int> lock_sharers_;  // how many hold it shared
     int running_ = 0;
     bool deadlock_ = false;
     std::uint64_t switches_ = 0;

@@ -39,13 +39,14 @@ class SimTask final : public Task {
 
 class SimLock final : public LockGuard {
   public:
-    SimLock(Scheduler& scheduler, std::string name)
-        : scheduler_(scheduler), name_(std::move(name)) {}
-    ~SimLock() override { scheduler_.unlock(name_); }
+    SimLock(Scheduler& scheduler, std::string name, bool shared = false)
+        : scheduler_(scheduler), name_(std::move(name)), shared_(shared) {}
+    ~SimLock() override { scheduler_.unlock(name_, shared_); }
 
   private:
     Scheduler& scheduler_;
     std::string name_;
+    bool shared_;
 };
 
 }  // namespace
@@ -449,6 +450,19 @@ std::unique_ptr<LockGuard> SimHost::lock_until(const std::string& name,
     }
     record({{"kind", "lock"}, {"name", name}});
     return std::make_unique<SimLock>(scheduler_, name);
+}
+
+std::unique_ptr<LockGuard> SimHost::lock_shared_until(const std::string& name,
+                                                      Clock::time_point deadline) {
+    const ServedGuard served_guard(*this);
+    begin(true);
+    if (!scheduler_.lock_until(name, to_ms(deadline), true)) {
+        refused("lock " + name, ETIMEDOUT);
+        record({{"kind", "lock_timeout"}, {"name", name}, {"shared", true}});
+        return nullptr;
+    }
+    record({{"kind", "lock"}, {"name", name}, {"shared", true}});
+    return std::make_unique<SimLock>(scheduler_, name, true);
 }
 
 int SimHost::inject(FaultSpec fault) {

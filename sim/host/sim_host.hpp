@@ -68,6 +68,8 @@ class SimHost final : public Host {
     std::unique_ptr<LockGuard> lock(const std::string& name) override;
     std::unique_ptr<LockGuard> lock_until(const std::string& name,
                                           Clock::time_point deadline) override;
+    std::unique_ptr<LockGuard> lock_shared_until(const std::string& name,
+                                                 Clock::time_point deadline) override;
 
     // --- simulator API ---------------------------------------------------------------
     Model& model() { return model_; }

@@ -81,6 +81,70 @@ TEST_CASE("a lock held by one task blocks the other in the scheduler", "[determi
     CHECK(host.now_ms() >= 100);
 }
 
+TEST_CASE("shared holders of a lock run together; an exclusive holder runs alone",
+          "[determinism]") {
+    for (std::uint64_t seed = 1; seed <= 6; ++seed) {
+        INFO("seed " << seed);
+        SimHost host(fabric("single_chap.json"), {.seed = seed});
+        std::vector<std::pair<std::string, std::int64_t>> events;
+        const auto note = [&](const std::string& what) {
+            events.emplace_back(what, host.now_ms());
+        };
+        const auto far = [&] { return host.now() + Duration(10000); };
+        auto first = host.start_task("shared-1", [&] {
+            const auto guard = host.lock_shared_until("records", far());
+            REQUIRE(guard != nullptr);
+            note("shared-1 in");
+            host.sleep_for(Duration(100));
+            note("shared-1 out");
+        });
+        auto second = host.start_task("shared-2", [&] {
+            host.sleep_for(Duration(10));
+            const auto guard = host.lock_shared_until("records", far());
+            REQUIRE(guard != nullptr);
+            note("shared-2 in");
+            host.sleep_for(Duration(100));
+            note("shared-2 out");
+        });
+        auto alone = host.start_task("exclusive", [&] {
+            host.sleep_for(Duration(20));
+            // Its deadline passes while the shared holders hold it: refused.
+            CHECK(host.lock_until("records", host.now() + Duration(30)) == nullptr);
+            const auto guard = host.lock_until("records", far());
+            REQUIRE(guard != nullptr);
+            note("exclusive in");
+            host.sleep_for(Duration(50));
+            note("exclusive out");
+        });
+        auto late = host.start_task("shared-late", [&] {
+            host.sleep_for(Duration(150));
+            const auto guard = host.lock_shared_until("records", far());
+            REQUIRE(guard != nullptr);
+            note("shared-late in");
+        });
+        first->join();
+        second->join();
+        alone->join();
+        late->join();
+        const auto at = [&](const std::string& what) {
+            for (const auto& [name, t] : events) {
+                if (name == what) {
+                    return t;
+                }
+            }
+            FAIL("no " << what);
+            return std::int64_t{-1};
+        };
+        // The second shared holder came in while the first held it.
+        CHECK(at("shared-2 in") == 10);
+        CHECK(at("shared-2 in") < at("shared-1 out"));
+        // The exclusive holder waited for both; the late sharer waited for it.
+        CHECK(at("exclusive in") >= at("shared-2 out"));
+        CHECK(at("exclusive in") == 110);
+        CHECK(at("shared-late in") >= at("exclusive out"));
+    }
+}
+
 TEST_CASE("twenty seeded CHAP attach and detach runs leave nothing behind", "[determinism]") {
     // Throughput is measured by bench/, against a reference in the same run.
     for (std::uint64_t seed = 100; seed < 120; ++seed) {

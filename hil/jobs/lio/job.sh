@@ -2,8 +2,9 @@
 # Checks: single path attach/detach with data, re-attach reads it back, LUN 256, CHAP
 # (a wrong password fails with exit 24, mutual CHAP logs in), a target with two
 # portal groups on two loopback addresses, two-portal multipath surviving a TPG
-# disable, a LUN unmapped under a session, no
-# leftovers after each detach; then the library's own single-path scenario.
+# disable, a LUN unmapped under a session, twelve volumes attached and detached
+# at once by separate `brick` processes, no leftovers after each detach; then
+# the library's own single-path scenario.
 source /brick/src/hil/guest/lib.sh
 source /brick/src/hil/guest/iscsi.sh
 source /brick/src/hil/guest/lio.sh
@@ -204,6 +205,81 @@ chap() {
     assert_no_iscsi_leftovers $CHAP
 }
 
+# Separate `brick` processes attach and detach volumes at once, as a host's
+# agents do: node records are added and changed side by side while others are
+# deleted. Twelve demo-mode targets (configfs), one 8 MiB LUN each: 1-8
+# attached at once; then 1-4 detached while 9-12 are attached, all at once;
+# then 5-12 detached at once. Every program must succeed, every device must
+# be its own volume (its unit serial), and nothing may be left.
+CONCURRENT_IQN=$BASE:lio-conc
+conc_serial() { printf '6b72696b-0000-4000-8000-0000000001%02d' "$1"; }
+conc_properties() {
+    printf '{"target_portal": "%s", "target_iqn": "%s-%d", "target_lun": 0, "target_discovered": false, "volume_id": "conc-%d"}' \
+        $P1 "$CONCURRENT_IQN" "$1" "$1" >"/tmp/conc-$1.props"
+}
+# conc_run OP N...: `brick OP` for each volume N at once; fails unless all succeed.
+conc_run() {
+    local op=$1 i pid failed=""
+    shift
+    local -A pids=()
+    for i in "$@"; do
+        if [ "$op" = connect ]; then
+            /brick/build/lib/brick connect iscsi --properties "/tmp/conc-$i.props" \
+                >"/tmp/conc-$i.device" 2>"/tmp/conc-$i.err" &
+        else
+            /brick/build/lib/brick disconnect iscsi --properties "/tmp/conc-$i.props" \
+                --device-info "/tmp/conc-$i.device" 2>"/tmp/conc-$i.err" &
+        fi
+        pids[$i]=$!
+    done
+    for i in "${!pids[@]}"; do
+        pid=${pids[$i]}
+        wait "$pid" || failed="$failed $i: $(tail -c 400 "/tmp/conc-$i.err")"
+    done
+    [ -z "$failed" ] || fail "brick $op failed for$failed"
+}
+# conc_is_own N: volume N's device is its own LUN (the unit serial, VPD page 0x80).
+conc_is_own() {
+    local path name
+    path=$(sed -n 's/.*"path": *"\([^"]*\)".*/\1/p' "/tmp/conc-$1.device")
+    name=$(basename "$(readlink -f "$path")")
+    [ -b "/dev/$name" ] || fail "volume $1: $path is no block device"
+    grep -q "$(conc_serial "$1")" "/sys/block/$name/device/vpd_pg80" ||
+        fail "volume $1: $path ($name) carries another LUN's serial"
+}
+library_concurrent() {
+    local i started
+    for i in $(seq 1 12); do
+        lio_fileio "conc$i" "/tmp/lio/conc$i.img" 8 "$(conc_serial "$i")"
+        lio_demo_target "$CONCURRENT_IQN-$i" "$LIO_STORE" $P1
+        conc_properties "$i"
+    done
+    started=$(now)
+    conc_run connect 1 2 3 4 5 6 7 8
+    log "8 attaches at once: $(elapsed "$started") s"
+    for i in 1 2 3 4 5 6 7 8; do conc_is_own "$i"; done
+    started=$(now)
+    conc_run disconnect 1 2 3 4 &
+    local detaching=$!
+    conc_run connect 9 10 11 12
+    wait "$detaching" || fail "the detaches beside the attaches failed"
+    log "4 detaches beside 4 attaches: $(elapsed "$started") s"
+    for i in 9 10 11 12; do conc_is_own "$i"; done
+    started=$(now)
+    conc_run disconnect 5 6 7 8 9 10 11 12
+    log "8 detaches at once: $(elapsed "$started") s"
+    udevadm settle -t 30 || log "udev queue still busy after 30 s"
+    for i in $(seq 1 12); do
+        assert_no_iscsi_leftovers "$CONCURRENT_IQN-$i"
+    done
+    ! iscsiadm -m node >/dev/null 2>&1 || fail "node records left: $(iscsiadm -m node)"
+    for i in $(seq 1 12); do
+        lio_remove_target "$CONCURRENT_IQN-$i"
+        lio_remove_backstore "$LIO_CORE/fileio_0/conc$i"
+        rm "/tmp/lio/conc$i.img"
+    done
+}
+
 mpath_paths() { multipathd show paths raw format "%d %t %T" 2>/dev/null | grep -c "active ready"; }
 mpath_ready() { [ "$(mpath_paths)" = "$1" ]; }
 
@@ -309,6 +385,7 @@ check iscsi-single-path single_path
 check iscsi-reattach-reads-back reattach_reads_back
 check iscsi-lun-256 lun_256
 check iscsi-chap chap
+check iscsi-library-concurrent library_concurrent
 check iscsi-multipath-tpg-fault multipath_two_portals
 check lio-lun-unmapped lun_unmapped
 check iscsi-library-single-path library_single_path

@@ -149,6 +149,11 @@ class Host {
     // deadline.
     virtual std::unique_ptr<LockGuard> lock_until(const std::string& name,
                                                   Clock::time_point deadline) = 0;
+    // As lock_until, but held together with other shared holders of the same
+    // name (never with an exclusive one): for work that only needs the state
+    // not to be removed under it while others read or add beside it.
+    virtual std::unique_ptr<LockGuard> lock_shared_until(const std::string& name,
+                                                         Clock::time_point deadline) = 0;
 
     // --- convenience built on the primitives above ---------------------------
     // read_file, with trailing newlines and spaces removed; nullopt on error.

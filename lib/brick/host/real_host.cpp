@@ -50,36 +50,42 @@ class ThreadTask final : public Task {
 
 // Holds the in-process mutex and, where the lock directory is writable, an
 // flock() on a file named by the lock's hash, so separate `brick` processes
-// on one host serialise on the same shared state too.
+// on one host serialise on the same shared state too. A shared lock holds
+// both in shared mode (LOCK_SH): shared holders run together, an exclusive
+// one runs alone.
 class NamedLock final : public LockGuard {
   public:
     // Takes both, or neither once deadline passed (then held() is false).
-    NamedLock(std::shared_ptr<std::timed_mutex> mutex, const std::string& file,
-              Clock::time_point deadline)
-        : mutex_(std::move(mutex)), guard_(*mutex_, std::defer_lock) {
-        if (deadline == Clock::time_point::max()) {
-            guard_.lock();
-        } else if (!guard_.try_lock_until(deadline)) {
+    NamedLock(std::shared_ptr<std::shared_timed_mutex> mutex, const std::string& file,
+              Clock::time_point deadline, bool shared)
+        : mutex_(std::move(mutex)), shared_(shared) {
+        held_ = take_mutex(deadline);
+        if (!held_) {
             return;
         }
         fd_ = ::open(file.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600);
         if (fd_ < 0) {
             return;  // no lock folder: the mutex alone serialises this process
         }
+        const int mode = shared_ ? LOCK_SH : LOCK_EX;
         if (deadline == Clock::time_point::max()) {
-            while (::flock(fd_, LOCK_EX) != 0 && errno == EINTR) {
+            while (::flock(fd_, mode) != 0 && errno == EINTR) {
             }
             return;
         }
-        // flock has no timeout: poll without blocking until the deadline.
-        while (::flock(fd_, LOCK_EX | LOCK_NB) != 0) {
+        // flock has no timeout: poll without blocking until the deadline,
+        // soon at first (a holder's tool run is short), then every 10 ms.
+        auto pause = std::chrono::milliseconds(1);
+        while (::flock(fd_, mode | LOCK_NB) != 0) {
             if ((errno != EWOULDBLOCK && errno != EINTR) || Clock::now() >= deadline) {
                 ::close(fd_);
                 fd_ = -1;
-                guard_.unlock();
+                release_mutex();
+                held_ = false;
                 return;
             }
-            std::this_thread::sleep_for(std::chrono::milliseconds(10));
+            std::this_thread::sleep_for(pause);
+            pause = std::min(pause * 2, std::chrono::milliseconds(10));
         }
     }
     ~NamedLock() override {
@@ -87,17 +93,40 @@ class NamedLock final : public LockGuard {
             ::flock(fd_, LOCK_UN);
             ::close(fd_);
         }
+        if (held_) {
+            release_mutex();
+        }
     }
     NamedLock(const NamedLock&) = delete;
     NamedLock& operator=(const NamedLock&) = delete;
     NamedLock(NamedLock&&) = delete;
     NamedLock& operator=(NamedLock&&) = delete;
 
-    bool held() const { return guard_.owns_lock(); }
+    bool held() const { return held_; }
 
   private:
-    std::shared_ptr<std::timed_mutex> mutex_;
-    std::unique_lock<std::timed_mutex> guard_;
+    bool take_mutex(Clock::time_point deadline) {
+        if (deadline == Clock::time_point::max()) {
+            if (shared_) {
+                mutex_->lock_shared();
+            } else {
+                mutex_->lock();
+            }
+            return true;
+        }
+        return shared_ ? mutex_->try_lock_shared_until(deadline) : mutex_->try_lock_until(deadline);
+    }
+    void release_mutex() {
+        if (shared_) {
+            mutex_->unlock_shared();
+        } else {
+            mutex_->unlock();
+        }
+    }
+
+    std::shared_ptr<std::shared_timed_mutex> mutex_;
+    bool shared_;
+    bool held_ = false;
     int fd_ = -1;
 };
 
@@ -386,12 +415,22 @@ std::unique_ptr<LockGuard> RealHost::lock(const std::string& name) {
 
 std::unique_ptr<LockGuard> RealHost::lock_until(const std::string& name,
                                                 Clock::time_point deadline) {
-    std::shared_ptr<std::timed_mutex> mutex;
+    return take_lock(name, deadline, false);
+}
+
+std::unique_ptr<LockGuard> RealHost::lock_shared_until(const std::string& name,
+                                                       Clock::time_point deadline) {
+    return take_lock(name, deadline, true);
+}
+
+std::unique_ptr<LockGuard> RealHost::take_lock(const std::string& name, Clock::time_point deadline,
+                                               bool shared) {
+    std::shared_ptr<std::shared_timed_mutex> mutex;
     {
         const std::lock_guard guard(locks_mutex_);
         auto& slot = locks_[name];
         if (!slot) {
-            slot = std::make_shared<std::timed_mutex>();
+            slot = std::make_shared<std::shared_timed_mutex>();
         }
         mutex = slot;
     }
@@ -399,7 +438,7 @@ std::unique_ptr<LockGuard> RealHost::lock_until(const std::string& name,
     std::error_code ec;
     fs::create_directories(dir, ec);
     auto lock = std::make_unique<NamedLock>(std::move(mutex), dir + "/" + hex_hash(name) + ".lock",
-                                            deadline);
+                                            deadline, shared);
     if (!lock->held()) {
         return nullptr;
     }

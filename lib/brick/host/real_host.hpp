@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <map>
 #include <mutex>
+#include <shared_mutex>
 #include <string>
 
 #include "brick/host/host.hpp"
@@ -47,6 +48,8 @@ class RealHost final : public Host {
     std::unique_ptr<LockGuard> lock(const std::string& name) override;
     std::unique_ptr<LockGuard> lock_until(const std::string& name,
                                           Clock::time_point deadline) override;
+    std::unique_ptr<LockGuard> lock_shared_until(const std::string& name,
+                                                 Clock::time_point deadline) override;
 
     // The host path as this process opens it (root prefix applied).
     std::string relocate(const std::string& path) const;
@@ -56,7 +59,10 @@ class RealHost final : public Host {
   private:
     RealHostOptions options_;
     std::mutex locks_mutex_;
-    std::map<std::string, std::shared_ptr<std::timed_mutex>> locks_;
+    std::map<std::string, std::shared_ptr<std::shared_timed_mutex>> locks_;
+
+    std::unique_ptr<LockGuard> take_lock(const std::string& name, Clock::time_point deadline,
+                                         bool shared);
 };
 
 }  // namespace brick

@@ -143,4 +143,15 @@ std::unique_ptr<LockGuard> RecordingHost::lock_until(const std::string& name,
     return guard;
 }
 
+std::unique_ptr<LockGuard> RecordingHost::lock_shared_until(const std::string& name,
+                                                            Clock::time_point deadline) {
+    auto guard = inner_.lock_shared_until(name, deadline);
+    if (guard) {
+        record({{"kind", "lock"}, {"name", name}, {"shared", true}});
+    } else {
+        record({{"kind", "lock_timeout"}, {"name", name}, {"shared", true}});
+    }
+    return guard;
+}
+
 }  // namespace brick

@@ -30,6 +30,8 @@ class RecordingHost final : public Host {
     std::unique_ptr<LockGuard> lock(const std::string& name) override;
     std::unique_ptr<LockGuard> lock_until(const std::string& name,
                                           Clock::time_point deadline) override;
+    std::unique_ptr<LockGuard> lock_shared_until(const std::string& name,
+                                                 Clock::time_point deadline) override;
 
   private:
     void record(nlohmann::json fields);

@@ -1,6 +1,7 @@
 #include "brick/iscsi/iscsiadm.hpp"
 
 #include <algorithm>
+#include <cerrno>
 #include <string_view>
 
 #include "brick/core/error.hpp"
@@ -27,22 +28,26 @@ std::string describe(const CommandResult& result) {
 
 }  // namespace
 
-CommandResult Iscsiadm::run(std::vector<std::string> argv) {
+CommandResult Iscsiadm::run(std::vector<std::string> argv, RecordChange change) {
     // iscsiadm walks every record under /etc/iscsi/nodes when it changes one
     // (--op) or discovers (it writes records), and fails ("could not stat",
     // exit 6) when another iscsiadm removes a record meanwhile: measured with
-    // concurrent detaches on a real kernel. Record changes take one host-wide
-    // lock, innermost (never held while taking another); logins do not.
-    // The wait for it is bounded by the command's deadline, as iscsiadm's own
-    // wait for its record database lock is: behind a hung iscsiadm, every
-    // independent volume would otherwise wait in line for all the hangs
-    // before it. Not getting the lock reads as the command timing out.
-    const bool changes_records =
-        std::find(argv.begin(), argv.end(), "--op") != argv.end() ||
-        (argv.size() >= 2 && argv[0] == "-m" && argv[1].rfind("discovery", 0) == 0);
+    // concurrent detaches on a real kernel. Adding a record that is not there
+    // and changing one in place (iscsiadm rewrites its file) remove nothing,
+    // so those runs hold the host-wide records lock shared and run together
+    // (iscsiadm serialises its own writes); a run that deletes or replaces a
+    // record, or discovers, holds it alone. The lock is innermost (never held
+    // while taking another); logins take none. The wait for it is bounded by
+    // the command's deadline, as iscsiadm's own wait for its record database
+    // lock is: behind a hung iscsiadm, every independent volume would
+    // otherwise wait in line for all the hangs before it. Not getting the
+    // lock reads as the command timing out.
     std::unique_ptr<LockGuard> records_guard;
-    if (changes_records) {
-        records_guard = host_.lock_until("iscsi-node-records", host_.now() + deadline_);
+    if (change != RecordChange::none) {
+        const auto until = host_.now() + deadline_;
+        records_guard = change == RecordChange::in_place
+                            ? host_.lock_shared_until("iscsi-node-records", until)
+                            : host_.lock_until("iscsi-node-records", until);
         if (!records_guard) {
             CommandResult waited;
             waited.exit_status = 128 + 9;
@@ -65,11 +70,41 @@ std::vector<std::string> Iscsiadm::node_args(const Target& target) const {
     return {"-m", "node", "-T", target.iqn, "-p", target.portal.to_string()};
 }
 
+bool Iscsiadm::record_may_exist(const Target& target) {
+    // open-iscsi 2.1.8 keeps a record as /etc/iscsi/nodes/IQN/ADDRESS,PORT (a
+    // file, portal group unknown: --op new) or IQN/ADDRESS,PORT,TPGT/IFACE
+    // (discovered); the address without IPv6 brackets. Older builds and other
+    // distributions keep them under /var/lib/iscsi/nodes. A name or an IPv6
+    // address may be spelled otherwise in the record: it may exist.
+    if (target.portal.host.find_first_not_of("0123456789.") != std::string::npos) {
+        return true;
+    }
+    const auto portal = target.portal.host + "," + std::to_string(target.portal.port);
+    for (const char* folder : {"/etc/iscsi/nodes/", "/var/lib/iscsi/nodes/"}) {
+        std::vector<std::string> names;
+        const auto listed = host_.list_dir(folder + target.iqn, names);
+        if (!listed.ok()) {
+            if (listed.error == ENOENT || listed.error == ENOTDIR) {
+                continue;
+            }
+            return true;
+        }
+        if (std::any_of(names.begin(), names.end(), [&](const std::string& name) {
+                return name == portal || name.rfind(portal + ",", 0) == 0;
+            })) {
+            return true;
+        }
+    }
+    return false;
+}
+
 void Iscsiadm::create_node(const Target& target, const std::string& iface,
                            const std::optional<ChapCredentials>& chap, const std::string& startup) {
     auto create = node_args(target);
     create.insert(create.end(), {"--interface", iface, "--op", "new"});
-    const auto created = run(create);
+    // --op new replaces a record that exists (deletes it, then writes it).
+    const auto created =
+        run(create, record_may_exist(target) ? RecordChange::removal : RecordChange::in_place);
     if (!created.ok()) {
         throw Error(created.exit_status == exit_code::iscsid_not_connected
                         ? ErrorCategory::command_failed
@@ -90,7 +125,7 @@ void Iscsiadm::create_node(const Target& target, const std::string& iface,
                            "node.session.auth.password_in", "-v", chap->password_in});
         }
     }
-    const auto updated = run(update);
+    const auto updated = run(update, RecordChange::in_place);
     if (!updated.ok()) {
         throw Error(ErrorCategory::command_failed, "configuring the node record for " + target.iqn +
                                                        " failed (" + describe(updated) + ")");
@@ -100,7 +135,7 @@ void Iscsiadm::create_node(const Target& target, const std::string& iface,
 void Iscsiadm::login(const Target& target) {
     auto args = node_args(target);
     args.emplace_back("--login");
-    const auto result = run(args);
+    const auto result = run(args, RecordChange::none);
     if (result.ok() || result.exit_status == exit_code::session_exists) {
         return;
     }
@@ -130,7 +165,7 @@ std::vector<std::string> Iscsiadm::logout_and_forget(const Target& target) {
     std::vector<std::string> problems;
     auto manual = node_args(target);
     manual.insert(manual.end(), {"--op", "update", "-n", "node.startup", "-v", "manual"});
-    run(manual);  // a missing record is fine here
+    run(manual, RecordChange::in_place);  // a missing record is fine here
     auto logout = node_args(target);
     logout.emplace_back("--logout");
     // Logout is iscsid's. iscsiadm names each session it asked iscsid to log
@@ -148,7 +183,7 @@ std::vector<std::string> Iscsiadm::logout_and_forget(const Target& target) {
     };
     CommandResult out;
     retry(host_, {4, Duration(500), 2.0}, [&](int) {
-        out = run(logout);
+        out = run(logout, RecordChange::none);
         return out.timed_out || unreachable(out) || !refused(out);
     });
     if (unreachable(out)) {
@@ -171,7 +206,7 @@ std::vector<std::string> Iscsiadm::logout_and_forget(const Target& target) {
     }
     auto remove = node_args(target);
     remove.insert(remove.end(), {"--op", "delete"});
-    const auto removed = run(remove);
+    const auto removed = run(remove, RecordChange::removal);
     if (!removed.ok() && removed.exit_status != exit_code::no_records) {
         problems.push_back("deleting the node record of " + target.iqn + " failed (" +
                            describe(removed) + ")");
@@ -182,11 +217,11 @@ std::vector<std::string> Iscsiadm::logout_and_forget(const Target& target) {
 void Iscsiadm::delete_node(const Target& target) {
     auto remove = node_args(target);
     remove.insert(remove.end(), {"--op", "delete"});
-    run(remove);
+    run(remove, RecordChange::removal);
 }
 
 std::vector<unsigned> Iscsiadm::session_ids(const std::string& iqn) {
-    const auto result = run({"-m", "session"});
+    const auto result = run({"-m", "session"}, RecordChange::none);
     std::vector<unsigned> ids;
     if (!result.ok()) {
         if (result.exit_status != exit_code::no_records) {
@@ -269,19 +304,20 @@ std::vector<std::pair<Portal, std::string>> Iscsiadm::discover(
                                                "-I", iface,         "-p", where};
         auto create = base;
         create.insert(create.end(), {"--op", "new"});
-        run(create);  // exists already: fine
+        run(create, RecordChange::removal);  // exists already: fine
         auto update = base;
         update.insert(update.end(),
                       {"--op", "update", "-n", "discovery.sendtargets.auth.authmethod", "-v",
                        discovery_chap->method, "-n", "discovery.sendtargets.auth.username", "-v",
                        discovery_chap->username, "-n", "discovery.sendtargets.auth.password", "-v",
                        discovery_chap->password});
-        run(update);
+        run(update, RecordChange::removal);
         auto discover_args = base;
         discover_args.emplace_back("--discover");
-        result = run(discover_args);
+        result = run(discover_args, RecordChange::removal);
     } else {
-        result = run({"-m", "discovery", "-t", "sendtargets", "-I", iface, "-p", where});
+        result = run({"-m", "discovery", "-t", "sendtargets", "-I", iface, "-p", where},
+                     RecordChange::removal);
     }
     if (!result.ok()) {
         const auto category = result.exit_status == exit_code::authentication

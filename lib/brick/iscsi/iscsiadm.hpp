@@ -47,7 +47,16 @@ class Iscsiadm {
         const std::optional<ChapCredentials>& discovery_chap);
 
   private:
-    CommandResult run(std::vector<std::string> argv);
+    // What a run does to the node records, and so which lock it holds on them.
+    enum class RecordChange {
+        none,      // reads sessions or logs in: no lock
+        in_place,  // adds a record that is not there or changes one in place: shared
+        removal,   // deletes or replaces a record, or discovers: exclusive
+    };
+    CommandResult run(std::vector<std::string> argv, RecordChange change);
+    // Whether a node record of target may exist (a record folder of its
+    // portal under open-iscsi's record folders, or one that cannot be read).
+    bool record_may_exist(const Target& target);
     std::vector<std::string> node_args(const Target& target) const;
     Host& host_;
     Duration deadline_;
