@@ -280,7 +280,7 @@ PathResult IscsiConnector::attach_path(const Properties& props, const Target& ta
                     std::erase_if(names, [&](const std::string& name) {
                         return std::find(before.begin(), before.end(), name) != before.end();
                     });
-                    return session_at(sessions_to(host_, target.iqn, names), target.portal);
+                    return newest_session_at(host_, target.iqn, target.portal, names);
                 });
         }
         if (!session->scsi_host) {

@@ -1,6 +1,7 @@
 #include "brick/iscsi/session.hpp"
 
 #include <algorithm>
+#include <functional>
 
 #include "brick/core/sysfs_name.hpp"
 
@@ -130,6 +131,27 @@ std::vector<Session> sessions_to(Host& host, const std::string& iqn,
 
 std::vector<Session> sessions_to(Host& host, const std::string& iqn) {
     return sessions_to(host, iqn, session_names(host));
+}
+
+std::optional<Session> newest_session_at(Host& host, const std::string& iqn, const Portal& portal,
+                                         const std::vector<std::string>& names) {
+    std::vector<unsigned> ids;
+    for (const auto& name : names) {
+        if (const auto id = number_after(name, "session")) {
+            ids.push_back(*id);
+        }
+    }
+    std::sort(ids.begin(), ids.end(), std::greater<>());
+    for (const auto id : ids) {
+        const auto prefix = "/sys/class/iscsi_session/session" + std::to_string(id);
+        if (host.read_attribute(prefix + "/targetname") != iqn) {
+            continue;
+        }
+        if (auto session = session_at({complete(host, id, iqn)}, portal)) {
+            return session;
+        }
+    }
+    return std::nullopt;
 }
 
 std::optional<Session> session_at(const std::vector<Session>& sessions, const Portal& portal) {

@@ -38,6 +38,12 @@ std::vector<Session> sessions_to(Host& host, const std::string& iqn);
 // The one of sessions at portal.
 std::optional<Session> session_at(const std::vector<Session>& sessions, const Portal& portal);
 
+// The session to (iqn, portal) among names, read newest (highest number)
+// first and no further than the first found: a login's new session is among
+// the newest, and with many logins at once the others' need not be read.
+std::optional<Session> newest_session_at(Host& host, const std::string& iqn, const Portal& portal,
+                                         const std::vector<std::string>& names);
+
 // The session to (iqn, portal), if logged in or recovering.
 std::optional<Session> find_session(Host& host, const std::string& iqn, const Portal& portal);
 
