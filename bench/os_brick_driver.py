@@ -1,6 +1,10 @@
 #!/usr/bin/python3
 """Drives os-brick 6.1, unmodified, from one long-lived process.
 
+With brickworks' os_brick package first on PYTHONPATH, the same program
+drives brickworks' library the way it drives os-brick
+(benchkit.simulator.library_driver).
+
 Run where os-brick sees the host to attach on: inside
 `brick-lab sim exec --root DIR -- /usr/bin/python3 os_brick_driver.py LOCK_DIR`
 (the simulator) or in a QEMU guest (a real kernel). os-brick runs as deployed:

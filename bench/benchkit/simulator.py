@@ -100,6 +100,9 @@ class Simulator:
     def os_brick(self):
         return os_brick_driver(self)
 
+    def library(self):
+        return library_driver(self)
+
     def close(self):
         run([self.lab, "sim", "down", "--root", self.root], check=False, timeout=120)
         self.tmp.cleanup()
@@ -115,11 +118,13 @@ class Driver:
     """A long-lived helper process inside `sim exec`, spoken to in JSON lines
     (os_brick_driver.py)."""
 
-    def __init__(self, sim, argv, name):
+    def __init__(self, sim, argv, name, inside=True, env=None):
+        """inside: in the simulator's namespace (`sim exec`); else beside it, with env."""
         self.log_path = os.path.join(sim.dir, name + ".log")
         self.log = open(self.log_path, "w")
-        self.process = subprocess.Popen(sim.exec_argv(argv), stdin=subprocess.PIPE,
-                                        stdout=subprocess.PIPE, stderr=self.log, text=True)
+        self.process = subprocess.Popen(sim.exec_argv(argv) if inside else argv,
+                                        stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+                                        stderr=self.log, text=True, env=env)
         self.hello = self._reply()
 
     def _reply(self):
@@ -212,6 +217,23 @@ def _descendants(pid):
             except OSError:
                 pass
     return found
+
+
+def library_driver(sim):
+    """brickworks' library in one long-lived process, as Nova and Cinder use
+    it: the same driver (os_brick_driver.py), its `os_brick` being brickworks'
+    os-brick package from the build tree, run in-process on the simulator's
+    trees (BRICKWORKS_ROOT, BRICKWORKS_TOOLS)."""
+    locks = os.path.join(sim.dir, "library-locks")
+    os.makedirs(locks, exist_ok=True)
+    site = os.path.join(build_dir(), "python", "site")
+    if not os.path.isdir(os.path.join(site, "os_brick")):
+        raise SystemExit("bench: %s has no os_brick package (cmake --build %s)"
+                         % (site, build_dir()))
+    env = dict(os.environ, PYTHONPATH=site, BRICKWORKS_MODE="in-process",
+               BRICKWORKS_ROOT=sim.root, BRICKWORKS_TOOLS=sim.tools)
+    return Driver(sim, [OS_BRICK_PYTHON, os.path.join(BENCH, "os_brick_driver.py"), locks],
+                  "brickworks-library", inside=False, env=env)
 
 
 def os_brick_driver(sim):
