@@ -38,17 +38,18 @@ certify_twice() {
     echo "=== certify $1: failed, certifying once more"
     certify "$1"
 }
-# The verdict a cell's guest left for KIND, if it certified it.
+# Prints the verdict a cell's guest left for KIND; true if it certified it.
 certified_by_cell() {
     local result="$BRICK_TOP/reports/certify-$1/result.json"
     [[ -f $result ]] && python3 -c 'import json, sys
-sys.exit(0 if json.load(open(sys.argv[1]))["verdict"].startswith("CERTIFIED") else 1)' "$result"
+verdict = json.load(open(sys.argv[1]))["verdict"]
+print(verdict)
+sys.exit(0 if verdict.startswith("CERTIFIED") else 1)' "$result"
 }
 for kind in "${kinds[@]}"; do
-    if $cells_first && certified_by_cell "$kind"; then
+    if $cells_first && verdict=$(certified_by_cell "$kind"); then
         echo "=== certify $kind: certified in the scenario cell's guest"
-        python3 -c 'import json, sys; print(json.load(open(sys.argv[1]))["verdict"])' \
-            "$BRICK_TOP/reports/certify-$kind/result.json"
+        echo "$verdict"
         BRICK_STAGES+=("$(printf '%-28s %5ds  %s' "certify $kind (cell's guest)" 0 ok)")
         continue
     fi

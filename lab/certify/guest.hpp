@@ -26,9 +26,10 @@ void require_shared_with_guest(const BackendFile& backend);
 // The certification as further steps of another guest job whose setup started
 // the same target (a scenario run's guest, lab/runner/guest_run.cpp): the
 // modules, open-iscsi setting and daemons it needs beyond that setup, then the
-// certification, its result.json in /job/<guest_certify_dir>.
+// certification of every check the backend's capabilities select (a scenario
+// run has no --only), its result.json in /job/<guest_certify_dir>.
 inline constexpr const char* guest_certify_dir = "certify";
-std::string certify_job_steps(const BackendFile& backend, const std::string& only);
+std::string certify_job_steps(const BackendFile& backend);
 
 // The certification a guest left in result_dir (its copy of the guest's
 // folder), with what the guest itself reported added: its status, kernel

@@ -141,7 +141,7 @@ std::string job_script(const std::string& target, const std::vector<std::uint64_
         "check setup setup\n" +
         std::string(scenarios.empty() ? "" : "check scenarios scenarios\n") +
         (certification == nullptr ? std::string()
-                                  : certify::certify_job_steps(certification->backend, "")) +
+                                  : certify::certify_job_steps(certification->backend)) +
         std::string(target == "ceph" ? "check ceph-stop ceph_cluster_stop\n" : "") + "finish\n";
     return text;
 }
