@@ -1,7 +1,7 @@
 #pragma once
-// Runs one program with Boost.Process: argument vector, stdin input, captured
-// stdout/stderr, and a hard deadline enforced by an asio timer (the whole
-// process group is killed when it expires). Used by RealHost only.
+// Runs one program: argument vector, stdin input, captured stdout/stderr, and
+// a hard deadline (the program's whole process group is killed when it
+// passes). Started with posix_spawn, never through a shell. Used by RealHost only.
 
 #include <string>
 

@@ -7,7 +7,7 @@ RecordingHost::RecordingHost(Host& inner, TraceWriter& trace)
 
 void RecordingHost::record(nlohmann::json fields) {
     fields["t_ms"] = std::chrono::duration_cast<Duration>(inner_.now() - start_).count();
-    trace_.write(std::move(fields));
+    trace_.write(fields);
 }
 
 IoStatus RecordingHost::read_file(const std::string& path, std::string& content) {
