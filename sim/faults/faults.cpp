@@ -9,7 +9,7 @@
 namespace brick::sim {
 namespace {
 
-constexpr std::array<std::pair<FaultKind, std::string_view>, 27> names = {{
+constexpr std::array<std::pair<FaultKind, std::string_view>, 28> names = {{
     {FaultKind::portal_unreachable, "portal_unreachable"},
     {FaultKind::login_timeout, "login_timeout"},
     {FaultKind::login_slow, "login_slow"},
@@ -25,6 +25,7 @@ constexpr std::array<std::pair<FaultKind, std::string_view>, 27> names = {{
     {FaultKind::multipathd_down, "multipathd_down"},
     {FaultKind::iscsid_down, "iscsid_down"},
     {FaultKind::tool_hangs, "tool_hangs"},
+    {FaultKind::session_read_race, "session_read_race"},
     {FaultKind::sysfs_write_fails, "sysfs_write_fails"},
     {FaultKind::sysfs_write_blocks, "sysfs_write_blocks"},
     {FaultKind::device_held_open, "device_held_open"},

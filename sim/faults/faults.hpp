@@ -20,6 +20,11 @@
 //   device_never, empty_wwid: none (applies to devices scanned while armed)
 //   udev_link_missing: "link": "by-path" | "by-id" | "all" (default all)
 //   tool_hangs: none (the run lasts until its deadline)
+//   session_read_race: an `iscsiadm` run that reads every node record and
+//     session first (--login, --logout, -m session) finds one gone while it
+//     reads, as when another target is detached meanwhile: it fails with
+//     exit 6 ("could not read session targetname") and does nothing
+//     (selectors "tool", "path" as for tool_hangs)
 //   sysfs_write_fails: "errno": "EIO" | "EBUSY" | ... (default EIO)
 //   sysfs_write_blocks: "ms" (how long the write blocks; default 60000)
 //   device_held_open: none (flush and delete of the device fail with EBUSY)
@@ -87,6 +92,7 @@ enum class FaultKind {
     multipathd_down,
     iscsid_down,
     tool_hangs,
+    session_read_race,
     sysfs_write_fails,
     sysfs_write_blocks,
     device_held_open,

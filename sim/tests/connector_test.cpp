@@ -28,6 +28,21 @@ TEST_CASE("single path attach and detach leave nothing behind, data flushed", "[
     CHECK(host.trace_text().find("chapsecret-7f3a") == std::string::npos);
 }
 
+TEST_CASE("a login or logout that loses a session while iscsiadm reads them is asked again",
+          "[connector][faults]") {
+    // Another target's session logged out while iscsiadm read every session
+    // (seen on a real kernel with attaches beside detaches): exit 6, nothing done.
+    SimHost host(fabric("single_chap.json"), {.seed = 3});
+    auto connector = make_connector(Protocol::iscsi, host, {});
+    host.inject({{"fault", "session_read_race"}, {"path", "* --login"}, {"max_fires", 2}});
+    const auto device = connector->connect(chap_properties());
+    CHECK(host.trace_text().find(R"("fault":"session_read_race")") != std::string::npos);
+    CHECK(host.exists(device.path));
+    host.inject({{"fault", "session_read_race"}, {"path", "* --logout"}, {"max_fires", 2}});
+    connector->disconnect(chap_properties(), device, {});
+    CHECK(host.model().leftovers().empty());
+}
+
 TEST_CASE("the kernel writes a disk's dirty blocks back on its own after 30 s",
           "[connector][data]") {
     SimHost host(fabric("single_chap.json"));

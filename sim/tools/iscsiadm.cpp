@@ -16,6 +16,7 @@ namespace code {
 constexpr int ok = 0;
 constexpr int session_not_found = 2;
 constexpr int connection_failure = 4;
+constexpr int database = 6;
 constexpr int invalid = 7;
 constexpr int transport_timeout = 8;
 constexpr int session_exists = 15;
@@ -161,6 +162,9 @@ class Iscsiadm {
         if (o_.names.size() != o_.values.size() && o_.op == "update") {
             return fail(code::invalid, "--value required with --name");
         }
+        if (const auto lost = session_read_race()) {
+            return *lost;
+        }
         if (o_.mode == "node") {
             return node_mode();
         }
@@ -175,6 +179,36 @@ class Iscsiadm {
 
   private:
     Model& model() { return ctx_.model; }
+
+    // A run that reads every session first (a login, a logout, a session
+    // listing) and finds one gone meanwhile (the session_read_race fault):
+    // open-iscsi 2.1.8 gives up with exit 6 and does nothing.
+    std::optional<ToolResult> session_read_race() {
+        const bool reads_sessions = o_.login || o_.logout || o_.mode == "session";
+        if (!reads_sessions) {
+            return std::nullopt;
+        }
+        std::string line = "iscsiadm -m " + o_.mode;
+        if (o_.target) {
+            line += " -T " + *o_.target;
+        }
+        if (o_.portal_text) {
+            line += " -p " + *o_.portal_text;
+        }
+        line += o_.login ? " --login" : o_.logout ? " --logout" : "";
+        if (model().consult(FaultKind::session_read_race, {{"tool", "iscsiadm"}, {"path", line}}) ==
+            nullptr) {
+            return std::nullopt;
+        }
+        ToolResult r = fail(code::database,
+                            "Could not execute operation on all records: encountered iSCSI "
+                            "database failure");
+        r.err =
+            "iscsiadm: could not read session targetname: 5\n"
+            "iscsiadm: could not find session info for session1\n" +
+            r.err;
+        return r;
+    }
 
     // In the order open-iscsi walks its node database.
     std::vector<NodeRecord*> matching_nodes() {

@@ -12,6 +12,19 @@
 namespace brick::iscsi {
 namespace {
 
+// A login or logout by target and portal reads every node record and every
+// session first, without the records lock (a login can take as long as its
+// portal does, and no delete may wait for that). When another run removes a
+// record or a session meanwhile, iscsiadm gives up with exit 6 ("Could not
+// execute operation on all records: encountered iSCSI database failure",
+// sometimes "could not read session targetname"): measured on a real kernel
+// with logins beside other targets' detaches. It is asked again: a login that
+// went through before the failure then answers 15 (session exists), a logout
+// 21 (no session), both taken as done.
+bool lost_a_record_while_reading(const CommandResult& result) {
+    return result.exit_status == exit_code::node_database;
+}
+
 std::string describe(const CommandResult& result) {
     if (result.timed_out) {
         return result.err.empty() ? "timed out" : "timed out: " + result.err;
@@ -135,7 +148,11 @@ void Iscsiadm::create_node(const Target& target, const std::string& iface,
 void Iscsiadm::login(const Target& target) {
     auto args = node_args(target);
     args.emplace_back("--login");
-    const auto result = run(args, RecordChange::none);
+    CommandResult result;
+    retry(host_, {4, Duration(100), 2.0}, [&](int) {
+        result = run(args, RecordChange::none);
+        return !lost_a_record_while_reading(result);
+    });
     if (result.ok() || result.exit_status == exit_code::session_exists) {
         return;
     }
@@ -184,7 +201,8 @@ std::vector<std::string> Iscsiadm::logout_and_forget(const Target& target) {
     CommandResult out;
     retry(host_, {4, Duration(500), 2.0}, [&](int) {
         out = run(logout, RecordChange::none);
-        return out.timed_out || unreachable(out) || !refused(out);
+        return out.timed_out || unreachable(out) ||
+               (!refused(out) && !lost_a_record_while_reading(out));
     });
     if (unreachable(out)) {
         problems.push_back("logout from " + target.iqn + " at " + target.portal.to_string() +
