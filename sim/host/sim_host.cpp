@@ -439,30 +439,33 @@ std::unique_ptr<LockGuard> SimHost::lock(const std::string& name) {
 
 std::unique_ptr<LockGuard> SimHost::lock_until(const std::string& name,
                                                Clock::time_point deadline) {
-    const ServedGuard served_guard(*this);
-    begin(true);
-    if (!scheduler_.lock_until(name, to_ms(deadline))) {
-        // Another task held it past the deadline (a tool hanging under it):
-        // for the waiter, the host did not serve the lock.
-        refused("lock " + name, ETIMEDOUT);
-        record({{"kind", "lock_timeout"}, {"name", name}});
-        return nullptr;
-    }
-    record({{"kind", "lock"}, {"name", name}});
-    return std::make_unique<SimLock>(scheduler_, name);
+    return take_lock(name, deadline, false);
 }
 
 std::unique_ptr<LockGuard> SimHost::lock_shared_until(const std::string& name,
                                                       Clock::time_point deadline) {
+    return take_lock(name, deadline, true);
+}
+
+std::unique_ptr<LockGuard> SimHost::take_lock(const std::string& name, Clock::time_point deadline,
+                                              bool shared) {
     const ServedGuard served_guard(*this);
     begin(true);
-    if (!scheduler_.lock_until(name, to_ms(deadline), true)) {
+    nlohmann::json event{{"name", name}};
+    if (shared) {
+        event["shared"] = true;
+    }
+    if (!scheduler_.lock_until(name, to_ms(deadline), shared)) {
+        // Another task held it past the deadline (a tool hanging under it):
+        // for the waiter, the host did not serve the lock.
         refused("lock " + name, ETIMEDOUT);
-        record({{"kind", "lock_timeout"}, {"name", name}, {"shared", true}});
+        event["kind"] = "lock_timeout";
+        record(std::move(event));
         return nullptr;
     }
-    record({{"kind", "lock"}, {"name", name}, {"shared", true}});
-    return std::make_unique<SimLock>(scheduler_, name, true);
+    event["kind"] = "lock";
+    record(std::move(event));
+    return std::make_unique<SimLock>(scheduler_, name, shared);
 }
 
 int SimHost::inject(FaultSpec fault) {

@@ -119,6 +119,8 @@ class SimHost final : public Host {
     void served();
     void refused(std::string object, int error);
     void record(nlohmann::json fields);
+    std::unique_ptr<LockGuard> take_lock(const std::string& name, Clock::time_point deadline,
+                                         bool shared);
     std::int64_t to_ms(Clock::time_point t) const;
 
     SimOptions options_;

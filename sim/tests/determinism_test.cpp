@@ -91,37 +91,26 @@ TEST_CASE("shared holders of a lock run together; an exclusive holder runs alone
             events.emplace_back(what, host.now_ms());
         };
         const auto far = [&] { return host.now() + Duration(10000); };
-        auto first = host.start_task("shared-1", [&] {
-            const auto guard = host.lock_shared_until("records", far());
-            REQUIRE(guard != nullptr);
-            note("shared-1 in");
-            host.sleep_for(Duration(100));
-            note("shared-1 out");
-        });
-        auto second = host.start_task("shared-2", [&] {
-            host.sleep_for(Duration(10));
-            const auto guard = host.lock_shared_until("records", far());
-            REQUIRE(guard != nullptr);
-            note("shared-2 in");
-            host.sleep_for(Duration(100));
-            note("shared-2 out");
-        });
-        auto alone = host.start_task("exclusive", [&] {
-            host.sleep_for(Duration(20));
-            // Its deadline passes while the shared holders hold it: refused.
-            CHECK(host.lock_until("records", host.now() + Duration(30)) == nullptr);
-            const auto guard = host.lock_until("records", far());
-            REQUIRE(guard != nullptr);
-            note("exclusive in");
-            host.sleep_for(Duration(50));
-            note("exclusive out");
-        });
-        auto late = host.start_task("shared-late", [&] {
-            host.sleep_for(Duration(150));
-            const auto guard = host.lock_shared_until("records", far());
-            REQUIRE(guard != nullptr);
-            note("shared-late in");
-        });
+        // Each holder starts after `start` ms, holds the lock for `hold` ms.
+        const auto holder = [&](const std::string& name, int start, int hold, bool shared) {
+            return host.start_task(name, [&, name, start, hold, shared] {
+                host.sleep_for(Duration(start));
+                if (!shared) {
+                    // Its deadline passes while the shared holders hold it: refused.
+                    CHECK(host.lock_until("records", host.now() + Duration(30)) == nullptr);
+                }
+                const auto guard = shared ? host.lock_shared_until("records", far())
+                                          : host.lock_until("records", far());
+                REQUIRE(guard != nullptr);
+                note(name + " in");
+                host.sleep_for(Duration(hold));
+                note(name + " out");
+            });
+        };
+        auto first = holder("shared-1", 0, 100, true);
+        auto second = holder("shared-2", 10, 100, true);
+        auto alone = holder("exclusive", 20, 50, false);
+        auto late = holder("shared-late", 150, 0, true);
         first->join();
         second->join();
         alone->join();

@@ -134,23 +134,21 @@ std::unique_ptr<LockGuard> RecordingHost::lock(const std::string& name) {
 
 std::unique_ptr<LockGuard> RecordingHost::lock_until(const std::string& name,
                                                      Clock::time_point deadline) {
-    auto guard = inner_.lock_until(name, deadline);
-    if (guard) {
-        record({{"kind", "lock"}, {"name", name}});
-    } else {
-        record({{"kind", "lock_timeout"}, {"name", name}});
-    }
-    return guard;
+    return record_lock(inner_.lock_until(name, deadline), name, false);
 }
 
 std::unique_ptr<LockGuard> RecordingHost::lock_shared_until(const std::string& name,
                                                             Clock::time_point deadline) {
-    auto guard = inner_.lock_shared_until(name, deadline);
-    if (guard) {
-        record({{"kind", "lock"}, {"name", name}, {"shared", true}});
-    } else {
-        record({{"kind", "lock_timeout"}, {"name", name}, {"shared", true}});
+    return record_lock(inner_.lock_shared_until(name, deadline), name, true);
+}
+
+std::unique_ptr<LockGuard> RecordingHost::record_lock(std::unique_ptr<LockGuard> guard,
+                                                      const std::string& name, bool shared) {
+    nlohmann::json event{{"kind", guard ? "lock" : "lock_timeout"}, {"name", name}};
+    if (shared) {
+        event["shared"] = true;
     }
+    record(std::move(event));
     return guard;
 }
 

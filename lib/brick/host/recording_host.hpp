@@ -35,6 +35,8 @@ class RecordingHost final : public Host {
 
   private:
     void record(nlohmann::json fields);
+    std::unique_ptr<LockGuard> record_lock(std::unique_ptr<LockGuard> guard,
+                                           const std::string& name, bool shared);
     Host& inner_;
     TraceWriter& trace_;
     Clock::time_point start_;
