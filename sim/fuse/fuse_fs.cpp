@@ -32,7 +32,13 @@ Handle* handle_of(fuse_file_info* fi) {
 }
 
 void* fs_init(fuse_conn_info* /*conn*/, fuse_config* cfg) {
-    cfg->entry_timeout = 0;
+    // The kernel keeps a name it found for a second, so walking a path costs no
+    // request per component. Every operation on a kept name still asks the
+    // daemon by path (attributes, reads, links, listings are never kept): a
+    // node the model removed answers ENOENT at once, and one it added again
+    // is the new node. Names not found are never kept, so a device the model
+    // adds is seen on the next look.
+    cfg->entry_timeout = 1.0;
     cfg->attr_timeout = 0;
     cfg->negative_timeout = 0;
     cfg->direct_io = 1;

@@ -182,6 +182,9 @@ class OutOfProcessTest(unittest.TestCase):
             devices = os.listdir(os.path.join(root, "sys/class/scsi_device"))
             address = hosts[0][4:] + ":0:0:1"
             self.assertIn(address, devices)
+            device_dir = os.path.join(root, "sys/class/scsi_device", address)
+            real_dir = os.path.realpath(device_dir)
+            self.assertTrue(os.path.isdir(real_dir))
             deadline = time.monotonic() + 10
             while not os.path.exists(os.path.join(root, "dev/disk/by-id/scsi-" + WWID)):
                 self.assertLess(time.monotonic(), deadline, "udev link never appeared")
@@ -190,6 +193,18 @@ class OutOfProcessTest(unittest.TestCase):
                                    "device/delete"), "w") as f:
                 f.write("1")
             self.assertNotIn(address, os.listdir(os.path.join(root, "sys/class/scsi_device")))
+            # The kernel keeps names it looked up for a while; a node the model
+            # removed is still gone at once through them, and one it adds
+            # again under the same name is the new node.
+            self.assertFalse(os.path.exists(real_dir))
+            self.assertFalse(os.path.exists(os.path.join(real_dir, "device/state")))
+            with open(os.path.join(root, "sys/class/scsi_host", hosts[0], "scan"), "w") as f:
+                f.write("0 0 1")
+            with open(os.path.join(real_dir, "device/state")) as f:
+                self.assertEqual(f.read().strip(), "running")
+            with open(os.path.join(real_dir, "device/delete"), "w") as f:
+                f.write("1")
+            self.assertFalse(os.path.exists(real_dir))
             with self.assertRaises(OSError):
                 with open(os.path.join(root, "sys/class/scsi_host", hosts[0], "scan"), "w") as f:
                     f.write("not a scan")
