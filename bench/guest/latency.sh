@@ -105,8 +105,11 @@ tpg() {
 }
 
 configure_targets() {
-    backstore single 6b72696b-0000-4000-8000-0000000000d1
-    backstore mpath 6b72696b-0000-4000-8000-0000000000d2
+    # LIO makes the NAA WWID (page 0x83) of the first 25 hex digits of the
+    # serial: the volumes' serials differ there, or both have one WWID and
+    # multipathd takes the single-path volume into a map too.
+    backstore single 6b72696b-00d1-4000-8000-0000000000d1
+    backstore mpath 6b72696b-00d2-4000-8000-0000000000d2
     tpg $SINGLE 1 $P1 single
     tpg $MPATH 1 $P1 mpath
     tpg $MPATH 2 $P2 mpath
@@ -235,6 +238,7 @@ floor_mpath_attach() {
 # udev's probe of a new map holds it open for a moment: the flush is retried.
 flush_map() { multipath -f "$MAP" >/dev/null 2>&1; }
 floor_mpath_detach() {
+    blockdev --flushbufs "/dev/mapper/$MAP"
     poll 10 flush_map
     echo 1 >"/sys/block/$D1/device/delete"
     echo 1 >"/sys/block/$D2/device/delete"
@@ -263,6 +267,9 @@ floor_nvme_attach() {
 }
 floor_nvme_detach() {
     local c n
+    if [ -n "$NS" ] && [ -b "/dev/$NS" ]; then
+        blockdev --flushbufs "/dev/$NS"
+    fi
     for c in /sys/class/nvme/nvme*; do
         [ -e "$c/subsysnqn" ] || continue
         read -r n <"$c/subsysnqn"
@@ -274,20 +281,34 @@ floor_nvme_detach() {
 }
 
 # --- brickworks and os-brick --------------------------------------------------
+# With TRACE=1 in the settings, each brick run writes its trace (the host
+# interactions with their times) to the job folder: traces/CASE-OP-N.jsonl.
+BRICK_RUNS=0
+brick_trace() { # CASE OP: sets TRACE_ARGS
+    TRACE_ARGS=()
+    if [ "${TRACE:-0}" = 1 ]; then
+        mkdir -p "$JOB/traces"
+        BRICK_RUNS=$((BRICK_RUNS + 1))
+        TRACE_ARGS=(--trace "$JOB/traces/$1-$2-$BRICK_RUNS.jsonl")
+    fi
+}
 brick_attach() { # CASE PROTOCOL PROPERTIES [--multipath]
     local c=$1 p=$2 props=$3
     shift 3
+    brick_trace "$c" attach
     usec
     local t0=$USEC
-    "$BRICK" connect "$p" --properties "$props" "$@" >"/tmp/device-$c.json"
+    "$BRICK" "${TRACE_ARGS[@]}" connect "$p" --properties "$props" "$@" >"/tmp/device-$c.json"
     timed "$c" brickworks attach "$t0"
 }
 brick_detach() {
     local c=$1 p=$2 props=$3
     shift 3
+    brick_trace "$c" detach
     usec
     local t0=$USEC
-    "$BRICK" disconnect "$p" --properties "$props" --device-info "/tmp/device-$c.json" "$@"
+    "$BRICK" "${TRACE_ARGS[@]}" disconnect "$p" --properties "$props" \
+        --device-info "/tmp/device-$c.json" "$@"
     timed "$c" brickworks detach "$t0"
 }
 # The driver runs beside the job for its whole length, on two FIFOs opened in

@@ -148,8 +148,11 @@ nlohmann::json Model::floors(unsigned parallel) const {
                          all, path_nominal);
     }
 
+    // Every detach floor flushes the device in use once before removing it:
+    // removing a device drops what its cache still holds.
+    const auto flush = fixed(t.tool_ms + t.flush_ms);
     FloorSum detach;
-    detach.add("blockdev --flushbufs", fixed(t.tool_ms + t.flush_ms), t.tool_ms + t.flush_ms);
+    detach.add("blockdev --flushbufs", flush, t.tool_ms + t.flush_ms);
     detach.add("delete write", drawn(t.delete_ms), t.delete_ms);
     detach.add("iscsiadm --logout", fixed(t.tool_ms), t.tool_ms);
     detach.add("logout", drawn(t.logout_ms), t.logout_ms);
@@ -175,6 +178,7 @@ nlohmann::json Model::floors(unsigned parallel) const {
     const auto delete_both = drawn(t.delete_ms).later(drawn(t.delete_ms));
     const auto logout_both = drawn(t.logout_ms).later(drawn(t.logout_ms));
     FloorSum multipath_detach;
+    multipath_detach.add("blockdev --flushbufs of the map", flush, t.tool_ms + t.flush_ms);
     multipath_detach.add("multipath -f MAP", fixed(t.tool_ms), t.tool_ms);
     multipath_detach.add("delete writes of both paths, in parallel", delete_both, t.delete_ms);
     multipath_detach.add("iscsiadm --logout of both portals, in parallel", fixed(t.tool_ms),
@@ -184,7 +188,7 @@ nlohmann::json Model::floors(unsigned parallel) const {
     out["iscsi_multipath_detach"] = floor_record(
         "flush and remove the map, delete both disks, log out of both portals, delete the "
         "node records",
-        multipath_detach, 3 * t.tool_ms + t.delete_ms + t.logout_ms);
+        multipath_detach, 4 * t.tool_ms + t.flush_ms + t.delete_ms + t.logout_ms);
 
     FloorSum nvme;
     nvme.add("connect write to /dev/nvme-fabrics", drawn(t.nvme_connect_ms), t.nvme_connect_ms);
@@ -195,9 +199,11 @@ nlohmann::json Model::floors(unsigned parallel) const {
                      t.nvme_connect_ms + t.nvme_ns_ms);
 
     FloorSum nvme_detach;
+    nvme_detach.add("blockdev --flushbufs of the namespace", flush, t.tool_ms + t.flush_ms);
     nvme_detach.add("delete_controller write", drawn(t.nvme_delete_ms), t.nvme_delete_ms);
-    out["nvme_detach"] = floor_record("a write to the controller's delete_controller", nvme_detach,
-                                      t.nvme_delete_ms);
+    out["nvme_detach"] =
+        floor_record("flush the namespace, a write to the controller's delete_controller",
+                     nvme_detach, t.tool_ms + t.flush_ms + t.nvme_delete_ms);
     return out;
 }
 
