@@ -6,7 +6,9 @@
 // Nova and QEMU do, would fail. connect waits until the path opens, within the
 // device deadline; a device that never opens is detached again and reported,
 // unless one of the volume's paths (Connector::paths) existed before the
-// connect: an attachment another caller made stays as it was.
+// connect: an attachment another caller made stays as it was. A disconnect
+// first waits, bounded, until udev has handled the device's add event, so no
+// link udev makes late outlives the detach.
 
 #include <memory>
 
