@@ -8,7 +8,10 @@
 #   os-brick    6.1 from Debian, in one long-lived process (bench/os_brick_driver.py).
 # Samples of the three sides are interleaved. Every sample goes to
 # /job/bench.jsonl; the host turns them into records (bench/qemu_latency).
-# Settings come from /job/settings.sh: SAMPLES, OS_BRICK_SAMPLES, CASES.
+#   library     brickworks' os_brick package in one long-lived process, as Nova
+#               uses it (the same driver as os-brick's; its own samples).
+# Settings come from /job/settings.sh: SAMPLES, OS_BRICK_SAMPLES,
+# LIBRARY_SAMPLES, CASES, TRACE.
 source /brick/src/hil/guest/lib.sh
 source "$JOB/settings.sh"
 
@@ -311,42 +314,63 @@ brick_detach() {
         --device-info "/tmp/device-$c.json" "$@"
     timed "$c" brickworks detach "$t0"
 }
-# The driver runs beside the job for its whole length, on two FIFOs opened in
+# Two drivers (bench/os_brick_driver.py) run beside the job for its whole
+# length: os_brick, Debian's os-brick 6.1; library, the same driver with
+# brickworks' os_brick package first on PYTHONPATH, in-process, as Nova uses
+# it. Each reads requests from a FIFO and answers on another, both opened in
 # the job's own shell (each check is a subshell, which inherits them; a
-# coprocess's descriptors would not be).
-os_brick_start() {
-    mkdir -p /tmp/os-brick-locks
-    mkfifo /tmp/os-brick.in /tmp/os-brick.out
-    exec {OSB_IN}<>/tmp/os-brick.in {OSB_OUT}<>/tmp/os-brick.out
-    setsid python3 "$DRIVER" /tmp/os-brick-locks </tmp/os-brick.in >/tmp/os-brick.out \
-        2>>"$JOB/os-brick.log" &
-    os_brick_reply || return 1
-    sample all os_brick import "$REPLY_LINE"
+# coprocess's descriptors would not be). driver_start NAME [VAR=VALUE...]
+driver_start() {
+    local name=$1 fd_in fd_out
+    shift
+    mkdir -p "/tmp/$name-locks"
+    mkfifo "/tmp/$name.in" "/tmp/$name.out"
+    exec {fd_in}<>"/tmp/$name.in" {fd_out}<>"/tmp/$name.out"
+    printf -v "IN_$name" %s "$fd_in"
+    printf -v "OUT_$name" %s "$fd_out"
+    env "$@" setsid python3 "$DRIVER" "/tmp/$name-locks" <"/tmp/$name.in" \
+        >"/tmp/$name.out" 2>>"$JOB/$name.log" &
+    driver_reply "$name" || return 1
+    sample all "$name" import "$REPLY_LINE"
 }
-os_brick_reply() {
-    local line
+driver_reply() { # NAME
+    local line out="OUT_$1"
     REPLY_LINE=
-    while read -r -t 600 line <&"$OSB_OUT"; do
+    while read -r -t 600 line <&"${!out}"; do
         if [[ $line == "BENCH "* ]]; then
             REPLY_LINE=${line#BENCH }
             return 0
         fi
     done
-    fail "no answer from the os-brick driver (see os-brick.log)"
+    fail "no answer from the $1 driver (see $1.log)"
 }
-os_brick() { # CASE OP PROTOCOL PROPERTIES_FILE MULTIPATH
-    local props
+driver() { # NAME CASE OP PROTOCOL PROPERTIES_FILE MULTIPATH
+    local name=$1 props in="IN_$1"
+    shift
     props=$(<"$4")
     printf '{"op":"%s","protocol":"%s","multipath":%s,"properties":%s}\n' \
-        "$2" "$3" "$5" "$props" >&"$OSB_IN"
-    os_brick_reply
+        "$2" "$3" "$5" "$props" >&"${!in}"
+    driver_reply "$name"
     local op=attach
     [ "$2" = connect ] || op=detach
-    sample "$1" os_brick "$op" "$REPLY_LINE"
+    sample "$1" "$name" "$op" "$REPLY_LINE"
     [[ $REPLY_LINE == *'"ok": true'* ]]
+}
+# library CASE PROTOCOL PROPERTIES_FILE MULTIPATH: one attach and detach.
+library() {
+    ((LIBRARY_SAMPLES > 0 && i < LIBRARY_SAMPLES)) || return 0
+    driver library "$1" connect "$2" "$3" "$4"
+    settled
+    driver library "$1" disconnect "$2" "$3" "$4"
 }
 
 # --- the cases ----------------------------------------------------------------
+# Every detach starts from a device udev has finished with, as a volume in use
+# is: the settle between an attach and its detach is not timed.
+# (udevadm once failed here with "Failed to wait for daemon to reply: Broken
+# pipe" while udevd ran on: it is asked again.)
+settled() { udevadm settle -t 10 || udevadm settle -t 10; }
+
 case_single() {
     local i
     for ((i = -1; i < SAMPLES; i++)); do
@@ -354,14 +378,18 @@ case_single() {
         usec; local t0=$USEC
         floor_iscsi_attach $SINGLE $P1
         timed iscsi_single_path floor attach "$t0"
+        settled
         usec; t0=$USEC
         floor_iscsi_detach $SINGLE $P1
         timed iscsi_single_path floor detach "$t0"
         brick_attach iscsi_single_path iscsi "$JOB/properties-single.json"
+        settled
         brick_detach iscsi_single_path iscsi "$JOB/properties-single.json"
+        library iscsi_single_path ISCSI "$JOB/properties-single.json" false
         if ((OS_BRICK_SAMPLES > 0 && i < OS_BRICK_SAMPLES)); then
-            os_brick iscsi_single_path connect ISCSI "$JOB/properties-single.json" false
-            os_brick iscsi_single_path disconnect ISCSI "$JOB/properties-single.json" false
+            driver os_brick iscsi_single_path connect ISCSI "$JOB/properties-single.json" false
+            settled
+            driver os_brick iscsi_single_path disconnect ISCSI "$JOB/properties-single.json" false
         fi
         udevadm settle -t 10
         assert_no_iscsi_leftovers $SINGLE
@@ -374,14 +402,18 @@ case_mpath() {
         usec; local t0=$USEC
         floor_mpath_attach
         timed iscsi_multipath_2_portals floor attach "$t0"
+        settled
         usec; t0=$USEC
         floor_mpath_detach
         timed iscsi_multipath_2_portals floor detach "$t0"
         brick_attach iscsi_multipath_2_portals iscsi "$JOB/properties-mpath.json" --multipath
+        settled
         brick_detach iscsi_multipath_2_portals iscsi "$JOB/properties-mpath.json" --multipath
+        library iscsi_multipath_2_portals ISCSI "$JOB/properties-mpath.json" true
         if ((OS_BRICK_SAMPLES > 0 && i < OS_BRICK_SAMPLES)); then
-            os_brick iscsi_multipath_2_portals connect ISCSI "$JOB/properties-mpath.json" true
-            os_brick iscsi_multipath_2_portals disconnect ISCSI "$JOB/properties-mpath.json" true
+            driver os_brick iscsi_multipath_2_portals connect ISCSI "$JOB/properties-mpath.json" true
+            settled
+            driver os_brick iscsi_multipath_2_portals disconnect ISCSI "$JOB/properties-mpath.json" true
         fi
         udevadm settle -t 10
         assert_no_iscsi_leftovers $MPATH
@@ -395,15 +427,19 @@ case_nvme() {
         usec; local t0=$USEC
         floor_nvme_attach
         timed nvme_tcp floor attach "$t0"
+        settled
         usec; t0=$USEC
         floor_nvme_detach
         timed nvme_tcp floor detach "$t0"
         poll 10 no_nvme_controller
         brick_attach nvme_tcp nvmeof "$JOB/properties-nvme.json"
+        settled
         brick_detach nvme_tcp nvmeof "$JOB/properties-nvme.json"
+        library nvme_tcp NVME "$JOB/properties-nvme.json" false
         if ((OS_BRICK_SAMPLES > 0 && i < OS_BRICK_SAMPLES && os_brick_works)); then
-            if os_brick nvme_tcp connect NVME "$JOB/properties-nvme.json" false; then
-                os_brick nvme_tcp disconnect NVME "$JOB/properties-nvme.json" false
+            if driver os_brick nvme_tcp connect NVME "$JOB/properties-nvme.json" false; then
+                settled
+                driver os_brick nvme_tcp disconnect NVME "$JOB/properties-nvme.json" false
             else
                 # 6.1 misses the controller it connected (the kernel's address has
                 # src_addr): it is left connected. Remove it; sample os-brick no more.
@@ -423,7 +459,12 @@ check configure-targets configure_targets
 passed || finish
 if ((OS_BRICK_SAMPLES > 0)); then
     log "starting os-brick"
-    os_brick_start || { fail "os-brick did not start"; finish; }
+    driver_start os_brick || { fail "os-brick did not start"; finish; }
+fi
+if ((LIBRARY_SAMPLES > 0)); then
+    log "starting brickworks' library"
+    driver_start library PYTHONPATH=/brick/build/python/site BRICKWORKS_MODE=in-process ||
+        { fail "brickworks' library did not start"; finish; }
 fi
 for c in $CASES; do
     check "bench-$c" "case_$c"
