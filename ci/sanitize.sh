@@ -3,8 +3,8 @@
 # UndefinedBehaviorSanitizer (cmake --preset sanitize: the libraries with
 # -fsanitize=fuzzer-no-link, the libFuzzer harnesses of fuzz/) of the targets
 # the stage runs, then
-#   - the unit, simulator, lab and out-of-process simulator tests and the fuzz
-#     corpora under ASan and UBSan (not the Python module: python3 cannot load
+#   - the unit, simulator, invariant-checker, lab and out-of-process simulator
+#     tests and the fuzz corpora under ASan and UBSan (not the Python module: python3 cannot load
 #     an ASan-instrumented extension without preloading the runtime; the
 #     preset leaves it out), except the tests listed in SANITIZE_EXCLUDE;
 #   - a representative scenario run on the simulator: a few scenarios of every
@@ -19,7 +19,7 @@ FUZZ_SECONDS=${BRICK_FUZZ_SECONDS:-72}
 
 # What the tests below run: test programs, the tools they start, the harnesses.
 SANITIZE_TARGETS=(brick_lib_tests brick_sim_tests brick_lab_tests brick_cli brick_lab
-    brick_isolate brick_sim_tool brick_fuzz)
+    brick_isolate brick_sim_tool brick_fuzz brick_check_tests)
 # Left out under the sanitizers, each for its reason:
 #  - install: cmake --install and a build of another project, nothing of ours
 #    runs sanitized;
