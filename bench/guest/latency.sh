@@ -5,11 +5,11 @@
 #   floor       the minimal correct raw sequence for the same result, timed in
 #               bash with builtins only (EPOCHREALTIME, globs, reads, writes);
 #   brickworks  the `brick` tool from the build tree, one process per operation;
-#   os-brick    6.1 from Debian, in one long-lived process (bench/os_brick_driver.py).
-# Samples of the three sides are interleaved. Every sample goes to
-# /job/bench.jsonl; the host turns them into records (bench/qemu_latency).
 #   library     brickworks' os_brick package in one long-lived process, as Nova
-#               uses it (the same driver as os-brick's; its own samples).
+#               uses it (the same driver as os-brick's; its own samples);
+#   os-brick    6.1 from Debian, in one long-lived process (bench/os_brick_driver.py).
+# Samples of the four sides are interleaved. Every sample goes to
+# /job/bench.jsonl; the host turns them into records (bench/qemu_latency).
 # Settings come from /job/settings.sh: SAMPLES, OS_BRICK_SAMPLES,
 # LIBRARY_SAMPLES, CASES, TRACE.
 source /brick/src/hil/guest/lib.sh
@@ -356,12 +356,13 @@ driver() { # NAME CASE OP PROTOCOL PROPERTIES_FILE MULTIPATH
     sample "$1" "$name" "$op" "$REPLY_LINE"
     [[ $REPLY_LINE == *'"ok": true'* ]]
 }
-# library CASE PROTOCOL PROPERTIES_FILE MULTIPATH: one attach and detach.
+# library ROUND CASE PROTOCOL PROPERTIES_FILE MULTIPATH: one attach and
+# detach, in the first LIBRARY_SAMPLES rounds.
 library() {
-    ((LIBRARY_SAMPLES > 0 && i < LIBRARY_SAMPLES)) || return 0
-    driver library "$1" connect "$2" "$3" "$4"
+    (($1 < LIBRARY_SAMPLES)) || return 0
+    driver library "$2" connect "$3" "$4" "$5"
     settled
-    driver library "$1" disconnect "$2" "$3" "$4"
+    driver library "$2" disconnect "$3" "$4" "$5"
 }
 
 # --- the cases ----------------------------------------------------------------
@@ -385,13 +386,13 @@ case_single() {
         brick_attach iscsi_single_path iscsi "$JOB/properties-single.json"
         settled
         brick_detach iscsi_single_path iscsi "$JOB/properties-single.json"
-        library iscsi_single_path ISCSI "$JOB/properties-single.json" false
+        library "$i" iscsi_single_path ISCSI "$JOB/properties-single.json" false
         if ((OS_BRICK_SAMPLES > 0 && i < OS_BRICK_SAMPLES)); then
             driver os_brick iscsi_single_path connect ISCSI "$JOB/properties-single.json" false
             settled
             driver os_brick iscsi_single_path disconnect ISCSI "$JOB/properties-single.json" false
         fi
-        udevadm settle -t 10
+        settled
         assert_no_iscsi_leftovers $SINGLE
     done
 }
@@ -409,13 +410,13 @@ case_mpath() {
         brick_attach iscsi_multipath_2_portals iscsi "$JOB/properties-mpath.json" --multipath
         settled
         brick_detach iscsi_multipath_2_portals iscsi "$JOB/properties-mpath.json" --multipath
-        library iscsi_multipath_2_portals ISCSI "$JOB/properties-mpath.json" true
+        library "$i" iscsi_multipath_2_portals ISCSI "$JOB/properties-mpath.json" true
         if ((OS_BRICK_SAMPLES > 0 && i < OS_BRICK_SAMPLES)); then
             driver os_brick iscsi_multipath_2_portals connect ISCSI "$JOB/properties-mpath.json" true
             settled
             driver os_brick iscsi_multipath_2_portals disconnect ISCSI "$JOB/properties-mpath.json" true
         fi
-        udevadm settle -t 10
+        settled
         assert_no_iscsi_leftovers $MPATH
         ! map_with_two || fail "a map is left: $MAP"
     done
@@ -435,7 +436,7 @@ case_nvme() {
         brick_attach nvme_tcp nvmeof "$JOB/properties-nvme.json"
         settled
         brick_detach nvme_tcp nvmeof "$JOB/properties-nvme.json"
-        library nvme_tcp NVME "$JOB/properties-nvme.json" false
+        library "$i" nvme_tcp NVME "$JOB/properties-nvme.json" false
         if ((OS_BRICK_SAMPLES > 0 && i < OS_BRICK_SAMPLES && os_brick_works)); then
             if driver os_brick nvme_tcp connect NVME "$JOB/properties-nvme.json" false; then
                 settled
